@@ -1,0 +1,3 @@
+from unetcalc.cli import main
+
+main()

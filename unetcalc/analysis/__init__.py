@@ -1,0 +1,1 @@
+"""Lint rules over a parsed, inferred spec; everything here returns Diagnostics."""

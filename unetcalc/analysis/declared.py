@@ -1,0 +1,139 @@
+"""UC107/UC108: shapes written in the spec against the inferred ones.
+
+Each wrong declaration is reported once and checking continues from the
+declared shape, so one typo is one finding. A table whose rows switch from
+listing inputs to listing outputs is recognised and reported once (UC108).
+"""
+
+from __future__ import annotations
+
+from unetcalc.diagnostics import Diagnostic
+from unetcalc.graph import Graph
+from unetcalc.rules import finding
+from unetcalc.shapes.affine import Affine
+from unetcalc.shapes.rules import Step, rule_for
+from unetcalc.shapes.shape import Shape
+from unetcalc.shapes.shape import format_shape as shape_text
+from unetcalc.shapes.solver import Solver
+from unetcalc.spec.model import DeclaredShape, Layer
+
+
+def _agrees(declared: DeclaredShape, shape: Shape, check_sizes: bool) -> bool:
+    if declared.channels is not None and declared.channels != shape.channels:
+        return False
+    if check_sizes and declared.size is not None:
+        for want, have in zip(declared.size, shape.size, strict=True):
+            if want is not None and have.is_number and have.value != want:
+                return False
+    return True
+
+
+def _merge(declared: DeclaredShape, shape: Shape) -> Shape:
+    channels = shape.channels if declared.channels is None else declared.channels
+    size = shape.size
+    if declared.size is not None:
+        size = tuple(
+            have if want is None else Affine.number(want) for want, have in zip(declared.size, shape.size, strict=True)
+        )
+    return Shape(channels, size)
+
+
+class _Checker:
+    def __init__(self, graph: Graph, path: str, check_sizes: bool) -> None:
+        self.graph = graph
+        self.path = path
+        self.check_sizes = check_sizes
+        self.diagnostics: list[Diagnostic] = []
+        self.index = {layer.id: layer for layer in graph.layers}
+
+    def apply(self, layer: Layer, ins: list[Shape]) -> Shape | None:
+        # A throwaway solver and reporter: this pass only compares declarations.
+        step = Step(layer, ins, Solver(), lambda *a, **k: None, lambda axes: "", ("",) * ins[0].rank)
+        return rule_for(layer.op)(step)
+
+    def report(self, code: str, layer: Layer, key: str, message: str, hint: str) -> None:
+        line, column = layer.where(key)
+        self.diagnostics.append(
+            finding(code, message, hint=hint, file=self.path, line=line, column=column, layer=layer.name)
+        )
+
+    def shifted(self, layer: Layer, ins: list[Shape], believed: dict[str, Shape | None]) -> Shape | None:
+        """The previous row's shape read as its output, when the rows look shifted."""
+        previous = self.index.get(layer.source)
+        if previous is None or previous.declared_in is None or previous.declared_out is not None:
+            return None
+        base = believed.get(previous.id)
+        if base is None or layer.declared_in is None:
+            return None
+        previous_out = _merge(previous.declared_in, base)
+        out = self.apply(layer, [previous_out, *ins[1:]])
+        if out is None or not _agrees(layer.declared_in, out, self.check_sizes):
+            return None
+        readers = self.graph.readers.get(layer.id, [])
+        following = self.index.get(readers[0]) if readers else None
+        if following is None or following.declared_in is None or following.source != layer.id:
+            return None
+        after = self.apply(
+            following,
+            [_merge(layer.declared_in, out)] + [s for s in (believed.get(r) for r in following.refs) if s is not None],
+        )
+        if after is None or not _agrees(following.declared_in, after, self.check_sizes):
+            return None
+        return previous_out
+
+    def run(self, start: Shape) -> list[Diagnostic]:
+        believed: dict[str, Shape | None] = {"input": start}
+        outputs_mode = False
+        for layer in self.graph.layers:
+            ins = [believed.get(name) for name in layer.inputs]
+            if not layer.valid or layer.id in self.graph.broken or any(s is None for s in ins):
+                believed[layer.id] = None
+                continue
+            known: list[Shape] = [s for s in ins if s is not None]
+            declared_in, declared_out = layer.declared_in, layer.declared_out
+            in_is_output = outputs_mode and declared_in is not None and declared_out is None
+            if declared_in is not None and not in_is_output and not _agrees(declared_in, known[0], self.check_sizes):
+                previous_out = self.shifted(layer, known, believed)
+                if previous_out is not None:
+                    outputs_mode = in_is_output = True
+                    self.report(
+                        "UC108",
+                        layer,
+                        "in",
+                        f"{layer.name} `in: {declared_in.text}` is what {layer.name} outputs if `{layer.source}` "
+                        f"outputs {shape_text(previous_out)}, but `{layer.source}` outputs "
+                        f"{shape_text(believed[layer.source])} from its declared input: from here on the "
+                        "declared shapes are the layers' outputs, not their inputs",
+                        "write these shapes as `out:`, or move each one row down; checking continues "
+                        "with them read as outputs",
+                    )
+                    known[0] = previous_out
+                else:
+                    self.report(
+                        "UC107",
+                        layer,
+                        "in",
+                        f"{layer.name} declares `in: {declared_in.text}` but its input is {shape_text(known[0])}",
+                        f"write `in: {shape_text(known[0])}`; checking continues from the declared shape",
+                    )
+                    known[0] = _merge(declared_in, known[0])
+            out = self.apply(layer, known)
+            check_out = declared_out or (declared_in if in_is_output else None)
+            if out is not None and check_out is not None and not _agrees(check_out, out, self.check_sizes):
+                key = "out" if declared_out is not None else "in"
+                self.report(
+                    "UC107",
+                    layer,
+                    key,
+                    f"{layer.name} declares {'output' if key == 'out' else 'shape'} `{check_out.text}` but "
+                    f"outputs {shape_text(out)}",
+                    f"write `{key}: {shape_text(out)}`; checking continues from the declared shape",
+                )
+                out = _merge(check_out, out)
+            believed[layer.id] = out
+        return self.diagnostics
+
+
+def check_declared(graph: Graph, start: Shape, path: str, check_sizes: bool = True) -> list[Diagnostic]:
+    """Findings for declared ``in``/``out`` shapes; sizes are skipped when ``check_sizes`` is False."""
+    return _Checker(graph, path, check_sizes).run(start)

@@ -1,0 +1,149 @@
+"""The library entry point: a spec file or text in, a CheckResult out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unetcalc.analysis.declared import check_declared
+from unetcalc.analysis.design import design_findings
+from unetcalc.diagnostics import Diagnostic, Severity
+from unetcalc.graph import Graph, build_graph
+from unetcalc.shapes.infer import Inference, infer, input_shape
+from unetcalc.shapes.validity import Validity, solve_validity
+from unetcalc.spec.model import InputSpec, Spec
+from unetcalc.spec.parse import SYMBOL, parse_bytes, parse_text
+
+
+class SpecFileError(Exception):
+    """The file could not be read at all (missing, a directory, no permission): exit 2."""
+
+
+class InputOptionError(ValueError):
+    """``--input`` could not be read or does not fit the spec: exit 2."""
+
+
+@dataclass(slots=True)
+class CheckResult:
+    spec: Spec
+    graph: Graph | None = None
+    inference: Inference | None = None
+    validity: Validity | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    input: InputSpec | None = None
+    input_overridden: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.spec.path
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_input_option(text: str) -> tuple[int | str, ...]:
+    """Read ``--input 254x254`` (symbols allowed: ``HxW``, ``H x 256``)."""
+    parts = [p for p in re.split(r"\s*[x×,]\s*", text.strip()) if p]
+    sizes: list[int | str] = []
+    for part in parts:
+        if part.isdigit() and int(part) >= 1:
+            sizes.append(int(part))
+        elif SYMBOL.match(part):
+            sizes.append(part)
+        else:
+            raise InputOptionError(f"--input {text!r}: `{part}` is neither a size nor a symbol (e.g. 572x572 or HxW)")
+    if not 1 <= len(sizes) <= 3:
+        raise InputOptionError(f"--input {text!r} must have 1 to 3 spatial sizes")
+    return tuple(sizes)
+
+
+def read_spec(path: str | Path) -> Spec:
+    path = Path(path)
+    if not path.exists():
+        raise SpecFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise SpecFileError(f"{path}: is a directory, not a spec file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecFileError(f"{path}: cannot read it ({exc.strerror})") from None
+    return parse_bytes(data, str(path))
+
+
+def check_file(path: str | Path, input_size: tuple[int | str, ...] | None = None) -> CheckResult:
+    """Check one spec file. Raises SpecFileError only when the file cannot be read."""
+    return check_spec(read_spec(path), input_size)
+
+
+def check_text(text: str, path: str = "<spec>", input_size: tuple[int | str, ...] | None = None) -> CheckResult:
+    return check_spec(parse_text(text, path), input_size)
+
+
+def check_spec(spec: Spec, input_size: tuple[int | str, ...] | None = None) -> CheckResult:
+    """Parse findings, graph, shapes, valid inputs, declared shapes and design, sorted by line."""
+    result = CheckResult(spec, diagnostics=list(spec.diagnostics))
+    if spec.input is None or not spec.layers:
+        return _sorted(result)
+    spec_input = spec.input
+    if input_size is not None:
+        if len(input_size) != spec_input.rank:
+            raise InputOptionError(
+                f"--input has {len(input_size)} sizes but {spec.path} is a {spec_input.rank}D network"
+            )
+        result.input_overridden = tuple(input_size) != spec_input.size
+        spec_input = InputSpec(spec_input.channels, tuple(input_size))
+    result.input = spec_input
+    graph = build_graph(spec)
+    result.graph = graph
+    result.diagnostics += graph.diagnostics
+    validity = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path)
+    result.validity = validity
+    start = input_shape(spec_input.channels, spec_input.size)
+    inference = infer(graph, start, spec.path, _nearest_hint(spec_input, validity))
+    result.inference = inference
+    result.diagnostics += inference.diagnostics
+    # Declared sizes were written for the spec's own input; with another one only channels are checked.
+    result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
+    result.diagnostics += design_findings(graph, validity, spec.path)
+    return _sorted(result)
+
+
+def _sorted(result: CheckResult) -> CheckResult:
+    result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
+    return result
+
+
+def nearest_text(validity: Validity, axis: int, value: int) -> str:
+    entry = validity.axes[axis]
+    below, above = entry.nearest(value)
+    options = [v for v in (below, above) if v is not None]
+    if not options:
+        return "no input size is valid on this axis"
+    shown = " and ".join(f"{v} (output {entry.output_at(v)})" for v in options)
+    return f"nearest valid inputs: {shown}"
+
+
+def _nearest_hint(spec_input: InputSpec, validity: Validity):  # type: ignore[no-untyped-def]
+    def hint(axes: list[int]) -> str:
+        texts: dict[str, list[str]] = {}
+        for axis in axes:
+            value = spec_input.size[axis]
+            if isinstance(value, int):
+                texts.setdefault(nearest_text(validity, axis, value), []).append(validity.axes[axis].symbol)
+        if not texts:
+            return ""
+        if len(texts) == 1:
+            return next(iter(texts))
+        return "; ".join(f"{', '.join(axes_)}: {text}" for text, axes_ in texts.items())
+
+    return hint

@@ -1,0 +1,211 @@
+"""The command line: parse options, call the library, pick a renderer, set the exit code."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from unetcalc import __version__
+from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
+from unetcalc.rules import RULES, RULES_BY_CODE
+
+app = typer.Typer(
+    help="Shape inference and linting for U-Net / FCN layer specs written in YAML.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class TableFormat(StrEnum):
+    rich = "rich"
+    markdown = "markdown"
+    csv = "csv"
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    _err().print(f"[bold red]error:[/] {message}", markup=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _input_option(text: str | None) -> tuple[int | str, ...] | None:
+    if text is None:
+        return None
+    try:
+        return parse_input_option(text)
+    except InputOptionError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _load(path: Path, input_size: tuple[int | str, ...] | None) -> CheckResult:
+    try:
+        return check_file(path, input_size)
+    except (SpecFileError, InputOptionError) as exc:
+        raise _fail(str(exc)) from None
+
+
+InputOption = Annotated[
+    str | None,
+    typer.Option("--input", "-i", help="Override the spec's input size, e.g. 570x570 or HxW (symbols allowed)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"unetcalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """unetcalc infers every tensor shape of a U-Net/FCN spec and flags dimension errors."""
+
+
+@app.command()
+def check(
+    specs: Annotated[list[Path], typer.Argument(help="Spec files to check.", show_default=False)],
+    output_format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
+    input_size: InputOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+) -> None:
+    """Infer shapes and report dimension errors with rule code, file:line and a fix.
+
+    Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
+    """
+    override = _input_option(input_size)
+    results: list[CheckResult] = []
+    unreadable = False
+    for path in specs:
+        try:
+            results.append(check_file(path, override))
+        except (SpecFileError, InputOptionError) as exc:
+            _err().print(f"[bold red]error:[/] {exc}")
+            unreadable = True
+    if output_format is CheckFormat.json:
+        from unetcalc.report.json_report import render_json
+
+        sys.stdout.write(render_json(results) + "\n")
+    else:
+        from unetcalc.report.text import render_result, render_summary
+
+        console = _out()
+        for result in results:
+            render_result(console, result, strict)
+        if len(results) > 1:
+            render_summary(console, results)
+    if unreadable:
+        raise typer.Exit(EXIT_USAGE)
+    failed = any(r.errors or (strict and r.warnings) for r in results)
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@app.command()
+def table(
+    spec: Annotated[Path, typer.Argument(help="Spec file.", show_default=False)],
+    output_format: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.rich,
+    input_size: InputOption = None,
+) -> None:
+    """Print the design table, computed: layer, op, in/out shape (HxWxC), filters, params, declared shapes."""
+    from unetcalc.report.table import render_csv, render_markdown, render_rich
+
+    result = _load(spec, _input_option(input_size))
+    if output_format is TableFormat.markdown:
+        sys.stdout.write(render_markdown(result))
+    elif output_format is TableFormat.csv:
+        sys.stdout.write(render_csv(result))
+    else:
+        render_rich(_out(), result)
+    if result.inference is None:
+        from unetcalc.report.text import render_result
+
+        render_result(_err(), result)
+    raise typer.Exit(EXIT_FINDINGS if result.errors else EXIT_OK)
+
+
+def _range_option(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    low, sep, high = text.partition("..")
+    if not sep or not low.strip().isdigit() or not high.strip().isdigit() or int(low) > int(high):
+        raise _fail(f"--range {text!r}: write LOW..HIGH, e.g. 100..1000")
+    return int(low), int(high)
+
+
+@app.command()
+def sizes(
+    spec: Annotated[Path, typer.Argument(help="Spec file.", show_default=False)],
+    near: Annotated[int | None, typer.Option("--near", help="Show the nearest valid sizes below and above N.")] = None,
+    span: Annotated[str | None, typer.Option("--range", help="List the valid sizes in LOW..HIGH.")] = None,
+) -> None:
+    """Which input sizes are valid, per axis, in closed form: H ≡ r (mod m), H ≥ min, and the output size."""
+    from unetcalc.report.sizes import render_sizes
+
+    parsed_range = _range_option(span)
+    result = _load(spec, None)
+    if result.validity is None:
+        from unetcalc.report.text import render_result
+
+        render_result(_err(), result)
+        raise typer.Exit(EXIT_FINDINGS)
+    render_sizes(_out(), result, near, parsed_range)
+    raise typer.Exit(EXIT_FINDINGS if any(not a.feasible for a in result.validity.axes) else EXIT_OK)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule: code, name, severity, summary."""
+    from rich.table import Table
+
+    listing = Table("code", "name", "severity", "summary")
+    for entry in RULES:
+        listing.add_row(entry.code, entry.name, entry.severity.value, entry.summary)
+    _out().print(listing)
+
+
+@app.command()
+def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.")]) -> None:
+    """Explain one rule: what it does, why it matters, an example and the fix."""
+    entry = RULES_BY_CODE.get(code.upper())
+    if entry is None:
+        from unetcalc.spec.suggest import did_you_mean
+
+        raise _fail(f"no rule {code!r}. {did_you_mean(code.upper(), RULES_BY_CODE)} (see `unetcalc rules`)")
+    console = _out()
+    console.print(f"[bold]{entry.code} {entry.name}[/] ({entry.severity.value})\n{entry.summary}\n")
+    for title, text in (
+        ("What it does", entry.what),
+        ("Why it matters", entry.why),
+        ("Example", entry.example),
+        ("Fix", entry.fix),
+    ):
+        console.print(f"[bold]{title}[/]")
+        console.print(text, markup=False)
+        console.print()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,62 @@
+"""Names → layers: resolve `from`, `with` and `to`, and who reads whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from unetcalc.diagnostics import Diagnostic
+from unetcalc.rules import finding
+from unetcalc.spec.model import Layer, Spec
+from unetcalc.spec.suggest import did_you_mean
+
+
+@dataclass(slots=True)
+class Graph:
+    layers: list[Layer]
+    by_name: dict[str, Layer]
+    readers: dict[str, list[str]] = field(default_factory=dict)  # tensor → layers reading it
+    broken: set[str] = field(default_factory=set)  # layers with an unresolved reference
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def output(self) -> Layer | None:
+        return self.layers[-1] if self.layers else None
+
+
+def build_graph(spec: Spec) -> Graph:
+    """Resolve every layer's default and explicit references."""
+    by_name: dict[str, Layer] = {}
+    for layer in spec.layers:
+        by_name.setdefault(layer.name, layer)
+    graph = Graph(spec.layers, by_name)
+    defined: list[str] = ["input"]
+    previous = "input"
+    for layer in spec.layers:
+        if "from" not in layer.key_lines:
+            layer.source = previous
+        for key, ref in _references(layer):
+            if ref in defined:
+                graph.readers.setdefault(ref, []).append(layer.id)
+                continue
+            graph.broken.add(layer.id)
+            later = by_name.get(ref)
+            if later is not None:
+                message = f"`{key}: {ref}` refers to a layer defined below (line {later.line})"
+                hint = "layers run in order: a layer can only read layers above it"
+            else:
+                message = f"`{key}: {ref}` names no layer"
+                hint = did_you_mean(ref, defined) or f"known names: {', '.join(defined[-6:])}"
+            line, column = layer.where(key)
+            graph.diagnostics.append(
+                finding("UC007", message, hint=hint, file=spec.path, line=line, column=column, layer=layer.name)
+            )
+        defined.append(layer.id)
+        previous = layer.id
+    return graph
+
+
+def _references(layer: Layer) -> list[tuple[str, str]]:
+    refs = [("from", layer.source)]
+    key = "to" if layer.op == "crop" else "with"
+    refs += [(key, ref) for ref in layer.refs]
+    return refs

@@ -1,0 +1,72 @@
+"""JSON v1 (DESIGN.md): fields may be added, never renamed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from unetcalc.check import CheckResult
+from unetcalc.shapes.affine import Affine
+from unetcalc.shapes.shape import Shape
+
+JSON_VERSION = 1
+
+
+def _size(value: Affine) -> int | str:
+    return value.value if value.is_number else str(value)
+
+
+def shape_json(shape: Shape | None) -> dict[str, Any] | None:
+    if shape is None:
+        return None
+    return {"channels": shape.channels, "size": [_size(s) for s in shape.size]}
+
+
+def file_json(result: CheckResult) -> dict[str, Any]:
+    spec = result.spec
+    inference = result.inference
+    names = {layer.id: layer.name for layer in spec.layers}
+    layers = []
+    if inference is not None:
+        for entry in inference.layers:
+            layer = entry.layer
+            layers.append(
+                {
+                    "name": layer.name,
+                    "op": layer.op,
+                    "line": layer.line,
+                    "from": [names.get(ref, ref) for ref in layer.inputs],
+                    "in": shape_json(entry.ins[0]) if entry.ins else None,
+                    "out": shape_json(entry.out),
+                    "params": entry.params,
+                }
+            )
+    valid_input = []
+    if result.validity is not None:
+        for axis in result.validity.axes:
+            valid_input.append(
+                {
+                    "axis": axis.axis,
+                    "modulus": axis.modulus,
+                    "residue": axis.residue,
+                    "min": axis.min,
+                    "max": axis.max,
+                    "symbol": axis.symbol,
+                    "output": None if axis.output is None else str(axis.output),
+                }
+            )
+    return {
+        "path": spec.path,
+        "name": spec.name,
+        "ok": result.ok,
+        "input": shape_json(inference.input) if inference else None,
+        "output": shape_json(inference.output) if inference else None,
+        "valid_input": valid_input,
+        "params": inference.params if inference else None,
+        "layers": layers,
+        "diagnostics": [d.to_json() for d in result.diagnostics],
+    }
+
+
+def render_json(results: list[CheckResult]) -> str:
+    return json.dumps({"version": JSON_VERSION, "files": [file_json(r) for r in results]}, indent=2, ensure_ascii=False)

@@ -1,0 +1,34 @@
+"""`unetcalc sizes`: valid input sizes per axis, nearest ones, a range."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from unetcalc.check import CheckResult
+from unetcalc.report.labels import validity_text
+
+
+def render_sizes(console: Console, result: CheckResult, near: int | None, span: tuple[int, int] | None) -> None:
+    validity = result.validity
+    if validity is None:
+        return
+    console.print(f"[bold]{escape(result.spec.name)}[/] ({escape(result.path)}): valid input sizes per axis")
+    for axis in validity.axes:
+        console.print(f"  axis {axis.axis} ({axis.symbol}): {escape(validity_text(axis))}")
+        if not axis.feasible:
+            continue
+        if near is not None:
+            below, above = axis.nearest(near)
+            if axis.contains(near):
+                console.print(f"    {near} is valid → output {axis.output_at(near)}")
+            for label, value in (("below", below), ("above", above)):
+                if value is not None:
+                    console.print(f"    nearest {label} {near}: {value} → output {axis.output_at(value)}")
+                else:
+                    console.print(f"    nearest {label} {near}: none")
+        if span is not None:
+            values = axis.values(*span)
+            shown = ", ".join(f"{v}→{axis.output_at(v)}" for v in values[:200])
+            more = f" … ({len(values)} in all)" if len(values) > 200 else ""
+            console.print(f"    {len(values)} valid in {span[0]}..{span[1]} (input→output): {shown or 'none'}{more}")

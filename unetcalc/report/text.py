@@ -1,0 +1,59 @@
+"""The human report of `unetcalc check`: verdict, findings with hints, shapes, valid inputs."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from unetcalc.check import CheckResult, nearest_text
+from unetcalc.diagnostics import Severity
+from unetcalc.report.labels import validity_text
+from unetcalc.shapes.shape import format_shape
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def render_result(console: Console, result: CheckResult, strict: bool = False) -> None:
+    errors, warnings = len(result.errors), len(result.warnings)
+    failed = errors or (strict and warnings)
+    verdict = "[bold red]✗ FAIL[/]" if failed else "[bold green]✓ OK[/]"
+    counts = ", ".join(x for x in (errors and _plural(errors, "error"), warnings and _plural(warnings, "warning")) if x)
+    console.print(
+        f"{verdict}  [bold]{escape(result.path)}[/] ({escape(result.spec.name)})" + (f" — {counts}" if counts else "")
+    )
+    for d in result.diagnostics:
+        console.print(f"  {escape(d.file)}:{d.line}:{d.column} [{STYLE[d.severity]}]{d.code}[/] {escape(d.message)}")
+        if d.hint:
+            console.print(f"      [dim]hint:[/] {escape(d.hint)}")
+    inference = result.inference
+    if inference is None:
+        return
+    output = format_shape(inference.output)
+    console.print(
+        f"  shape   {format_shape(inference.input)} → {output}   "
+        f"params {inference.params:,}   layers {len(inference.layers)}"
+    )
+    if result.validity is not None:
+        axes = result.validity.axes
+        texts = [validity_text(a) for a in axes]
+        console.print(f"  valid   {'; '.join(escape(t) for t in texts)}")
+        spec_input = result.input
+        if spec_input is not None:
+            for axis, value in enumerate(spec_input.size):
+                if isinstance(value, int) and axes[axis].feasible and not axes[axis].contains(value):
+                    console.print(
+                        f"  [yellow]input {axes[axis].symbol} = {value} is not valid[/]: "
+                        f"{escape(nearest_text(result.validity, axis, value))}"
+                    )
+    if result.input_overridden:
+        console.print("  [dim]note: --input replaced the spec's input; declared sizes were not checked[/]")
+
+
+def render_summary(console: Console, results: list[CheckResult]) -> None:
+    errors = sum(len(r.errors) for r in results)
+    warnings = sum(len(r.warnings) for r in results)
+    console.print(f"{_plural(len(results), 'file')}, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")

@@ -1,0 +1,1 @@
+"""Symbolic shape inference: exact affine sizes, constraints, one rule per op."""

@@ -1,0 +1,99 @@
+"""Walk the layers in order and infer every tensor's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from unetcalc.diagnostics import Diagnostic
+from unetcalc.graph import Graph
+from unetcalc.rules import finding
+from unetcalc.shapes.affine import Affine
+from unetcalc.shapes.params import count_params
+from unetcalc.shapes.rules import Step, rule_for
+from unetcalc.shapes.shape import Shape
+from unetcalc.shapes.solver import Outcome, Solver
+from unetcalc.spec.model import Layer
+
+AXIS_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+@dataclass(slots=True)
+class LayerShapes:
+    layer: Layer
+    ins: tuple[Shape | None, ...]
+    out: Shape | None
+    params: int | None
+
+
+@dataclass(slots=True)
+class Inference:
+    input: Shape
+    layers: list[LayerShapes]
+    tensors: dict[str, Shape | None]
+    solver: Solver
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def output(self) -> Shape | None:
+        return self.layers[-1].out if self.layers else None
+
+    @property
+    def params(self) -> int:
+        return sum(entry.params or 0 for entry in self.layers)
+
+
+def input_shape(channels: int, size: tuple[int | str, ...]) -> Shape:
+    return Shape(channels, tuple(Affine.var(s) if isinstance(s, str) else Affine.number(s) for s in size))
+
+
+def infer(
+    graph: Graph, start: Shape, path: str, nearest_hint: Callable[[list[int]], str] = lambda axes: ""
+) -> Inference:
+    """Infer every layer's shape from ``start``; findings go to ``result.diagnostics``."""
+    solver = Solver()
+    for size in start.size:
+        if size.symbol is not None:
+            solver.symbol(size.symbol)
+    tensors: dict[str, Shape | None] = {"input": start}
+    result = Inference(start, [], tensors, solver)
+    axis_names = AXIS_NAMES.get(start.rank, tuple(f"axis {i}" for i in range(start.rank)))
+
+    for layer in graph.layers:
+        ins = tuple(tensors.get(name) for name in layer.inputs)
+        out: Shape | None = None
+        params: int | None = None
+        if layer.valid and layer.id not in graph.broken and all(s is not None for s in ins):
+            known = [s for s in ins if s is not None]
+
+            def report(
+                code: str, message: str, *, hint: str = "", key: str | None = None, _layer: Layer = layer
+            ) -> None:
+                line, column = _layer.where(key)
+                result.diagnostics.append(
+                    finding(code, message, hint=hint, file=path, line=line, column=column, layer=_layer.name)
+                )
+
+            step = Step(layer, known, solver, report, nearest_hint, axis_names)
+            out = rule_for(layer.op)(step)
+            params = count_params(layer, known[0].channels)
+            if out is not None:
+                out = _require_positive(step, out)
+        tensors[layer.id] = out
+        result.layers.append(LayerShapes(layer, ins, out, params))
+    return result
+
+
+def _require_positive(step: Step, out: Shape) -> Shape | None:
+    """Every size must stay ≥ 1: a bound for a symbol, a finding for a number."""
+    collapsed = [a for a, n in enumerate(out.size) if step.solver.at_least(n, 1) is Outcome.VIOLATED]
+    if not collapsed:
+        return out
+    if not step.reported:
+        sizes = "×".join(str(n) for n in out.size)
+        step.emit(
+            "UC101",
+            f"{step.layer.name} outputs {sizes}: the size collapses on axis {step.axes_text(collapsed)}",
+            hint=step.nearest_hint(collapsed) or "use a larger input or fewer downsampling levels",
+        )
+    return None

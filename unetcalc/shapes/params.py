@@ -1,0 +1,21 @@
+"""Exact parameter counts, as ``sum(p.numel() for p in module.parameters())``."""
+
+from __future__ import annotations
+
+import math
+
+from unetcalc.spec.model import Layer
+
+
+def count_params(layer: Layer, in_channels: int) -> int:
+    p = layer.params
+    op = layer.op
+    if op in ("conv", "upconv"):
+        kernel = p["kernel"] if isinstance(p["kernel"], tuple) else (p["kernel"],)
+        weights = in_channels * p["filters"] // p["groups"] * math.prod(kernel)
+        return weights + (p["filters"] if p["bias"] else 0)
+    if op in ("batchnorm", "instancenorm", "groupnorm", "layernorm"):
+        return 2 * in_channels if p.get("affine", True) else 0
+    if op == "linear":
+        return in_channels * p["features"] + (p["features"] if p["bias"] else 0)
+    return 0

@@ -1,0 +1,384 @@
+"""One shape rule per op, matching PyTorch's formulas exactly.
+
+A rule reads its layer's parameters and input shapes, reports findings through
+the step, and returns the output shape (None when it cannot be computed).
+Floors go through the solver: a concrete size is floored as PyTorch does (and
+an inexact floor reported), a symbolic one gets a divisibility constraint.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+from unetcalc.shapes.affine import Affine
+from unetcalc.shapes.shape import Shape, format_sizes
+from unetcalc.shapes.solver import Outcome, Solver
+from unetcalc.spec.model import Layer
+
+Reporter = Callable[..., None]
+HintForAxes = Callable[[list[int]], str]
+
+
+class Step:
+    """Everything a shape rule may use for one layer."""
+
+    def __init__(
+        self,
+        layer: Layer,
+        ins: list[Shape],
+        solver: Solver,
+        report: Reporter,
+        nearest_hint: HintForAxes,
+        axis_names: tuple[str, ...],
+    ) -> None:
+        self.layer = layer
+        self.ins = ins
+        self.x = ins[0]
+        self.solver = solver
+        self.report = report
+        self.nearest_hint = nearest_hint
+        self.axis_names = axis_names
+        self.reported = False
+        self.tainted: set[int] = set().union(*(s.tainted for s in ins))
+
+    def per_axis(self, key: str, fallback: str | None = None) -> tuple[Any, ...]:
+        value = self.layer.params.get(key)
+        if value is None and fallback is not None:
+            value = self.layer.params.get(fallback)
+        if not isinstance(value, tuple):
+            value = (value,)
+        if len(value) == 1 and self.x.rank > 1:
+            value = value * self.x.rank
+        return value
+
+    def emit(self, code: str, message: str, hint: str = "", key: str | None = None) -> None:
+        self.reported = True
+        self.report(code, message, hint=hint, key=key)
+
+    def axes_text(self, axes: list[int]) -> str:
+        return ", ".join(self.axis_names[a] for a in axes)
+
+    def out(self, channels: int, size: list[Affine]) -> Shape:
+        return Shape(channels, tuple(size), frozenset(self.tainted))
+
+
+def fmt_sizes(sizes: list[Affine] | tuple[Affine, ...]) -> str:
+    return format_sizes(tuple(sizes))
+
+
+def _strided(
+    step: Step,
+    axis: int,
+    n: Affine,
+    stride: int,
+    offset: int,
+    *,
+    ceil_mode: bool = False,
+    pad: int = 0,
+    bad: list[int],
+    infeasible: list[int],
+) -> Affine:
+    """PyTorch's ``floor((n + offset [+ s - 1 if ceil]) / s) + 1`` with ceil_mode's correction."""
+    if stride == 1:
+        return n + (offset + 1)
+    outcome = step.solver.divisible(n, stride)
+    if outcome is Outcome.VIOLATED and axis not in step.tainted:  # only the first inexact floor
+        bad.append(axis)
+    elif outcome is Outcome.INFEASIBLE:
+        infeasible.append(axis)
+    if n.is_number:
+        value = n.value
+        out = (value + offset + (stride - 1 if ceil_mode else 0)) // stride + 1
+        if ceil_mode and (out - 1) * stride >= value + pad:
+            out -= 1
+        return Affine.number(out)
+    # Under the constraint n ≡ 0 (mod s) the floor is exact: n/s + floor(offset/s).
+    extra = math.ceil(Fraction(offset, stride)) if ceil_mode else math.floor(Fraction(offset, stride))
+    out_affine = n / stride + (extra + 1)
+    if ceil_mode and extra * stride >= pad:
+        out_affine = out_affine - 1
+    return out_affine
+
+
+def _report_resampling(
+    step: Step, sizes: tuple[Affine, ...], strides: tuple[Any, ...], bad: list[int], infeasible: list[int], what: str
+) -> None:
+    if bad:
+        step.tainted.update(bad)
+        shown = fmt_sizes(sizes)
+        factors = sorted({str(strides[a]) for a in bad})
+        step.emit(
+            "UC103",
+            f"{step.layer.name} ({what}) receives {shown}, not divisible by {' / '.join(factors)} "
+            f"on axis {step.axes_text(bad)}: PyTorch floors it and the decoder cannot restore the size",
+            hint=step.nearest_hint(bad),
+        )
+    if infeasible:
+        step.tainted.update(infeasible)
+        step.emit(
+            "UC110",
+            f"no input size makes {fmt_sizes(sizes)} divisible by the stride of {step.layer.name} "
+            f"on axis {step.axes_text(infeasible)} while meeting the constraints of the layers above",
+            hint="make the downsampling and upsampling factors agree",
+        )
+
+
+def _check_kernel(step: Step, padded: list[Affine], windows: list[int]) -> bool:
+    too_small = [
+        a
+        for a, (n, w) in enumerate(zip(padded, windows, strict=True))
+        if step.solver.at_least(n, w) is Outcome.VIOLATED
+    ]
+    if too_small:
+        step.emit(
+            "UC102",
+            f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its "
+            f"{'padded ' if padded != list(step.x.size) else ''}input {fmt_sizes(padded)}",
+            hint="use a larger input, fewer levels above this layer, or padding",
+        )
+        return False
+    return True
+
+
+def conv(step: Step) -> Shape | None:
+    p = step.layer.params
+    kernels, strides, dilations = step.per_axis("kernel"), step.per_axis("stride"), step.per_axis("dilation")
+    _check_groups(step, step.x.channels, p["filters"], p["groups"])
+    if p["padding"] == "same":
+        return step.out(p["filters"], list(step.x.size))
+    pads = (0,) * step.x.rank if p["padding"] == "valid" else step.per_axis("padding")
+    windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
+    padded = [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)]
+    if not _check_kernel(step, padded, windows):
+        return None
+    bad: list[int] = []
+    infeasible: list[int] = []
+    size = [
+        _strided(step, a, n, s, 2 * q - w, bad=bad, infeasible=infeasible)
+        for a, (n, s, q, w) in enumerate(zip(step.x.size, strides, pads, windows, strict=True))
+    ]
+    _report_resampling(step, step.x.size, strides, bad, infeasible, "stride " + "×".join(map(str, strides)))
+    return step.out(p["filters"], size)
+
+
+def upconv(step: Step) -> Shape | None:
+    p = step.layer.params
+    kernels = step.per_axis("kernel")
+    strides = step.per_axis("stride", fallback="kernel")
+    pads, out_pads, dilations = step.per_axis("padding"), step.per_axis("output_padding"), step.per_axis("dilation")
+    _check_groups(step, step.x.channels, p["filters"], p["groups"])
+    for s, d, o in zip(strides, dilations, out_pads, strict=True):
+        if o >= max(s, d):
+            step.emit(
+                "UC005",
+                f"output_padding {o} must be smaller than stride or dilation ({max(s, d)})",
+                key="output_padding",
+            )
+            return None
+    size = [
+        (n - 1) * s - 2 * q + d * (k - 1) + o + 1
+        for n, k, s, q, o, d in zip(step.x.size, kernels, strides, pads, out_pads, dilations, strict=True)
+    ]
+    return step.out(p["filters"], size)
+
+
+def pool(step: Step) -> Shape | None:
+    p = step.layer.params
+    kernels = step.per_axis("kernel")
+    strides = step.per_axis("stride", fallback="kernel")
+    pads = step.per_axis("padding")
+    dilations = step.per_axis("dilation") if step.layer.op == "maxpool" else (1,) * step.x.rank
+    windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
+    for q, w, k in zip(pads, windows, kernels, strict=True):
+        limit = w // 2 if step.layer.op == "maxpool" else k // 2
+        if q > limit:
+            step.emit(
+                "UC005", f"padding {q} is more than half the pooling window ({limit} at most in PyTorch)", key="padding"
+            )
+            return None
+    padded = [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)]
+    if not _check_kernel(step, padded, windows):
+        return None
+    bad: list[int] = []
+    infeasible: list[int] = []
+    size = [
+        _strided(step, a, n, s, 2 * q - w, ceil_mode=bool(p["ceil_mode"]), pad=q, bad=bad, infeasible=infeasible)
+        for a, (n, s, q, w) in enumerate(zip(step.x.size, strides, pads, windows, strict=True))
+    ]
+    _report_resampling(step, step.x.size, strides, bad, infeasible, step.layer.op)
+    return step.out(step.x.channels, size)
+
+
+def upsample(step: Step) -> Shape | None:
+    scales = step.per_axis("scale")
+    bad: list[int] = []
+    infeasible: list[int] = []
+    size = []
+    for axis, (n, scale) in enumerate(zip(step.x.size, scales, strict=True)):
+        scaled = n * scale
+        if Fraction(scale).denominator != 1:
+            outcome = step.solver.divisible(scaled, 1)
+            if outcome is Outcome.VIOLATED:
+                if axis not in step.tainted:
+                    bad.append(axis)
+                scaled = Affine.number(math.floor(scaled.const))
+            elif outcome is Outcome.INFEASIBLE:
+                infeasible.append(axis)
+        size.append(scaled)
+    _report_resampling(
+        step,
+        step.x.size,
+        tuple(str(s) for s in scales),
+        bad,
+        infeasible,
+        "upsample ×" + "×".join(str(s) for s in scales),
+    )
+    return step.out(step.x.channels, size)
+
+
+def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> None:
+    x = step.x
+    if crop:
+        smaller = [
+            a
+            for a in range(x.rank)
+            if a not in step.tainted and step.solver.at_least(other.size[a] - x.size[a], 0) is Outcome.VIOLATED
+        ]
+        if smaller:
+            step.emit(
+                "UC104",
+                f"`{other_name}` ({fmt_sizes(other.size)}) is smaller than the input "
+                f"({fmt_sizes(x.size)}) it should be center-cropped to",
+                hint="a crop can only remove pixels: check the encoder level this skip comes from",
+                key="with",
+            )
+            return
+        odd = [
+            a
+            for a in range(x.rank)
+            if a not in step.tainted and (other.size[a] - x.size[a]).is_number and (other.size[a] - x.size[a]).value % 2
+        ]
+        if odd:
+            step.emit(
+                "UC105",
+                f"center-cropping `{other_name}` from {fmt_sizes(other.size)} to {fmt_sizes(x.size)} "
+                f"removes an odd number of pixels on axis {step.axes_text(odd)}",
+                hint="the crop sits one pixel off-center (offset floor(diff/2)); choose sizes whose difference is even",
+                key="with",
+            )
+        return
+    differ = [a for a in range(x.rank) if a not in step.tainted and other.size[a] != x.size[a]]
+    if differ:
+        crop_hint = ""
+        if all(step.solver.at_least(other.size[a] - x.size[a], 0) is not Outcome.VIOLATED for a in differ):
+            crop_hint = "add `crop: center` to crop the skip as the 2015 U-Net does, or "
+        step.emit(
+            "UC104",
+            f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
+            f"sizes differ on axis {step.axes_text(differ)}",
+            hint=f"{crop_hint}use `same` padding so the encoder and decoder sizes agree",
+            key="with",
+        )
+
+
+def concat(step: Step) -> Shape | None:
+    crop = step.layer.params.get("crop") == "center"
+    for other, name in zip(step.ins[1:], step.layer.refs, strict=True):
+        _compare_sizes(step, other, name, crop)
+    return step.out(sum(s.channels for s in step.ins), list(step.x.size))
+
+
+def add(step: Step) -> Shape | None:
+    crop = step.layer.params.get("crop") == "center"
+    for other, name in zip(step.ins[1:], step.layer.refs, strict=True):
+        _compare_sizes(step, other, name, crop)
+        if other.channels != step.x.channels:
+            step.emit(
+                "UC106",
+                f"{step.layer.name} adds {step.x.channels} channels to `{name}`'s {other.channels}",
+                hint="add a 1×1 conv so both sides have the same channels",
+                key="with",
+            )
+    return step.out(step.x.channels, list(step.x.size))
+
+
+def crop(step: Step) -> Shape | None:
+    if step.layer.params.get("to") is not None:
+        target = list(step.ins[1].size)
+    else:
+        target = [Affine.number(s) for s in step.layer.params["size"]]
+    larger = [
+        a
+        for a, (n, t) in enumerate(zip(step.x.size, target, strict=True))
+        if step.solver.at_least(n - t, 0) is Outcome.VIOLATED
+    ]
+    if larger:
+        step.emit(
+            "UC109",
+            f"{step.layer.name} crops {fmt_sizes(step.x.size)} to the larger {fmt_sizes(target)}",
+            hint="crop to a smaller size, or use `pad`",
+        )
+        return None
+    odd = [
+        a
+        for a, (n, t) in enumerate(zip(step.x.size, target, strict=True))
+        if a not in step.tainted and (n - t).is_number and (n - t).value % 2
+    ]
+    if odd:
+        step.emit(
+            "UC105",
+            f"{step.layer.name} removes an odd number of pixels on axis {step.axes_text(odd)}",
+            hint="the crop sits one pixel off-center; choose sizes whose difference is even",
+        )
+    return step.out(step.x.channels, target)
+
+
+def pad(step: Step) -> Shape | None:
+    pads = step.per_axis("padding")
+    return step.out(step.x.channels, [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)])
+
+
+def same_shape(step: Step) -> Shape | None:
+    if step.layer.op == "groupnorm" and step.x.channels % step.layer.params["groups"]:
+        step.emit(
+            "UC106",
+            f"groupnorm's {step.layer.params['groups']} groups do not divide {step.x.channels} channels",
+            hint="choose a number of groups that divides the channels",
+            key="groups",
+        )
+    return step.out(step.x.channels, list(step.x.size))
+
+
+def linear(step: Step) -> Shape | None:
+    return step.out(step.layer.params["features"], list(step.x.size))
+
+
+def _check_groups(step: Step, cin: int, filters: int, groups: int) -> None:
+    if cin % groups or filters % groups:
+        step.emit(
+            "UC106",
+            f"{groups} groups must divide both the {cin} input channels and the {filters} filters",
+            hint="choose groups that divide both",
+            key="groups",
+        )
+
+
+RULES: dict[str, Callable[[Step], Shape | None]] = {
+    "conv": conv,
+    "upconv": upconv,
+    "maxpool": pool,
+    "avgpool": pool,
+    "upsample": upsample,
+    "concat": concat,
+    "add": add,
+    "crop": crop,
+    "pad": pad,
+    "linear": linear,
+}
+
+
+def rule_for(op: str) -> Callable[[Step], Shape | None]:
+    return RULES.get(op, same_shape)

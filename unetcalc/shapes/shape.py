@@ -1,0 +1,46 @@
+"""A tensor's shape during inference: channels and one affine size per axis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unetcalc.shapes.affine import Affine
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    channels: int
+    size: tuple[Affine, ...]
+    # Axes whose size already went through an inexact floor (reported once, at
+    # that layer); comparisons on these axes stay silent to avoid a cascade.
+    tainted: frozenset[int] = frozenset()
+
+    @property
+    def rank(self) -> int:
+        return len(self.size)
+
+    @property
+    def is_concrete(self) -> bool:
+        return all(s.is_number for s in self.size)
+
+    def with_size(self, size: tuple[Affine, ...], tainted: frozenset[int] | None = None) -> Shape:
+        return Shape(self.channels, size, self.tainted if tainted is None else tainted)
+
+    def with_channels(self, channels: int) -> Shape:
+        return Shape(channels, self.size, self.tainted)
+
+
+def _dim_text(size: object) -> str:
+    text = str(size)
+    return f"({text})" if " " in text and not text.startswith("(") else text
+
+
+def format_shape(shape: Shape | None, sep: str = "x") -> str:
+    """``568x568x64`` (sizes then channels); symbolic sizes in parentheses when needed."""
+    if shape is None:
+        return "?"
+    return sep.join([*(_dim_text(s) for s in shape.size), str(shape.channels)])
+
+
+def format_sizes(sizes: tuple[object, ...] | list[object], sep: str = "×") -> str:
+    return sep.join(_dim_text(s) for s in sizes)

@@ -1,0 +1,74 @@
+"""The parsed spec: plain data, no formatting, no inference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from unetcalc.diagnostics import Diagnostic
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredShape:
+    """A shape written by the author; ``None`` entries mean ``?`` (anything)."""
+
+    channels: int | None
+    size: tuple[int | None, ...] | None
+    text: str
+
+
+@dataclass(slots=True)
+class InputSpec:
+    channels: int
+    size: tuple[int | str, ...]  # a str entry is a symbol
+
+    @property
+    def rank(self) -> int:
+        return len(self.size)
+
+
+@dataclass(slots=True)
+class Layer:
+    index: int
+    op: str  # canonical op name, or the unknown name when ``valid`` is False
+    name: str
+    line: int
+    column: int
+    params: dict[str, Any] = field(default_factory=dict)
+    source: str = "input"  # the tensor this layer reads (``from``)
+    refs: tuple[str, ...] = ()  # ``with`` tensors, or the ``to`` tensor of a crop
+    declared_in: DeclaredShape | None = None
+    declared_out: DeclaredShape | None = None
+    key_lines: dict[str, tuple[int, int]] = field(default_factory=dict)
+    explicit_name: bool = False
+    valid: bool = True  # False when the op or a parameter could not be read
+    id: str = ""  # unique key: the name, or name@line for a duplicate (reported as UC006)
+
+    def __post_init__(self) -> None:
+        self.id = self.id or self.name
+
+    def where(self, key: str | None = None) -> tuple[int, int]:
+        """Line and column of ``key`` in this layer, or of the layer itself."""
+        if key is not None and key in self.key_lines:
+            return self.key_lines[key]
+        return self.line, self.column
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every tensor this layer reads, primary first."""
+        return (self.source, *self.refs)
+
+
+@dataclass(slots=True)
+class Spec:
+    path: str
+    name: str
+    input: InputSpec | None
+    layers: list[Layer]
+    diagnostics: list[Diagnostic]
+    input_line: int = 1
+
+    @property
+    def stem(self) -> str:
+        return Path(self.path).stem

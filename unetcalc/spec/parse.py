@@ -1,0 +1,396 @@
+"""YAML text → Spec, with a UC0xx finding for everything that is not spec v1."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from unetcalc.diagnostics import Diagnostic
+from unetcalc.rules import finding
+from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
+from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
+from unetcalc.spec.params import ParamError, validate
+from unetcalc.spec.shapetext import ShapeTextError, parse_declared
+from unetcalc.spec.suggest import did_you_mean
+from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
+
+TOP_KEYS = ("version", "name", "description", "input", "defaults", "layers")
+SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_SPEC_BYTES = 20_000_000
+
+
+class _Parser:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+
+    def report(
+        self, code: str, message: str, pos: Pos | tuple[int, int], hint: str = "", layer: str | None = None
+    ) -> None:
+        line, column = (pos.line, pos.column) if isinstance(pos, Pos) else pos
+        self.diagnostics.append(
+            finding(code, message, hint=hint, file=self.path, line=line, column=column, layer=layer)
+        )
+
+    # -- top level ---------------------------------------------------------
+    def parse(self, data: Any) -> Spec:
+        stem = Path(self.path).stem
+        if not isinstance(data, YMap):
+            pos = getattr(data, "pos", Pos(1, 1))
+            kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+            self.report(
+                "UC001",
+                f"the top level of a spec must be a mapping, not {kind}",
+                pos,
+                hint="start the file with `name:`, `input:` and `layers:` keys",
+            )
+            return Spec(self.path, stem, None, [], self.diagnostics)
+        for key in data:
+            if key not in TOP_KEYS:
+                self.report(
+                    "UC003",
+                    f"unknown top-level key `{key}`",
+                    data.key_pos[key],
+                    hint=did_you_mean(str(key), TOP_KEYS) or f"spec v1 keys: {', '.join(TOP_KEYS)}",
+                )
+        version = data.get("version", 1)
+        if version != 1:
+            self.report(
+                "UC005",
+                f"unsupported spec version {version!r}; this unetcalc reads version 1",
+                data.value_pos.get("version", data.pos),
+            )
+        name = data.get("name", stem)
+        if not isinstance(name, str):
+            name = str(name)
+        spec_input = self._input(data)
+        rank = spec_input.rank if spec_input else None
+        defaults = self._defaults(data.get("defaults"), rank, data.value_pos.get("defaults", data.pos))
+        layers = self._layers(data, rank, defaults)
+        input_line = data.key_pos.get("input", data.pos).line
+        return Spec(self.path, name, spec_input, layers, self.diagnostics, input_line)
+
+    def _input(self, data: YMap) -> InputSpec | None:
+        value = data.get("input")
+        if value is None:
+            self.report(
+                "UC004", "the spec has no `input`", data.pos, hint="add `input: {channels: 1, size: [572, 572]}`"
+            )
+            return None
+        pos = data.value_pos["input"]
+        if not isinstance(value, YMap):
+            self.report(
+                "UC005",
+                "`input` must be a mapping with `channels` and `size`",
+                pos,
+                hint="e.g. `input: {channels: 1, size: [572, 572]}`",
+            )
+            return None
+        for key in value:
+            if key not in ("channels", "size"):
+                self.report(
+                    "UC003",
+                    f"unknown key `{key}` in `input`",
+                    value.key_pos[key],
+                    hint=did_you_mean(str(key), ("channels", "size")),
+                )
+        channels = value.get("channels", 1)
+        try:
+            channels = validate(Param("count"), channels, None, "input channels")
+        except ParamError as exc:
+            self.report("UC005", str(exc), value.value_pos.get("channels", pos))
+            channels = None
+        size = value.get("size")
+        size_pos = value.value_pos.get("size", pos)
+        sizes = self._input_size(size, size_pos)
+        if sizes is None or channels is None:
+            return None
+        return InputSpec(channels, sizes)
+
+    def _input_size(self, size: Any, pos: Pos) -> tuple[int | str, ...] | None:
+        if size is None:
+            self.report("UC004", "`input` has no `size`", pos, hint="e.g. `size: [572, 572]` or `size: [H, W]`")
+            return None
+        if isinstance(size, str):  # "572x572" written as a shape
+            try:
+                declared = parse_declared(size, len(re.split(r"\s*[x×X*]\s*", size.strip())))
+                size = list(declared.size or ())
+            except ShapeTextError:
+                size = [size]
+        if isinstance(size, int) and not isinstance(size, bool):
+            size = [size]
+        if not isinstance(size, list) or not 1 <= len(size) <= 3:
+            self.report(
+                "UC005",
+                "`input.size` must list 1 to 3 spatial sizes",
+                pos,
+                hint="e.g. `[572, 572]` (2D), `[128, 128, 128]` (3D), or symbols `[H, W]`",
+            )
+            return None
+        out: list[int | str] = []
+        for entry in size:
+            is_symbol = isinstance(entry, str) and SYMBOL.match(entry)
+            is_size = isinstance(entry, int) and not isinstance(entry, bool) and 1 <= entry <= 10_000_000
+            if is_symbol or is_size:
+                out.append(entry)
+            else:
+                self.report(
+                    "UC005",
+                    f"input size entry {entry!r} is neither a positive size nor a symbol",
+                    pos,
+                    hint="sizes are whole numbers ≥ 1; a symbol is a name such as `H`",
+                )
+                return None
+        return tuple(out)
+
+    def _defaults(self, value: Any, rank: int | None, pos: Pos) -> dict[str, dict[str, Any]]:
+        if value is None:
+            return {}
+        if not isinstance(value, YMap):
+            self.report(
+                "UC005",
+                "`defaults` must map op names to parameters",
+                pos,
+                hint="e.g. `defaults: {conv: {kernel: 3, padding: same}}`",
+            )
+            return {}
+        result: dict[str, dict[str, Any]] = {}
+        for op_name, params in value.items():
+            op = canonical_op(str(op_name))
+            if op is None:
+                self.report(
+                    "UC002",
+                    f"unknown op `{op_name}` in `defaults`",
+                    value.key_pos[op_name],
+                    hint=did_you_mean(str(op_name), all_op_names()),
+                )
+                continue
+            if not isinstance(params, YMap):
+                self.report("UC005", f"`defaults.{op_name}` must be a mapping of parameters", value.value_pos[op_name])
+                continue
+            result[op] = {}
+            for key, raw in params.items():
+                schema = OPS[op].get(key)
+                if schema is None:
+                    self.report(
+                        "UC003",
+                        f"`{key}` is not a parameter of `{op}`",
+                        params.key_pos[key],
+                        hint=did_you_mean(str(key), OPS[op]) or self._params_hint(op),
+                    )
+                    continue
+                try:
+                    result[op][key] = validate(schema, raw, rank, f"`{key}`")
+                except ParamError as exc:
+                    self.report("UC005", str(exc), params.value_pos[key])
+        return result
+
+    # -- layers ------------------------------------------------------------
+    def _layers(self, data: YMap, rank: int | None, defaults: dict[str, dict[str, Any]]) -> list[Layer]:
+        raw_layers = data.get("layers")
+        if raw_layers is None:
+            self.report("UC004", "the spec has no `layers`", data.pos, hint="add `layers:` with one entry per layer")
+            return []
+        if not isinstance(raw_layers, YList) or not raw_layers:
+            self.report("UC005", "`layers` must be a non-empty list", data.value_pos["layers"])
+            return []
+        counts: Counter[str] = Counter()
+        layers: list[Layer] = []
+        for index, (raw, pos) in enumerate(zip(raw_layers, raw_layers.item_pos, strict=True)):
+            layer = self._layer(index, raw, pos, rank, defaults, counts)
+            layers.append(layer)
+        self._check_names(layers)
+        return layers
+
+    def _layer(
+        self,
+        index: int,
+        raw: Any,
+        pos: Pos,
+        rank: int | None,
+        defaults: dict[str, dict[str, Any]],
+        counts: Counter[str],
+    ) -> Layer:
+        if isinstance(raw, str):
+            raw_map = YMap({"op": raw})
+            raw_map.pos, raw_map.key_pos, raw_map.value_pos = pos, {"op": pos}, {"op": pos}
+            raw = raw_map
+        if not isinstance(raw, YMap):
+            self.report(
+                "UC005",
+                "a layer must be a mapping with `op`, or a bare op name",
+                pos,
+                hint="e.g. `- {op: conv, filters: 64}` or `- relu`",
+            )
+            return Layer(index, "?", f"layer{index + 1}", pos.line, pos.column, valid=False)
+        key_lines = {str(k): (p.line, p.column) for k, p in raw.value_pos.items()}
+        op_raw = raw.get("op")
+        op = canonical_op(op_raw) if isinstance(op_raw, str) else None
+        counts[op or str(op_raw)] += 1
+        default_name = f"{op or op_raw}{counts[op or str(op_raw)]}"
+        name = raw.get("name", default_name)
+        explicit = "name" in raw
+        if not isinstance(name, str) or not name.strip():
+            self.report("UC005", f"a layer name must be a non-empty string, got {name!r}", raw.value_pos["name"])
+            name, explicit = default_name, False
+        layer = Layer(index, op or str(op_raw), name, pos.line, pos.column, key_lines=key_lines, explicit_name=explicit)
+        if op_raw is None:
+            self.report("UC004", "the layer has no `op`", pos, hint="add e.g. `op: conv`", layer=name)
+            layer.valid = False
+            return layer
+        if op is None:
+            self.report(
+                "UC002",
+                f"unknown op `{op_raw}`",
+                raw.value_pos["op"],
+                hint=did_you_mean(str(op_raw), all_op_names()) or f"ops: {', '.join(all_op_names())}",
+                layer=name,
+            )
+            layer.valid = False
+            return layer
+        self._layer_params(layer, raw, rank, defaults.get(op, {}))
+        return layer
+
+    def _params_hint(self, op: str) -> str:
+        names = ", ".join(OPS[op]) or "none"
+        return f"`{op}` takes: {names}"
+
+    def _layer_params(self, layer: Layer, raw: YMap, rank: int | None, op_defaults: dict[str, Any]) -> None:
+        schema = OPS[layer.op]
+        for key in raw:
+            if key in COMMON_KEYS or key in schema:
+                continue
+            other = [o for o, ps in OPS.items() if key in ps]
+            hint = did_you_mean(str(key), [*schema, *COMMON_KEYS])
+            if not hint and other:
+                hint = f"`{key}` belongs to {', '.join(other[:3])}; {self._params_hint(layer.op)}"
+            self.report(
+                "UC003",
+                f"`{key}` is not a parameter of `{layer.op}`",
+                raw.key_pos[key],
+                hint=hint or self._params_hint(layer.op),
+                layer=layer.name,
+            )
+        for key, param in schema.items():
+            if key in raw:
+                try:
+                    layer.params[key] = validate(param, raw[key], rank, f"`{key}`")
+                except ParamError as exc:
+                    self.report("UC005", str(exc), raw.value_pos[key], layer=layer.name)
+                    layer.valid = False
+            elif key in op_defaults:
+                layer.params[key] = op_defaults[key]
+            elif param.required:
+                self.report(
+                    "UC004",
+                    f"`{layer.op}` needs `{key}`",
+                    raw.pos,
+                    layer=layer.name,
+                    hint=f"add `{key}:` to the layer (or to `defaults.{layer.op}`)",
+                )
+                layer.valid = False
+            elif param.default is not None:
+                layer.params[key] = validate(param, param.default, rank, f"`{key}`")
+            else:
+                layer.params[key] = None
+        self._references(layer, raw)
+        for key in ("in", "out"):
+            if key in raw and rank is not None:
+                try:
+                    shape: DeclaredShape = parse_declared(raw[key], rank)
+                except ShapeTextError as exc:
+                    self.report(
+                        "UC008", f"cannot read `{key}: {raw[key]}`: {exc}", raw.value_pos[key], layer=layer.name
+                    )
+                    continue
+                if key == "in":
+                    layer.declared_in = shape
+                else:
+                    layer.declared_out = shape
+
+    def _references(self, layer: Layer, raw: YMap) -> None:
+        source = raw.get("from")
+        if source is not None:
+            if isinstance(source, str) and source:
+                layer.source = source
+            else:
+                self.report(
+                    "UC005", f"`from` must be a layer name, got {source!r}", raw.value_pos["from"], layer=layer.name
+                )
+                layer.valid = False
+        if layer.op in ("concat", "add") and layer.params.get("with"):
+            layer.refs = tuple(layer.params["with"])
+        if layer.op == "crop":
+            to, size = layer.params.get("to"), layer.params.get("size")
+            if (to is None) == (size is None):
+                self.report(
+                    "UC004",
+                    "`crop` needs exactly one of `to` (a layer name) or `size`",
+                    raw.pos,
+                    layer=layer.name,
+                    hint="e.g. `{op: crop, to: dec1}` or `{op: crop, size: [388, 388]}`",
+                )
+                layer.valid = False
+            elif to is not None:
+                layer.refs = (to,)
+
+    def _check_names(self, layers: list[Layer]) -> None:
+        seen: dict[str, Layer] = {}
+        for layer in layers:
+            if layer.name == "input":
+                self.report(
+                    "UC006",
+                    "`input` is reserved for the network input",
+                    layer.where("name"),
+                    layer=layer.name,
+                    hint="choose another name",
+                )
+            elif layer.name in seen:
+                first = seen[layer.name]
+                layer.id = f"{layer.name}@{layer.line}"
+                self.report(
+                    "UC006",
+                    f"the name `{layer.name}` is already used by the layer at line {first.line}",
+                    layer.where("name"),
+                    layer=layer.name,
+                    hint="rename one of the two layers",
+                )
+            else:
+                seen[layer.name] = layer
+
+
+def parse_text(text: str, path: str = "<spec>") -> Spec:
+    """Parse spec text; never raises for bad input, findings are in ``spec.diagnostics``."""
+    parser = _Parser(path)
+    try:
+        loaded = load_yaml_text(text)
+    except YamlProblem as exc:
+        parser.report("UC001", exc.message, exc.pos, hint="fix the YAML at this line")
+        return Spec(path, Path(path).stem, None, [], parser.diagnostics)
+    for key, pos in loaded.duplicate_keys:
+        parser.report(
+            "UC003", f"the key `{key}` appears twice in one mapping; the last one wins", pos, hint="remove one of them"
+        )
+    return parser.parse(loaded.data)
+
+
+def parse_bytes(data: bytes, path: str) -> Spec:
+    if len(data) > MAX_SPEC_BYTES:
+        parser = _Parser(path)
+        parser.report("UC001", f"the file is {len(data):,} bytes; a spec is at most {MAX_SPEC_BYTES:,}", Pos(1, 1))
+        return Spec(path, Path(path).stem, None, [], parser.diagnostics)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        parser = _Parser(path)
+        line = data[: exc.start].count(b"\n") + 1
+        parser.report(
+            "UC001",
+            f"the file is not UTF-8 text (bad byte at offset {exc.start})",
+            Pos(line, 1),
+            hint="save the spec as UTF-8 YAML",
+        )
+        return Spec(path, Path(path).stem, None, [], parser.diagnostics)
+    return parse_text(text, path)

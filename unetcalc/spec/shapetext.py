@@ -1,0 +1,65 @@
+"""Shapes as authors write them: ``252x252x64``, ``254 x 254``, ``?``, mappings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from unetcalc.spec.model import DeclaredShape
+
+_SEPARATORS = re.compile(r"\s*[x×X*]\s*")
+
+
+class ShapeTextError(ValueError):
+    pass
+
+
+def _part(text: str) -> int | None:
+    text = text.strip()
+    if text == "?":
+        return None
+    if not text.isdigit():
+        raise ShapeTextError(f"`{text}` is not a size (write a whole number or `?`)")
+    value = int(text)
+    if value < 1:
+        raise ShapeTextError("sizes must be at least 1")
+    return value
+
+
+def parse_declared(value: Any, rank: int) -> DeclaredShape:
+    """Read a declared shape for a ``rank``-dimensional network."""
+    if isinstance(value, dict):
+        return _parse_mapping(value, rank)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ShapeTextError("a shape is a string such as `252x252x64` or a mapping {channels, size}")
+    text = str(value).strip()
+    if text == "?":
+        return DeclaredShape(None, None, text)
+    parts = [_part(p) for p in _SEPARATORS.split(text)] if text else []
+    if len(parts) == rank:
+        return DeclaredShape(None, tuple(parts), text)
+    if len(parts) == rank + 1:
+        return DeclaredShape(parts[-1], tuple(parts[:-1]), text)
+    raise ShapeTextError(
+        f"`{text}` has {len(parts)} entries; this {rank}D network's shapes have {rank} spatial "
+        f"sizes, then optionally channels (e.g. `{'x'.join(['64'] * rank)}x32`)"
+    )
+
+
+def _parse_mapping(value: dict[str, Any], rank: int) -> DeclaredShape:
+    unknown = set(value) - {"channels", "size"}
+    if unknown:
+        raise ShapeTextError(f"a shape mapping takes `channels` and `size`, not `{sorted(unknown)[0]}`")
+    channels = value.get("channels")
+    if channels is not None:
+        channels = _part(str(channels)) if channels != "?" else None
+    size = value.get("size")
+    sizes: tuple[int | None, ...] | None = None
+    if size is not None:
+        if not isinstance(size, list) or len(size) != rank:
+            raise ShapeTextError(f"`size` must be a list of {rank} sizes")
+        sizes = tuple(_part(str(s)) for s in size)
+    text = "x".join("?" if s is None else str(s) for s in (sizes or ())) + (
+        f"x{channels}" if channels is not None else ""
+    )
+    return DeclaredShape(channels, sizes, text or "?")

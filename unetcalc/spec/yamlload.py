@@ -1,0 +1,123 @@
+"""Safe YAML loading that keeps the line and column of every key and value.
+
+Only ``yaml.SafeLoader`` is used, so a spec can never construct Python
+objects. Aliases are expanded with a node budget, so an alias bomb is
+rejected quickly instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    line: int
+    column: int
+
+
+class YMap(dict):  # type: ignore[type-arg]
+    """A mapping that remembers where it, its keys and its values stand."""
+
+    pos: Pos
+    key_pos: dict[Any, Pos]
+    value_pos: dict[Any, Pos]
+
+
+class YList(list):  # type: ignore[type-arg]
+    pos: Pos
+    item_pos: list[Pos]
+
+
+class YamlProblem(Exception):
+    """Raised only inside the loader; the caller turns it into a UC001 finding."""
+
+    def __init__(self, message: str, pos: Pos | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos or Pos(1, 1)
+
+
+def _pos(node: yaml.Node) -> Pos:
+    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Converter:
+    def __init__(self, loader: yaml.SafeLoader) -> None:
+        self.loader = loader
+        self.count = 0
+        self.duplicate_keys: list[tuple[str, Pos]] = []
+
+    def convert(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlProblem(
+                f"the document expands to more than {MAX_NODES:,} nodes (a YAML alias bomb?)",
+                _pos(node),
+            )
+        if depth > MAX_DEPTH:
+            raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", _pos(node))
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)  # merge keys (<<) as PyYAML does
+            result = YMap()
+            result.pos, result.key_pos, result.value_pos = _pos(node), {}, {}
+            for key_node, value_node in node.value:
+                key = self.convert(key_node, depth + 1)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise YamlProblem("a mapping key must be a plain value", _pos(key_node))
+                if key in result:
+                    self.duplicate_keys.append((str(key), _pos(key_node)))
+                result[key] = self.convert(value_node, depth + 1)
+                result.key_pos[key] = _pos(key_node)
+                result.value_pos[key] = _pos(value_node)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            items = YList()
+            items.pos, items.item_pos = _pos(node), []
+            for item in node.value:
+                items.append(self.convert(item, depth + 1))
+                items.item_pos.append(_pos(item))
+            return items
+        return self.loader.construct_object(node, deep=True)
+
+
+@dataclass
+class LoadedYaml:
+    data: Any
+    duplicate_keys: list[tuple[str, Pos]]
+
+
+def load_yaml_text(text: str) -> LoadedYaml:
+    """Parse one YAML document; raise YamlProblem with a position on any failure."""
+    if "\x00" in text:
+        raise YamlProblem("the file contains NUL bytes: it is binary, not a YAML spec")
+    if not text.strip():
+        raise YamlProblem("the file is empty: a spec needs at least `input` and `layers`")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise YamlProblem("the file holds no YAML document (only comments?)")
+        converter = _Converter(loader)
+        data = converter.convert(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "\t" in problem or "tab" in problem.lower():
+            problem += " (YAML indentation must use spaces, not tabs)"
+        raise YamlProblem(f"invalid YAML: {problem}", pos) from None
+    except yaml.YAMLError as exc:  # ReaderError: control characters, bad encoding
+        pos = Pos(getattr(exc, "line", 0) + 1, getattr(exc, "column", 0) + 1)
+        raise YamlProblem(f"invalid YAML: {exc}".splitlines()[0], pos) from None
+    except RecursionError:
+        raise YamlProblem("the document nests too deeply to be a spec") from None
+    finally:
+        loader.dispose()
+    return LoadedYaml(data, converter.duplicate_keys)
