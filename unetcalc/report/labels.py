@@ -59,3 +59,23 @@ def validity_text(axis: AxisValidity) -> str:
     if axis.output is not None:
         text += f" → output {axis.output}"
     return text
+
+
+def validity_summary(axes: list[AxisValidity]) -> str:
+    """One line for all axes; axes that behave alike are named once."""
+    first = axes[0]
+    alike = all(
+        (a.modulus, a.residue, a.min, a.max, a.output is None or a.output.coef, a.output is None or a.output.const)
+        == (
+            first.modulus,
+            first.residue,
+            first.min,
+            first.max,
+            first.output is None or first.output.coef,
+            first.output is None or first.output.const,
+        )
+        for a in axes[1:]
+    )
+    if alike and len(axes) > 1:
+        return f"{validity_text(first)}  (same for {', '.join(a.symbol for a in axes[1:])})"
+    return "; ".join(validity_text(a) for a in axes)

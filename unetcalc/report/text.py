@@ -7,7 +7,7 @@ from rich.markup import escape
 
 from unetcalc.check import CheckResult, nearest_text
 from unetcalc.diagnostics import Severity
-from unetcalc.report.labels import validity_text
+from unetcalc.report.labels import validity_summary
 from unetcalc.shapes.shape import format_shape
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -37,18 +37,18 @@ def render_result(console: Console, result: CheckResult, strict: bool = False) -
         f"  shape   {format_shape(inference.input)} → {output}   "
         f"params {inference.params:,}   layers {len(inference.layers)}"
     )
-    if result.validity is not None:
+    if result.validity is not None and inference.output is not None:
         axes = result.validity.axes
-        texts = [validity_text(a) for a in axes]
-        console.print(f"  valid   {'; '.join(escape(t) for t in texts)}")
+        console.print(f"  valid   {escape(validity_summary(axes))}")
         spec_input = result.input
         if spec_input is not None:
+            invalid: dict[str, list[str]] = {}
             for axis, value in enumerate(spec_input.size):
                 if isinstance(value, int) and axes[axis].feasible and not axes[axis].contains(value):
-                    console.print(
-                        f"  [yellow]input {axes[axis].symbol} = {value} is not valid[/]: "
-                        f"{escape(nearest_text(result.validity, axis, value))}"
-                    )
+                    text = f"{value} is not valid: {nearest_text(result.validity, axis, value)}"
+                    invalid.setdefault(text, []).append(axes[axis].symbol)
+            for text, symbols in invalid.items():
+                console.print(f"  [yellow]input {', '.join(symbols)} = {escape(text)}[/]")
     if result.input_overridden:
         console.print("  [dim]note: --input replaced the spec's input; declared sizes were not checked[/]")
 

@@ -13,7 +13,7 @@ from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared
-from unetcalc.spec.suggest import did_you_mean
+from unetcalc.spec.suggest import closest, did_you_mean
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
 
 TOP_KEYS = ("version", "name", "description", "input", "defaults", "layers")
@@ -259,11 +259,15 @@ class _Parser:
 
     def _layer_params(self, layer: Layer, raw: YMap, rank: int | None, op_defaults: dict[str, Any]) -> None:
         schema = OPS[layer.op]
+        misspelt: set[str] = set()  # required keys that a typo'd key stands for: one finding, not two
         for key in raw:
             if key in COMMON_KEYS or key in schema:
                 continue
             other = [o for o, ps in OPS.items() if key in ps]
-            hint = did_you_mean(str(key), [*schema, *COMMON_KEYS])
+            match = closest(str(key), [*schema, *COMMON_KEYS])
+            if match:
+                misspelt.add(match)
+            hint = f"did you mean `{match}`?" if match else ""
             if not hint and other:
                 hint = f"`{key}` belongs to {', '.join(other[:3])}; {self._params_hint(layer.op)}"
             self.report(
@@ -283,13 +287,14 @@ class _Parser:
             elif key in op_defaults:
                 layer.params[key] = op_defaults[key]
             elif param.required:
-                self.report(
-                    "UC004",
-                    f"`{layer.op}` needs `{key}`",
-                    raw.pos,
-                    layer=layer.name,
-                    hint=f"add `{key}:` to the layer (or to `defaults.{layer.op}`)",
-                )
+                if key not in misspelt:
+                    self.report(
+                        "UC004",
+                        f"`{layer.op}` needs `{key}`",
+                        raw.pos,
+                        layer=layer.name,
+                        hint=f"add `{key}:` to the layer (or to `defaults.{layer.op}`)",
+                    )
                 layer.valid = False
             elif param.default is not None:
                 layer.params[key] = validate(param, param.default, rank, f"`{key}`")

@@ -14,6 +14,7 @@ import yaml
 
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ class _Converter:
             )
         if depth > MAX_DEPTH:
             raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", _pos(node))
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            raise YamlProblem(f"the YAML tag {node.tag} is not allowed: a spec holds plain data only", _pos(node))
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # merge keys (<<) as PyYAML does
             result = YMap()
