@@ -180,7 +180,10 @@ def list_rules() -> None:
     """List every rule: code, name, severity, summary."""
     from rich.table import Table
 
-    listing = Table("code", "name", "severity", "summary")
+    listing = Table()
+    for column in ("code", "name", "severity"):
+        listing.add_column(column, no_wrap=True)
+    listing.add_column("summary")
     for entry in RULES:
         listing.add_row(entry.code, entry.name, entry.severity.value, entry.summary)
     _out().print(listing)

@@ -1,0 +1,94 @@
+"""Bad input never gives a traceback: a finding (exit 1) or a clear message (exit 2)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from unetcalc.cli import app
+
+runner = CliRunner()
+
+
+def _bomb() -> str:
+    text = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    previous = "a"
+    for i in range(1, 10):
+        name = chr(ord("a") + i)
+        text += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
+        previous = name
+    return text + f"layers: *{previous}\n"
+
+
+CASES: dict[str, tuple[bytes, str]] = {
+    "empty": (b"", "empty"),
+    "top-level-list": (b"- conv\n- relu\n", "must be a mapping"),
+    "binary": (bytes(range(256)) * 4, "not UTF-8"),
+    "nul": (b"name: x\x00\n", "binary"),
+    "tabs": (b"input:\n\tchannels: 1\n", "tabs"),
+    "unclosed": (b"layers: [{op: conv, filters: 64}\n", "invalid YAML"),
+    "alias-bomb": (_bomb().encode(), "alias bomb"),
+    "deep": (b"layers: " + b"[" * 50_000 + b"]" * 50_000, "nest"),
+    "strings-for-numbers": (
+        b"input: {channels: 1, size: [64, 64]}\nlayers:\n  - {op: conv, filters: '64', kernel: three}\n",
+        "must be a whole number",
+    ),
+    "huge-filters": (b"input: {channels: 1, size: [64, 64]}\nlayers:\n  - {op: conv, filters: " + b"1" + b"0" * 30 + b"}\n",
+                     "larger than"),
+    "python-tag": (b"input: !!python/object/apply:os.system ['echo pwned']\nlayers: [relu]\n", "not allowed"),
+    "no-layers": (b"input: {channels: 1, size: [64, 64]}\n", "no `layers`"),
+    "bad-size": (b"input: {channels: 1, size: [0, -3]}\nlayers: [relu]\n", "input size"),
+    "bad-rank": (b"input: {channels: 1, size: [1, 2, 3, 4]}\nlayers: [relu]\n", "1 to 3"),
+    "layer-is-number": (b"input: {channels: 1, size: [8]}\nlayers: [3]\n", "a layer must be"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_spec_is_a_finding_not_a_traceback(name, tmp_path):
+    content, expected = CASES[name]
+    spec = tmp_path / f"{name}.yaml"
+    spec.write_bytes(content)
+    started = time.perf_counter()
+    result = runner.invoke(app, ["check", str(spec)])
+    elapsed = time.perf_counter() - started
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1, result.output
+    assert expected in result.output
+    assert f"{spec}:" in result.output  # names the file and line
+    if name == "alias-bomb":
+        assert elapsed < 5  # generous: the point is "not exponential"; benchmarks measure it
+
+
+def test_missing_file_and_directory_exit_2(tmp_path):
+    missing = runner.invoke(app, ["check", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    directory = runner.invoke(app, ["check", str(tmp_path)])
+    assert directory.exit_code == 2 and "directory" in directory.output
+
+
+@pytest.mark.parametrize("option", ["570x", "abc!", "1x2x3x4", "0x5"])
+def test_bad_input_option_exits_2(option):
+    result = runner.invoke(app, ["check", "specs/unet-2015.yaml", "--input", option])
+    assert result.exit_code == 2 and "--input" in result.output
+
+
+def test_input_option_of_wrong_rank_exits_2():
+    result = runner.invoke(app, ["check", "specs/unet-2015.yaml", "--input", "572"])
+    assert result.exit_code == 2 and "2D network" in result.output
+
+
+def test_unknown_option_exits_2():
+    result = runner.invoke(app, ["check", "specs/unet-2015.yaml", "--no-such-option"])
+    assert result.exit_code == 2
+
+
+def test_real_process_prints_no_traceback(tmp_path):
+    spec = tmp_path / "garbage.yaml"
+    spec.write_bytes(bytes(range(256)))
+    proc = subprocess.run([sys.executable, "-m", "unetcalc", "check", str(spec)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -1,0 +1,109 @@
+"""Golden CLI output (run `pytest --update-goldens` after an intended change)."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from unetcalc.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout
+
+
+@pytest.mark.parametrize(
+    "spec", ["unet-2015", "seed-encoder", "seed-encoder-fixed", "unet-same", "unet-1d", "unet3d"]
+)
+def test_check_text_golden(spec, golden):
+    code, out = run("check", f"specs/{spec}.yaml")
+    golden(f"check-{spec}.txt", out)
+    assert code == (1 if spec == "seed-encoder" else 0)
+
+
+def test_check_570_golden(golden):
+    code, out = run("check", "specs/unet-2015.yaml", "--input", "570x570")
+    assert code == 1
+    golden("check-unet-2015-570.txt", out)
+
+
+def test_check_json_golden(golden):
+    code, out = run("check", "specs/seed-encoder.yaml", "--format", "json")
+    assert code == 1
+    golden("check-seed-encoder.json", out)
+
+
+def test_table_markdown_golden(golden):
+    code, out = run("table", "specs/unet-2015.yaml", "--format", "markdown")
+    assert code == 0
+    golden("table-unet-2015.md", out)
+    lines = out.splitlines()
+    assert lines[0].startswith("| #") and set(lines[1]) <= {"|", "-", " "}
+    assert len([line for line in lines if line.startswith("|")]) == 2 + 1 + 49  # header, rule, input, 49 layers
+    assert "| 388x388x2" in out and "31,030,658" in out
+
+
+def test_table_marks_wrong_declared_rows():
+    code, out = run("table", "specs/seed-encoder.yaml", "--format", "markdown")
+    assert code == 1
+    wrong = [line for line in out.splitlines() if "✗" in line]
+    assert [line.split("|")[2].strip() for line in wrong] == ["Conv4", "Conv7", "Conv8", "Rel8"]
+
+
+def test_table_csv_parses():
+    import csv
+    import io
+
+    code, out = run("table", "specs/unet-same.yaml", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows[-1]["out"] == "256x256x3"
+    assert sum(int(r["params"] or 0) for r in rows) == 7_763_107
+
+
+def test_sizes_golden(golden):
+    code, out = run("sizes", "specs/unet-2015.yaml", "--near", "254", "--range", "100..700")
+    assert code == 0
+    golden("sizes-unet-2015.txt", out)
+    assert "H ≡ 12 (mod 16), H ≥ 188 → output H - 184" in out
+    assert "nearest below 254: 252 → output 68" in out
+    assert "nearest above 254: 268 → output 84" in out
+
+
+def test_sizes_bad_range_exits_2():
+    code, _ = run("sizes", "specs/unet-2015.yaml", "--range", "9..1")
+    assert code == 2
+
+
+def test_symbolic_input_gives_expressions():
+    code, out = run("check", "specs/unet-2015.yaml", "--input", "HxW", "--format", "json")
+    import json
+
+    entry = json.loads(out)["files"][0]
+    assert code == 0
+    assert entry["output"] == {"channels": 2, "size": ["H - 184", "W - 184"]}
+    pool1 = next(layer for layer in entry["layers"] if layer["name"] == "pool1")
+    assert pool1["out"]["size"] == ["(H - 4)/2", "(W - 4)/2"]
+
+
+def test_strict_turns_warnings_into_failure():
+    assert run("check", "tests/rules/UC105/fail.yaml")[0] == 0
+    assert run("check", "tests/rules/UC105/fail.yaml", "--strict")[0] == 1
+
+
+def test_several_files_and_summary():
+    code, out = run("check", "specs/unet-2015.yaml", "specs/seed-encoder.yaml")
+    assert code == 1
+    assert out.strip().splitlines()[-1] == "2 files, 5 errors, 0 warnings"
+
+
+def test_rules_and_explain():
+    code, out = run("rules")
+    assert code == 0 and "UC103" in out and "odd-size-before-downsampling" in out
+    code, out = run("explain", "uc103")
+    assert code == 0
+    for heading in ("What it does", "Why it matters", "Example", "Fix"):
+        assert heading in out
+    assert run("explain", "UC999")[0] == 2
