@@ -37,8 +37,10 @@ CASES: dict[str, tuple[bytes, str]] = {
         b"input: {channels: 1, size: [64, 64]}\nlayers:\n  - {op: conv, filters: '64', kernel: three}\n",
         "must be a whole number",
     ),
-    "huge-filters": (b"input: {channels: 1, size: [64, 64]}\nlayers:\n  - {op: conv, filters: " + b"1" + b"0" * 30 + b"}\n",
-                     "larger than"),
+    "huge-filters": (
+        b"input: {channels: 1, size: [64, 64]}\nlayers:\n  - {op: conv, filters: " + b"1" + b"0" * 30 + b"}\n",
+        "larger than",
+    ),
     "python-tag": (b"input: !!python/object/apply:os.system ['echo pwned']\nlayers: [relu]\n", "not allowed"),
     "no-layers": (b"input: {channels: 1, size: [64, 64]}\n", "no `layers`"),
     "bad-size": (b"input: {channels: 1, size: [0, -3]}\nlayers: [relu]\n", "input size"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import SPECS
 from typer.testing import CliRunner
 
-from conftest import SPECS
 from unetcalc import check_file
 from unetcalc.cli import app
 

@@ -15,9 +15,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
-@pytest.mark.parametrize(
-    "spec", ["unet-2015", "seed-encoder", "seed-encoder-fixed", "unet-same", "unet-1d", "unet3d"]
-)
+@pytest.mark.parametrize("spec", ["unet-2015", "seed-encoder", "seed-encoder-fixed", "unet-same", "unet-1d", "unet3d"])
 def test_check_text_golden(spec, golden):
     code, out = run("check", f"specs/{spec}.yaml")
     golden(f"check-{spec}.txt", out)
