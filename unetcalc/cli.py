@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,7 +56,7 @@ def _input_option(text: str | None) -> tuple[int | str, ...] | None:
         raise _fail(str(exc)) from None
 
 
-def _load(path: Path, input_size: tuple[int | str, ...] | None) -> CheckResult:
+def _load(path: str, input_size: tuple[int | str, ...] | None) -> CheckResult:
     try:
         return check_file(path, input_size)
     except (SpecFileError, InputOptionError) as exc:
@@ -87,7 +86,7 @@ def _root(
 
 @app.command()
 def check(
-    specs: Annotated[list[Path], typer.Argument(help="Spec files to check.", show_default=False)],
+    specs: Annotated[list[str], typer.Argument(help="Spec files to check.", show_default=False)],
     output_format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
     input_size: InputOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
@@ -125,7 +124,7 @@ def check(
 
 @app.command()
 def table(
-    spec: Annotated[Path, typer.Argument(help="Spec file.", show_default=False)],
+    spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
     output_format: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.rich,
     input_size: InputOption = None,
 ) -> None:
@@ -157,7 +156,7 @@ def _range_option(text: str | None) -> tuple[int, int] | None:
 
 @app.command()
 def sizes(
-    spec: Annotated[Path, typer.Argument(help="Spec file.", show_default=False)],
+    spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
     near: Annotated[int | None, typer.Option("--near", help="Show the nearest valid sizes below and above N.")] = None,
     span: Annotated[str | None, typer.Option("--range", help="List the valid sizes in LOW..HIGH.")] = None,
 ) -> None:

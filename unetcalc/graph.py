@@ -29,7 +29,7 @@ def build_graph(spec: Spec) -> Graph:
     for layer in spec.layers:
         by_name.setdefault(layer.name, layer)
     graph = Graph(spec.layers, by_name)
-    defined: list[str] = ["input"]
+    defined: dict[str, None] = {"input": None}  # ordered set: membership is O(1)
     previous = "input"
     for layer in spec.layers:
         if "from" not in layer.key_lines:
@@ -45,12 +45,12 @@ def build_graph(spec: Spec) -> Graph:
                 hint = "layers run in order: a layer can only read layers above it"
             else:
                 message = f"`{key}: {ref}` names no layer"
-                hint = did_you_mean(ref, defined) or f"known names: {', '.join(defined[-6:])}"
+                hint = did_you_mean(ref, defined) or f"known names: {', '.join(list(defined)[-6:])}"
             line, column = layer.where(key)
             graph.diagnostics.append(
                 finding("UC007", message, hint=hint, file=spec.path, line=line, column=column, layer=layer.name)
             )
-        defined.append(layer.id)
+        defined[layer.id] = None
         previous = layer.id
     return graph
 

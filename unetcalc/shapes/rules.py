@@ -192,22 +192,26 @@ def pool(step: Step) -> Shape | None:
     pads = step.per_axis("padding")
     dilations = step.per_axis("dilation") if step.layer.op == "maxpool" else (1,) * step.x.rank
     windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
-    for q, w, k in zip(pads, windows, kernels, strict=True):
-        limit = w // 2 if step.layer.op == "maxpool" else k // 2
-        if q > limit:
-            step.emit(
-                "UC005", f"padding {q} is more than half the pooling window ({limit} at most in PyTorch)", key="padding"
-            )
+    for q, k in zip(pads, kernels, strict=True):
+        if q > k // 2:  # PyTorch's check uses the kernel size, not the dilated window
+            step.emit("UC005", f"padding {q} is more than half the kernel ({k // 2} at most in PyTorch)", key="padding")
             return None
-    padded = [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)]
-    if not _check_kernel(step, padded, windows):
-        return None
     bad: list[int] = []
     infeasible: list[int] = []
     size = [
         _strided(step, a, n, s, 2 * q - w, ceil_mode=bool(p["ceil_mode"]), pad=q, bad=bad, infeasible=infeasible)
         for a, (n, s, q, w) in enumerate(zip(step.x.size, strides, pads, windows, strict=True))
     ]
+    # Pools may overhang the input (ceil_mode); PyTorch only requires one output position.
+    if any(step.solver.at_least(out, 1) is Outcome.VIOLATED for out in size):
+        padded = [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)]
+        step.emit(
+            "UC102",
+            f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its "
+            f"{'padded ' if any(pads) else ''}input {fmt_sizes(padded)}",
+            hint="use a larger input, fewer levels above this layer, or padding",
+        )
+        return None
     _report_resampling(step, step.x.size, strides, bad, infeasible, step.layer.op)
     return step.out(step.x.channels, size)
 

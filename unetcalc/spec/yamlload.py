@@ -23,6 +23,10 @@ class Pos:
     column: int
 
 
+# libyaml's parser when PyYAML was built with it (10× faster on large specs); both are safe loaders.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class YMap(dict):  # type: ignore[type-arg]
     """A mapping that remembers where it, its keys and its values stand."""
 
@@ -50,7 +54,7 @@ def _pos(node: yaml.Node) -> Pos:
 
 
 class _Converter:
-    def __init__(self, loader: yaml.SafeLoader) -> None:
+    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader) -> None:
         self.loader = loader
         self.count = 0
         self.duplicate_keys: list[tuple[str, Pos]] = []
@@ -90,6 +94,26 @@ class _Converter:
         return self.loader.construct_object(node, deep=True)
 
 
+def _check_depth(text: str) -> None:
+    """Reject deep nesting before composing: libyaml's composer recurses on the C stack."""
+    if _Loader is yaml.SafeLoader:
+        return  # the pure-Python composer raises RecursionError, handled by the caller
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlProblem(
+                        f"the document nests deeper than {MAX_DEPTH} levels",
+                        Pos(event.start_mark.line + 1, event.start_mark.column + 1),
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the composer reports syntax errors with their position
+
+
 @dataclass
 class LoadedYaml:
     data: Any
@@ -102,7 +126,8 @@ def load_yaml_text(text: str) -> LoadedYaml:
         raise YamlProblem("the file contains NUL bytes: it is binary, not a YAML spec")
     if not text.strip():
         raise YamlProblem("the file is empty: a spec needs at least `input` and `layers`")
-    loader = yaml.SafeLoader(text)
+    _check_depth(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -1,0 +1,96 @@
+"""Engine benchmarks: cold start against `import yaml`, and inference time vs spec size.
+
+Prints figures; it asserts nothing (shared machines make timed asserts flaky).
+Run: python benchmarks/engine.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from unetcalc.check import check_spec  # noqa: E402
+from unetcalc.spec.parse import parse_text  # noqa: E402
+
+
+def wall(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def generated_spec(n_layers: int) -> str:
+    """A deep symbolic-input U-Net-like spec: conv/bn/relu blocks, pool/upconv pairs with concat skips."""
+    layers: list[object] = []
+    open_skips: list[str] = []
+    block = 0
+    while len(layers) < n_layers - 1:
+        layers += [{"op": "conv", "filters": 16, "padding": "same"}, "batchnorm", "relu"]
+        going_down = (block // 4) % 2 == 0
+        if going_down:
+            name = f"skip{block}"
+            layers += [{"op": "relu", "name": name}, "maxpool"]
+            open_skips.append(name)
+        elif open_skips:
+            layers += [
+                {"op": "upconv", "filters": 16},
+                {"op": "concat", "with": open_skips.pop()},
+                {"op": "conv", "filters": 16, "kernel": 1},
+            ]
+        block += 1
+    while open_skips:
+        layers += [{"op": "upconv", "filters": 16}, {"op": "concat", "with": open_skips.pop()}]
+    layers = layers[: n_layers - 1] if not open_skips else layers
+    layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": "head"})
+    return yaml.safe_dump(
+        {"name": f"gen{n_layers}", "input": {"channels": 1, "size": ["H", "W"]}, "layers": layers}, sort_keys=False
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+
+    base = wall([sys.executable, "-c", "import yaml"], args.runs)
+    check = wall([sys.executable, "-m", "unetcalc", "check", "specs/unet-2015.yaml"], args.runs)
+    print(f"cold start (median of {args.runs}):")
+    print(f"  python -c 'import yaml'                          {base * 1000:7.1f} ms")
+    print(f"  python -m unetcalc check specs/unet-2015.yaml    {check * 1000:7.1f} ms")
+    print(f"  ratio                                            {check / base:7.2f}x   (target ≤ 3x)")
+    print()
+    print("inference (parse + graph + symbolic and concrete passes + lint), median of 3:")
+    print(f"  {'layers':>7} {'parse ms':>9} {'check ms':>9} {'µs/layer':>9}")
+    for n in (1_000, 5_000, 10_000):
+        text = generated_spec(n)
+        parse_times, check_times = [], []
+        for _ in range(3):
+            started = time.perf_counter()
+            spec = parse_text(text, f"gen{n}.yaml")
+            parsed = time.perf_counter()
+            result = check_spec(spec)
+            done = time.perf_counter()
+            parse_times.append(parsed - started)
+            check_times.append(done - parsed)
+        assert result.inference is not None
+        assert not result.errors, result.errors[:3]
+        p, c = statistics.median(parse_times), statistics.median(check_times)
+        count = len(result.inference.layers)
+        print(f"  {count:>7} {p * 1000:9.1f} {c * 1000:9.1f} {(p + c) / count * 1e6:9.1f}")
+    print("  (target: 10,000 layers checked in under 1 s, growing linearly)")
+
+
+if __name__ == "__main__":
+    main()
