@@ -1,0 +1,174 @@
+"""Spec v1 notations, defaults, references and the positions findings point at."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from unetcalc import check_text
+from unetcalc.spec.parse import parse_text
+
+
+def spec(layers: str, size: str = "[64, 64]", channels: int = 1, extra: str = "") -> str:
+    return f"input: {{channels: {channels}, size: {size}}}\n{extra}layers:\n{layers}"
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        "62x62x8",
+        "62 x 62 x 8",
+        "62×62×8",
+        "62 × 62",
+        "?x62x8",
+        "?",
+        "{channels: 8, size: [62, 62]}",
+        "{channels: 8}",
+        "62X62",
+    ],
+)
+def test_declared_shape_notations_that_agree(declared):
+    result = check_text(
+        spec(f"  - {{op: conv, filters: 8, out: '{declared}'}}\n".replace("'{", "{").replace("}'", "}"))
+    )
+    assert result.diagnostics == [], declared
+
+
+@pytest.mark.parametrize("declared", ["62x62x9", "61 x 62", "{channels: 7}", "64×64×8"])
+def test_declared_shape_notations_that_disagree(declared):
+    text = spec(f"  - {{op: conv, filters: 8, out: '{declared}'}}\n".replace("'{", "{").replace("}'", "}"))
+    result = check_text(text)
+    assert [d.code for d in result.diagnostics] == ["UC107"]
+    assert result.diagnostics[0].line == 3
+
+
+def test_unreadable_declared_shape_points_at_its_value():
+    result = check_text(spec("  - {op: relu, out: 62x62x8x1x1}\n"))
+    assert [(d.code, d.line, d.column) for d in result.diagnostics] == [("UC008", 3, 21)]
+
+
+def test_bare_op_names_default_names_and_from():
+    parsed = parse_text(
+        spec("  - relu\n  - {op: conv, filters: 4}\n  - relu\n  - {op: conv, filters: 4, from: input}\n")
+    )
+    assert [layer.name for layer in parsed.layers] == ["relu1", "conv1", "relu2", "conv2"]
+    result = check_text(
+        spec("  - relu\n  - {op: conv, filters: 4, name: a}\n  - {op: concat, with: [a, input], crop: center}\n")
+    )
+    assert result.inference.output.channels == 4 + 4 + 1
+
+
+def test_defaults_apply_and_layers_override_them():
+    text = spec(
+        "  - {op: conv, filters: 4}\n  - {op: conv, filters: 4, padding: valid}\n",
+        extra="defaults:\n  conv: {kernel: 5, padding: same}\n",
+    )
+    result = check_text(text)
+    sizes = [[s.value for s in entry.out.size] for entry in result.inference.layers]
+    assert sizes == [[64, 64], [60, 60]]
+
+
+def test_per_axis_lists_for_anisotropic_3d():
+    text = spec(
+        "  - {op: conv, filters: 4, kernel: [1, 3, 3], padding: [0, 1, 1]}\n  - {op: maxpool, kernel: [1, 2, 2]}\n"
+        "  - {op: upsample, scale: [1, 2, 2]}\n",
+        size="[16, 64, 64]",
+    )
+    result = check_text(text)
+    assert [s.value for s in result.inference.layers[1].out.size] == [16, 32, 32]
+    assert [s.value for s in result.inference.output.size] == [16, 64, 64]
+    assert [a.modulus for a in result.validity.axes] == [1, 2, 2]
+
+
+def test_list_of_wrong_length_is_a_bad_parameter():
+    result = check_text(spec("  - {op: conv, filters: 4, kernel: [3, 3, 3]}\n"))
+    assert [d.code for d in result.diagnostics] == ["UC005"]
+    assert "2D network needs 2" in result.diagnostics[0].message
+
+
+@pytest.mark.parametrize(
+    ("layers", "code", "suggestion"),
+    [
+        ("  - {op: convv, filters: 8}\n", "UC002", "conv"),
+        ("  - {op: conv, filter: 8}\n", "UC003", "filters"),
+        ("  - {op: maxpol}\n", "UC002", "maxpool"),
+        ("  - {op: conv, filters: 8, kernal: 3}\n", "UC003", "kernel"),
+        ("  - {op: conv, filters: 8, name: enc1}\n  - {op: concat, with: enc}\n", "UC007", "enc1"),
+    ],
+)
+def test_did_you_mean(layers, code, suggestion):
+    result = check_text(spec(layers))
+    found = [d for d in result.diagnostics if d.code == code]
+    assert len(found) == 1 and f"`{suggestion}`" in found[0].hint
+
+
+def test_unknown_top_level_key_suggests():
+    result = check_text("input: {channels: 1, size: [8]}\nlayer: [relu]\n")
+    codes = {d.code: d for d in result.diagnostics}
+    assert "`layers`" in codes["UC003"].hint and "UC004" in codes
+
+
+def test_forward_reference_is_explained():
+    result = check_text(spec("  - {op: concat, with: later}\n  - {op: relu, name: later}\n"))
+    finding = next(d for d in result.diagnostics if d.code == "UC007")
+    assert "defined below" in finding.message and finding.line == 3
+
+
+def test_duplicate_yaml_key_is_reported():
+    result = check_text(spec("  - {op: conv, filters: 8, filters: 16}\n"))
+    assert [d.code for d in result.diagnostics] == ["UC003"]
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        "batchnorm",
+        "instancenorm",
+        "layernorm",
+        "dropout",
+        "relu",
+        "leakyrelu",
+        "elu",
+        "gelu",
+        "silu",
+        "sigmoid",
+        "tanh",
+        "softmax",
+        "identity",
+    ],
+)
+def test_shape_preserving_ops(op):
+    result = check_text(spec(f"  - {op}\n", size="[7, 9]", channels=3))
+    assert result.ok and [s.value for s in result.inference.output.size] == [7, 9]
+
+
+def test_groupnorm_and_groups_check_channels():
+    bad = check_text(spec("  - {op: groupnorm, groups: 4}\n", channels=6))
+    assert [d.code for d in bad.diagnostics] == ["UC106"]
+    bad = check_text(spec("  - {op: conv, filters: 8, groups: 4}\n", channels=6))
+    assert [d.code for d in bad.diagnostics] == ["UC106"]
+    good = check_text(spec("  - {op: conv, filters: 8, groups: 2}\n  - {op: groupnorm, groups: 4}\n", channels=6))
+    assert good.ok and good.inference.params == 6 * 8 // 2 * 9 + 8 + 2 * 8
+
+
+def test_pad_crop_to_and_convtranspose_alias():
+    text = spec(
+        "  - {op: pad, padding: 2, name: padded}\n  - {op: convtranspose, filters: 2}\n"
+        "  - {op: maxpool}\n  - {op: crop, to: input}\n"
+    )
+    result = check_text(text)
+    assert result.ok and [s.value for s in result.inference.output.size] == [64, 64]
+    assert result.inference.layers[1].layer.op == "upconv"
+
+
+def test_check_never_imports_torch_graphviz_or_sympy():
+    code = (
+        "import sys; from unetcalc.cli import main; sys.argv=['unetcalc','check','specs/unet-2015.yaml']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'graphviz', 'sympy', 'numpy') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
