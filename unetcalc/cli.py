@@ -90,6 +90,9 @@ def check(
     output_format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
     input_size: InputOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Also run the real PyTorch model on the meta device (needs torch).")
+    ] = False,
 ) -> None:
     """Infer shapes and report dimension errors with rule code, file:line and a fix.
 
@@ -119,7 +122,32 @@ def check(
     if unreadable:
         raise typer.Exit(EXIT_USAGE)
     failed = any(r.errors or (strict and r.warnings) for r in results)
+    if verify:
+        console = _err() if output_format is CheckFormat.json else _out()
+        failed = not _verify_all(console, [r for r in results if r.ok]) or failed
     raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _require_torch() -> None:
+    from unetcalc.torch import TorchMissing, require_torch
+
+    try:
+        require_torch()
+    except TorchMissing as exc:
+        raise _fail(str(exc)) from None
+
+
+def _verify_all(console: Console, results: list[CheckResult]) -> bool:
+    _require_torch()
+    from unetcalc.report.build import render_verification
+    from unetcalc.torch.verify import verify as verify_result
+
+    ok = True
+    for result in results:
+        with _err().status(f"verifying {result.path} on the meta device…"):
+            checks = verify_result(result)
+        ok = render_verification(console, result, checks) and ok
+    return ok
 
 
 @app.command()
@@ -172,6 +200,65 @@ def sizes(
         raise typer.Exit(EXIT_FINDINGS)
     render_sizes(_out(), result, near, parsed_range)
     raise typer.Exit(EXIT_FINDINGS if any(not a.feasible for a in result.validity.axes) else EXIT_OK)
+
+
+@app.command()
+def build(
+    spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Compare every layer with PyTorch on the meta device.")
+    ] = False,
+    code: Annotated[str | None, typer.Option("--code", help="Write a standalone PyTorch model.py here.")] = None,
+    save: Annotated[str | None, typer.Option("--save", help="Write the initialised state_dict here (.pt).")] = None,
+    onnx: Annotated[str | None, typer.Option("--onnx", help="Export to ONNX here (needs the onnx package).")] = None,
+    input_size: InputOption = None,
+) -> None:
+    """Build the real torch.nn.Module (needs torch): summary, --verify, --code model.py, --save, --onnx."""
+    _require_torch()
+    from unetcalc.report.build import render_build_summary
+    from unetcalc.report.text import render_result
+
+    result = _load(spec, _input_option(input_size))
+    if not result.ok:
+        render_result(_err(), result)
+        _err().print("[bold red]error:[/] the spec has errors; nothing was built")
+        raise typer.Exit(EXIT_FINDINGS)
+    if onnx is not None:
+        try:
+            import onnx as _onnx  # noqa: F401
+        except ImportError:
+            raise _fail("--onnx needs the onnx package: pip install onnx onnxscript") from None
+    from unetcalc.torch.builder import build_from_result
+
+    console = _out()
+    with _err().status(f"building {result.spec.name}…"):
+        model = build_from_result(result)
+    render_build_summary(console, result, model)
+    ok = True
+    if verify:
+        ok = _verify_all(console, [result])
+    if code is not None:
+        from unetcalc.torch.codegen import class_name, generate_code
+        from unetcalc.torch.outputs import write_atomically
+
+        source = generate_code(result)
+        write_atomically(code, lambda tmp: tmp.write_text(source, encoding="utf-8"))
+        console.print(f"wrote {code} (standalone PyTorch, class {class_name(result.spec.name)})")
+    if save is not None:
+        import torch
+
+        from unetcalc.torch.outputs import write_atomically
+
+        with _err().status(f"saving {save}…"):
+            write_atomically(save, lambda tmp: torch.save(model.state_dict(), tmp))
+        console.print(f"wrote {save} (state_dict, {len(model.state_dict())} tensors)")
+    if onnx is not None:
+        from unetcalc.torch.export import export_onnx
+
+        with _err().status(f"exporting {onnx}…"):
+            export_onnx(result, model, onnx)
+        console.print(f"wrote {onnx} (ONNX)")
+    raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)
 
 
 @app.command("rules")

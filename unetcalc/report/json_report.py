@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from unetcalc.check import CheckResult
+from unetcalc.report.costs import memory_json, poly_json
 from unetcalc.shapes.affine import Affine
+from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import Shape
 
 JSON_VERSION = 1
@@ -27,8 +29,9 @@ def file_json(result: CheckResult) -> dict[str, Any]:
     inference = result.inference
     names = {layer.id: layer.name for layer in spec.layers}
     layers = []
-    if inference is not None:
-        for entry in inference.layers:
+    costs = compute_costs(inference) if inference is not None else None
+    if inference is not None and costs is not None:
+        for entry, macs in zip(inference.layers, costs.per_layer_macs, strict=True):
             layer = entry.layer
             layers.append(
                 {
@@ -39,6 +42,7 @@ def file_json(result: CheckResult) -> dict[str, Any]:
                     "in": shape_json(entry.ins[0]) if entry.ins else None,
                     "out": shape_json(entry.out),
                     "params": entry.params,
+                    "macs": poly_json(macs),
                 }
             )
     valid_input = []
@@ -63,6 +67,8 @@ def file_json(result: CheckResult) -> dict[str, Any]:
         "output": shape_json(inference.output) if inference else None,
         "valid_input": valid_input,
         "params": inference.params if inference else None,
+        "macs": poly_json(costs.macs) if costs else None,
+        "memory": memory_json(costs) if costs else None,
         "layers": layers,
         "diagnostics": [d.to_json() for d in result.diagnostics],
     }

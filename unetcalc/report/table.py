@@ -4,41 +4,43 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from rich.console import Console
 from rich.table import Table
 
 from unetcalc.check import CheckResult
+from unetcalc.report.costs import poly_json
 from unetcalc.report.labels import op_label
+from unetcalc.shapes.cost import compute_costs, human_count
+from unetcalc.shapes.poly import Poly
 from unetcalc.shapes.shape import format_shape
 
 DECLARED_CODES = ("UC107", "UC108")
-HEADER = ("#", "layer", "op", "in", "out", "filters", "params", "declared")
+HEADER = ("#", "layer", "op", "in", "out", "filters", "params", "MACs", "declared")
+NUMERIC = ("#", "filters", "params", "MACs")
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    index: int
+    index: str
     name: str
     op: str
     shape_in: str
     shape_out: str
     filters: str
-    params: str
+    params: int | None
+    macs: Poly | None
     declared: str
 
-    def cells(self) -> tuple[str, ...]:
-        return (
-            str(self.index),
-            self.name,
-            self.op,
-            self.shape_in,
-            self.shape_out,
-            self.filters,
-            self.params,
-            self.declared,
-        )
+    def cells(self, exact: bool = False) -> tuple[str, ...]:
+        """Display cells; ``exact`` gives plain numbers (csv) instead of 1,234 and 1.2 G."""
+        params = "" if self.params is None else (str(self.params) if exact else f"{self.params:,}")
+        macs = ""
+        if self.macs is not None:
+            value = poly_json(self.macs)
+            macs = str(value) if exact or isinstance(value, str) else human_count(value)
+        return (*astuple(self)[:6], params, macs, self.declared)
 
 
 def table_rows(result: CheckResult) -> list[Row]:
@@ -46,40 +48,46 @@ def table_rows(result: CheckResult) -> list[Row]:
     if inference is None:
         return []
     wrong = {d.layer for d in result.diagnostics if d.code in DECLARED_CODES}
-    rank = inference.input.rank
-    rows = [Row(0, "input", "", "", format_shape(inference.input), "", "", "")]
-    for number, entry in enumerate(inference.layers, start=1):
+    costs = compute_costs(inference)
+    rows = [Row("0", "input", "", "", format_shape(inference.input), "", None, None, "")]
+    for number, (entry, macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
         layer = entry.layer
         declared = [f"{k} {d.text}" for k, d in (("in", layer.declared_in), ("out", layer.declared_out)) if d]
-        marks = ""
-        if declared:
-            marks = ("✗ " if layer.name in wrong else "✓ ") + "; ".join(declared)
+        marks = (("✗ " if layer.name in wrong else "✓ ") + "; ".join(declared)) if declared else ""
         filters = layer.params.get("filters") or layer.params.get("features") or ""
+        shape_in = format_shape(entry.ins[0]) if entry.ins else ""
         rows.append(
             Row(
-                number,
+                str(number),
                 layer.name,
-                op_label(layer, rank),
-                format_shape(entry.ins[0]) if entry.ins else "",
+                op_label(layer, inference.input.rank),
+                shape_in,
                 format_shape(entry.out),
                 str(filters),
-                "" if entry.params is None else f"{entry.params:,}",
+                entry.params,
+                macs,
                 marks,
             )
         )
     return rows
 
 
+def _totals(result: CheckResult) -> str:
+    assert result.inference is not None
+    macs = poly_json(compute_costs(result.inference).macs)
+    shown = human_count(macs) if isinstance(macs, int) else macs
+    return f"Total parameters: {result.inference.params:,}; MACs: {shown}"
+
+
 def render_rich(console: Console, result: CheckResult) -> None:
     table = Table(title=f"{result.spec.name} — {result.path}", title_justify="left")
     for column in HEADER:
-        table.add_column(column, justify="right" if column in ("#", "filters", "params") else "left")
+        table.add_column(column, justify="right" if column in NUMERIC else "left")
     for row in table_rows(result):
-        style = "red" if row.declared.startswith("✗") else None
-        table.add_row(*row.cells(), style=style)
+        table.add_row(*row.cells(), style="red" if row.declared.startswith("✗") else None)
     console.print(table)
     if result.inference is not None:
-        console.print(f"total params: {result.inference.params:,}")
+        console.print(_totals(result))
 
 
 def render_markdown(result: CheckResult) -> str:
@@ -91,8 +99,7 @@ def render_markdown(result: CheckResult) -> str:
         if n == 0:
             lines.append("| " + " | ".join("-" * widths[i] for i in range(len(HEADER))) + " |")
     if result.inference is not None:
-        lines.append("")
-        lines.append(f"Total parameters: {result.inference.params:,}")
+        lines += ["", _totals(result)]
     return "\n".join(lines) + "\n"
 
 
@@ -101,5 +108,5 @@ def render_csv(result: CheckResult) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     for row in table_rows(result):
-        writer.writerow([*row.cells()[:6], row.params.replace(",", ""), row.declared])
+        writer.writerow(row.cells(exact=True))
     return buffer.getvalue()

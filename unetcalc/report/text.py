@@ -7,7 +7,9 @@ from rich.markup import escape
 
 from unetcalc.check import CheckResult, nearest_text
 from unetcalc.diagnostics import Severity
+from unetcalc.report.costs import costs_line
 from unetcalc.report.labels import validity_summary
+from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -37,6 +39,8 @@ def render_result(console: Console, result: CheckResult, strict: bool = False) -
         f"  shape   {format_shape(inference.input)} → {output}   "
         f"params {inference.params:,}   layers {len(inference.layers)}"
     )
+    if inference.output is not None:
+        console.print(f"  cost    {escape(costs_line(compute_costs(inference)))}")
     if result.validity is not None and inference.output is not None:
         axes = result.validity.axes
         console.print(f"  valid   {escape(validity_summary(axes))}")

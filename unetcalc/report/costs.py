@@ -1,0 +1,39 @@
+"""Cost lines shared by `check`, `build` and JSON: MACs, memory, parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unetcalc.shapes.cost import BYTES, Costs, human_bytes, human_count
+from unetcalc.shapes.poly import Poly
+
+
+def _count(value: Poly) -> str:
+    return human_count(value.value) if value.is_number else str(value)
+
+
+def _bytes(value: Poly) -> str:
+    return human_bytes(value.value) if value.is_number else f"{value} B"
+
+
+def costs_line(costs: Costs) -> str:
+    act32, act16 = costs.activation_bytes("float32"), costs.activation_bytes("bfloat16")
+    return (
+        f"MACs {_count(costs.macs)}   activations {_bytes(act32)} fp32 / {_bytes(act16)} bf16 (one sample)   "
+        f"weights {human_bytes(costs.param_bytes('float32'))} fp32"
+    )
+
+
+def poly_json(value: Poly | None) -> int | str | None:
+    if value is None:
+        return None
+    return value.value if value.is_number else str(value)
+
+
+def memory_json(costs: Costs) -> dict[str, Any]:
+    return {
+        "activations": {dtype: poly_json(costs.activation_bytes(dtype)) for dtype in BYTES},
+        "params": {dtype: costs.param_bytes(dtype) for dtype in BYTES},
+        "unit": "bytes",
+        "batch": 1,
+    }

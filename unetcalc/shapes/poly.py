@@ -1,0 +1,95 @@
+"""Polynomials in the input symbols, for counts that multiply sizes (MACs, memory).
+
+Products of per-axis affine sizes (``(H - 4)·(W - 4)``) are multilinear in the
+symbols; exact rational coefficients keep every figure exact.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from unetcalc.shapes.affine import Affine
+
+Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
+
+
+class Poly:
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: dict[Monomial, Fraction] | None = None) -> None:
+        self.terms = {m: c for m, c in (terms or {}).items() if c}
+
+    @staticmethod
+    def number(value: int | Fraction) -> Poly:
+        return Poly({(): Fraction(value)})
+
+    @staticmethod
+    def from_affine(size: Affine) -> Poly:
+        terms: dict[Monomial, Fraction] = {(): size.const}
+        if size.symbol is not None:
+            terms[((size.symbol, 1),)] = size.coef
+        return Poly(terms)
+
+    @property
+    def is_number(self) -> bool:
+        return all(m == () for m in self.terms)
+
+    @property
+    def value(self) -> int:
+        if not self.is_number:
+            raise ValueError(f"{self} is not a number")
+        return int(self.terms.get((), 0))
+
+    def __add__(self, other: Poly | int) -> Poly:
+        other = other if isinstance(other, Poly) else Poly.number(other)
+        terms = dict(self.terms)
+        for m, c in other.terms.items():
+            terms[m] = terms.get(m, Fraction(0)) + c
+        return Poly(terms)
+
+    __radd__ = __add__
+
+    def __mul__(self, other: Poly | int | Fraction) -> Poly:
+        if not isinstance(other, Poly):
+            return Poly({m: c * other for m, c in self.terms.items()})
+        terms: dict[Monomial, Fraction] = {}
+        for m1, c1 in self.terms.items():
+            for m2, c2 in other.terms.items():
+                powers = dict(m1)
+                for s, p in m2:
+                    powers[s] = powers.get(s, 0) + p
+                key = tuple(sorted(powers.items()))
+                terms[key] = terms.get(key, Fraction(0)) + c1 * c2
+        return Poly(terms)
+
+    __rmul__ = __mul__
+
+    def at(self, values: dict[str, int]) -> Fraction:
+        total = Fraction(0)
+        for monomial, coef in self.terms.items():
+            term = coef
+            for symbol, power in monomial:
+                term *= values[symbol] ** power
+            total += term
+        return total
+
+    def __str__(self) -> str:
+        if not self.terms:
+            return "0"
+        parts = []
+        for monomial in sorted(self.terms, key=lambda m: (-sum(p for _, p in m), m)):
+            coef = self.terms[monomial]
+            body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
+            magnitude = abs(coef)
+            number = f"{magnitude.numerator:,}" + (f"/{magnitude.denominator}" if magnitude.denominator != 1 else "")
+            text = body if body and magnitude == 1 else (f"{number}·{body}" if body else number)
+            parts.append(("- " if coef < 0 else "+ ") + text)
+        joined = " ".join(parts)
+        return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
+
+
+def numel(sizes: tuple[Affine, ...], channels: int) -> Poly:
+    total = Poly.number(channels)
+    for size in sizes:
+        total = total * Poly.from_affine(size)
+    return total

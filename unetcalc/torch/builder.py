@@ -1,0 +1,85 @@
+"""Plan → a live torch.nn.Module that runs the spec's DAG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from unetcalc.check import CheckResult, check_file
+from unetcalc.diagnostics import Diagnostic
+from unetcalc.torch import modules
+from unetcalc.torch.plan import ModuleCall, Plan, make_plan
+
+
+class SpecHasErrors(ValueError):
+    """The spec has error findings; it is not built."""
+
+    def __init__(self, result: CheckResult) -> None:
+        self.result = result
+        self.diagnostics: list[Diagnostic] = result.errors
+        first = self.diagnostics[0]
+        super().__init__(
+            f"{result.path} has {len(self.diagnostics)} error(s); first: {first.file}:{first.line} "
+            f"{first.code} {first.message}"
+        )
+
+
+def instantiate(call: ModuleCall) -> nn.Module:
+    owner, _, name = call.ctor.rpartition(".")
+    factory = getattr(nn if owner == "nn" else modules, name)
+    return factory(*call.args, **dict(call.kwargs))
+
+
+class SpecModule(nn.Module):
+    """The network of a spec: ``self.layers[name]`` per layer, forward follows from/with/to."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.spec_name = plan.name
+        self.layers = nn.ModuleDict({step.key: instantiate(step.call) for step in plan.steps})
+        self.routes = [(step.key, step.sources) for step in plan.steps]
+        # Free each tensor after its last reader: lower peak memory in inference.
+        last_use: dict[str, int] = {}
+        for index, (_, sources) in enumerate(self.routes):
+            for source in sources:
+                last_use[source] = index
+        self.release = [[s for s in set(sources) if last_use[s] == i] for i, (_, sources) in enumerate(self.routes)]
+
+    def __getattr__(self, name: str) -> object:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            layers = self._modules.get("layers")
+            if layers is not None and name in layers:
+                return layers[name]
+            raise
+
+    def trace(self, x: torch.Tensor):  # type: ignore[no-untyped-def]
+        """Run the network, yielding (layer key, output) for every layer in order."""
+        tensors = {"input": x}
+        for (key, sources), release in zip(self.routes, self.release, strict=True):
+            out = self.layers[key](*(tensors[s] for s in sources))
+            for s in release:
+                del tensors[s]
+            tensors[key] = out
+            yield key, out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x
+        for _, layer_out in self.trace(x):
+            out = layer_out
+        return out
+
+
+def build_from_result(result: CheckResult) -> SpecModule:
+    if not result.ok:
+        raise SpecHasErrors(result)
+    return SpecModule(make_plan(result))
+
+
+def build_module(spec_or_path: str | Path | CheckResult) -> SpecModule:
+    """Build the spec's torch.nn.Module; raises SpecHasErrors (with the findings) if the spec has errors."""
+    result = spec_or_path if isinstance(spec_or_path, CheckResult) else check_file(spec_or_path)
+    return build_from_result(result)

@@ -1,0 +1,203 @@
+"""Spec + inference → a build plan: one module constructor per layer, and the DAG.
+
+The plan is plain data, shared by the in-memory builder and the code generator,
+so both produce the same modules. It does not import torch.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+
+from unetcalc.check import CheckResult
+from unetcalc.spec.model import Layer
+
+LINEAR_MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleCall:
+    """``ctor(*args, **kwargs)``; ctor is ``nn.<Name>`` or a class of unetcalc.torch.modules."""
+
+    ctor: str
+    args: tuple[object, ...] = ()
+    kwargs: tuple[tuple[str, object], ...] = ()
+
+    def source(self) -> str:
+        """Python source for the call, leaving out arguments equal to PyTorch's defaults."""
+        kwargs = dict(self.kwargs)
+        shown = [f"{k}={v!r}" for k, v in kwargs.items() if not _is_default(self.ctor, k, v, kwargs)]
+        return f"{self.ctor}({', '.join([*(repr(a) for a in self.args), *shown])})"
+
+
+_DEFAULTS = {
+    "stride": 1,
+    "padding": 0,
+    "dilation": 1,
+    "groups": 1,
+    "bias": True,
+    "output_padding": 0,
+    "ceil_mode": False,
+    "count_include_pad": True,
+    "eps": 1e-5,
+    "momentum": 0.1,
+    "affine": True,
+}
+
+
+def _is_default(ctor: str, key: str, value: object, kwargs: dict[str, object]) -> bool:
+    if key == "affine" and "InstanceNorm" in ctor:
+        return value is False
+    if key == "stride" and "Pool" in ctor:
+        return value == kwargs.get("kernel_size")
+    if key == "padding" and value == "valid":
+        return True
+    return key in _DEFAULTS and value == _DEFAULTS[key] and type(value) is type(_DEFAULTS[key])
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    key: str  # a Python identifier, unique: attribute, state_dict prefix and variable name
+    layer: Layer
+    call: ModuleCall
+    sources: tuple[str, ...]  # keys of the tensors it reads ("input" for the network input)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    name: str
+    rank: int
+    in_channels: int
+    steps: tuple[PlanStep, ...]
+
+    @property
+    def output(self) -> str:
+        return self.steps[-1].key
+
+
+def identifier(name: str, taken: set[str]) -> str:
+    key = re.sub(r"\W", "_", name)
+    if not key or key[0].isdigit() or keyword.iskeyword(key) or key in ("input", "self", "x"):
+        key = f"l_{key}"
+    base, n = key, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    taken.add(key)
+    return key
+
+
+def _tuple(value: object) -> object:
+    if isinstance(value, tuple) and len(set(value)) == 1:
+        return value[0]
+    return value
+
+
+def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
+    """The PyTorch module that implements ``layer`` (same formulas as shapes/rules.py)."""
+    p = layer.params
+    op = layer.op
+    d = f"{rank}d"
+    if op == "conv":
+        padding = p["padding"] if p["padding"] in ("same", "valid") else _tuple(p["padding"])
+        return ModuleCall(
+            f"nn.Conv{d}",
+            (in_channels, p["filters"]),
+            (
+                ("kernel_size", _tuple(p["kernel"])),
+                ("stride", _tuple(p["stride"])),
+                ("padding", padding),
+                ("dilation", _tuple(p["dilation"])),
+                ("groups", p["groups"]),
+                ("bias", p["bias"]),
+            ),
+        )
+    if op == "upconv":
+        stride = p["stride"] if p["stride"] is not None else p["kernel"]
+        return ModuleCall(
+            f"nn.ConvTranspose{d}",
+            (in_channels, p["filters"]),
+            (
+                ("kernel_size", _tuple(p["kernel"])),
+                ("stride", _tuple(stride)),
+                ("padding", _tuple(p["padding"])),
+                ("output_padding", _tuple(p["output_padding"])),
+                ("groups", p["groups"]),
+                ("bias", p["bias"]),
+                ("dilation", _tuple(p["dilation"])),
+            ),
+        )
+    if op in ("maxpool", "avgpool"):
+        stride = p["stride"] if p["stride"] is not None else p["kernel"]
+        kwargs: list[tuple[str, object]] = [
+            ("kernel_size", _tuple(p["kernel"])),
+            ("stride", _tuple(stride)),
+            ("padding", _tuple(p["padding"])),
+        ]
+        if op == "maxpool":
+            kwargs.append(("dilation", _tuple(p["dilation"])))
+        kwargs.append(("ceil_mode", p["ceil_mode"]))
+        if op == "avgpool":
+            kwargs.append(("count_include_pad", p["count_include_pad"]))
+        return ModuleCall(f"nn.{'MaxPool' if op == 'maxpool' else 'AvgPool'}{d}", (), tuple(kwargs))
+    if op == "upsample":
+        scale = tuple(float(s) for s in p["scale"])
+        mode = p["mode"] if p["mode"] in ("nearest", "bicubic") else LINEAR_MODES[rank]
+        kwargs = [("scale_factor", scale if len(set(scale)) > 1 else scale[0]), ("mode", mode)]
+        if mode != "nearest":
+            kwargs.append(("align_corners", bool(p.get("align_corners"))))
+        return ModuleCall("nn.Upsample", (), tuple(kwargs))
+    if op in ("concat", "add"):
+        return ModuleCall("Concat" if op == "concat" else "Add", (), (("crop", p["crop"] == "center"),))
+    if op == "crop":
+        size = None if p.get("to") is not None else tuple(p["size"])
+        return ModuleCall("Crop", (), (("size", size),))
+    if op == "pad":
+        return ModuleCall("Pad", (tuple(p["padding"]),), (("mode", p["mode"]), ("value", float(p["value"]))))
+    if op == "batchnorm":
+        return ModuleCall(
+            f"nn.BatchNorm{d}",
+            (in_channels,),
+            (("eps", p["eps"]), ("momentum", p["momentum"]), ("affine", p["affine"])),
+        )
+    if op == "instancenorm":
+        return ModuleCall(f"nn.InstanceNorm{d}", (in_channels,), (("eps", p["eps"]), ("affine", p["affine"])))
+    if op == "groupnorm":
+        return ModuleCall("nn.GroupNorm", (p["groups"], in_channels), (("eps", p["eps"]), ("affine", p["affine"])))
+    if op == "layernorm":
+        return ModuleCall("ChannelLayerNorm", (in_channels,), (("eps", p["eps"]), ("affine", p["affine"])))
+    if op == "linear":
+        return ModuleCall("ChannelLinear", (in_channels, p["features"]), (("bias", p["bias"]),))
+    if op == "dropout":
+        return ModuleCall("nn.Dropout", (), (("p", p["p"]),))
+    if op == "leakyrelu":
+        return ModuleCall("nn.LeakyReLU", (), (("negative_slope", p["negative_slope"]),))
+    if op == "elu":
+        return ModuleCall("nn.ELU", (), (("alpha", p["alpha"]),))
+    if op == "softmax":
+        return ModuleCall("nn.Softmax", (), (("dim", 1),))
+    simple = {
+        "relu": "ReLU",
+        "gelu": "GELU",
+        "silu": "SiLU",
+        "sigmoid": "Sigmoid",
+        "tanh": "Tanh",
+        "identity": "Identity",
+    }
+    return ModuleCall(f"nn.{simple[op]}")
+
+
+def make_plan(result: CheckResult) -> Plan:
+    """The plan for a spec that checked without errors."""
+    assert result.inference is not None and result.input is not None
+    taken: set[str] = set()
+    keys: dict[str, str] = {"input": "input"}
+    steps = []
+    for entry in result.inference.layers:
+        layer = entry.layer
+        key = identifier(layer.name, taken)
+        keys[layer.id] = key
+        in_channels = entry.ins[0].channels if entry.ins and entry.ins[0] is not None else 0
+        call = module_call(layer, in_channels, result.input.rank)
+        steps.append(PlanStep(key, layer, call, tuple(keys[source] for source in layer.inputs)))
+    return Plan(result.spec.name, result.input.rank, result.input.channels, tuple(steps))
