@@ -1,4 +1,4 @@
-"""Hypothesis strategies: random U-shaped and plain specs as YAML text."""
+"""Hypothesis strategies: random encoder–decoder specs as YAML text."""
 
 from __future__ import annotations
 
@@ -14,35 +14,41 @@ def per_axis(draw, values: st.SearchStrategy[int], rank: int):
 
 
 @st.composite
-def conv_layer(draw, rank: int, filters: int) -> dict:
+def conv_layer(draw, rank: int, filters: int, groups: bool = False) -> dict:
     layer = {"op": "conv", "filters": filters, "kernel": draw(per_axis(st.integers(1, 5), rank))}
     padding = draw(st.sampled_from(["valid", "same", "int"]))
     layer["padding"] = draw(per_axis(st.integers(0, 2), rank)) if padding == "int" else padding
     if draw(st.booleans()):
         layer["dilation"] = draw(per_axis(st.integers(1, 2), rank))
+    if groups and draw(st.booleans()):
+        layer["groups"] = 2
     return layer
 
 
 @st.composite
 def downsample(draw, rank: int, filters: int) -> tuple[dict, object]:
-    kind = draw(st.sampled_from(["maxpool", "avgpool", "strided"]))
+    kind = draw(st.sampled_from(["maxpool", "avgpool", "strided", "pool_padded"]))
     stride = draw(per_axis(st.integers(2, 3), rank))
     if kind == "strided":
         return {"op": "conv", "filters": filters, "kernel": 3, "stride": stride, "padding": 1}, stride
+    if kind == "pool_padded":  # ResNet-style 3×3/2 pool with padding 1
+        return {"op": "maxpool", "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": draw(st.booleans())}, 2
     return {"op": kind, "kernel": stride, "ceil_mode": draw(st.booleans())}, stride
 
 
 @st.composite
-def unet_spec(draw) -> str:
+def unet_spec(draw, max_rank: int = 2, symbols: bool = True) -> str:
     """A random encoder–decoder: convs, downsampling, upsampling, skips (concat/add, crop or not)."""
-    rank = draw(st.integers(1, 2))
+    rank = draw(st.integers(1, max_rank))
     levels = draw(st.integers(0, 3))
     filters = draw(st.sampled_from([2, 4]))
     layers: list[object] = []
     strides = []
     for level in range(levels):
         for _ in range(draw(st.integers(1, 2))):
-            layers.append(draw(conv_layer(rank, filters)))
+            layers.append(draw(conv_layer(rank, filters, groups=True)))
+            if draw(st.booleans()):
+                layers.append(draw(st.sampled_from(["batchnorm", "relu", {"op": "groupnorm", "groups": 2}])))
         layers.append({"op": "relu", "name": f"enc{level}"})
         down, stride = draw(downsample(rank, filters))
         layers.append(down)
@@ -50,19 +56,22 @@ def unet_spec(draw) -> str:
     layers.append(draw(conv_layer(rank, filters)))
     for level in reversed(range(levels)):
         stride = strides[level]
-        if draw(st.booleans()):
+        up = draw(st.sampled_from(["upconv", "upsample", "upconv_k3"]))
+        if up == "upconv":
             layers.append({"op": "upconv", "filters": filters, "kernel": stride})
+        elif up == "upconv_k3":
+            layers.append(
+                {"op": "upconv", "filters": filters, "kernel": 3, "stride": stride, "padding": 1, "output_padding": 1}
+            )
         else:
-            layers.append({"op": "upsample", "scale": stride})
+            layers.append({"op": "upsample", "scale": stride, "mode": draw(st.sampled_from(["nearest", "bilinear"]))})
             layers.append({"op": "conv", "filters": filters, "kernel": 1})
         if draw(st.booleans()):
             layers.append(draw(conv_layer(rank, filters)))
         skip = draw(st.sampled_from(["concat", "add"]))
         layers.append({"op": skip, "with": f"enc{level}", "crop": draw(st.sampled_from(["none", "center"]))})
     layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": "head"})
-    spec = {
-        "name": "random",
-        "input": {"channels": 1, "size": ["H", "W"][-rank:] if rank == 2 else ["W"]},
-        "layers": layers,
-    }
+    names = ["D", "H", "W"][-rank:]
+    size = names if symbols else [draw(st.integers(1, 64)) for _ in names]
+    spec = {"name": "random", "input": {"channels": 2, "size": size}, "layers": layers}
     return yaml.safe_dump(spec, sort_keys=False)

@@ -50,6 +50,10 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def layers_ok(self) -> bool:
+        """Every layer parsed and was inferred (no unknown op, bad parameter or broken reference)."""
+        return self.inference is not None and all(entry.layer.valid for entry in self.inference.layers)
+
 
 def parse_input_option(text: str) -> tuple[int | str, ...]:
     """Read ``--input 254x254`` (symbols allowed: ``HxW``, ``H x 256``)."""

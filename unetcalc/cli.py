@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from unetcalc import __version__
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
@@ -43,7 +44,7 @@ def _err() -> Console:
 
 
 def _fail(message: str) -> typer.Exit:
-    _err().print(f"[bold red]error:[/] {message}", markup=True)
+    _err().print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(EXIT_USAGE)
 
 
@@ -105,7 +106,7 @@ def check(
         try:
             results.append(check_file(path, override))
         except (SpecFileError, InputOptionError) as exc:
-            _err().print(f"[bold red]error:[/] {exc}")
+            _err().print(f"[bold red]error:[/] {escape(str(exc))}")
             unreadable = True
     if output_format is CheckFormat.json:
         from unetcalc.report.json_report import render_json

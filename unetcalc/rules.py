@@ -221,6 +221,18 @@ RULES: tuple[Rule, ...] = (
         "Make the downsampling and upsampling factors agree.",
     ),
     Rule(
+        "UC111",
+        "norm-needs-more-values",
+        E,
+        "A normalisation layer has a single value to normalise.",
+        "Reports instancenorm on a 1-element feature map, and groupnorm whose groups hold one value "
+        "(one channel per group on a 1-element map) for a batch of one.",
+        "PyTorch raises `Expected more than 1 spatial element` / `more than 1 value per channel`; the "
+        "normalised value would be 0/0 anyway.",
+        "- {op: instancenorm}   # after the last pool the map is 1×1",
+        "Normalise before the last pool, use a larger input, or fewer groups.",
+    ),
+    Rule(
         "UC201",
         "fully-connected-layer",
         W,

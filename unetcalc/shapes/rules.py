@@ -192,6 +192,20 @@ def pool(step: Step) -> Shape | None:
     pads = step.per_axis("padding")
     dilations = step.per_axis("dilation") if step.layer.op == "maxpool" else (1,) * step.x.rank
     windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
+    if step.layer.op == "avgpool" and step.x.rank == 3:  # AvgPool3d (only) rejects inputs smaller than the kernel
+        small = [
+            a
+            for a, (n, k) in enumerate(zip(step.x.size, kernels, strict=True))
+            if step.solver.at_least(n, k) is Outcome.VIOLATED
+        ]
+        if small:
+            step.emit(
+                "UC102",
+                f"the {'×'.join(map(str, kernels))} kernel of {step.layer.name} is larger than its "
+                f"input {fmt_sizes(step.x.size)} (AvgPool3d does not allow that even with ceil_mode)",
+                hint="use a larger input or fewer levels above this layer",
+            )
+            return None
     for q, k in zip(pads, kernels, strict=True):
         if q > k // 2:  # PyTorch's check uses the kernel size, not the dilated window
             step.emit("UC005", f"padding {q} is more than half the kernel ({k // 2} at most in PyTorch)", key="padding")
@@ -279,13 +293,20 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
         crop_hint = ""
         if all(step.solver.at_least(other.size[a] - x.size[a], 0) is not Outcome.VIOLATED for a in differ):
             crop_hint = "add `crop: center` to crop the skip as the 2015 U-Net does, or "
+        silent = ""
+        if step.layer.op == "add" and any(_broadcasts(x.size[a], other.size[a]) for a in differ):
+            silent = " (PyTorch broadcasts the size-1 axis silently instead of failing)"
         step.emit(
             "UC104",
             f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
-            f"sizes differ on axis {step.axes_text(differ)}",
+            f"sizes differ on axis {step.axes_text(differ)}{silent}",
             hint=f"{crop_hint}use `same` padding so the encoder and decoder sizes agree",
             key="with",
         )
+
+
+def _broadcasts(a: Affine, b: Affine) -> bool:
+    return a != b and (a == Affine.number(1) or b == Affine.number(1))
 
 
 def concat(step: Step) -> Shape | None:
@@ -306,7 +327,14 @@ def add(step: Step) -> Shape | None:
                 hint="add a 1×1 conv so both sides have the same channels",
                 key="with",
             )
-    return step.out(step.x.channels, list(step.x.size))
+    # Without a crop, PyTorch's + broadcasts a size-1 axis against the other side's size.
+    size = list(step.x.size)
+    if not crop:
+        for other in step.ins[1:]:
+            size = [
+                o if _broadcasts(n, o) and n == Affine.number(1) else n for n, o in zip(size, other.size, strict=True)
+            ]
+    return step.out(step.x.channels, size)
 
 
 def crop(step: Step) -> Shape | None:
@@ -345,7 +373,31 @@ def pad(step: Step) -> Shape | None:
     return step.out(step.x.channels, [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)])
 
 
+def _check_norm_values(step: Step) -> None:
+    """PyTorch's instance/group norm need more than one value per normalised group."""
+    if not step.x.is_concrete:
+        return  # a bound on a product of axes; checked for concrete sizes only
+    positions = math.prod(s.value for s in step.x.size)
+    if step.layer.op == "instancenorm" and positions == 1:
+        step.emit(
+            "UC111",
+            f"{step.layer.name} normalises a 1-element feature map: PyTorch raises "
+            "`Expected more than 1 spatial element`",
+            hint="use a larger input or normalise before the last pool",
+        )
+    if step.layer.op == "groupnorm" and step.x.channels // step.layer.params["groups"] * positions == 1:
+        step.emit(
+            "UC111",
+            f"{step.layer.name} has one value per group (1 channel per group on a 1-element map): "
+            "PyTorch raises `Expected more than 1 value per channel` for a batch of one",
+            hint="use fewer groups or a larger input",
+            key="groups",
+        )
+
+
 def same_shape(step: Step) -> Shape | None:
+    if step.layer.op in ("instancenorm", "groupnorm"):
+        _check_norm_values(step)
     if step.layer.op == "groupnorm" and step.x.channels % step.layer.params["groups"]:
         step.emit(
             "UC106",

@@ -13,6 +13,8 @@ def center_crop(x, size):
     """Crop the spatial dims of ``x`` to ``size``, offset floor(diff/2) as in the 2015 U-Net."""
     slices = [slice(None), slice(None)]
     for have, want in zip(x.shape[2:], size):  # noqa: B905 (generated code runs on older Pythons too)
+        if want > have:
+            raise ValueError(f"cannot center-crop size {have} to the larger {want}")
         start = (have - want) // 2
         slices.append(slice(start, start + want))
     return x[tuple(slices)]

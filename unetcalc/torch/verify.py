@@ -6,14 +6,15 @@ with 1024 filters verifies in a few hundred MiB (the torch import itself).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import torch
 
 from unetcalc.check import CheckResult, check_spec
 from unetcalc.shapes.shape import Shape
-from unetcalc.torch.builder import SpecModule, build_from_result
-from unetcalc.torch.plan import make_plan
+from unetcalc.torch.builder import SpecModule
+from unetcalc.torch.plan import Plan, make_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,27 +63,47 @@ def verification_sizes(result: CheckResult, count: int = 3) -> list[tuple[int, .
     return sizes
 
 
+@dataclass(slots=True)
+class TorchTrace:
+    shapes: dict[str, tuple[int, ...]]  # layer name → (channels, *sizes), in order
+    failed_at: str | None = None  # the layer PyTorch raised in
+    error: str | None = None
+
+
+def torch_trace(plan: Plan, size: tuple[int, ...]) -> TorchTrace:
+    """Run ``plan`` on the meta device at ``size``; record every layer's output shape."""
+    trace = TorchTrace({})
+    names = [step.layer.name for step in plan.steps]
+    with torch.device("meta"), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # e.g. "padding='same' with even kernel": performance only
+        model = SpecModule(plan).eval()  # shapes, not training: BatchNorm needs no batch statistics
+        x = torch.empty(1, plan.in_channels, *size)
+        try:
+            for index, (_, out) in enumerate(model.trace(x)):
+                trace.shapes[names[index]] = (out.shape[1], *out.shape[2:])
+        except (RuntimeError, ValueError) as exc:
+            trace.failed_at = names[len(trace.shapes)]
+            trace.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return trace
+
+
 def verify_size(result: CheckResult, size: tuple[int, ...]) -> SizeCheck:
     """Compare the inference at ``size`` with a meta-device forward pass, layer by layer."""
-    concrete = check_spec(result.spec, size) if tuple(result.input.size) != size else result  # type: ignore[union-attr]
-    report = SizeCheck(size)
+    assert result.input is not None
+    concrete = result if tuple(result.input.size) == size else check_spec(result.spec, size)
     assert concrete.inference is not None
-    expected = {entry.layer.name: entry for entry in concrete.inference.layers}
-    with torch.device("meta"):
-        model: SpecModule = build_from_result(result) if concrete is result else SpecModule(make_plan(concrete))
-        x = torch.empty(1, concrete.inference.input.channels, *size)
-        keys = {step.key: step.layer for step in make_plan(concrete).steps}
-        try:
-            with torch.no_grad():
-                for key, out in model.trace(x):
-                    layer = keys[key]
-                    report.layers += 1
-                    have = _shape_text(out.shape[1], tuple(out.shape[2:]))
-                    want = _expected(expected[layer.name].out)
-                    if have != want:
-                        report.disagreements.append(Disagreement(layer.name, layer.line, want, have))
-        except (RuntimeError, ValueError) as exc:
-            report.torch_error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    trace = torch_trace(make_plan(result), size)
+    report = SizeCheck(size, layers=len(trace.shapes))
+    for entry in concrete.inference.layers:
+        name = entry.layer.name
+        if name not in trace.shapes:
+            break
+        channels, *sizes = trace.shapes[name]
+        have, want = _shape_text(channels, tuple(sizes)), _expected(entry.out)
+        if have != want:
+            report.disagreements.append(Disagreement(name, entry.layer.line, want, have))
+    if trace.error is not None:
+        report.torch_error = f"{trace.failed_at}: {trace.error}"
     return report
 
 

@@ -1,0 +1,195 @@
+"""The real model: builder, meta-device verification, generated code, CLI (needs torch)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+torch = pytest.importorskip("torch")
+
+from conftest import SPECS  # noqa: E402
+
+from unetcalc import check_file, check_text  # noqa: E402
+from unetcalc.cli import app  # noqa: E402
+from unetcalc.torch.builder import SpecHasErrors, build_module  # noqa: E402
+from unetcalc.torch.codegen import generate_code  # noqa: E402
+from unetcalc.torch.verify import verify  # noqa: E402
+
+runner = CliRunner()
+CLEAN_SPECS = ["unet-2015", "seed-encoder-fixed", "unet-same", "unet-1d", "unet3d"]
+
+
+def test_unet_2015_module_matches_inference():
+    model = build_module(SPECS / "unet-2015.yaml")
+    assert sum(p.numel() for p in model.parameters()) == 31_030_658
+    assert isinstance(model.enc1a, torch.nn.Conv2d) and model.enc1a.out_channels == 64
+    assert "layers.enc1a.weight" in model.state_dict()
+    with torch.device("meta"):
+        out = build_module(SPECS / "unet-2015.yaml")(torch.empty(1, 1, 572, 572))
+    assert tuple(out.shape) == (1, 2, 388, 388)
+
+
+@pytest.mark.parametrize("name", CLEAN_SPECS)
+def test_param_counts_and_meta_verification_for_bundled_specs(name):
+    result = check_file(SPECS / f"{name}.yaml")
+    with torch.device("meta"):
+        model = build_module(result)
+    assert sum(p.numel() for p in model.parameters()) == result.inference.params
+    checks = verify(result)
+    assert checks and all(c.ok for c in checks), [(c.disagreements, c.torch_error) for c in checks]
+    assert checks[0].layers == len(result.inference.layers)
+
+
+def test_symbolic_input_verifies_three_smallest_valid_sizes():
+    result = check_file(SPECS / "unet-2015.yaml", ("H", "W"))
+    checks = verify(result)
+    assert [c.input_size for c in checks] == [(188, 188), (204, 204), (220, 220)]
+    assert all(c.ok for c in checks)
+
+
+def test_spec_with_errors_is_refused_with_its_findings():
+    with pytest.raises(SpecHasErrors) as caught:
+        build_module(SPECS / "seed-encoder.yaml")
+    assert [d.code for d in caught.value.diagnostics] == ["UC107", "UC107", "UC006", "UC107", "UC108"]
+
+
+def test_every_op_builds_and_agrees():
+    text = """
+input: {channels: 4, size: [H, W]}
+layers:
+  - {op: pad, padding: [1, 2], name: padded}
+  - {op: conv, filters: 8, kernel: [3, 5], groups: 2, dilation: [1, 2]}
+  - {op: batchnorm}
+  - {op: instancenorm}
+  - {op: groupnorm, groups: 4}
+  - {op: layernorm}
+  - {op: leakyrelu, negative_slope: 0.2}
+  - elu
+  - gelu
+  - silu
+  - {op: dropout, p: 0.1, name: skip}
+  - {op: avgpool, kernel: 3, stride: 2, padding: 1, ceil_mode: true, name: pooled}
+  - {op: maxpool, kernel: 2, dilation: 2}
+  - {op: upconv, filters: 8, kernel: 3, stride: 2, padding: 1, output_padding: 1}
+  - {op: upsample, scale: 2, mode: bilinear}
+  - {op: add, with: skip, crop: center}
+  - {op: crop, to: pooled}
+  - {op: crop, size: [5, 6]}
+  - {op: linear, features: 6}
+  - sigmoid
+  - tanh
+  - softmax
+  - identity
+"""
+    result = check_text(text)
+    assert not result.errors, result.errors
+    with torch.device("meta"):
+        model = build_module(result)
+    assert sum(p.numel() for p in model.parameters()) == result.inference.params
+    checks = verify(result)
+    assert all(c.ok for c in checks), [(c.disagreements, c.torch_error) for c in checks]
+
+
+@pytest.mark.parametrize("name", CLEAN_SPECS)
+def test_generated_code_runs_without_unetcalc(name, tmp_path):
+    result = check_file(SPECS / f"{name}.yaml")
+    path = tmp_path / "model.py"
+    path.write_text(generate_code(result))
+    size = [s.value for s in result.inference.input.size]
+    program = (
+        "import sys, runpy\n"
+        "sys.modules['unetcalc'] = None  # importing unetcalc now fails\n"
+        f"ns = runpy.run_path({str(path)!r})\n"
+        "import torch\n"
+        "cls = next(v for k, v in ns.items() if isinstance(v, type) and issubclass(v, torch.nn.Module)"
+        " and v.__module__ == '<run_path>')\n"
+        "with torch.device('meta'):\n"
+        "    model = cls()\n"
+        f"    out = model(torch.empty(1, {result.inference.input.channels}, *{size!r}))\n"
+        "print(sum(p.numel() for p in model.parameters()), tuple(out.shape))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = result.inference.output
+    expected = (result.inference.params, (1, out.channels, *(s.value for s in out.size)))
+    assert proc.stdout.strip() == f"{expected[0]} {expected[1]}"
+
+
+def test_build_cli_verify_code_save(tmp_path):
+    code, saved = tmp_path / "model.py", tmp_path / "model.pt"
+    result = runner.invoke(
+        app, ["build", "specs/unet-2015.yaml", "--verify", "--code", str(code), "--save", str(saved)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "31,030,658 params" in result.stdout
+    assert "49/49 layers agree with PyTorch" in result.stdout
+    state = torch.load(saved, weights_only=True)
+    assert sum(t.numel() for k, t in state.items() if not k.endswith(("running_mean", "running_var"))) == 31_030_658
+    assert "class Unet2015(nn.Module)" in code.read_text()
+    assert not list(tmp_path.glob(".*.tmp"))  # no half-written temporaries left
+
+
+def test_build_refuses_spec_with_errors_and_writes_nothing(tmp_path):
+    code = tmp_path / "model.py"
+    result = runner.invoke(app, ["build", "specs/seed-encoder.yaml", "--code", str(code)])
+    assert result.exit_code == 1
+    assert "UC108" in result.output and "nothing was built" in result.output
+    assert not code.exists()
+
+
+def test_check_verify_flag():
+    result = runner.invoke(app, ["check", "specs/unet-1d.yaml", "--verify"])
+    assert result.exit_code == 0 and "27/27 layers agree" in result.stdout
+
+
+def test_onnx_needs_the_onnx_package(tmp_path):
+    target = tmp_path / "m.onnx"
+    result = runner.invoke(app, ["build", "specs/unet-1d.yaml", "--onnx", str(target)])
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        assert result.exit_code == 2 and "pip install onnx" in result.output
+        assert not target.exists()
+    else:
+        assert result.exit_code == 0, result.output
+        assert target.stat().st_size > 0
+
+
+def test_without_torch_build_exits_2_with_install_hint():
+    program = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from unetcalc.cli import main\n"
+        "sys.argv = ['unetcalc', 'build', 'specs/unet-2015.yaml']\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "pip install 'unetcalc[torch]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_macs_agree_with_torchinfo_for_conv_and_upconv():
+    torchinfo = pytest.importorskip("torchinfo")
+    from unetcalc.shapes.cost import compute_costs
+
+    for name in ("unet-2015", "unet-same", "unet3d"):
+        result = check_file(SPECS / f"{name}.yaml")
+        model = build_module(result)
+        size = tuple(s.value for s in result.inference.input.size)
+        stats = torchinfo.summary(
+            model,
+            input_size=(1, result.inference.input.channels, *size),
+            verbose=0,
+            device="meta" if name == "unet3d" else "cpu",
+        )
+        ours = {
+            e.layer.name: m.value
+            for e, m in zip(result.inference.layers, compute_costs(result.inference).per_layer_macs, strict=True)
+        }
+        theirs = {info.var_name: info.macs for info in stats.summary_list if info.depth == 2}
+        for entry in result.inference.layers:
+            if entry.layer.op in ("conv", "upconv"):
+                assert ours[entry.layer.name] == theirs[entry.layer.name], (name, entry.layer.name)

@@ -1,0 +1,91 @@
+"""Differential check of one spec at one input size: unetcalc's inference against PyTorch.
+
+Used by the property tests and benchmarks/differential.py. Verdicts:
+- ``agree``: no shape finding, PyTorch runs, every layer's shape is equal; or
+  findings that PyTorch confirms: it raises in a layer our error names (or after
+  a reported inexact floor, whose follow-on errors we deliberately do not repeat),
+  or it silently floors where we report UC103.
+- ``disagree``: anything else (a bug), with the reason.
+- ``skipped``: the spec cannot be built at all (it does not parse, or channels do not fit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from unetcalc.check import CheckResult, check_text
+from unetcalc.torch.plan import make_plan
+from unetcalc.torch.verify import torch_trace
+
+SHAPE_ERRORS = frozenset({"UC101", "UC102", "UC103", "UC104", "UC109", "UC110", "UC111"})
+STRUCTURAL = frozenset({"UC106"})  # channel errors: no module can be built
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    kind: str  # agree | disagree | skipped
+    reason: str = ""
+    errors: tuple[str, ...] = ()
+
+
+def _strides(result: CheckResult, name: str) -> tuple[int, ...] | None:
+    for entry in result.inference.layers:  # type: ignore[union-attr]
+        if entry.layer.name == name:
+            p = entry.layer.params
+            stride = p.get("stride") or p.get("kernel")
+            return stride if isinstance(stride, tuple) else None
+    return None
+
+
+def compare(text: str, size: tuple[int, ...]) -> Verdict:
+    symbolic = check_text(text)
+    if symbolic.input is None or not symbolic.layers_ok():
+        return Verdict("skipped", "spec does not parse")
+    if any(d.code in STRUCTURAL or d.code.startswith("UC0") for d in symbolic.errors):
+        return Verdict("skipped", "broken for every input")
+    concrete = check_text(text, input_size=size)
+    trace = torch_trace(make_plan(symbolic), size)
+    errors = [d for d in concrete.errors if d.code in SHAPE_ERRORS]
+    codes = tuple(f"{d.code}@{d.layer}" for d in errors)
+    order = [entry.layer.name for entry in concrete.inference.layers]  # type: ignore[union-attr]
+    # Shapes must agree wherever both sides computed one.
+    for entry in concrete.inference.layers:  # type: ignore[union-attr]
+        name = entry.layer.name
+        if entry.out is None or name not in trace.shapes:
+            continue
+        ours = (entry.out.channels, *(s.value for s in entry.out.size))
+        if ours != trace.shapes[name]:
+            return Verdict("disagree", f"{name}: unetcalc {ours}, PyTorch {trace.shapes[name]}", codes)
+    if not errors:
+        if trace.error is not None:
+            return Verdict("disagree", f"no finding, but PyTorch failed in {trace.failed_at}: {trace.error}", codes)
+        if len(trace.shapes) != len(order):
+            return Verdict("disagree", "PyTorch computed fewer layers", codes)
+        return Verdict("agree", "", codes)
+    # Errors PyTorch does not raise for: inexact floors, and `add` broadcasting a size-1 axis.
+    hard = [d for d in errors if d.code != "UC103" and "broadcasts" not in d.message]
+    floors = [d for d in errors if d.code == "UC103"]
+    if trace.error is not None:
+        failed = trace.failed_at
+        if any(d.layer == failed for d in hard):
+            return Verdict("agree", f"both fail at {failed}", codes)
+        if floors and order.index(failed) > order.index(floors[0].layer or ""):
+            return Verdict("agree", f"PyTorch fails at {failed}, after the floor reported at {floors[0].layer}", codes)
+        return Verdict("disagree", f"PyTorch failed in {failed} ({trace.error}); unetcalc reported {codes}", codes)
+    if hard:
+        return Verdict("disagree", f"unetcalc reported {codes} but PyTorch ran", codes)
+    for finding in floors:  # PyTorch ran: it must have floored where we said so
+        entry = next(e for e in concrete.inference.layers if e.layer.name == finding.layer)  # type: ignore[union-attr]
+        sizes = [s.value for s in entry.ins[0].size]  # type: ignore[union-attr]
+        strides = _strides(concrete, finding.layer or "")
+        if entry.layer.op != "upsample" and strides and all(n % s == 0 for n, s in zip(sizes, strides, strict=True)):
+            return Verdict("disagree", f"UC103 at {finding.layer} but its input {sizes} divides {strides}", codes)
+    return Verdict("agree", "PyTorch silently floors where unetcalc reports UC103", codes)
+
+
+def valid_size(text: str, k: int) -> tuple[int, ...] | None:
+    """The k-th smallest valid input size (every axis), or None when there is none."""
+    result = check_text(text)
+    if result.validity is None or not all(axis.feasible for axis in result.validity.axes):
+        return None
+    return tuple((axis.min or 1) + k * axis.modulus for axis in result.validity.axes)
