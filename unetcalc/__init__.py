@@ -12,7 +12,15 @@ from unetcalc.diagnostics import Diagnostic, Severity
 
 __version__ = "0.1.0"
 
+
+def build_module(spec_or_path: object) -> object:
+    """The spec's torch.nn.Module (needs torch); see unetcalc.torch.builder.build_module."""
+    from unetcalc.torch.builder import build_module as build
+
+    return build(spec_or_path)  # type: ignore[arg-type]
+
 __all__ = [
+    "build_module",
     "CheckResult",
     "Diagnostic",
     "Severity",
