@@ -20,11 +20,11 @@ def build_module(spec_or_path: object) -> object:
     return build(spec_or_path)  # type: ignore[arg-type]
 
 __all__ = [
-    "build_module",
     "CheckResult",
     "Diagnostic",
     "Severity",
     "SpecFileError",
+    "build_module",
     "check_file",
     "check_spec",
     "check_text",
