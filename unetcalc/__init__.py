@@ -19,6 +19,7 @@ def build_module(spec_or_path: object) -> object:
 
     return build(spec_or_path)  # type: ignore[arg-type]
 
+
 __all__ = [
     "CheckResult",
     "Diagnostic",

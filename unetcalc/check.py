@@ -50,6 +50,15 @@ class CheckResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def findings_by_layer(self) -> dict[str, list[Diagnostic]]:
+        """Findings keyed by layer id (a finding names a layer; with duplicate names, the one above it)."""
+        by_id: dict[str, list[Diagnostic]] = {}
+        for d in self.diagnostics:
+            candidates = [layer for layer in self.spec.layers if layer.name == d.layer and layer.line <= d.line]
+            if candidates:
+                by_id.setdefault(max(candidates, key=lambda layer: layer.line).id, []).append(d)
+        return by_id
+
     def layers_ok(self) -> bool:
         """Every layer parsed and was inferred (no unknown op, bad parameter or broken reference)."""
         return self.inference is not None and all(entry.layer.valid for entry in self.inference.layers)

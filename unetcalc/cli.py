@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -239,8 +240,8 @@ def build(
     if verify:
         ok = _verify_all(console, [result])
     if code is not None:
+        from unetcalc.outputs import write_atomically
         from unetcalc.torch.codegen import class_name, generate_code
-        from unetcalc.torch.outputs import write_atomically
 
         source = generate_code(result)
         write_atomically(code, lambda tmp: tmp.write_text(source, encoding="utf-8"))
@@ -248,7 +249,7 @@ def build(
     if save is not None:
         import torch
 
-        from unetcalc.torch.outputs import write_atomically
+        from unetcalc.outputs import write_atomically
 
         with _err().status(f"saving {save}…"):
             write_atomically(save, lambda tmp: torch.save(model.state_dict(), tmp))
@@ -260,6 +261,68 @@ def build(
             export_onnx(result, model, onnx)
         console.print(f"wrote {onnx} (ONNX)")
     raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)
+
+
+class Layout(StrEnum):
+    u = "u"
+    flat = "flat"
+
+
+class Detail(StrEnum):
+    blocks = "blocks"
+    layers = "layers"
+
+
+@app.command()
+def draw(
+    spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Output file (default: <spec name>.svg); - for stdout.")
+    ] = None,
+    output_format: Annotated[
+        str | None, typer.Option("--format", "-f", help="svg, png, pdf or dot (default: from the file extension).")
+    ] = None,
+    layout: Annotated[Layout, typer.Option("--layout", help="u: the U shape (falls back to flat); flat.")] = Layout.u,
+    detail: Annotated[Detail, typer.Option("--detail", help="blocks: one box per level run; layers.")] = Detail.blocks,
+    input_size: InputOption = None,
+) -> None:
+    """Draw the architecture with graphviz: encoder down the left, decoder up the right, skips across."""
+    from pathlib import Path
+
+    from unetcalc.draw.render import FORMATS, RendererMissing, RenderFailed, render, renderer_name
+
+    fmt = output_format or (Path(output).suffix.lstrip(".").lower() if output and output != "-" else "svg")
+    if fmt not in FORMATS:
+        raise _fail(f"unknown drawing format {fmt!r}: use one of {', '.join(FORMATS)} (or -f)")
+    result = _load(spec, _input_option(input_size))
+    if result.inference is None or result.validity is None or not result.layers_ok():
+        from unetcalc.report.text import render_result
+
+        render_result(_err(), result)
+        _err().print("[bold red]error:[/] the spec cannot be drawn until it parses; nothing was written")
+        raise typer.Exit(EXIT_FINDINGS)
+    from unetcalc.draw.dot import to_dot
+    from unetcalc.draw.layout import build_diagram
+    from unetcalc.outputs import write_atomically
+
+    diagram = build_diagram(result, layout.value, detail.value)
+    source = to_dot(result, diagram, detail.value)
+    try:
+        with _err().status(f"rendering {fmt} with {renderer_name(fmt)}…"):
+            data = render(source, fmt)
+    except RendererMissing as exc:
+        raise _fail(f"cannot write {fmt}: {exc}") from None
+    except RenderFailed as exc:
+        raise _fail(str(exc)) from None
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        target = output or f"{Path(spec).stem}.{fmt}"
+        write_atomically(target, lambda tmp: tmp.write_bytes(data))
+        note = "" if diagram.kind == layout.value else " (not U-shaped: drawn flat)"
+        _err().print(f"wrote {escape(target)} ({fmt}, {diagram.kind} layout{note}, {len(diagram.blocks)} boxes)")
+    raise typer.Exit(EXIT_FINDINGS if result.errors else EXIT_OK)
 
 
 @app.command("rules")
@@ -298,4 +361,13 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # a bug in unetcalc, not bad input: say so without a wall of traceback
+        if os.environ.get("UNETCALC_DEBUG"):
+            raise
+        _err().print(
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+            "This is a bug in unetcalc. Run again with UNETCALC_DEBUG=1 for the traceback and please report it."
+        )
+        sys.exit(EXIT_USAGE)

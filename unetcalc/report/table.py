@@ -47,13 +47,13 @@ def table_rows(result: CheckResult) -> list[Row]:
     inference = result.inference
     if inference is None:
         return []
-    wrong = {d.layer for d in result.diagnostics if d.code in DECLARED_CODES}
+    wrong = {lid for lid, found in result.findings_by_layer().items() if any(d.code in DECLARED_CODES for d in found)}
     costs = compute_costs(inference)
     rows = [Row("0", "input", "", "", format_shape(inference.input), "", None, None, "")]
     for number, (entry, macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
         layer = entry.layer
         declared = [f"{k} {d.text}" for k, d in (("in", layer.declared_in), ("out", layer.declared_out)) if d]
-        marks = (("✗ " if layer.name in wrong else "✓ ") + "; ".join(declared)) if declared else ""
+        marks = (("✗ " if layer.id in wrong else "✓ ") + "; ".join(declared)) if declared else ""
         filters = layer.params.get("filters") or layer.params.get("features") or ""
         shape_in = format_shape(entry.ins[0]) if entry.ins else ""
         rows.append(

@@ -7,8 +7,8 @@ from pathlib import Path
 import torch
 
 from unetcalc.check import CheckResult
+from unetcalc.outputs import write_atomically
 from unetcalc.torch.builder import SpecModule
-from unetcalc.torch.outputs import write_atomically
 from unetcalc.torch.verify import verification_sizes
 
 

@@ -1,0 +1,1 @@
+"""`unetcalc draw`: the architecture as a graphviz diagram, in the U shape people draw by hand."""

@@ -1,0 +1,223 @@
+"""Diagram → DOT (built with the graphviz Python package; nothing is rendered here)."""
+
+from __future__ import annotations
+
+import itertools
+
+import graphviz
+
+from unetcalc.check import CheckResult
+from unetcalc.diagnostics import Diagnostic, Severity
+from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, FLAT, Block, Diagram, Edge
+from unetcalc.report.labels import op_label
+from unetcalc.shapes.infer import LayerShapes
+from unetcalc.shapes.shape import format_shape
+
+FILL = {ENCODER: "#dbe9f6", BOTTOM: "#e4dcf1", DECODER: "#dcefdc", FLAT: "#eeeeee"}
+FINDING_STYLE = {
+    Severity.ERROR: {"fillcolor": "#fbd5d0", "color": "#c62828", "penwidth": "2.2"},
+    Severity.WARNING: {"fillcolor": "#ffe8c7", "color": "#ef6c00", "penwidth": "2.2"},
+}
+SHORT = {
+    "relu": "ReLU",
+    "leakyrelu": "LeakyReLU",
+    "elu": "ELU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+    "sigmoid": "Sigmoid",
+    "tanh": "Tanh",
+    "softmax": "Softmax",
+    "batchnorm": "BN",
+    "instancenorm": "IN",
+    "groupnorm": "GN",
+    "layernorm": "LN",
+    "dropout": "Dropout",
+    "identity": "Identity",
+}
+FONT = "Helvetica"
+TIMES = "×"  # shapes in the picture: 572×572×1
+
+
+def _token(entry: LayerShapes, rank: int) -> str:
+    layer = entry.layer
+    if layer.op in SHORT:
+        return SHORT[layer.op]
+    if layer.op in ("concat", "add"):
+        return layer.op
+    return op_label(layer, rank)
+
+
+def compress(tokens: list[str]) -> list[str]:
+    """['conv 3×3', 'ReLU', 'conv 3×3', 'ReLU'] → ['2× conv 3×3 + ReLU']."""
+    out, i = [], 0
+    while i < len(tokens):
+        best_p, best_k = 1, 1
+        for p in range(1, (len(tokens) - i) // 2 + 1):
+            k = 1
+            while tokens[i + k * p : i + (k + 1) * p] == tokens[i : i + p]:
+                k += 1
+            if k > 1 and p * k > best_p * best_k:
+                best_p, best_k = p, k
+        group = tokens[i : i + best_p]
+        out.append(f"{best_k}× {' + '.join(group)}" if best_k > 1 else group[0])
+        i += best_p * best_k
+    return out
+
+
+def _findings(block: Block, by_layer: dict[str, list[Diagnostic]]) -> list[Diagnostic]:
+    return [d for e in block.entries for d in by_layer.get(e.layer.id, [])]
+
+
+def _block_label(block: Block, rank: int, findings: list[Diagnostic], detail: str) -> str:
+    body = block.body or block.entries
+    if detail == "layers":
+        entry = block.entries[0]
+        lines = [entry.layer.name, op_label(entry.layer, rank), format_shape(entry.out, TIMES)]
+    else:
+        steps = compress([_token(e, rank) for e in body])
+        shape_in = format_shape(body[0].ins[0], TIMES) if body[0].ins else "?"
+        lines = [block.id, " → ".join(steps), f"{shape_in} → {format_shape(block.entries[-1].out, TIMES)}"]
+    for d in findings:
+        lines.append(f"{'✗' if d.severity is Severity.ERROR else '!'} {d.code} at {d.layer}")
+    return "\n".join(lines)
+
+
+def _skip_label(edge: Edge, tensors: dict[str, LayerShapes]) -> str:
+    source = tensors.get(edge.tensor)
+    join = edge.entry
+    if source is None or source.out is None or not join.ins or join.ins[0] is None:
+        return edge.tensor
+    before = [str(s) for s in source.out.size]
+    after = [str(s) for s in join.ins[0].size]
+    if join.layer.params.get("crop") != "center" or before == after:
+        return "copy"
+    if len(set(before)) == 1 and len(set(after)) == 1:
+        return f"crop {before[0]}→{after[0]}"
+    return f"crop {'×'.join(before)}→{'×'.join(after)}"
+
+
+def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str:
+    inference = result.inference
+    assert inference is not None
+    rank = inference.input.rank
+    errors, warnings = len(result.errors), len(result.warnings)
+    counts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((errors, "error"), (warnings, "warning")) if n]
+    verdict = f" · {', '.join(counts)}" if counts else ""
+    title = (
+        f"{result.spec.name} — {format_shape(inference.input, TIMES)} → {format_shape(inference.output, TIMES)} · "
+        f"{inference.params:,} params{verdict}"
+    )
+    graph = graphviz.Digraph(
+        result.spec.name,
+        graph_attr={
+            "rankdir": "TB",
+            "label": title,
+            "labelloc": "t",
+            "fontname": FONT,
+            "fontsize": "16",
+            "nodesep": "0.5",
+            "ranksep": "0.45",
+            "newrank": "true",
+            "pad": "0.3",
+        },
+        node_attr={
+            "shape": "box",
+            "style": "rounded,filled",
+            "fontname": FONT,
+            "fontsize": "11",
+            "margin": "0.15,0.06",
+        },
+        edge_attr={"fontname": FONT, "fontsize": "10", "color": "#555555", "arrowsize": "0.7"},
+    )
+    by_layer = {
+        layer_id: [d for d in found if d.severity in FINDING_STYLE]
+        for layer_id, found in result.findings_by_layer().items()
+    }
+    level = {"input": 0} | {b.id: b.level for b in diagram.blocks}
+    graph.node(
+        "input", f"input\n{format_shape(inference.input, TIMES)}", shape="box", style="rounded", fillcolor="white"
+    )
+    for block in diagram.blocks:
+        findings = _findings(block, by_layer)
+        style = {"fillcolor": FILL[block.side]}
+        if findings:
+            worst = Severity.ERROR if any(d.severity is Severity.ERROR for d in findings) else Severity.WARNING
+            style = dict(FINDING_STYLE[worst])
+        graph.node(block.id, _block_label(block, rank, findings, detail), **style)
+    tensors = {e.layer.name: e for e in inference.layers}
+    for edge in diagram.edges:
+        _edge(graph, diagram, edge, level, tensors, rank, by_layer.get(edge.entry.layer.id, []))
+    if diagram.kind == "u":
+        _align_levels(graph, diagram)
+    _legend(graph, diagram)
+    return graph.source
+
+
+def _edge(
+    graph: graphviz.Digraph,
+    diagram: Diagram,
+    edge: Edge,
+    level: dict[str, int],
+    tensors: dict[str, LayerShapes],
+    rank: int,
+    findings: list[Diagnostic],
+) -> None:
+    attrs: dict[str, str] = {}
+    if edge.kind == "skip":
+        attrs = {
+            "style": "dashed",
+            "color": "#1f77b4",
+            "fontcolor": "#1f77b4",
+            "label": _skip_label(edge, tensors),
+            "constraint": "false" if diagram.kind == "u" else "true",
+        }
+    elif edge.kind == "size":
+        attrs = {"style": "dotted", "label": "size of", "constraint": "false"}
+    else:
+        block = next((b for b in diagram.blocks if b.id == edge.target), None)
+        if block is not None and block.transition is edge.entry:
+            attrs = {"label": op_label(edge.entry.layer, rank), "penwidth": "1.6"}
+            if findings:  # the resampling layer itself is at fault: mark its arrow
+                worst = FINDING_STYLE[findings[0].severity]["color"]
+                codes = " ".join(sorted({d.code for d in findings}))
+                attrs |= {"color": worst, "fontcolor": worst, "label": f"{attrs['label']}  ✗ {codes}"}
+    source, target = edge.source, edge.target
+    if diagram.kind == "u" and edge.kind == "data" and level.get(target, 0) < level.get(source, 0):
+        # Decoder arrows point up: declared downwards (dir=back) so that dot ranks the U correctly.
+        graph.edge(target, source, dir="back", **attrs)
+    else:
+        graph.edge(source, target, **attrs)
+
+
+def _align_levels(graph: graphviz.Digraph, diagram: Diagram) -> None:
+    """Each decoder level on the same row as its encoder level; encoder left of decoder."""
+    for lv in range(diagram.depth + 1):
+        encoder = [b.id for b in diagram.blocks if b.level == lv and b.side == ENCODER]
+        decoder = [b.id for b in diagram.blocks if b.level == lv and b.side == DECODER]
+        bottom = [b.id for b in diagram.blocks if b.level == lv and b.side == BOTTOM]
+        row = (["input"] if lv == 0 else []) + encoder + bottom + decoder
+        if len(row) < 2:
+            continue
+        with graph.subgraph() as same:
+            same.attr(rank="same")
+            for node in row:
+                same.node(node)
+            for left, right in itertools.pairwise(row):  # invisible order: left to right
+                same.edge(left, right, style="invis")
+
+
+def _legend(graph: graphviz.Digraph, diagram: Diagram) -> None:
+    """A note under the diagram (plain text: WebAssembly Graphviz has no HTML labels)."""
+    colours = "blue: encoder · purple: bottleneck · green: decoder · " if diagram.kind == "u" else ""
+    text = (
+        f"{colours}red: error · orange: warning\n"
+        "solid arrows: data (labelled with the resampling layer) · dashed: skip (copy / crop)\n"
+        "shapes: sizes × channels"
+    )
+    graph.node("legend", text, shape="note", style="filled", fillcolor="#fafafa", color="#999999", fontsize="9")
+    if diagram.kind == "u":
+        lowest = max(diagram.blocks, key=lambda b: (b.level, b.side == BOTTOM), default=None)
+    else:
+        lowest = diagram.blocks[-1] if diagram.blocks else None
+    if lowest is not None:  # one row below the deepest (U) or the last (flat) block
+        graph.edge(lowest.id, "legend", style="invis")

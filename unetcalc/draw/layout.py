@@ -1,0 +1,156 @@
+"""Levels, blocks and the U: what the diagram shows, found from the graph.
+
+A layer's level is its resolution relative to the input, read off the symbolic
+inference (the input symbol's coefficient in its output size), so any layer
+names give the same picture. A block is a run of layers at one level on one
+side of the U; the resampling layer that starts a block labels the arrow into it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from unetcalc.check import CheckResult
+from unetcalc.shapes.infer import LayerShapes
+
+ENCODER, BOTTOM, DECODER, FLAT = "encoder", "bottom", "decoder", "flat"
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    id: str  # DOT node id: the name of the block's last layer
+    side: str
+    level: int
+    entries: tuple[LayerShapes, ...]
+    transition: LayerShapes | None  # the resampling layer that starts the block, if any
+
+    @property
+    def body(self) -> tuple[LayerShapes, ...]:
+        """The layers listed in the box (the transition is drawn as the incoming arrow)."""
+        return self.entries[1:] if self.transition is not None else self.entries
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    source: str  # block id or "input"
+    target: str
+    kind: str  # data | skip | size (crop `to`)
+    entry: LayerShapes  # the layer at the head of the edge
+    tensor: str = ""  # the name of the tensor read (skip and size edges)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagram:
+    kind: str  # "u" or "flat"
+    blocks: tuple[Block, ...]
+    edges: tuple[Edge, ...]
+    depth: int
+
+
+def _scale(entry: LayerShapes) -> Fraction | None:
+    if entry.out is None:
+        return None
+    return math.prod((s.coef for s in entry.out.size if s.symbol), start=Fraction(1))
+
+
+def levels_of(symbolic: list[LayerShapes]) -> list[int]:
+    """0 for the input's resolution, +1 for each coarser resolution that occurs."""
+    scales = [_scale(e) for e in symbolic]
+    finer = sorted({s for s in scales if s is not None and 0 < s < 1}, reverse=True)
+    rank = {Fraction(1): 0} | {s: i + 1 for i, s in enumerate(finer)}
+    levels, last = [], 0
+    for s in scales:
+        last = rank.get(s, last) if s is not None and s <= 1 else last
+        levels.append(last)
+    return levels
+
+
+def looks_like_u(symbolic: list[LayerShapes], levels: list[int]) -> bool:
+    """Down level by level, up level by level, and a skip joining equal levels."""
+    if not levels or max(levels) == 0:
+        return False
+    deepest = max(levels)
+    first_deep, last_deep = levels.index(deepest), len(levels) - 1 - levels[::-1].index(deepest)
+    down, up = levels[: first_deep + 1], levels[last_deep:]
+    if any(b < a for a, b in itertools.pairwise(down)):
+        return False
+    if len(up) < 2 or any(b > a or a - b > 1 for a, b in itertools.pairwise(up)):
+        return False
+    position = {e.layer.id: i for i, e in enumerate(symbolic)}
+    return any(
+        e.layer.op in ("concat", "add")
+        and i > last_deep
+        and position.get(ref, -1) < first_deep
+        and levels[position.get(ref, 0)] == levels[i]
+        for i, e in enumerate(symbolic)
+        for ref in e.layer.refs
+        if ref in position
+    )
+
+
+def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "blocks") -> Diagram:
+    """Group layers into blocks; choose the U layout when the graph is U-shaped (or asked for and possible)."""
+    assert result.validity is not None and result.inference is not None
+    symbolic = result.validity.inference.layers
+    entries = result.inference.layers
+    levels = levels_of(symbolic)
+    kind = "u" if layout in ("auto", "u") and looks_like_u(symbolic, levels) else "flat"
+    deepest = max(levels, default=0)
+    first_deep = levels.index(deepest) if levels else 0
+    last_deep = len(levels) - 1 - levels[::-1].index(deepest) if levels else 0
+    level_of = {"input": 0} | {e.layer.id: lv for e, lv in zip(entries, levels, strict=True)}
+
+    def side(i: int) -> str:
+        if kind == "flat":
+            return FLAT
+        return ENCODER if i < first_deep else DECODER if i > last_deep else BOTTOM
+
+    groups: list[list[int]] = []
+    for i, entry in enumerate(entries):
+        layer = entry.layer
+        resampling = level_of[layer.source] != levels[i]
+        current = groups[-1] if groups else None
+        only_transition = (
+            current is not None and len(current) == 1 and _is_transition(entries, levels, level_of, current[0])
+        )
+        new = (
+            detail == "layers"
+            or current is None
+            or resampling
+            or layer.source != entries[current[-1]].layer.id
+            or (bool(layer.refs) and not only_transition)
+            or side(i) != side(current[0])
+        )
+        if new:
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+
+    blocks = []
+    block_of = {"input": "input"}
+    for group in groups:
+        members = tuple(entries[i] for i in group)
+        first = group[0]
+        transition = entries[first] if _is_transition(entries, levels, level_of, first) and detail == "blocks" else None
+        block = Block(members[-1].layer.name, side(first), levels[first], members, transition)
+        blocks.append(block)
+        for member in members:
+            block_of[member.layer.id] = block.id
+
+    edges = []
+    for block in blocks:
+        for member in block.entries:
+            layer = member.layer
+            if member is block.entries[0] or detail == "layers":
+                edges.append(Edge(block_of.get(layer.source, "input"), block.id, "data", member))
+            for ref in layer.refs:
+                kind_ = "size" if layer.op == "crop" else "skip"
+                edges.append(Edge(block_of.get(ref, ref), block.id, kind_, member, ref))
+    return Diagram(kind, tuple(blocks), tuple(edges), deepest)
+
+
+def _is_transition(entries: list[LayerShapes], levels: list[int], level_of: dict[str, int], i: int) -> bool:
+    return level_of[entries[i].layer.source] != levels[i]
