@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from strategies import unet_spec  # noqa: E402
-
 from unetcalc.torch.differential import compare, valid_size  # noqa: E402
+
+from strategies import unet_spec  # noqa: E402
 
 
 def main() -> None:

@@ -38,8 +38,12 @@ def deep_unet(n_layers: int = 200, levels: int = 4) -> str:
     while len(layers) < n_layers - 1:
         layers.append("identity")
     layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": "head"})
-    spec = {"name": f"deep-unet-{len(layers)}", "input": {"channels": 1, "size": [256, 256]},
-            "defaults": {"conv": {"padding": "same"}}, "layers": layers}
+    spec = {
+        "name": f"deep-unet-{len(layers)}",
+        "input": {"channels": 1, "size": [256, 256]},
+        "defaults": {"conv": {"padding": "same"}},
+        "layers": layers,
+    }
     return yaml.safe_dump(spec, sort_keys=False)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SPECS
 from typer.testing import CliRunner
 
 from unetcalc import check_file
 from unetcalc.cli import app
+
+from conftest import SPECS
 
 runner = CliRunner()
 

@@ -9,12 +9,13 @@ import xml.etree.ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SPECS
 from unetcalc import check_file
 from unetcalc.cli import app
 from unetcalc.draw.dot import compress, to_dot
 from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, build_diagram
 from unetcalc.draw.render import render
+
+from conftest import SPECS
 
 runner = CliRunner()
 BUNDLED = ["unet-2015", "seed-encoder", "seed-encoder-fixed", "unet-same", "unet-1d", "unet3d", "fcn8s"]
@@ -50,11 +51,21 @@ def test_levels_come_from_the_graph_not_the_names(tmp_path):
     other = build_diagram(check_file(renamed))
     assert other.kind == "u"
     assert [(b.side, b.level, len(b.entries)) for b in other.blocks] == [
-        (b.side, b.level, len(b.entries)) for b in original.blocks]
+        (b.side, b.level, len(b.entries)) for b in original.blocks
+    ]
 
 
-@pytest.mark.parametrize(("name", "kind"), [("unet-2015", "u"), ("unet3d", "u"), ("unet-same", "u"),
-                                            ("unet-1d", "u"), ("fcn8s", "flat"), ("seed-encoder-fixed", "flat")])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("unet-2015", "u"),
+        ("unet3d", "u"),
+        ("unet-same", "u"),
+        ("unet-1d", "u"),
+        ("fcn8s", "flat"),
+        ("seed-encoder-fixed", "flat"),
+    ],
+)
 def test_u_or_flat(name, kind):
     assert build_diagram(check_file(SPECS / f"{name}.yaml")).kind == kind
 
@@ -104,7 +115,7 @@ def test_labels_show_blocks_shapes_and_skips():
     assert "crop 568→392" in source and "maxpool 2×2" in source and "upconv 2×2" in source
     assert "31,030,658 params" in source
     same = dot_for("unet-same")
-    assert 'label=copy' in same and "2× conv 3×3 same + BN + ReLU" in same
+    assert "label=copy" in same and "2× conv 3×3 same + BN + ReLU" in same
 
 
 def test_symbolic_input_draws_expressions():

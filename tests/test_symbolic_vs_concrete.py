@@ -11,9 +11,10 @@ from __future__ import annotations
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import unet_spec
 
 from unetcalc import check_text
+
+from strategies import unet_spec
 
 SHAPE_ERRORS = {"UC101", "UC102", "UC103", "UC104", "UC109", "UC110"}
 

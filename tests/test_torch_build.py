@@ -10,13 +10,13 @@ from typer.testing import CliRunner
 
 torch = pytest.importorskip("torch")
 
-from conftest import SPECS  # noqa: E402
-
 from unetcalc import check_file, check_text  # noqa: E402
 from unetcalc.cli import app  # noqa: E402
 from unetcalc.torch.builder import SpecHasErrors, build_module  # noqa: E402
 from unetcalc.torch.codegen import generate_code  # noqa: E402
 from unetcalc.torch.verify import verify  # noqa: E402
+
+from conftest import SPECS  # noqa: E402
 
 runner = CliRunner()
 CLEAN_SPECS = ["unet-2015", "seed-encoder-fixed", "unet-same", "unet-1d", "unet3d"]
