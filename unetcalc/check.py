@@ -8,12 +8,14 @@ from pathlib import Path
 
 from unetcalc.analysis.declared import check_declared
 from unetcalc.analysis.design import design_findings
+from unetcalc.config import Config
 from unetcalc.diagnostics import Diagnostic, Severity
 from unetcalc.graph import Graph, build_graph
 from unetcalc.shapes.infer import Inference, infer, input_shape
 from unetcalc.shapes.validity import Validity, solve_validity
 from unetcalc.spec.model import InputSpec, Spec
 from unetcalc.spec.parse import SYMBOL, parse_bytes, parse_text
+from unetcalc.suppress import apply_suppressions
 
 
 class SpecFileError(Exception):
@@ -93,20 +95,37 @@ def read_spec(path: str | Path) -> Spec:
     return parse_bytes(data, str(path))
 
 
-def check_file(path: str | Path, input_size: tuple[int | str, ...] | None = None) -> CheckResult:
+def check_file(
+    path: str | Path, input_size: tuple[int | str, ...] | None = None, config: Config | None = None
+) -> CheckResult:
     """Check one spec file. Raises SpecFileError only when the file cannot be read."""
-    return check_spec(read_spec(path), input_size)
+    return check_spec(read_spec(path), input_size, config)
 
 
-def check_text(text: str, path: str = "<spec>", input_size: tuple[int | str, ...] | None = None) -> CheckResult:
-    return check_spec(parse_text(text, path), input_size)
+def check_text(
+    text: str, path: str = "<spec>", input_size: tuple[int | str, ...] | None = None, config: Config | None = None
+) -> CheckResult:
+    return check_spec(parse_text(text, path), input_size, config)
 
 
-def check_spec(spec: Spec, input_size: tuple[int | str, ...] | None = None) -> CheckResult:
-    """Parse findings, graph, shapes, valid inputs, declared shapes and design, sorted by line."""
+def check_spec(
+    spec: Spec, input_size: tuple[int | str, ...] | None = None, config: Config | None = None
+) -> CheckResult:
+    """Parse findings, graph, shapes, valid inputs, declared shapes and design, sorted by line.
+
+    Inline `# unetcalc: ignore[...]` comments and ``config`` (select/ignore/severity) are applied last.
+    """
+    result = _analyse(spec, input_size)
+    result.diagnostics = apply_suppressions(spec, spec.text, result.diagnostics)
+    if config is not None:
+        result.diagnostics = config.apply(result.diagnostics)
+    return _sorted(result)
+
+
+def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResult:
     result = CheckResult(spec, diagnostics=list(spec.diagnostics))
     if spec.input is None or not spec.layers:
-        return _sorted(result)
+        return result
     spec_input = spec.input
     if input_size is not None:
         if len(input_size) != spec_input.rank:
@@ -128,7 +147,7 @@ def check_spec(spec: Spec, input_size: tuple[int | str, ...] | None = None) -> C
     # Declared sizes were written for the spec's own input; with another one only channels are checked.
     result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
     result.diagnostics += design_findings(graph, validity, spec.path)
-    return _sorted(result)
+    return result
 
 
 def _sorted(result: CheckResult) -> CheckResult:

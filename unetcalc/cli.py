@@ -28,6 +28,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class CheckFormat(StrEnum):
     text = "text"
     json = "json"
+    github = "github"
+    sarif = "sarif"
 
 
 class TableFormat(StrEnum):
@@ -88,46 +90,82 @@ def _root(
 
 @app.command()
 def check(
-    specs: Annotated[list[str], typer.Argument(help="Spec files to check.", show_default=False)],
-    output_format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
+    specs: Annotated[
+        list[str], typer.Argument(help="Spec files, directories (scanned for specs) or globs.", show_default=False)
+    ],
+    output_format: Annotated[
+        CheckFormat | None,
+        typer.Option("--format", "-f", help="Output format (default: text; github when GITHUB_ACTIONS is set)."),
+    ] = None,
     input_size: InputOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
     verify: Annotated[
         bool, typer.Option("--verify", help="Also run the real PyTorch model on the meta device (needs torch).")
     ] = False,
+    config_file: Annotated[
+        str | None,
+        typer.Option("--config", help="Configuration file (pyproject.toml or .unetcalc.yaml); default: discovered."),
+    ] = None,
 ) -> None:
     """Infer shapes and report dimension errors with rule code, file:line and a fix.
 
     Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
     """
+    from unetcalc.config import ConfigError, discover_config, load_config
+    from unetcalc.files import expand_paths
+
     override = _input_option(input_size)
+    fmt = output_format or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
+    try:
+        explicit = load_config(config_file) if config_file else None
+        files, problems = expand_paths(specs, explicit)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
     results: list[CheckResult] = []
-    unreadable = False
-    for path in specs:
+    configs = []
+    unreadable = bool(problems)
+    for problem in problems:
+        _err().print(f"[bold red]error:[/] {escape(problem)}")
+    for path in files:
         try:
-            results.append(check_file(path, override))
-        except (SpecFileError, InputOptionError) as exc:
+            config = explicit or discover_config(path)
+            results.append(check_file(path, override, config))
+            configs.append(config)
+        except (SpecFileError, InputOptionError, ConfigError) as exc:
             _err().print(f"[bold red]error:[/] {escape(str(exc))}")
             unreadable = True
-    if output_format is CheckFormat.json:
+    strict_for = [strict or config.strict for config in configs]
+    _render_check(fmt, results, strict_for, summary=len(files) > 1 or len(files) != len(specs))
+    if unreadable:
+        raise typer.Exit(EXIT_USAGE)
+    failed = any(r.errors or (s and r.warnings) for r, s in zip(results, strict_for, strict=True))
+    if verify:
+        console = _out() if fmt is CheckFormat.text else _err()
+        failed = not _verify_all(console, [r for r in results if r.ok]) or failed
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _render_check(fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool], summary: bool) -> None:
+    if fmt is CheckFormat.json:
         from unetcalc.report.json_report import render_json
 
         sys.stdout.write(render_json(results) + "\n")
+    elif fmt is CheckFormat.github:
+        from unetcalc.report.github import render_github
+
+        sys.stdout.write(render_github(results))
+    elif fmt is CheckFormat.sarif:
+        from unetcalc.report.sarif import render_sarif
+
+        sys.stdout.write(render_sarif(results) + "\n")
     else:
         from unetcalc.report.text import render_result, render_summary
 
         console = _out()
-        for result in results:
+        for result, strict in zip(results, strict_for, strict=True):
             render_result(console, result, strict)
-        if len(results) > 1:
+        if summary:
             render_summary(console, results)
-    if unreadable:
-        raise typer.Exit(EXIT_USAGE)
-    failed = any(r.errors or (strict and r.warnings) for r in results)
-    if verify:
-        console = _err() if output_format is CheckFormat.json else _out()
-        failed = not _verify_all(console, [r for r in results if r.ok]) or failed
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def _require_torch() -> None:

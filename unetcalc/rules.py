@@ -110,6 +110,16 @@ RULES: tuple[Rule, ...] = (
         "Write spatial sizes then channels separated by `x`: `252x252x64`.",
     ),
     Rule(
+        "UC009",
+        "unused-suppression",
+        W,
+        "An inline `unetcalc: ignore` suppresses nothing.",
+        "Reports `# unetcalc: ignore[...]` comments whose line has no finding they cover.",
+        "Stale suppressions hide the next real finding on that line and mislead readers.",
+        "- {op: conv, filters: 8}   # unetcalc: ignore[UC103]",
+        "Remove the comment, or name the code that is reported on that line.",
+    ),
+    Rule(
         "UC101",
         "size-collapses",
         E,

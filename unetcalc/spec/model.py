@@ -68,6 +68,7 @@ class Spec:
     layers: list[Layer]
     diagnostics: list[Diagnostic]
     input_line: int = 1
+    text: str = ""  # the source, for inline suppressions
 
     @property
     def stem(self) -> str:

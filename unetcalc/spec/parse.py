@@ -378,7 +378,9 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
         parser.report(
             "UC003", f"the key `{key}` appears twice in one mapping; the last one wins", pos, hint="remove one of them"
         )
-    return parser.parse(loaded.data)
+    spec = parser.parse(loaded.data)
+    spec.text = text
+    return spec
 
 
 def parse_bytes(data: bytes, path: str) -> Spec:

@@ -1,0 +1,158 @@
+"""Project configuration: `[tool.unetcalc]` in pyproject.toml or a `.unetcalc.yaml`.
+
+Found by walking up from the checked file (the first directory holding either
+wins; pyproject.toml files without a [tool.unetcalc] table are passed over),
+or given with --config. Keys follow ruff/yamllint: `select`/`ignore` codes or
+prefixes, per-rule `severity`, `strict`, and `exclude` globs for directory scans.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from unetcalc.diagnostics import Diagnostic, Severity
+from unetcalc.rules import RULES_BY_CODE
+from unetcalc.spec.suggest import did_you_mean
+
+KEYS = ("select", "ignore", "severity", "strict", "exclude")
+UNIGNORABLE = ("UC001",)  # a file that does not parse can never pass
+
+
+class ConfigError(ValueError):
+    """The configuration file is wrong (exit 2); the message names file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    strict: bool = False
+    exclude: tuple[str, ...] = ()
+    path: str | None = None  # where it was read from
+
+    def wants(self, code: str) -> bool:
+        if code in UNIGNORABLE:
+            return True
+        selected = not self.select or any(code.startswith(p) for p in self.select)
+        return selected and not any(code.startswith(p) for p in self.ignore)
+
+    def apply(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        kept = [d for d in diagnostics if self.wants(d.code)]
+        return [replace(d, severity=self.severity[d.code]) if d.code in self.severity else d for d in kept]
+
+    def excludes(self, path: Path, root: Path) -> bool:
+        try:
+            relative = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return any(fnmatch.fnmatch(relative, pattern) for pattern in self.exclude)
+
+
+def _line_of(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().startswith((f"{key} ", f"{key}=", f"{key}:")):
+            return number
+    return 1
+
+
+def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'{where}: `{key}` must be a list of rule codes or prefixes (e.g. ["UC1", "UC203"])')
+    for code in value:
+        if not any(known.startswith(code.upper()) for known in RULES_BY_CODE):
+            raise ConfigError(
+                f"{where}: `{key}` names no rule: {code!r} ({did_you_mean(code.upper(), RULES_BY_CODE)}"
+                " see `unetcalc rules`)".replace("( ", "(")
+            )
+    return tuple(code.upper() for code in value)
+
+
+def parse_config(data: Any, path: str, text: str) -> Config:
+    if data is None:
+        return Config(path=path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the unetcalc configuration must be a table of keys ({', '.join(KEYS)})")
+    for key in data:
+        if key not in KEYS:
+            hint = did_you_mean(str(key), KEYS) or f"known keys: {', '.join(KEYS)}"
+            raise ConfigError(f"{path}:{_line_of(text, str(key))}: unknown configuration key `{key}`; {hint}")
+    where = lambda key: f"{path}:{_line_of(text, key)}"  # noqa: E731
+    severity: dict[str, Severity] = {}
+    raw = data.get("severity", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where('severity')}: `severity` maps rule codes to error, warning or info")
+    for code, level in raw.items():
+        if str(code).upper() not in RULES_BY_CODE:
+            raise ConfigError(
+                f"{where('severity')}: `severity` names no rule {code!r}; "
+                f"{did_you_mean(str(code).upper(), RULES_BY_CODE)}"
+            )
+        if level not in ("error", "warning", "info"):
+            raise ConfigError(f"{where('severity')}: severity of {code} must be error, warning or info, not {level!r}")
+        severity[str(code).upper()] = Severity(level)
+    strict = data.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ConfigError(f"{where('strict')}: `strict` must be true or false")
+    exclude = data.get("exclude", [])
+    if isinstance(exclude, str):
+        exclude = [exclude]
+    if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
+        raise ConfigError(f"{where('exclude')}: `exclude` must be a list of glob patterns")
+    return Config(
+        select=_codes(data.get("select", []), "select", where("select")),
+        ignore=_codes(data.get("ignore", []), "ignore", where("ignore")),
+        severity=severity,
+        strict=strict,
+        exclude=tuple(exclude),
+        path=path,
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read a `.unetcalc.yaml`/`.yml` or a pyproject.toml (its [tool.unetcalc] table)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    if path.suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        return parse_config(data.get("tool", {}).get("unetcalc"), str(path), text)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{line}: invalid YAML in the configuration") from None
+    return parse_config(data, str(path), text)
+
+
+def discover_config(start: str | Path) -> Config:
+    """The nearest configuration above ``start`` (a file or directory), or the defaults."""
+    here = Path(start).resolve()
+    directory = here if here.is_dir() else here.parent
+    for folder in (directory, *directory.parents):
+        for name in (".unetcalc.yaml", ".unetcalc.yml"):
+            if (folder / name).is_file():
+                return load_config(folder / name)
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError):
+                continue
+            if "unetcalc" in data.get("tool", {}):
+                return load_config(pyproject)
+    return Config()

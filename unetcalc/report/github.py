@@ -1,0 +1,35 @@
+"""GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=UC103::message`.
+
+Escaping follows the actions toolkit: data escapes %, CR and LF; property
+values also escape : and ,.
+"""
+
+from __future__ import annotations
+
+from unetcalc.check import CheckResult
+from unetcalc.diagnostics import Severity
+
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(results: list[CheckResult]) -> str:
+    lines = []
+    for result in results:
+        for d in result.diagnostics:
+            props = [
+                f"file={escape_property(d.file or result.path)}",
+                f"line={d.line}",
+                f"col={d.column}",
+                f"title={escape_property(f'{d.code} ({d.layer})' if d.layer else d.code)}",
+            ]
+            message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
+            lines.append(f"::{COMMAND[d.severity]} {','.join(props)}::{escape_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")

@@ -1,0 +1,90 @@
+"""SARIF 2.1.0: one run, the rule catalogue in tool.driver.rules, results with regions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from unetcalc import __version__
+from unetcalc.check import CheckResult
+from unetcalc.diagnostics import Severity
+from unetcalc.rules import RULES
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+INFORMATION_URI = "https://pypi.org/project/unetcalc/"
+
+
+def _rule(rule: Any) -> dict[str, Any]:
+    markdown = (
+        f"**What it does.** {rule.what}\n\n**Why it matters.** {rule.why}\n\n"
+        f"**Example.**\n\n```yaml\n{rule.example}\n```\n\n**Fix.** {rule.fix}"
+    )
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.what},
+        "help": {"text": f"{rule.what} {rule.why} Fix: {rule.fix}", "markdown": markdown},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {"tags": [{"UC0": "spec", "UC1": "shapes", "UC2": "design"}[rule.code[:3]]]},
+    }
+
+
+def _uri(path: str) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            return candidate.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return candidate.as_uri()
+    return candidate.as_posix()
+
+
+def sarif_log(results: list[CheckResult]) -> dict[str, Any]:
+    index = {rule.code: i for i, rule in enumerate(RULES)}
+    sarif_results = []
+    for result in results:
+        for d in result.diagnostics:
+            region = {"startLine": max(d.line, 1), "startColumn": max(d.column, 1)}
+            message = d.message + (f" Hint: {d.hint}" if d.hint else "")
+            entry: dict[str, Any] = {
+                "ruleId": d.code,
+                "ruleIndex": index[d.code],
+                "level": LEVEL[d.severity],
+                "message": {"text": message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": _uri(d.file or result.path)},
+                            "region": region,
+                        }
+                    }
+                ],
+            }
+            if d.layer:
+                entry["locations"][0]["logicalLocations"] = [{"name": d.layer, "kind": "member"}]
+            sarif_results.append(entry)
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "unetcalc",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(rule) for rule in RULES],
+                    }
+                },
+                "results": sarif_results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+
+
+def render_sarif(results: list[CheckResult]) -> str:
+    return json.dumps(sarif_log(results), indent=2, ensure_ascii=False)

@@ -1,0 +1,69 @@
+"""Inline suppressions: `# unetcalc: ignore[UC103]` (or a bare `ignore`) on a layer's line.
+
+A suppression applies to findings on its line and to findings of a layer that
+starts on its line. One that suppresses nothing is itself reported (UC009).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from unetcalc.diagnostics import Diagnostic
+from unetcalc.rules import finding
+from unetcalc.spec.model import Spec
+
+PATTERN = re.compile(r"#\s*unetcalc:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    line: int
+    column: int
+    codes: tuple[str, ...]  # empty: every code
+
+    def covers(self, code: str) -> bool:
+        return not self.codes or any(code.startswith(c) for c in self.codes)
+
+
+def find_suppressions(text: str) -> list[Suppression]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = PATTERN.search(line)
+        if match:
+            codes = tuple(c.strip().upper() for c in (match[1] or "").split(",") if c.strip())
+            found.append(Suppression(number, match.start() + 1, codes))
+    return found
+
+
+def apply_suppressions(spec: Spec, text: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    suppressions = find_suppressions(text)
+    if not suppressions:
+        return diagnostics
+    layer_start = {}
+    for layer in spec.layers:
+        layer_start.setdefault(layer.name, []).append(layer.line)
+    used: set[Suppression] = set()
+    kept = []
+    for d in diagnostics:
+        starts = [line for line in layer_start.get(d.layer or "", []) if line <= d.line]
+        lines = {d.line, max(starts)} if starts else {d.line}
+        match = next((s for s in suppressions if s.line in lines and s.covers(d.code) and d.code != "UC001"), None)
+        if match is None:
+            kept.append(d)
+        else:
+            used.add(match)
+    for s in suppressions:
+        if s not in used:
+            what = ", ".join(s.codes) if s.codes else "anything"
+            kept.append(
+                finding(
+                    "UC009",
+                    f"this `unetcalc: ignore` suppresses {what}, but nothing is reported here",
+                    hint="remove the comment, or name the code reported on this line",
+                    file=spec.path,
+                    line=s.line,
+                    column=s.column,
+                )
+            )
+    return kept
