@@ -363,6 +363,14 @@ def draw(
     raise typer.Exit(EXIT_FINDINGS if result.errors else EXIT_OK)
 
 
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of spec v1 (for editors: `# yaml-language-server: $schema=...`)."""
+    from unetcalc.spec.schema import shipped_schema_text
+
+    sys.stdout.write(shipped_schema_text())
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, severity, summary."""
