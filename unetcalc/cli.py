@@ -363,6 +363,32 @@ def draw(
     raise typer.Exit(EXIT_FINDINGS if result.errors else EXIT_OK)
 
 
+class DiffFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The old spec.", show_default=False)],
+    new: Annotated[str, typer.Argument(help="The new spec.", show_default=False)],
+    output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.text,
+) -> None:
+    """What changed between two versions of a spec: layers, shapes, parameters, output, valid inputs, findings."""
+    from unetcalc.diff import diff_results
+    from unetcalc.report import diff_report
+
+    changes = diff_results(_load(old, None), _load(new, None))
+    if output_format is DiffFormat.markdown:
+        sys.stdout.write(diff_report.render_markdown(changes))
+    elif output_format is DiffFormat.json:
+        sys.stdout.write(diff_report.render_json(changes))
+    else:
+        diff_report.render_text(_out(), changes)
+    raise typer.Exit(EXIT_OK)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of spec v1 (for editors: `# yaml-language-server: $schema=...`)."""

@@ -1,0 +1,74 @@
+"""`unetcalc diff OLD NEW`: layers, shapes, parameters, output, valid inputs, findings."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from unetcalc import check_file, check_text
+from unetcalc.cli import app
+from unetcalc.diff import diff_results
+
+from conftest import SPECS
+
+runner = CliRunner()
+BASE = "input: {channels: 1, size: [64, 64]}\nlayers:\n"
+
+
+def test_seed_encoder_against_its_fix(golden):
+    result = runner.invoke(app, ["diff", "specs/seed-encoder.yaml", "specs/seed-encoder-fixed.yaml"])
+    assert result.exit_code == 0
+    golden("diff-seed-encoder.txt", result.stdout)
+    changes = diff_results(check_file(SPECS / "seed-encoder.yaml"), check_file(SPECS / "seed-encoder-fixed.yaml"))
+    kinds = {(c.kind, c.old, c.new) for c in changes.layers}
+    assert ("renamed", "MaxPool2", "MaxPool3") in kinds
+    conv8 = next(c for c in changes.layers if c.new == "Conv8")
+    assert conv8.details == ("declared in 38 x 38 x 1024 → 28 x 28 x 512",)  # the rename is not repeated here
+    assert changes.findings == ((5, 0), (0, 0))
+    assert changes.shapes == [] and changes.old_params == changes.new_params
+
+
+def test_markdown_and_json(golden):
+    markdown = runner.invoke(
+        app, ["diff", "specs/seed-encoder.yaml", "specs/seed-encoder-fixed.yaml", "-f", "markdown"]
+    ).stdout
+    golden("diff-seed-encoder.md", markdown)
+    assert markdown.startswith("### unetcalc diff:") and "| findings | 5 errors, 0 warnings |" in markdown
+    data = json.loads(runner.invoke(app, ["diff", "specs/unet-2015.yaml", "specs/unet-same.yaml", "-f", "json"]).stdout)
+    assert data["params"] == {"old": 31_030_658, "new": 7_763_107, "delta": 7_763_107 - 31_030_658}
+    assert data["output"] == {"old": "388x388x2", "new": "256x256x3"}
+    assert {v["axis"] for v in data["valid_input"]} == {"H", "W"}
+
+
+def test_added_removed_changed_and_shapes():
+    old = check_text(
+        BASE + "  - {op: conv, filters: 8, name: a}\n  - {op: relu, name: r}\n  - {op: maxpool, name: p}\n"
+    )
+    new = check_text(
+        BASE + "  - {op: conv, filters: 16, name: a, padding: same}\n  - {op: conv, filters: 4, name: b}\n"
+        "  - {op: relu, name: r}\n"
+    )
+    changes = diff_results(old, new)
+    assert {(c.kind, c.old, c.new) for c in changes.layers} == {
+        ("changed", "a", "a"),
+        ("added", None, "b"),
+        ("changed", "r", "r"),
+        ("removed", "p", None),
+    }
+    a = next(c for c in changes.layers if c.new == "a")
+    assert "filters 8 → 16" in a.details and "padding valid → same" in a.details
+    assert [(s.layer, s.old, s.new) for s in changes.shapes] == [
+        ("a", "62x62x8", "64x64x16"),
+        ("r", "62x62x8", "62x62x4"),
+    ]
+    assert changes.output == ("31x31x8", "62x62x4")
+
+
+def test_identical_specs():
+    result = runner.invoke(app, ["diff", "specs/unet-1d.yaml", "specs/unet-1d.yaml"])
+    assert result.exit_code == 0 and "no changes" in result.stdout
+
+
+def test_missing_file_exits_2():
+    assert runner.invoke(app, ["diff", "specs/nope.yaml", "specs/unet-1d.yaml"]).exit_code == 2

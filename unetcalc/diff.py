@@ -1,0 +1,164 @@
+"""What changed between two versions of a spec: layers, shapes, parameters, output, valid inputs, findings."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from unetcalc.check import CheckResult
+from unetcalc.shapes.infer import LayerShapes
+from unetcalc.shapes.shape import format_shape
+from unetcalc.shapes.validity import AxisValidity
+
+
+@dataclass(frozen=True, slots=True)
+class LayerChange:
+    kind: str  # added | removed | renamed | changed
+    old: str | None
+    new: str | None
+    op: str
+    details: tuple[str, ...] = ()
+    old_line: int | None = None
+    new_line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeChange:
+    layer: str
+    old: str
+    new: str
+
+
+@dataclass(slots=True)
+class SpecDiff:
+    old: CheckResult
+    new: CheckResult
+    layers: list[LayerChange] = field(default_factory=list)
+    shapes: list[ShapeChange] = field(default_factory=list)
+
+    @property
+    def old_params(self) -> int | None:
+        return self.old.inference.params if self.old.inference else None
+
+    @property
+    def new_params(self) -> int | None:
+        return self.new.inference.params if self.new.inference else None
+
+    @property
+    def output(self) -> tuple[str, str]:
+        return (_shape(self.old), _shape(self.new))
+
+    @property
+    def valid_input(self) -> list[tuple[str, str, str]]:
+        """(axis symbol, old, new) for axes whose valid inputs changed."""
+        old = self.old.validity.axes if self.old.validity else []
+        new = self.new.validity.axes if self.new.validity else []
+        changed = []
+        for a, b in zip(old, new, strict=False):
+            if _axis_key(a) != _axis_key(b):
+                changed.append((b.symbol, _axis_text(a), _axis_text(b)))
+        return changed
+
+    @property
+    def findings(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """((old errors, old warnings), (new errors, new warnings))."""
+        return ((len(self.old.errors), len(self.old.warnings)), (len(self.new.errors), len(self.new.warnings)))
+
+    @property
+    def unchanged(self) -> bool:
+        return (
+            not self.layers
+            and not self.shapes
+            and self.output[0] == self.output[1]
+            and not self.valid_input
+            and self.findings[0] == self.findings[1]
+        )
+
+
+def _shape(result: CheckResult) -> str:
+    return format_shape(result.inference.output) if result.inference else "?"
+
+
+def _axis_key(axis: AxisValidity) -> tuple[Any, ...]:
+    return (axis.modulus, axis.residue, axis.min, axis.max, str(axis.output))
+
+
+def _axis_text(axis: AxisValidity) -> str:
+    if not axis.feasible:
+        return "none"
+    s = axis.symbol
+    mod = f"{s} ≡ {axis.residue} (mod {axis.modulus}), " if axis.modulus > 1 else ""
+    return f"{mod}{s} ≥ {axis.min}, output {axis.output}"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]" if len(set(value)) > 1 else str(value[0])
+    return str(value)
+
+
+def _layer_details(a: LayerShapes, b: LayerShapes, names_a: dict[str, str], names_b: dict[str, str]) -> list[str]:
+    la, lb = a.layer, b.layer
+    details = []
+    if la.op != lb.op:
+        details.append(f"op {la.op} → {lb.op}")
+    for key in sorted(set(la.params) | set(lb.params)):
+        va, vb = la.params.get(key), lb.params.get(key)
+        if va != vb and key not in ("with", "to"):
+            details.append(f"{key} {_show(va)} → {_show(vb)}")
+    ins_a = [names_a.get(i, i) for i in la.inputs]
+    ins_b = [names_b.get(i, i) for i in lb.inputs]
+    if ins_a != ins_b:
+        details.append(f"reads {', '.join(ins_a)} → {', '.join(ins_b)}")
+    for key, da, db in (("in", la.declared_in, lb.declared_in), ("out", la.declared_out, lb.declared_out)):
+        ta, tb = (da.text if da else None), (db.text if db else None)
+        if ta != tb:
+            details.append(f"declared {key} {ta or '—'} → {tb or '—'}")
+    return details
+
+
+def diff_results(old: CheckResult, new: CheckResult) -> SpecDiff:
+    result = SpecDiff(old, new)
+    a = old.inference.layers if old.inference else []
+    b = new.inference.layers if new.inference else []
+    matcher = difflib.SequenceMatcher(None, [e.layer.name for e in a], [e.layer.name for e in b], autojunk=False)
+    pairs: list[tuple[LayerShapes, LayerShapes]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs += list(zip(a[i1:i2], b[j1:j2], strict=True))
+            continue
+        paired = min(i2 - i1, j2 - j1) if tag == "replace" else 0
+        for x, y in zip(a[i1 : i1 + paired], b[j1 : j1 + paired], strict=True):
+            if x.layer.op == y.layer.op:  # same op at the same place under a new name: a rename
+                pairs.append((x, y))
+            else:
+                result.layers.append(LayerChange("removed", x.layer.name, None, x.layer.op, (), x.layer.line))
+                result.layers.append(LayerChange("added", None, y.layer.name, y.layer.op, (), None, y.layer.line))
+        for x in a[i1 + paired : i2]:
+            result.layers.append(LayerChange("removed", x.layer.name, None, x.layer.op, (), x.layer.line))
+        for y in b[j1 + paired : j2]:
+            result.layers.append(LayerChange("added", None, y.layer.name, y.layer.op, (), None, y.layer.line))
+    # References are compared through the renames, so a rename is reported once, not at every reader.
+    renamed = {x.layer.id: y.layer.name for x, y in pairs} | {"input": "input"}
+    names_b = {e.layer.id: e.layer.name for e in b} | {"input": "input"}
+    for x, y in pairs:
+        details = _layer_details(x, y, renamed, names_b)
+        if x.layer.name != y.layer.name:
+            result.layers.append(
+                LayerChange(
+                    "renamed", x.layer.name, y.layer.name, y.layer.op, tuple(details), x.layer.line, y.layer.line
+                )
+            )
+        elif details:
+            result.layers.append(
+                LayerChange(
+                    "changed", x.layer.name, y.layer.name, y.layer.op, tuple(details), x.layer.line, y.layer.line
+                )
+            )
+        sa, sb = format_shape(x.out), format_shape(y.out)
+        if sa != sb:
+            result.shapes.append(ShapeChange(y.layer.name, sa, sb))
+    order = {e.layer.name: i for i, e in enumerate(b)}
+    result.layers.sort(key=lambda c: (order.get(c.new or "", len(order)), c.old_line or 0))
+    return result
