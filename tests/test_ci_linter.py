@@ -206,3 +206,28 @@ def test_config_excludes_files_from_directory_scans(tmp_path):
     (tmp_path / ".unetcalc.yaml").write_text('exclude: ["specs/seed-*"]\n')
     result = run("check", str(tmp_path))
     assert result.exit_code == 0 and "seed-encoder" not in result.stdout
+
+
+# -- pre-commit ---------------------------------------------------------------------------------
+
+
+def test_pre_commit_hook_definition():
+    import re
+    import subprocess
+    import sys
+
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "unetcalc")
+    assert hook["language"] == "python" and hook["entry"].startswith("unetcalc check")
+    assert re.search(hook["files"], "specs/unet-2015.yaml") and not re.search(hook["files"], "README.md")
+    # pre-commit hands every changed YAML file to the hook: non-specs are skipped, specs are checked.
+    args = [*hook["entry"].split()[1:], ".pre-commit-hooks.yaml", "specs/seed-encoder.yaml"]
+    result = run(*args)
+    assert result.exit_code == 1 and "seed-encoder" in result.stdout and "pre-commit-hooks" not in result.stdout
+    assert run(*hook["entry"].split()[1:], ".pre-commit-hooks.yaml", "specs/unet-2015.yaml").exit_code == 0
+    # the hook's environment is the package without extras: no torch among its requirements
+    meta = subprocess.run([sys.executable, "-c", "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb'));"
+                           "print(d['project']['dependencies'])"], capture_output=True, text=True, cwd=ROOT)
+    assert "torch" not in meta.stdout

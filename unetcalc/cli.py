@@ -106,6 +106,10 @@ def check(
         str | None,
         typer.Option("--config", help="Configuration file (pyproject.toml or .unetcalc.yaml); default: discovered."),
     ] = None,
+    specs_only: Annotated[
+        bool,
+        typer.Option("--specs-only", help="Skip named YAML files that are not specs (no `layers:`), as pre-commit."),
+    ] = False,
 ) -> None:
     """Infer shapes and report dimension errors with rule code, file:line and a fix.
 
@@ -118,7 +122,7 @@ def check(
     fmt = output_format or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
     try:
         explicit = load_config(config_file) if config_file else None
-        files, problems = expand_paths(specs, explicit)
+        files, problems = expand_paths(specs, explicit, specs_only=specs_only)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     results: list[CheckResult] = []

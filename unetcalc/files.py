@@ -39,8 +39,13 @@ def _scan(directory: Path, config: Config) -> list[Path]:
     return found
 
 
-def expand_paths(arguments: list[str], config: Config | None = None) -> tuple[list[Path], list[str]]:
-    """The spec files named by ``arguments``, and a message for each argument that names nothing."""
+def expand_paths(
+    arguments: list[str], config: Config | None = None, specs_only: bool = False
+) -> tuple[list[Path], list[str]]:
+    """The spec files named by ``arguments``, and a message for each argument that names nothing.
+
+    With ``specs_only``, named files that are not specs are skipped (pre-commit passes every YAML file).
+    """
     files: dict[Path, None] = {}
     problems = []
     for argument in arguments:
@@ -55,6 +60,8 @@ def expand_paths(arguments: list[str], config: Config | None = None) -> tuple[li
             if not found:
                 problems.append(f"{argument}: no spec files (YAML with `layers:`) in this directory")
             files.update(dict.fromkeys(sorted(found)))
+        elif specs_only and Path(argument).is_file() and not looks_like_spec(Path(argument)):
+            continue
         else:
             files[Path(argument)] = None  # an explicit file is checked as it is (missing: reported later)
     return sorted(files, key=lambda p: p.as_posix()), problems
