@@ -228,6 +228,14 @@ def test_pre_commit_hook_definition():
     assert result.exit_code == 1 and "seed-encoder" in result.stdout and "pre-commit-hooks" not in result.stdout
     assert run(*hook["entry"].split()[1:], ".pre-commit-hooks.yaml", "specs/unet-2015.yaml").exit_code == 0
     # the hook's environment is the package without extras: no torch among its requirements
-    meta = subprocess.run([sys.executable, "-c", "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb'));"
-                           "print(d['project']['dependencies'])"], capture_output=True, text=True, cwd=ROOT)
+    meta = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb'));print(d['project']['dependencies'])",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert "torch" not in meta.stdout

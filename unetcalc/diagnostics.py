@@ -29,11 +29,3 @@ class Diagnostic:
         data["severity"] = self.severity.value
         data.pop("extra")
         return data
-
-
-def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    return [d for d in diagnostics if d.severity is Severity.ERROR]
-
-
-def warnings(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    return [d for d in diagnostics if d.severity is Severity.WARNING]

@@ -126,17 +126,17 @@ def _report_resampling(
         )
 
 
-def _check_kernel(step: Step, padded: list[Affine], windows: list[int]) -> bool:
+def _check_kernel(step: Step, sizes: list[Affine], windows: list[int], note: str = "") -> bool:
+    """UC102 when a window is larger than its (padded) input on some axis; True when every window fits."""
     too_small = [
-        a
-        for a, (n, w) in enumerate(zip(padded, windows, strict=True))
-        if step.solver.at_least(n, w) is Outcome.VIOLATED
+        a for a, (n, w) in enumerate(zip(sizes, windows, strict=True)) if step.solver.at_least(n, w) is Outcome.VIOLATED
     ]
     if too_small:
+        padded = "padded " if sizes != list(step.x.size) else ""
         step.emit(
             "UC102",
-            f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its "
-            f"{'padded ' if padded != list(step.x.size) else ''}input {fmt_sizes(padded)}",
+            f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its {padded}input "
+            f"{fmt_sizes(sizes)}{note}",
             hint="use a larger input, fewer levels above this layer, or padding",
         )
         return False
@@ -193,18 +193,8 @@ def pool(step: Step) -> Shape | None:
     dilations = step.per_axis("dilation") if step.layer.op == "maxpool" else (1,) * step.x.rank
     windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
     if step.layer.op == "avgpool" and step.x.rank == 3:  # AvgPool3d (only) rejects inputs smaller than the kernel
-        small = [
-            a
-            for a, (n, k) in enumerate(zip(step.x.size, kernels, strict=True))
-            if step.solver.at_least(n, k) is Outcome.VIOLATED
-        ]
-        if small:
-            step.emit(
-                "UC102",
-                f"the {'×'.join(map(str, kernels))} kernel of {step.layer.name} is larger than its "
-                f"input {fmt_sizes(step.x.size)} (AvgPool3d does not allow that even with ceil_mode)",
-                hint="use a larger input or fewer levels above this layer",
-            )
+        note = " (AvgPool3d does not allow that, even with padding or ceil_mode)"
+        if not _check_kernel(step, list(step.x.size), list(kernels), note):
             return None
     for q, k in zip(pads, kernels, strict=True):
         if q > k // 2:  # PyTorch's check uses the kernel size, not the dilated window
