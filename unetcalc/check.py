@@ -63,7 +63,9 @@ class CheckResult:
 
     def layers_ok(self) -> bool:
         """Every layer parsed and was inferred (no unknown op, bad parameter or broken reference)."""
-        return self.inference is not None and all(entry.layer.valid for entry in self.inference.layers)
+        if self.inference is None or self.graph is None or self.graph.broken:
+            return False
+        return all(entry.layer.valid for entry in self.inference.layers)
 
 
 def parse_input_option(text: str) -> tuple[int | str, ...]:

@@ -111,7 +111,7 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     groups: list[list[int]] = []
     for i, entry in enumerate(entries):
         layer = entry.layer
-        resampling = level_of[layer.source] != levels[i]
+        resampling = level_of.get(layer.source, 0) != levels[i]
         current = groups[-1] if groups else None
         only_transition = (
             current is not None and len(current) == 1 and _is_transition(entries, levels, level_of, current[0])
@@ -153,4 +153,4 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
 
 
 def _is_transition(entries: list[LayerShapes], levels: list[int], level_of: dict[str, int], i: int) -> bool:
-    return level_of[entries[i].layer.source] != levels[i]
+    return level_of.get(entries[i].layer.source, 0) != levels[i]
