@@ -28,12 +28,12 @@ JUNK = st.one_of(
 def _paths(node, prefix=()):
     if isinstance(node, dict):
         for key, value in node.items():
-            yield prefix + (key,)
-            yield from _paths(value, prefix + (key,))
+            yield (*prefix, key)
+            yield from _paths(value, (*prefix, key))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield prefix + (index,)
-            yield from _paths(value, prefix + (index,))
+            yield (*prefix, index)
+            yield from _paths(value, (*prefix, index))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
