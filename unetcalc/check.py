@@ -10,6 +10,7 @@ from unetcalc.analysis.declared import check_declared
 from unetcalc.analysis.design import design_findings
 from unetcalc.config import Config
 from unetcalc.diagnostics import Diagnostic, Severity
+from unetcalc.gcpause import paused_gc
 from unetcalc.graph import Graph, build_graph
 from unetcalc.shapes.infer import Inference, infer, input_shape
 from unetcalc.shapes.validity import Validity, solve_validity
@@ -117,7 +118,8 @@ def check_spec(
 
     Inline `# unetcalc: ignore[...]` comments and ``config`` (select/ignore/severity) are applied last.
     """
-    result = _analyse(spec, input_size)
+    with paused_gc():
+        result = _analyse(spec, input_size)
     result.diagnostics = apply_suppressions(spec, spec.text, result.diagnostics)
     if config is not None:
         result.diagnostics = config.apply(result.diagnostics)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from unetcalc.diagnostics import Diagnostic
+from unetcalc.gcpause import paused_gc
 from unetcalc.rules import finding
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
@@ -370,7 +371,8 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
     """Parse spec text; never raises for bad input, findings are in ``spec.diagnostics``."""
     parser = _Parser(path)
     try:
-        loaded = load_yaml_text(text)
+        with paused_gc():
+            loaded = load_yaml_text(text)
     except YamlProblem as exc:
         parser.report("UC001", exc.message, exc.pos, hint="fix the YAML at this line")
         return Spec(path, Path(path).stem, None, [], parser.diagnostics)
@@ -378,7 +380,8 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
         parser.report(
             "UC003", f"the key `{key}` appears twice in one mapping; the last one wins", pos, hint="remove one of them"
         )
-    spec = parser.parse(loaded.data)
+    with paused_gc():
+        spec = parser.parse(loaded.data)
     spec.text = text
     return spec
 
