@@ -9,11 +9,11 @@ from unetcalc.shapes.poly import Poly
 
 
 def _count(value: Poly) -> str:
-    return human_count(value.value) if value.is_number else str(value)
+    return human_count(value.value) if value.is_number else value.format(exact=False)
 
 
 def _bytes(value: Poly) -> str:
-    return human_bytes(value.value) if value.is_number else f"{value} B"
+    return human_bytes(value.value) if value.is_number else f"{value.format(exact=False)} B"
 
 
 def costs_line(costs: Costs) -> str:

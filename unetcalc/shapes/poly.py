@@ -74,6 +74,10 @@ class Poly:
         return total
 
     def __str__(self) -> str:
+        return self.format(exact=True)
+
+    def format(self, exact: bool = True) -> str:
+        """``832,802·H·W - 106,546,672·H + …``; with ``exact=False`` fractions print as decimals."""
         if not self.terms:
             return "0"
         parts = []
@@ -81,7 +85,12 @@ class Poly:
             coef = self.terms[monomial]
             body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
             magnitude = abs(coef)
-            number = f"{magnitude.numerator:,}" + (f"/{magnitude.denominator}" if magnitude.denominator != 1 else "")
+            if magnitude.denominator == 1:
+                number = f"{magnitude.numerator:,}"
+            elif exact:
+                number = f"{magnitude.numerator:,}/{magnitude.denominator}"
+            else:
+                number = f"{float(magnitude):,.2f}"
             text = body if body and magnitude == 1 else (f"{number}·{body}" if body else number)
             parts.append(("- " if coef < 0 else "+ ") + text)
         joined = " ".join(parts)
