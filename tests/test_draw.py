@@ -178,3 +178,15 @@ def test_spec_with_findings_still_draws_and_exits_1(tmp_path):
     assert result.exit_code == 1 and "UC108 at Rel8" in target.read_text()
     # the duplicate name is drawn on the second pool only
     assert target.read_text().count("UC006") == 2  # its box and its arrow
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_layers_detail_keeps_the_u(route, monkeypatch):
+    monkeypatch.setenv("UNETCALC_RENDERER", route)
+    result = check_file(SPECS / "unet-2015.yaml")
+    centres = _node_centres(render(to_dot(result, build_diagram(result, detail="layers"), "layers"), "svg"))
+    down = ["enc1a", "relu1", "enc1b", "enc1", "pool1", "enc2a"]
+    up = ["up1", "cat1", "dec1a", "relu17", "dec1b", "dec1", "head"]
+    assert all(centres[a][1] < centres[b][1] for a, b in zip(down, down[1:], strict=False))  # encoder goes down
+    assert all(centres[a][1] > centres[b][1] for a, b in zip(up, up[1:], strict=False))  # decoder goes up
+    assert abs(centres["enc1"][1] - centres["cat1"][1]) < 1.0 and centres["enc1"][0] < centres["cat1"][0]

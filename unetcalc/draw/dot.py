@@ -148,7 +148,7 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
     for edge in diagram.edges:
         _edge(graph, diagram, edge, level, tensors, rank, by_layer.get(edge.entry.layer.id, []))
     if diagram.kind == "u":
-        _align_levels(graph, diagram)
+        _align_levels(graph, diagram, detail)
     _legend(graph, diagram)
     return graph.source
 
@@ -182,20 +182,35 @@ def _edge(
                 codes = " ".join(sorted({d.code for d in findings}))
                 attrs |= {"color": worst, "fontcolor": worst, "label": f"{attrs['label']}  ✗ {codes}"}
     source, target = edge.source, edge.target
-    if diagram.kind == "u" and edge.kind == "data" and level.get(target, 0) < level.get(source, 0):
+    side = {b.id: b.side for b in diagram.blocks}
+    if diagram.kind == "u" and edge.kind == "data" and side.get(target) == DECODER:
         # Decoder arrows point up: declared downwards (dir=back) so that dot ranks the U correctly.
         graph.edge(target, source, dir="back", **attrs)
     else:
         graph.edge(source, target, **attrs)
 
 
-def _align_levels(graph: graphviz.Digraph, diagram: Diagram) -> None:
-    """Each decoder level on the same row as its encoder level; encoder left of decoder."""
-    for lv in range(diagram.depth + 1):
-        encoder = [b.id for b in diagram.blocks if b.level == lv and b.side == ENCODER]
-        decoder = [b.id for b in diagram.blocks if b.level == lv and b.side == DECODER]
-        bottom = [b.id for b in diagram.blocks if b.level == lv and b.side == BOTTOM]
-        row = (["input"] if lv == 0 else []) + encoder + bottom + decoder
+def _align_levels(graph: graphviz.Digraph, diagram: Diagram, detail: str) -> None:
+    """Each decoder level on the same row as its encoder level; encoder left of decoder.
+
+    With one box per level the whole level is a row. With one node per layer each side stays a
+    column and only the skip's source and its join share a row, so the U keeps its shape.
+    """
+    rows: list[list[str]] = []
+    if detail == "layers":
+        side = {b.id: b.side for b in diagram.blocks}
+        rows = [
+            [e.source, e.target]
+            for e in diagram.edges
+            if e.kind == "skip" and side.get(e.source) == ENCODER and side.get(e.target) == DECODER
+        ]
+    else:
+        for lv in range(diagram.depth + 1):
+            row = [
+                b.id for side in (ENCODER, BOTTOM, DECODER) for b in diagram.blocks if b.level == lv and b.side == side
+            ]
+            rows.append((["input"] if lv == 0 else []) + row)
+    for row in rows:
         if len(row) < 2:
             continue
         with graph.subgraph() as same:
