@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -187,6 +188,6 @@ def test_layers_detail_keeps_the_u(route, monkeypatch):
     centres = _node_centres(render(to_dot(result, build_diagram(result, detail="layers"), "layers"), "svg"))
     down = ["enc1a", "relu1", "enc1b", "enc1", "pool1", "enc2a"]
     up = ["up1", "cat1", "dec1a", "relu17", "dec1b", "dec1", "head"]
-    assert all(centres[a][1] < centres[b][1] for a, b in zip(down, down[1:], strict=False))  # encoder goes down
-    assert all(centres[a][1] > centres[b][1] for a, b in zip(up, up[1:], strict=False))  # decoder goes up
+    assert all(centres[a][1] < centres[b][1] for a, b in itertools.pairwise(down))  # encoder goes down
+    assert all(centres[a][1] > centres[b][1] for a, b in itertools.pairwise(up))  # decoder goes up
     assert abs(centres["enc1"][1] - centres["cat1"][1]) < 1.0 and centres["enc1"][0] < centres["cat1"][0]
