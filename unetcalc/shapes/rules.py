@@ -284,7 +284,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
         if all(step.solver.at_least(other.size[a] - x.size[a], 0) is not Outcome.VIOLATED for a in differ):
             crop_hint = "add `crop: center` to crop the skip as the 2015 U-Net does, or "
         silent = ""
-        if step.layer.op == "add" and any(_broadcasts(x.size[a], other.size[a]) for a in differ):
+        if step.layer.op == "add" and all(_broadcasts(x.size[a], other.size[a]) for a in differ):
             silent = " (PyTorch broadcasts the size-1 axis silently instead of failing)"
         step.emit(
             "UC104",

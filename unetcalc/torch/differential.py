@@ -67,7 +67,7 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
     floors = [d for d in errors if d.code == "UC103"]
     if trace.error is not None:
         failed = trace.failed_at
-        if any(d.layer == failed for d in hard):
+        if any(d.layer == failed for d in errors):
             return Verdict("agree", f"both fail at {failed}", codes)
         if floors and order.index(failed) > order.index(floors[0].layer or ""):
             return Verdict("agree", f"PyTorch fails at {failed}, after the floor reported at {floors[0].layer}", codes)
