@@ -133,7 +133,6 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
         layer_id: [d for d in found if d.severity in FINDING_STYLE]
         for layer_id, found in result.findings_by_layer().items()
     }
-    level = {"input": 0} | {b.id: b.level for b in diagram.blocks}
     graph.node(
         "input", f"input\n{format_shape(inference.input, TIMES)}", shape="box", style="rounded", fillcolor="white"
     )
@@ -146,7 +145,7 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
         graph.node(block.id, _block_label(block, rank, findings, detail), **style)
     tensors = {e.layer.name: e for e in inference.layers}
     for edge in diagram.edges:
-        _edge(graph, diagram, edge, level, tensors, rank, by_layer.get(edge.entry.layer.id, []))
+        _edge(graph, diagram, edge, tensors, rank, by_layer.get(edge.entry.layer.id, []))
     if diagram.kind == "u":
         _align_levels(graph, diagram, detail)
     _legend(graph, diagram)
@@ -157,7 +156,6 @@ def _edge(
     graph: graphviz.Digraph,
     diagram: Diagram,
     edge: Edge,
-    level: dict[str, int],
     tensors: dict[str, LayerShapes],
     rank: int,
     findings: list[Diagnostic],
@@ -174,7 +172,7 @@ def _edge(
     elif edge.kind == "size":
         attrs = {"style": "dotted", "label": "size of", "constraint": "false"}
     else:
-        block = next((b for b in diagram.blocks if b.id == edge.target), None)
+        block = diagram.by_id.get(edge.target)
         if block is not None and block.transition is edge.entry:
             attrs = {"label": op_label(edge.entry.layer, rank), "penwidth": "1.6"}
             if findings:  # the resampling layer itself is at fault: mark its arrow
@@ -182,8 +180,8 @@ def _edge(
                 codes = " ".join(sorted({d.code for d in findings}))
                 attrs |= {"color": worst, "fontcolor": worst, "label": f"{attrs['label']}  ✗ {codes}"}
     source, target = edge.source, edge.target
-    side = {b.id: b.side for b in diagram.blocks}
-    if diagram.kind == "u" and edge.kind == "data" and side.get(target) == DECODER:
+    target_block = diagram.by_id.get(target)
+    if diagram.kind == "u" and edge.kind == "data" and target_block is not None and target_block.side == DECODER:
         # Decoder arrows point up: declared downwards (dir=back) so that dot ranks the U correctly.
         graph.edge(target, source, dir="back", **attrs)
     else:

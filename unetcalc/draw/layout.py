@@ -48,6 +48,7 @@ class Diagram:
     blocks: tuple[Block, ...]
     edges: tuple[Edge, ...]
     depth: int
+    by_id: dict[str, Block]
 
 
 def _scale(entry: LayerShapes) -> Fraction | None:
@@ -68,12 +69,19 @@ def levels_of(symbolic: list[LayerShapes]) -> list[int]:
     return levels
 
 
+def _deep_span(levels: list[int]) -> tuple[int, int]:
+    """Indices of the first and the last layer at the deepest level (the bottleneck)."""
+    if not levels:
+        return 0, 0
+    deepest = max(levels)
+    return levels.index(deepest), len(levels) - 1 - levels[::-1].index(deepest)
+
+
 def looks_like_u(symbolic: list[LayerShapes], levels: list[int]) -> bool:
     """Down level by level, up level by level, and a skip joining equal levels."""
     if not levels or max(levels) == 0:
         return False
-    deepest = max(levels)
-    first_deep, last_deep = levels.index(deepest), len(levels) - 1 - levels[::-1].index(deepest)
+    first_deep, last_deep = _deep_span(levels)
     down, up = levels[: first_deep + 1], levels[last_deep:]
     if any(b < a for a, b in itertools.pairwise(down)):
         return False
@@ -98,10 +106,10 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     entries = result.inference.layers
     levels = levels_of(symbolic)
     kind = "u" if layout in ("auto", "u") and looks_like_u(symbolic, levels) else "flat"
-    deepest = max(levels, default=0)
-    first_deep = levels.index(deepest) if levels else 0
-    last_deep = len(levels) - 1 - levels[::-1].index(deepest) if levels else 0
+    first_deep, last_deep = _deep_span(levels)
     level_of = {"input": 0} | {e.layer.id: lv for e, lv in zip(entries, levels, strict=True)}
+    # A transition changes resolution: it starts a block and labels the arrow into it.
+    transition = [level_of.get(e.layer.source, 0) != lv for e, lv in zip(entries, levels, strict=True)]
 
     def side(i: int) -> str:
         if kind == "flat":
@@ -111,15 +119,12 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     groups: list[list[int]] = []
     for i, entry in enumerate(entries):
         layer = entry.layer
-        resampling = level_of.get(layer.source, 0) != levels[i]
         current = groups[-1] if groups else None
-        only_transition = (
-            current is not None and len(current) == 1 and _is_transition(entries, levels, level_of, current[0])
-        )
+        only_transition = current is not None and len(current) == 1 and transition[current[0]]
         new = (
             detail == "layers"
             or current is None
-            or resampling
+            or transition[i]
             or layer.source != entries[current[-1]].layer.id
             or (bool(layer.refs) and not only_transition)
             or side(i) != side(current[0])
@@ -134,8 +139,8 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     for group in groups:
         members = tuple(entries[i] for i in group)
         first = group[0]
-        transition = entries[first] if _is_transition(entries, levels, level_of, first) and detail == "blocks" else None
-        block = Block(members[-1].layer.name, side(first), levels[first], members, transition)
+        arrow = entries[first] if transition[first] and detail == "blocks" else None
+        block = Block(members[-1].layer.name, side(first), levels[first], members, arrow)
         blocks.append(block)
         for member in members:
             block_of[member.layer.id] = block.id
@@ -149,8 +154,4 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
             for ref in layer.refs:
                 kind_ = "size" if layer.op == "crop" else "skip"
                 edges.append(Edge(block_of.get(ref, ref), block.id, kind_, member, ref))
-    return Diagram(kind, tuple(blocks), tuple(edges), deepest)
-
-
-def _is_transition(entries: list[LayerShapes], levels: list[int], level_of: dict[str, int], i: int) -> bool:
-    return level_of.get(entries[i].layer.source, 0) != levels[i]
+    return Diagram(kind, tuple(blocks), tuple(edges), max(levels, default=0), {b.id: b for b in blocks})
