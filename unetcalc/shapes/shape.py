@@ -23,12 +23,6 @@ class Shape:
     def is_concrete(self) -> bool:
         return all(s.is_number for s in self.size)
 
-    def with_size(self, size: tuple[Affine, ...], tainted: frozenset[int] | None = None) -> Shape:
-        return Shape(self.channels, size, self.tainted if tainted is None else tainted)
-
-    def with_channels(self, channels: int) -> Shape:
-        return Shape(channels, self.size, self.tainted)
-
 
 def _dim_text(size: object) -> str:
     text = str(size)

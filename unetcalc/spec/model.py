@@ -67,7 +67,6 @@ class Spec:
     input: InputSpec | None
     layers: list[Layer]
     diagnostics: list[Diagnostic]
-    input_line: int = 1
     text: str = ""  # the source, for inline suppressions
 
     @property

@@ -92,11 +92,7 @@ OPS: dict[str, dict[str, Param]] = {
 
 ALIASES = {"convtranspose": "upconv"}
 
-# Ops whose output size differs from the input's by a stride (encoder levels).
-DOWNSAMPLING_OPS = frozenset({"conv", "maxpool", "avgpool"})
 UPSAMPLING_OPS = frozenset({"upconv", "upsample"})
-SKIP_OPS = frozenset({"concat", "add"})
-NORM_OPS = frozenset({"batchnorm", "instancenorm", "groupnorm", "layernorm"})
 
 
 def canonical_op(name: str) -> str | None:

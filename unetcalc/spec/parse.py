@@ -70,8 +70,7 @@ class _Parser:
         rank = spec_input.rank if spec_input else None
         defaults = self._defaults(data.get("defaults"), rank, data.value_pos.get("defaults", data.pos))
         layers = self._layers(data, rank, defaults)
-        input_line = data.key_pos.get("input", data.pos).line
-        return Spec(self.path, name, spec_input, layers, self.diagnostics, input_line)
+        return Spec(self.path, name, spec_input, layers, self.diagnostics)
 
     def _input(self, data: YMap) -> InputSpec | None:
         value = data.get("input")
