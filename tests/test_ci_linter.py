@@ -239,3 +239,17 @@ def test_pre_commit_hook_definition():
         cwd=ROOT,
     )
     assert "torch" not in meta.stdout
+
+
+def test_machine_formats_do_not_load_rich():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\nfrom unetcalc.cli import main\n"
+        "sys.argv = ['unetcalc', 'check', 'specs/seed-encoder.yaml', '--format', 'github']\n"
+        "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main()\nexcept SystemExit:\n    pass\n"
+        "print('RICH', any(m == 'rich' or m.startswith('rich.') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "RICH False" in out
