@@ -105,3 +105,24 @@ def test_rules_and_explain():
     for heading in ("What it does", "Why it matters", "Example", "Fix"):
         assert heading in out
     assert run("explain", "UC999")[0] == 2
+
+
+def test_sizes_of_a_spec_that_does_not_parse_exits_1(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("input: {channels: 1, size: [64, 64]}\nlayers:\n  - {op: convv, filters: 8}\n")
+    result = runner.invoke(app, ["sizes", str(spec)])
+    assert result.exit_code == 1 and "UC002" in result.output and "valid input sizes" not in result.stdout
+
+
+def test_symbolic_costs_in_json_are_plain_expressions():
+    import json
+
+    code, out = run("check", "specs/unet-2015.yaml", "--input", "HxW", "--format", "json")
+    entry = json.loads(out)["files"][0]
+    assert entry["macs"] == "832802·H·W - 106546672·H - 106546672·W + 16866813312"
+    assert entry["memory"]["params"]["float32"] == 31_030_658 * 4
+
+
+def test_explain_suggests_the_closest_code():
+    result = runner.invoke(app, ["explain", "UC13"])
+    assert result.exit_code == 2 and "did you mean `UC103`?" in result.output

@@ -249,7 +249,7 @@ def sizes(
 
     parsed_range = _range_option(span)
     result = _load(spec, None)
-    if result.validity is None:
+    if result.validity is None or not result.layers_ok():  # sizes of a spec that does not parse mean nothing
         from unetcalc.report.text import render_result
 
         render_result(_err(), result)
@@ -434,7 +434,8 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.
     if entry is None:
         from unetcalc.spec.suggest import did_you_mean
 
-        raise _fail(f"no rule {code!r}. {did_you_mean(code.upper(), RULES_BY_CODE)} (see `unetcalc rules`)")
+        suggestion = did_you_mean(code.upper(), RULES_BY_CODE)
+        raise _fail(f"no rule {code!r}; {suggestion + ' ' if suggestion else ''}see `unetcalc rules`")
     console = _out()
     console.print(f"[bold]{entry.code} {entry.name}[/] ({entry.severity.value})\n{entry.summary}\n")
     for title, text in (

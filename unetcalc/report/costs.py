@@ -27,7 +27,7 @@ def costs_line(costs: Costs) -> str:
 def poly_json(value: Poly | None) -> int | str | None:
     if value is None:
         return None
-    return value.value if value.is_number else str(value)
+    return value.value if value.is_number else value.format(exact=True, grouping=False)
 
 
 def memory_json(costs: Costs) -> dict[str, Any]:

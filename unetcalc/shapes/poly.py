@@ -76,8 +76,9 @@ class Poly:
     def __str__(self) -> str:
         return self.format(exact=True)
 
-    def format(self, exact: bool = True) -> str:
-        """``832,802·H·W - 106,546,672·H + …``; with ``exact=False`` fractions print as decimals."""
+    def format(self, exact: bool = True, grouping: bool = True) -> str:
+        """``832,802·H·W - 106,546,672·H + …``; ``exact=False``: fractions as decimals;
+        ``grouping=False``: no thousands separators (machine-readable: JSON, CSV)."""
         if not self.terms:
             return "0"
         parts = []
@@ -85,12 +86,13 @@ class Poly:
             coef = self.terms[monomial]
             body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
             magnitude = abs(coef)
+            sep = "," if grouping else ""
             if magnitude.denominator == 1:
-                number = f"{magnitude.numerator:,}"
+                number = f"{magnitude.numerator:{sep}}"
             elif exact:
-                number = f"{magnitude.numerator:,}/{magnitude.denominator}"
+                number = f"{magnitude.numerator:{sep}}/{magnitude.denominator}"
             else:
-                number = f"{float(magnitude):,.2f}"
+                number = f"{float(magnitude):{sep}.2f}"
             text = body if body and magnitude == 1 else (f"{number}·{body}" if body else number)
             parts.append(("- " if coef < 0 else "+ ") + text)
         joined = " ".join(parts)
