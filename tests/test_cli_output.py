@@ -119,6 +119,7 @@ def test_symbolic_costs_in_json_are_plain_expressions():
 
     code, out = run("check", "specs/unet-2015.yaml", "--input", "HxW", "--format", "json")
     entry = json.loads(out)["files"][0]
+    assert code == 0
     assert entry["macs"] == "832802·H·W - 106546672·H - 106546672·W + 16866813312"
     assert entry["memory"]["params"]["float32"] == 31_030_658 * 4
 
