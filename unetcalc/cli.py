@@ -11,6 +11,8 @@ import typer
 
 from unetcalc import __version__
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
+from unetcalc.check_command import CheckFormat, run_check
+from unetcalc.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, escape, out, print_error
 from unetcalc.rules import RULES, RULES_BY_CODE
 
 if TYPE_CHECKING:
@@ -23,15 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class CheckFormat(StrEnum):
-    text = "text"
-    json = "json"
-    github = "github"
-    sarif = "sarif"
-
 
 class TableFormat(StrEnum):
     rich = "rich"
@@ -39,27 +32,11 @@ class TableFormat(StrEnum):
     csv = "csv"
 
 
-# rich is imported on first use: machine formats (json, github, sarif) never load it.
-def _out() -> Console:
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=True)
-
-
-def _err() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def escape(text: str) -> str:
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
+_out, _err = out, err
 
 
 def _fail(message: str) -> typer.Exit:
-    _err().print(f"[bold red]error:[/] {escape(message)}")
+    print_error(message)
     return typer.Exit(EXIT_USAGE)
 
 
@@ -127,61 +104,12 @@ def check(
 
     Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
     """
-    from unetcalc.config import ConfigError, discover_config, load_config
-    from unetcalc.files import expand_paths
-
-    override = _input_option(input_size)
-    fmt = output_format or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
-    try:
-        explicit = load_config(config_file) if config_file else None
-        files, problems = expand_paths(specs, explicit, specs_only=specs_only)
-    except ConfigError as exc:
-        raise _fail(str(exc)) from None
-    results: list[CheckResult] = []
-    configs = []
-    unreadable = bool(problems)
-    for problem in problems:
-        _err().print(f"[bold red]error:[/] {escape(problem)}")
-    for path in files:
-        try:
-            config = explicit or discover_config(path)
-            results.append(check_file(path, override, config))
-            configs.append(config)
-        except (SpecFileError, InputOptionError, ConfigError) as exc:
-            _err().print(f"[bold red]error:[/] {escape(str(exc))}")
-            unreadable = True
-    strict_for = [strict or config.strict for config in configs]
-    _render_check(fmt, results, strict_for, summary=len(files) > 1 or len(files) != len(specs))
-    if unreadable:
-        raise typer.Exit(EXIT_USAGE)
-    failed = any(r.errors or (s and r.warnings) for r, s in zip(results, strict_for, strict=True))
-    if verify:
-        console = _out() if fmt is CheckFormat.text else _err()
-        failed = not _verify_all(console, [r for r in results if r.ok]) or failed
-    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def _render_check(fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool], summary: bool) -> None:
-    if fmt is CheckFormat.json:
-        from unetcalc.report.json_report import render_json
-
-        sys.stdout.write(render_json(results) + "\n")
-    elif fmt is CheckFormat.github:
-        from unetcalc.report.github import render_github
-
-        sys.stdout.write(render_github(results))
-    elif fmt is CheckFormat.sarif:
-        from unetcalc.report.sarif import render_sarif
-
-        sys.stdout.write(render_sarif(results) + "\n")
-    else:
-        from unetcalc.report.text import render_result, render_summary
-
-        console = _out()
-        for result, strict in zip(results, strict_for, strict=True):
-            render_result(console, result, strict)
-        if summary:
-            render_summary(console, results)
+    run = run_check(specs, output_format, input_size, strict, config_file, specs_only)
+    failed = run.exit_code == EXIT_FINDINGS
+    if verify and run.exit_code != EXIT_USAGE:
+        console = _out() if run.format is CheckFormat.text else _err()
+        failed = not _verify_all(console, [r for r in run.results if r.ok]) or failed
+    raise typer.Exit(run.exit_code if run.exit_code == EXIT_USAGE else EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def _require_torch() -> None:

@@ -1,0 +1,96 @@
+"""`unetcalc check` without typer: the option values in, output and an exit code out.
+
+Both the typer command (cli.py) and the start-up fast path (fastpath.py) call
+run_check, so the two cannot drift apart in behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
+from unetcalc.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, out, print_error
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+@dataclass(slots=True)
+class CheckRun:
+    exit_code: int
+    format: CheckFormat
+    results: list[CheckResult] = field(default_factory=list)
+
+
+def run_check(
+    specs: list[str],
+    output_format: CheckFormat | None = None,
+    input_text: str | None = None,
+    strict: bool = False,
+    config_file: str | None = None,
+    specs_only: bool = False,
+) -> CheckRun:
+    """Check ``specs``, print the report in ``output_format``, and say which exit code applies."""
+    from unetcalc.config import ConfigError, discover_config, load_config
+    from unetcalc.files import expand_paths
+
+    fmt = output_format or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
+    try:
+        override = parse_input_option(input_text) if input_text is not None else None
+        explicit = load_config(config_file) if config_file else None
+        files, problems = expand_paths(specs, explicit, specs_only=specs_only)
+    except (InputOptionError, ConfigError) as exc:
+        print_error(str(exc))
+        return CheckRun(EXIT_USAGE, fmt)
+    run = CheckRun(EXIT_OK, fmt)
+    strict_for: list[bool] = []
+    unreadable = bool(problems)
+    for problem in problems:
+        print_error(problem)
+    for path in files:
+        try:
+            config = explicit or discover_config(path)
+            run.results.append(check_file(path, override, config))
+            strict_for.append(strict or config.strict)
+        except (SpecFileError, InputOptionError, ConfigError) as exc:
+            print_error(str(exc))
+            unreadable = True
+    render(fmt, run.results, strict_for, summary=len(files) > 1 or len(files) != len(specs))
+    if unreadable:
+        run.exit_code = EXIT_USAGE
+    elif any(r.errors or (s and r.warnings) for r, s in zip(run.results, strict_for, strict=True)):
+        run.exit_code = EXIT_FINDINGS
+    return run
+
+
+def render(fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool], summary: bool) -> None:
+    if fmt is CheckFormat.json:
+        from unetcalc.report.json_report import render_json
+
+        sys.stdout.write(render_json(results) + "\n")
+    elif fmt is CheckFormat.github:
+        from unetcalc.report.github import render_github
+
+        sys.stdout.write(render_github(results))
+    elif fmt is CheckFormat.sarif:
+        from unetcalc.report.sarif import render_sarif
+
+        sys.stdout.write(render_sarif(results) + "\n")
+    else:
+        from unetcalc.report.text import render_result, render_summary
+
+        console = out()
+        for result, strict in zip(results, strict_for, strict=True):
+            render_result(console, result, strict)
+        if summary:
+            render_summary(console, results)
+
+
+__all__ = ["CheckFormat", "CheckRun", "escape", "render", "run_check"]
