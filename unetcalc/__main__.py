@@ -1,3 +1,3 @@
-from unetcalc.cli import main
+from unetcalc.entry import main
 
 main()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
@@ -378,13 +377,7 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.
 
 
 def main() -> None:
-    try:
-        app()
-    except Exception as exc:  # a bug in unetcalc, not bad input: say so without a wall of traceback
-        if os.environ.get("UNETCALC_DEBUG"):
-            raise
-        _err().print(
-            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
-            "This is a bug in unetcalc. Run again with UNETCALC_DEBUG=1 for the traceback and please report it."
-        )
-        sys.exit(EXIT_USAGE)
+    """The program's entry point (see unetcalc.entry, which tries the check fast path first)."""
+    from unetcalc.entry import main as entry_main
+
+    entry_main()

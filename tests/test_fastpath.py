@@ -1,0 +1,83 @@
+"""The `check` fast path behaves exactly like the typer command, and starts without typer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import typer.main
+
+from unetcalc.cli import app
+from unetcalc.fastpath import check_parser, fast_check
+
+from conftest import ROOT
+
+
+def _typer_check_options() -> set[str]:
+    command = typer.main.get_command(app).commands["check"]
+    return {opt for param in command.params if param.param_type_name == "option" for opt in param.opts}
+
+
+def test_the_fast_parser_takes_the_same_options_as_the_typer_command():
+    fast = {opt for action in check_parser()._actions for opt in action.option_strings}
+    typer_options = _typer_check_options() - {"--help"}
+    assert typer_options - fast == {"--verify"}  # --verify needs torch anyway: typer handles it
+    assert fast <= typer_options
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--help"],
+        ["check", "x.yaml", "--verify"],
+        ["check", "x.yaml", "--bogus"],
+        ["check"],
+        ["draw", "x.yaml"],
+        ["check", "x.yaml", "-f", "xml"],
+    ],
+)
+def test_anything_unusual_goes_to_typer(argv):
+    assert fast_check(argv) is None
+
+
+def _run(args: list[str], fast: bool, cwd=ROOT) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("UNETCALC_NO_FASTPATH", "GITHUB_ACTIONS")}
+    if not fast:
+        env["UNETCALC_NO_FASTPATH"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "unetcalc", *args], capture_output=True, text=True, cwd=cwd, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "specs/unet-2015.yaml"],
+        ["check", "specs/seed-encoder.yaml", "-f", "json"],
+        ["check", "specs/seed-encoder.yaml", "--format=github"],
+        ["check", "specs/seed-encoder.yaml", "specs/unet-1d.yaml", "-f", "sarif"],
+        ["check", "specs/unet-2015.yaml", "--input", "570x570"],
+        ["check", "-i", "HxW", "specs/unet-2015.yaml"],
+        ["check", "tests/rules/UC105/fail.yaml", "--strict"],
+        ["check", "specs"],
+        ["check", "specs/nope.yaml"],
+        ["check", "specs/unet-2015.yaml", "--input", "57x"],
+        ["check", "specs/unet-2015.yaml", "--config", "tests/rules/UC001/fail.yaml"],
+        ["check", "--specs-only", ".pre-commit-hooks.yaml", "specs/unet-1d.yaml"],
+    ],
+    ids=lambda a: " ".join(a[1:]),
+)
+def test_fast_path_output_equals_typer_output(args):
+    assert _run(args, fast=True) == _run(args, fast=False)
+
+
+def test_fast_path_does_not_import_typer():
+    code = (
+        "import sys, io, contextlib\nfrom unetcalc.entry import main\n"
+        "sys.argv = ['unetcalc', 'check', 'specs/unet-2015.yaml']\n"
+        "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main()\nexcept SystemExit as exc:\n"
+        "    print('EXIT', exc.code)\nprint('TYPER', 'typer' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert "EXIT 0" in out and "TYPER False" in out

@@ -1,0 +1,29 @@
+"""The `unetcalc` program: the check fast path first, otherwise the typer CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from unetcalc.console import EXIT_USAGE, err, escape
+
+
+def main() -> None:
+    try:
+        from unetcalc.fastpath import fast_check
+
+        code = fast_check(sys.argv[1:])
+        if code is None:
+            from unetcalc.cli import app
+
+            app()
+        else:
+            sys.exit(code)
+    except Exception as exc:  # a bug in unetcalc, not bad input: say so without a wall of traceback
+        if os.environ.get("UNETCALC_DEBUG"):
+            raise
+        err().print(
+            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+            "This is a bug in unetcalc. Run again with UNETCALC_DEBUG=1 for the traceback and please report it."
+        )
+        sys.exit(EXIT_USAGE)
