@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
-from unetcalc.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, out, print_error
+from unetcalc.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, print_error, text_out
 
 
 class CheckFormat(StrEnum):
@@ -86,7 +86,7 @@ def render(fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool],
     else:
         from unetcalc.report.text import render_result, render_summary
 
-        console = out()
+        console = text_out()
         for result, strict in zip(results, strict_for, strict=True):
             render_result(console, result, strict)
         if summary:

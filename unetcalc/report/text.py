@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
-
 from unetcalc.check import CheckResult, nearest_text
+from unetcalc.console import Printer, escape
 from unetcalc.diagnostics import Severity
 from unetcalc.report.costs import costs_line
 from unetcalc.report.labels import validity_summary
@@ -19,7 +17,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def render_result(console: Console, result: CheckResult, strict: bool = False) -> None:
+def render_result(console: Printer, result: CheckResult, strict: bool = False) -> None:
     errors, warnings = len(result.errors), len(result.warnings)
     failed = errors or (strict and warnings)
     verdict = "[bold red]✗ FAIL[/]" if failed else "[bold green]✓ OK[/]"
@@ -57,7 +55,7 @@ def render_result(console: Console, result: CheckResult, strict: bool = False) -
         console.print("  [dim]note: --input replaced the spec's input; declared sizes were not checked[/]")
 
 
-def render_summary(console: Console, results: list[CheckResult]) -> None:
+def render_summary(console: Printer, results: list[CheckResult]) -> None:
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     console.print(f"{_plural(len(results), 'file')}, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")

@@ -1,0 +1,36 @@
+"""PlainConsole prints what rich prints to a non-terminal: same escaping, same markup removal."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.markup import escape as rich_escape
+
+from unetcalc.console import PlainConsole, escape, strip_markup
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab[]/\\#@=: x1")), max_size=30)
+
+
+@settings(max_examples=300)
+@given(TEXT)
+def test_escape_matches_rich(text):
+    assert escape(text) == rich_escape(text)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.tuples(st.sampled_from(["", "bold", "bold red", "dim", "yellow"]), TEXT), max_size=4))
+def test_plain_output_matches_rich_on_a_pipe(parts):
+    markup = "".join(f"[{style}]{escape(text)}[/]" if style else escape(text) for style, text in parts)
+    buffer = io.StringIO()
+    Console(file=buffer, highlight=False, soft_wrap=True, emoji=False).print(markup)
+    assert strip_markup(markup) + "\n" == buffer.getvalue()
+
+
+def test_plain_console_writes_lines(capsys):
+    PlainConsole().print("[bold]ok[/] \\[literal]")
+    PlainConsole(stderr=True).print("[x]", markup=False)
+    captured = capsys.readouterr()
+    assert captured.out == "ok [literal]\n" and captured.err == "[x]\n"
