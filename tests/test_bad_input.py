@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from unetcalc.cli import app
 
+from conftest import ROOT
+
 runner = CliRunner()
 
 
@@ -94,3 +96,17 @@ def test_real_process_prints_no_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "unetcalc", "check", str(spec)], capture_output=True, text=True)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_broken_pipe_is_quiet(tmp_path):
+    seed = (ROOT / "specs" / "seed-encoder.yaml").read_text()
+    for n in range(80):  # ~150 KB of report: more than a pipe buffer holds
+        (tmp_path / f"s{n:02d}.yaml").write_text(seed)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unetcalc", "check", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away, like `| head -1`
+    stderr = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert "Traceback" not in stderr and "internal error" not in stderr and "Exception ignored" not in stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from unetcalc.console import EXIT_USAGE, err, escape
+from unetcalc.console import EXIT_FINDINGS, EXIT_USAGE, err, escape
 
 
 def main() -> None:
@@ -19,6 +19,9 @@ def main() -> None:
             app()
         else:
             sys.exit(code)
+    except BrokenPipeError:  # `unetcalc check … | head`: the reader left; stop quietly like other CLIs
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FINDINGS)
     except Exception as exc:  # a bug in unetcalc, not bad input: say so without a wall of traceback
         if os.environ.get("UNETCALC_DEBUG"):
             raise
