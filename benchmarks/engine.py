@@ -80,6 +80,10 @@ def main() -> None:
     print(f"  python -c 'import yaml, typer, rich.console'     {floor * 1000:7.1f} ms   {stack}")
     print(f"  unetcalc check specs/unet-2015.yaml              {check * 1000:7.1f} ms")
     print(f"  ratio                                            {check / base:7.2f}x   (target ≤ 3x)")
+    if shutil.which("script"):  # the same at a (pseudo-)terminal, where rich draws colours
+        shell_command = " ".join([*command, "check", "specs/unet-2015.yaml"])
+        tty = wall(["script", "-qec", shell_command, "/dev/null"], args.runs)
+        print(f"  … at a terminal (rich colours, via script(1))    {tty * 1000:7.1f} ms   {tty / base:.2f}x")
     print()
     print("inference (parse + graph + symbolic and concrete passes + lint), median of 3:")
     print(f"  {'layers':>7} {'parse ms':>9} {'check ms':>9} {'µs/layer':>9}")
