@@ -28,3 +28,21 @@ def golden(request: pytest.FixtureRequest):
         assert text == path.read_text(encoding="utf-8"), f"output differs from {path} (run pytest --update-goldens)"
 
     return compare
+
+
+def run_in_fresh_interpreter(*argv: str) -> tuple[int, set[str]]:
+    """Run `unetcalc ARGV` in a new Python process; its exit code and the top-level packages it imported."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, json, contextlib\nfrom unetcalc.entry import main\n"
+        f"sys.argv = ['unetcalc', *{list(argv)!r}]\ncode = 0\n"
+        "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main()\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        "print(json.dumps([code, sorted({m.split('.')[0] for m in sys.modules})]))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    exit_code, modules = json.loads(proc.stdout.splitlines()[-1])
+    return exit_code, set(modules)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from unetcalc.cli import app
 from unetcalc.report.github import escape_data, escape_property
 
-from conftest import ROOT, SPECS
+from conftest import ROOT, SPECS, run_in_fresh_interpreter
 
 runner = CliRunner()
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -242,14 +242,5 @@ def test_pre_commit_hook_definition():
 
 
 def test_machine_formats_do_not_load_rich():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, io, contextlib\nfrom unetcalc.cli import main\n"
-        "sys.argv = ['unetcalc', 'check', 'specs/seed-encoder.yaml', '--format', 'github']\n"
-        "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main()\nexcept SystemExit:\n    pass\n"
-        "print('RICH', any(m == 'rich' or m.startswith('rich.') for m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    assert "RICH False" in out
+    code, modules = run_in_fresh_interpreter("check", "specs/seed-encoder.yaml", "--format", "github")
+    assert code == 1 and "rich" not in modules

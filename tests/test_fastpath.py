@@ -12,7 +12,7 @@ import typer.main
 from unetcalc.cli import app
 from unetcalc.fastpath import check_parser, fast_check
 
-from conftest import ROOT
+from conftest import ROOT, run_in_fresh_interpreter
 
 
 def _typer_check_options() -> set[str]:
@@ -73,11 +73,5 @@ def test_fast_path_output_equals_typer_output(args):
 
 
 def test_fast_path_does_not_import_typer():
-    code = (
-        "import sys, io, contextlib\nfrom unetcalc.entry import main\n"
-        "sys.argv = ['unetcalc', 'check', 'specs/unet-2015.yaml']\n"
-        "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main()\nexcept SystemExit as exc:\n"
-        "    print('EXIT', exc.code)\nprint('TYPER', 'typer' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
-    assert "EXIT 0" in out and "TYPER False" in out
+    code, modules = run_in_fresh_interpreter("check", "specs/unet-2015.yaml")
+    assert code == 0 and "typer" not in modules and "rich" not in modules  # stdout is not a terminal here
