@@ -38,7 +38,7 @@ def run_check(
     specs_only: bool = False,
 ) -> CheckRun:
     """Check ``specs``, print the report in ``output_format``, and say which exit code applies."""
-    from unetcalc.config import ConfigError, discover_config, load_config
+    from unetcalc.config import Config, ConfigError, discover_config, load_config
     from unetcalc.files import expand_paths
 
     fmt = output_format or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
@@ -54,9 +54,13 @@ def run_check(
     unreadable = bool(problems)
     for problem in problems:
         print_error(problem)
+    found: dict[str, Config] = {}  # one discovery per directory, not per file
     for path in files:
         try:
-            config = explicit or discover_config(path)
+            folder = str(path.resolve().parent)
+            if explicit is None and folder not in found:
+                found[folder] = discover_config(path)
+            config = explicit or found[folder]
             run.results.append(check_file(path, override, config))
             strict_for.append(strict or config.strict)
         except (SpecFileError, InputOptionError, ConfigError) as exc:
