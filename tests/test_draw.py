@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from unetcalc import check_file
 from unetcalc.cli import app
-from unetcalc.draw.dot import compress, to_dot
+from unetcalc.draw.dot import compress, node_ids, to_dot
 from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, build_diagram
 from unetcalc.draw.render import render
 
@@ -37,8 +37,8 @@ def test_golden_dot_layers_detail(golden):
     source = dot_for("unet-2015", detail="layers")
     golden("draw-unet-2015-layers.dot", source)
     result = check_file(SPECS / "unet-2015.yaml")
-    for entry in result.inference.layers:  # one node per layer, id = layer name
-        assert re.search(rf"^\s*{entry.layer.name} \[label=", source, re.MULTILINE), entry.layer.name
+    for entry in result.inference.layers:  # one node per layer, labelled with the layer name
+        assert re.search(rf'^\s*b\d+ \[label="{entry.layer.name}\n', source, re.MULTILINE), entry.layer.name
 
 
 def test_levels_come_from_the_graph_not_the_names(tmp_path):
@@ -95,9 +95,10 @@ def test_unet_2015_svg_is_a_u(route, monkeypatch):
     result = check_file(SPECS / "unet-2015.yaml")
     diagram = build_diagram(result)
     centres = _node_centres(render(to_dot(result, diagram), "svg"))
-    encoder = {b.level: b.id for b in diagram.blocks if b.side == ENCODER}
-    decoder = {b.level: b.id for b in diagram.blocks if b.side == DECODER}
-    bottom = [b.id for b in diagram.blocks if b.side == BOTTOM]
+    ids = node_ids(diagram)
+    encoder = {b.level: ids[b.id] for b in diagram.blocks if b.side == ENCODER}
+    decoder = {b.level: ids[b.id] for b in diagram.blocks if b.side == DECODER}
+    bottom = [ids[b.id] for b in diagram.blocks if b.side == BOTTOM]
     assert sorted(encoder) == sorted(decoder) == [0, 1, 2, 3] and len(bottom) == 1
     for level in encoder:
         (ex, ey), (dx, dy) = centres[encoder[level]], centres[decoder[level]]
@@ -126,7 +127,7 @@ def test_symbolic_input_draws_expressions():
 
 def test_findings_are_drawn_red_and_orange():
     source = dot_for("unet-2015", input_size=(570, 570))
-    assert re.search(r'enc3 \[label="[^"]*UC103 at pool2" color="#c62828"', source)
+    assert re.search(r'b\d+ \[label="enc3\n[^"]*UC103 at pool2" color="#c62828"', source)
     assert "1 error" in source
     warning = check_file("tests/rules/UC105/fail.yaml")
     assert "#ef6c00" in to_dot(warning, build_diagram(warning))
@@ -185,7 +186,9 @@ def test_spec_with_findings_still_draws_and_exits_1(tmp_path):
 def test_layers_detail_keeps_the_u(route, monkeypatch):
     monkeypatch.setenv("UNETCALC_RENDERER", route)
     result = check_file(SPECS / "unet-2015.yaml")
-    centres = _node_centres(render(to_dot(result, build_diagram(result, detail="layers"), "layers"), "svg"))
+    diagram = build_diagram(result, detail="layers")
+    by_id = _node_centres(render(to_dot(result, diagram, "layers"), "svg"))
+    centres = {name: by_id[node] for name, node in node_ids(diagram).items() if node in by_id}
     down = ["enc1a", "relu1", "enc1b", "enc1", "pool1", "enc2a"]
     up = ["up1", "cat1", "dec1a", "relu17", "dec1b", "dec1", "head"]
     assert all(centres[a][1] < centres[b][1] for a, b in itertools.pairwise(down))  # encoder goes down

@@ -16,6 +16,7 @@ from unetcalc.shapes.infer import Inference, infer, input_shape
 from unetcalc.shapes.validity import Validity, solve_validity
 from unetcalc.spec.model import InputSpec, Spec
 from unetcalc.spec.parse import SYMBOL, parse_bytes, parse_text
+from unetcalc.spec.shapetext import whole_number
 from unetcalc.suppress import apply_suppressions
 
 
@@ -74,8 +75,9 @@ def parse_input_option(text: str) -> tuple[int | str, ...]:
     parts = [p for p in re.split(r"\s*[x×,]\s*", text.strip()) if p]
     sizes: list[int | str] = []
     for part in parts:
-        if part.isdigit() and int(part) >= 1:
-            sizes.append(int(part))
+        number = whole_number(part)
+        if number is not None and number >= 1:
+            sizes.append(number)
         elif SYMBOL.match(part):
             sizes.append(part)
         else:

@@ -159,10 +159,13 @@ def table(
 def _range_option(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
-    low, sep, high = text.partition("..")
-    if not sep or not low.strip().isdigit() or not high.strip().isdigit() or int(low) > int(high):
-        raise _fail(f"--range {text!r}: write LOW..HIGH, e.g. 100..1000")
-    return int(low), int(high)
+    from unetcalc.spec.shapetext import whole_number
+
+    low_text, sep, high_text = text.partition("..")
+    low, high = whole_number(low_text), whole_number(high_text)
+    if not sep or low is None or high is None or low > high:
+        raise _fail(f"--range {text!r}: write LOW..HIGH in digits, e.g. 100..1000")
+    return low, high
 
 
 @app.command()

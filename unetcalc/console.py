@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
+from unetcalc.textsafe import printable
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -28,7 +30,12 @@ class Printer(Protocol):
 
 
 def escape(text: str) -> str:
-    """Escape text for rich markup (the same rule as rich.markup.escape)."""
+    """Make user text safe for a rich markup line: control characters shown as escapes, tags escaped.
+
+    The markup rule is rich.markup.escape's; every string from a spec, a path or a config that a
+    text report prints passes through here.
+    """
+    text = printable(text)
 
     def double(match: re.Match[str]) -> str:
         backslashes, tag = match.groups()

@@ -12,6 +12,7 @@ from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, FLAT, Block, Diagram,
 from unetcalc.report.labels import op_label
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.shapes.shape import format_shape
+from unetcalc.textsafe import printable
 
 FILL = {ENCODER: "#dbe9f6", BOTTOM: "#e4dcf1", DECODER: "#dcefdc", FLAT: "#eeeeee"}
 FINDING_STYLE = {
@@ -64,6 +65,23 @@ def compress(tokens: list[str]) -> list[str]:
     return out
 
 
+def dot_label(*lines: str) -> str:
+    """A DOT label from lines of text that may hold anything a spec can: shown as text, never markup.
+
+    Each line is made printable (a newline in a layer name is shown as \\n), then graphviz.escape
+    turns off DOT's backslash escapes and HTML-like ``<…>`` labels.
+    """
+    return graphviz.escape("\n".join(printable(line) for line in lines))
+
+
+def node_ids(diagram: Diagram) -> dict[str, str]:
+    """DOT node ids of the diagram's boxes: generated (``b0``, ``b1``), never a layer name.
+
+    A name such as ``enc:1`` would be read as a node port, and one such as ``node`` is a DOT keyword.
+    """
+    return {"input": "input", "legend": "legend"} | {b.id: f"b{i}" for i, b in enumerate(diagram.blocks)}
+
+
 def _findings(block: Block, by_layer: dict[str, list[Diagnostic]]) -> list[Diagnostic]:
     return [d for e in block.entries for d in by_layer.get(e.layer.id, [])]
 
@@ -79,7 +97,7 @@ def _block_label(block: Block, rank: int, findings: list[Diagnostic], detail: st
         lines = [block.id, " → ".join(steps), f"{shape_in} → {format_shape(block.entries[-1].out, TIMES)}"]
     for d in findings:
         lines.append(f"{'✗' if d.severity is Severity.ERROR else '!'} {d.code} at {d.layer}")
-    return "\n".join(lines)
+    return dot_label(*lines)
 
 
 def _skip_label(edge: Edge, tensors: dict[str, LayerShapes]) -> str:
@@ -107,11 +125,12 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
         f"{result.spec.name} — {format_shape(inference.input, TIMES)} → {format_shape(inference.output, TIMES)} · "
         f"{inference.params:,} params{verdict}"
     )
+    ids = node_ids(diagram)
     graph = graphviz.Digraph(
-        result.spec.name,
+        "unetcalc",
         graph_attr={
             "rankdir": "TB",
-            "label": title,
+            "label": dot_label(title),
             "labelloc": "t",
             "fontname": FONT,
             "fontsize": "16",
@@ -134,7 +153,11 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
         for layer_id, found in result.findings_by_layer().items()
     }
     graph.node(
-        "input", f"input\n{format_shape(inference.input, TIMES)}", shape="box", style="rounded", fillcolor="white"
+        "input",
+        dot_label("input", format_shape(inference.input, TIMES)),
+        shape="box",
+        style="rounded",
+        fillcolor="white",
     )
     for block in diagram.blocks:
         findings = _findings(block, by_layer)
@@ -142,13 +165,17 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
         if findings:
             worst = Severity.ERROR if any(d.severity is Severity.ERROR for d in findings) else Severity.WARNING
             style = dict(FINDING_STYLE[worst])
-        graph.node(block.id, _block_label(block, rank, findings, detail), **style)
+        graph.node(ids[block.id], _block_label(block, rank, findings, detail), **style)
     tensors = {e.layer.name: e for e in inference.layers}
     for edge in diagram.edges:
-        _edge(graph, diagram, edge, tensors, rank, by_layer.get(edge.entry.layer.id, []))
+        for end in (edge.source, edge.target):
+            if end not in ids:  # a reference to no box (a broken spec): a dashed node named after it
+                ids[end] = f"r{len(ids)}"
+                graph.node(ids[end], dot_label(end), style="dashed")
+        _edge(graph, diagram, edge, tensors, rank, by_layer.get(edge.entry.layer.id, []), ids)
     if diagram.kind == "u":
-        _align_levels(graph, diagram, detail)
-    _legend(graph, diagram)
+        _align_levels(graph, diagram, detail, ids)
+    _legend(graph, diagram, ids)
     return graph.source
 
 
@@ -159,6 +186,7 @@ def _edge(
     tensors: dict[str, LayerShapes],
     rank: int,
     findings: list[Diagnostic],
+    ids: dict[str, str],
 ) -> None:
     attrs: dict[str, str] = {}
     if edge.kind == "skip":
@@ -166,7 +194,7 @@ def _edge(
             "style": "dashed",
             "color": "#1f77b4",
             "fontcolor": "#1f77b4",
-            "label": _skip_label(edge, tensors),
+            "label": dot_label(_skip_label(edge, tensors)),
             "constraint": "false" if diagram.kind == "u" else "true",
         }
     elif edge.kind == "size":
@@ -174,13 +202,14 @@ def _edge(
     else:
         block = diagram.by_id.get(edge.target)
         if block is not None and block.transition is edge.entry:
-            attrs = {"label": op_label(edge.entry.layer, rank), "penwidth": "1.6"}
+            label = op_label(edge.entry.layer, rank)
+            attrs = {"label": dot_label(label), "penwidth": "1.6"}
             if findings:  # the resampling layer itself is at fault: mark its arrow
                 worst = FINDING_STYLE[findings[0].severity]["color"]
                 codes = " ".join(sorted({d.code for d in findings}))
-                attrs |= {"color": worst, "fontcolor": worst, "label": f"{attrs['label']}  ✗ {codes}"}
-    source, target = edge.source, edge.target
-    target_block = diagram.by_id.get(target)
+                attrs |= {"color": worst, "fontcolor": worst, "label": dot_label(f"{label}  ✗ {codes}")}
+    source, target = ids[edge.source], ids[edge.target]
+    target_block = diagram.by_id.get(edge.target)
     if diagram.kind == "u" and edge.kind == "data" and target_block is not None and target_block.side == DECODER:
         # Decoder arrows point up: declared downwards (dir=back) so that dot ranks the U correctly.
         graph.edge(target, source, dir="back", **attrs)
@@ -188,7 +217,7 @@ def _edge(
         graph.edge(source, target, **attrs)
 
 
-def _align_levels(graph: graphviz.Digraph, diagram: Diagram, detail: str) -> None:
+def _align_levels(graph: graphviz.Digraph, diagram: Diagram, detail: str, ids: dict[str, str]) -> None:
     """Each decoder level on the same row as its encoder level; encoder left of decoder.
 
     With one box per level the whole level is a row. With one node per layer each side stays a
@@ -214,12 +243,12 @@ def _align_levels(graph: graphviz.Digraph, diagram: Diagram, detail: str) -> Non
         with graph.subgraph() as same:
             same.attr(rank="same")
             for node in row:
-                same.node(node)
+                same.node(ids[node])
             for left, right in itertools.pairwise(row):  # invisible order: left to right
-                same.edge(left, right, style="invis")
+                same.edge(ids[left], ids[right], style="invis")
 
 
-def _legend(graph: graphviz.Digraph, diagram: Diagram) -> None:
+def _legend(graph: graphviz.Digraph, diagram: Diagram, ids: dict[str, str]) -> None:
     """A note under the diagram (plain text: WebAssembly Graphviz has no HTML labels)."""
     colours = "blue: encoder · purple: bottleneck · green: decoder · " if diagram.kind == "u" else ""
     text = (
@@ -227,10 +256,18 @@ def _legend(graph: graphviz.Digraph, diagram: Diagram) -> None:
         "solid arrows: data (labelled with the resampling layer) · dashed: skip (copy / crop)\n"
         "shapes: sizes × channels"
     )
-    graph.node("legend", text, shape="note", style="filled", fillcolor="#fafafa", color="#999999", fontsize="9")
+    graph.node(
+        "legend",
+        dot_label(*text.split("\n")),
+        shape="note",
+        style="filled",
+        fillcolor="#fafafa",
+        color="#999999",
+        fontsize="9",
+    )
     if diagram.kind == "u":
         lowest = max(diagram.blocks, key=lambda b: (b.level, b.side == BOTTOM), default=None)
     else:
         lowest = diagram.blocks[-1] if diagram.blocks else None
     if lowest is not None:  # one row below the deepest (U) or the last (flat) block
-        graph.edge(lowest.id, "legend", style="invis")
+        graph.edge(ids[lowest.id], "legend", style="invis")

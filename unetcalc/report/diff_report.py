@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
+from unetcalc.console import escape
 from unetcalc.diff import SpecDiff
+from unetcalc.textsafe import markdown_code, markdown_text, safe_json
 
 SYMBOL = {"added": "+", "removed": "-", "renamed": "~", "changed": "~"}
 
@@ -44,7 +44,11 @@ def render_text(console: Console, d: SpecDiff) -> None:
         return
     console.print(f"  params    {_params(d)}")
     out_old, out_new = d.output
-    console.print(f"  output    {out_old} → {out_new}" if out_old != out_new else f"  output    {out_new} (unchanged)")
+    console.print(
+        f"  output    {escape(out_old)} → {escape(out_new)}"
+        if out_old != out_new
+        else f"  output    {escape(out_new)} (unchanged)"
+    )
     for symbol, old, new in d.valid_input:
         console.print(f"  valid {symbol}   {escape(old)} → {escape(new)}")
     console.print(f"  findings  {_findings(d)}")
@@ -56,11 +60,11 @@ def render_text(console: Console, d: SpecDiff) -> None:
     if d.shapes:
         console.print(f"  shapes ({len(d.shapes)} changed):")
         for s in d.shapes:
-            console.print(f"    {escape(s.layer)}: {s.old} → {s.new}")
+            console.print(f"    {escape(s.layer)}: {escape(s.old)} → {escape(s.new)}")
 
 
 def render_markdown(d: SpecDiff) -> str:
-    lines = [f"### unetcalc diff: `{d.old.path}` → `{d.new.path}`", ""]
+    lines = [f"### unetcalc diff: {markdown_code(d.old.path)} → {markdown_code(d.new.path)}", ""]
     if d.unchanged:
         return "\n".join([*lines, "No changes in layers, shapes, parameters, output or valid inputs.", ""])
     out_old, out_new = d.output
@@ -74,13 +78,13 @@ def render_markdown(d: SpecDiff) -> str:
         f"| findings | {d.findings[0][0]} errors, {d.findings[0][1]} warnings | "
         f"{d.findings[1][0]} errors, {d.findings[1][1]} warnings |",
     ]
-    lines += [f"| valid {symbol} | {old} | {new} |" for symbol, old, new in d.valid_input]
+    lines += [f"| valid {symbol} | {markdown_text(old)} | {markdown_text(new)} |" for symbol, old, new in d.valid_input]
     if d.layers:
         lines += ["", f"**Layers** ({len(d.layers)} changed)", ""]
-        lines += [f"- `{SYMBOL[c.kind]}` {_layer_line(c)}" for c in d.layers]
+        lines += [f"- `{SYMBOL[c.kind]}` {markdown_text(_layer_line(c))}" for c in d.layers]
     if d.shapes:
         lines += ["", f"**Shapes** ({len(d.shapes)} changed)", "", "| layer | before | after |", "|---|---|---|"]
-        lines += [f"| {s.layer} | {s.old} | {s.new} |" for s in d.shapes]
+        lines += [f"| {markdown_text(s.layer)} | {markdown_text(s.old)} | {markdown_text(s.new)} |" for s in d.shapes]
     return "\n".join(lines) + "\n"
 
 
@@ -114,4 +118,4 @@ def render_json(d: SpecDiff) -> str:
         ],
         "shapes": [{"layer": s.layer, "old": s.old, "new": s.new} for s in d.shapes],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return safe_json(data) + "\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from unetcalc.check import CheckResult
 from unetcalc.diagnostics import Severity
+from unetcalc.textsafe import printable
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -25,11 +26,14 @@ def render_github(results: list[CheckResult]) -> str:
     for result in results:
         for d in result.diagnostics:
             props = [
-                f"file={escape_property(d.file or result.path)}",
+                f"file={escape_property(printable(d.file or result.path))}",
                 f"line={d.line}",
                 f"col={d.column}",
-                f"title={escape_property(f'{d.code} ({d.layer})' if d.layer else d.code)}",
+                f"title={escape_property(printable(f'{d.code} ({d.layer})' if d.layer else d.code))}",
             ]
-            message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
-            lines.append(f"::{COMMAND[d.severity]} {','.join(props)}::{escape_data(message)}")
+            # printable first: a newline inside a layer name is shown as \n, never a line of its own
+            message = escape_data(printable(d.message)) + (
+                f"%0Ahint: {escape_data(printable(d.hint))}" if d.hint else ""
+            )
+            lines.append(f"::{COMMAND[d.severity]} {','.join(props)}::{message}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from unetcalc.check import CheckResult
@@ -10,6 +9,7 @@ from unetcalc.report.costs import memory_json, poly_json
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import Shape
+from unetcalc.textsafe import safe_json
 
 JSON_VERSION = 1
 
@@ -75,4 +75,4 @@ def file_json(result: CheckResult) -> dict[str, Any]:
 
 
 def render_json(results: list[CheckResult]) -> str:
-    return json.dumps({"version": JSON_VERSION, "files": [file_json(r) for r in results]}, indent=2, ensure_ascii=False)
+    return safe_json({"version": JSON_VERSION, "files": [file_json(r) for r in results]})

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from unetcalc import __version__
 from unetcalc.check import CheckResult
 from unetcalc.diagnostics import Severity
 from unetcalc.rules import RULES
+from unetcalc.textsafe import safe_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -33,13 +34,14 @@ def _rule(rule: Any) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
+    """A URI reference for the file: relative and percent-encoded (RFC 3986), or an absolute file: URI."""
     candidate = Path(path)
     if candidate.is_absolute():
         try:
-            return candidate.relative_to(Path.cwd()).as_posix()
+            candidate = candidate.relative_to(Path.cwd())
         except ValueError:
             return candidate.as_uri()
-    return candidate.as_posix()
+    return quote(candidate.as_posix(), safe="/")
 
 
 def sarif_log(results: list[CheckResult]) -> dict[str, Any]:
@@ -87,4 +89,4 @@ def sarif_log(results: list[CheckResult]) -> dict[str, Any]:
 
 
 def render_sarif(results: list[CheckResult]) -> str:
-    return json.dumps(sarif_log(results), indent=2, ensure_ascii=False)
+    return safe_json(sarif_log(results))

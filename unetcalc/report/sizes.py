@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 
 from unetcalc.check import CheckResult
+from unetcalc.console import escape
 from unetcalc.report.labels import validity_text
 
 

@@ -10,11 +10,13 @@ from rich.console import Console
 from rich.table import Table
 
 from unetcalc.check import CheckResult
+from unetcalc.console import escape
 from unetcalc.report.costs import poly_json
 from unetcalc.report.labels import op_label
 from unetcalc.shapes.cost import compute_costs, human_count
 from unetcalc.shapes.poly import Poly
 from unetcalc.shapes.shape import format_shape
+from unetcalc.textsafe import csv_cell, markdown_text
 
 DECLARED_CODES = ("UC107", "UC108")
 HEADER = ("#", "layer", "op", "in", "out", "filters", "params", "MACs", "declared")
@@ -80,18 +82,18 @@ def _totals(result: CheckResult) -> str:
 
 
 def render_rich(console: Console, result: CheckResult) -> None:
-    table = Table(title=f"{result.spec.name} — {result.path}", title_justify="left")
+    table = Table(title=f"{escape(result.spec.name)} — {escape(result.path)}", title_justify="left")
     for column in HEADER:
         table.add_column(column, justify="right" if column in NUMERIC else "left")
     for row in table_rows(result):
-        table.add_row(*row.cells(), style="red" if row.declared.startswith("✗") else None)
+        table.add_row(*(escape(cell) for cell in row.cells()), style="red" if row.declared.startswith("✗") else None)
     console.print(table)
     if result.inference is not None:
         console.print(_totals(result))
 
 
 def render_markdown(result: CheckResult) -> str:
-    rows = [HEADER, *(row.cells() for row in table_rows(result))]
+    rows = [HEADER, *(tuple(markdown_text(c) for c in row.cells()) for row in table_rows(result))]
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     lines = []
     for n, row in enumerate(rows):
@@ -108,5 +110,5 @@ def render_csv(result: CheckResult) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     for row in table_rows(result):
-        writer.writerow(row.cells(exact=True))
+        writer.writerow([csv_cell(cell) for cell in row.cells(exact=True)])
     return buffer.getvalue()

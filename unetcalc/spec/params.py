@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -50,6 +51,8 @@ def _axes(value: Any, rank: int | None, *, minimum: int, what: str) -> tuple[int
 def _number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParamError(f"{what} must be a number, got {_show(value)}")
+    if not math.isfinite(value):
+        raise ParamError(f"{what} must be a finite number, got {value!r}")
     return value
 
 

@@ -379,6 +379,14 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
         parser.report(
             "UC003", f"the key `{key}` appears twice in one mapping; the last one wins", pos, hint="remove one of them"
         )
+    for written, value, pos in loaded.surprising_numbers:
+        kind = "an octal" if ":" not in written else "a base-60 (sexagesimal)"
+        parser.report(
+            "UC005",
+            f"`{written}` is read by YAML 1.1 as {kind} number: {value}",
+            pos,
+            hint="write the number without a leading zero or colon (or quote it if it is text)",
+        )
     with paused_gc():
         spec = parser.parse(loaded.data)
     spec.text = text

@@ -14,13 +14,25 @@ class ShapeTextError(ValueError):
     pass
 
 
+_WHOLE = re.compile(r"[0-9]+")
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number when it is written in ASCII digits, else None.
+
+    str.isdigit() accepts ``²`` and ``٣``, which int() then rejects or reads unexpectedly.
+    """
+    text = text.strip()
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
 def _part(text: str) -> int | None:
     text = text.strip()
     if text == "?":
         return None
-    if not text.isdigit():
-        raise ShapeTextError(f"`{text}` is not a size (write a whole number or `?`)")
-    value = int(text)
+    value = whole_number(text)
+    if value is None:
+        raise ShapeTextError(f"`{text}` is not a size (write a whole number in digits 0-9, or `?`)")
     if value < 1:
         raise ShapeTextError("sizes must be at least 1")
     return value

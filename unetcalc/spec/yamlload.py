@@ -7,6 +7,7 @@ rejected quickly instead of exhausting memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,10 @@ import yaml
 
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+# YAML 1.1 (PyYAML's dialect) reads `010` as octal 8 and `1:20` as sexagesimal 80: nobody means that.
+_SURPRISING_NUMBER = re.compile(r"[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 
 
@@ -58,6 +63,7 @@ class _Converter:
         self.loader = loader
         self.count = 0
         self.duplicate_keys: list[tuple[str, Pos]] = []
+        self.surprising_numbers: list[tuple[str, Any, Pos]] = []
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
@@ -71,15 +77,20 @@ class _Converter:
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
             raise YamlProblem(f"the YAML tag {node.tag} is not allowed: a spec holds plain data only", _pos(node))
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)  # merge keys (<<) as PyYAML does
+            written = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+            self.loader.flatten_mapping(node)  # merge keys (<<) as PyYAML does: merged entries first
+            merged = len(node.value) - written
             result = YMap()
             result.pos, result.key_pos, result.value_pos = _pos(node), {}, {}
-            for key_node, value_node in node.value:
+            written_keys: set[Any] = set()
+            for index, (key_node, value_node) in enumerate(node.value):
                 key = self.convert(key_node, depth + 1)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
                     raise YamlProblem("a mapping key must be a plain value", _pos(key_node))
-                if key in result:
-                    self.duplicate_keys.append((str(key), _pos(key_node)))
+                if index >= merged:  # a key written here; one that overrides a merged key is no duplicate
+                    if key in written_keys:
+                        self.duplicate_keys.append((str(key), _pos(key_node)))
+                    written_keys.add(key)
                 result[key] = self.convert(value_node, depth + 1)
                 result.key_pos[key] = _pos(key_node)
                 result.value_pos[key] = _pos(value_node)
@@ -91,7 +102,10 @@ class _Converter:
                 items.append(self.convert(item, depth + 1))
                 items.item_pos.append(_pos(item))
             return items
-        return self.loader.construct_object(node, deep=True)
+        value = self.loader.construct_object(node, deep=True)
+        if not node.style and node.tag in _NUMBER_TAGS and _SURPRISING_NUMBER.fullmatch(node.value):
+            self.surprising_numbers.append((node.value, value, _pos(node)))
+        return value
 
 
 def _check_depth(text: str) -> None:
@@ -118,6 +132,7 @@ def _check_depth(text: str) -> None:
 class LoadedYaml:
     data: Any
     duplicate_keys: list[tuple[str, Pos]]
+    surprising_numbers: list[tuple[str, Any, Pos]]  # (as written, as YAML 1.1 reads it, where)
 
 
 def load_yaml_text(text: str) -> LoadedYaml:
@@ -148,4 +163,4 @@ def load_yaml_text(text: str) -> LoadedYaml:
         raise YamlProblem("the document nests too deeply to be a spec") from None
     finally:
         loader.dispose()
-    return LoadedYaml(data, converter.duplicate_keys)
+    return LoadedYaml(data, converter.duplicate_keys, converter.surprising_numbers)

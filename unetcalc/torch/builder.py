@@ -33,12 +33,17 @@ def instantiate(call: ModuleCall) -> nn.Module:
 
 
 class SpecModule(nn.Module):
-    """The network of a spec: ``self.layers[name]`` per layer, forward follows from/with/to."""
+    """The network of a spec: one submodule per layer (``model.enc1a``), forward follows from/with/to.
+
+    Its state_dict keys (``enc1a.weight``) are those of the class ``build --code`` writes, so a
+    state_dict saved from one loads into the other.
+    """
 
     def __init__(self, plan: Plan) -> None:
         super().__init__()
         self.spec_name = plan.name
-        self.layers = nn.ModuleDict({step.key: instantiate(step.call) for step in plan.steps})
+        for step in plan.steps:
+            self.add_module(step.key, instantiate(step.call))
         self.routes = [(step.key, step.sources) for step in plan.steps]
         # Free each tensor after its last reader: lower peak memory in inference.
         last_use: dict[str, int] = {}
@@ -47,20 +52,11 @@ class SpecModule(nn.Module):
                 last_use[source] = index
         self.release = [[s for s in set(sources) if last_use[s] == i] for i, (_, sources) in enumerate(self.routes)]
 
-    def __getattr__(self, name: str) -> object:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            layers = self._modules.get("layers")
-            if layers is not None and name in layers:
-                return layers[name]
-            raise
-
     def trace(self, x: torch.Tensor):  # type: ignore[no-untyped-def]
         """Run the network, yielding (layer key, output) for every layer in order."""
         tensors = {"input": x}
         for (key, sources), release in zip(self.routes, self.release, strict=True):
-            out = self.layers[key](*(tensors[s] for s in sources))
+            out = self._modules[key](*(tensors[s] for s in sources))  # type: ignore[misc]
             for s in release:
                 del tensors[s]
             tensors[key] = out

@@ -7,6 +7,7 @@ so both produce the same modules. It does not import torch.
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from dataclasses import dataclass
 
@@ -27,8 +28,20 @@ class ModuleCall:
     def source(self) -> str:
         """Python source for the call, leaving out arguments equal to PyTorch's defaults."""
         kwargs = dict(self.kwargs)
-        shown = [f"{k}={v!r}" for k, v in kwargs.items() if not _is_default(self.ctor, k, v, kwargs)]
-        return f"{self.ctor}({', '.join([*(repr(a) for a in self.args), *shown])})"
+        shown = [f"{k}={literal(v)}" for k, v in kwargs.items() if not _is_default(self.ctor, k, v, kwargs)]
+        return f"{self.ctor}({', '.join([*(literal(a) for a in self.args), *shown])})"
+
+
+def literal(value: object) -> str:
+    """Python source for a parameter value; ``float('inf')`` where repr would give a bare ``inf``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, tuple):
+        items = [literal(v) for v in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return repr(value)
+    raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
 _DEFAULTS = {
@@ -76,10 +89,56 @@ class Plan:
         return self.steps[-1].key
 
 
-def identifier(name: str, taken: set[str]) -> str:
-    key = re.sub(r"\W", "_", name)
-    if not key or key[0].isdigit() or keyword.iskeyword(key) or key in ("input", "self", "x"):
-        key = f"l_{key}"
+# Names the generated forward() and module file use for themselves; a layer may not take them.
+GENERATED_NAMES = frozenset(
+    {
+        "self",
+        "x",
+        "input",
+        "torch",
+        "nn",
+        "F",
+        "center_crop",
+        "ChannelLayerNorm",
+        "ChannelLinear",
+        "spec_name",
+        "routes",
+        "release",
+        "trace",
+    }
+)
+
+
+def module_attribute_names() -> frozenset[str]:
+    """Every attribute of torch.nn.Module (``to``, ``eval``, ``state_dict``, ``_modules`` …): not a layer key."""
+    from torch import nn
+
+    return frozenset(dir(nn.Module))
+
+
+def is_plain_identifier(name: str, reserved: frozenset[str]) -> bool:
+    """An ASCII Python identifier that no keyword, import or nn.Module attribute owns.
+
+    ASCII only: Python folds identifiers with NFKC (``ℌ`` is ``H``), so a non-ASCII name could name
+    two layers' attributes at once, and ``x²`` is no identifier at all.
+    """
+    return (
+        name.isascii()
+        and name.isidentifier()
+        and not name.startswith("_")  # `self.__x` is name-mangled inside a class body
+        and not keyword.iskeyword(name)
+        and name not in reserved
+        and name not in GENERATED_NAMES
+    )
+
+
+def identifier(name: str, taken: set[str], reserved: frozenset[str] = frozenset()) -> str:
+    """A unique plain identifier for ``name``: itself when it is one, else an ASCII form of it."""
+    key = name
+    if not is_plain_identifier(key, reserved):
+        key = re.sub(r"[^0-9A-Za-z_]", "_", name).strip("_") or "layer"
+        if not is_plain_identifier(key, reserved):
+            key = f"l_{key}"
     base, n = key, 2
     while key in taken:
         key, n = f"{base}_{n}", n + 1
@@ -190,12 +249,16 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
 def make_plan(result: CheckResult) -> Plan:
     """The plan for a spec that checked without errors."""
     assert result.inference is not None and result.input is not None
-    taken: set[str] = set()
+    reserved = module_attribute_names()
+    entries = result.inference.layers
+    # Names that are identifiers already keep themselves, whatever comes before them.
+    kept = {e.layer.name for e in entries if e.layer.id == e.layer.name and is_plain_identifier(e.layer.name, reserved)}
+    taken = set(kept)
     keys: dict[str, str] = {"input": "input"}
     steps = []
-    for entry in result.inference.layers:
+    for entry in entries:
         layer = entry.layer
-        key = identifier(layer.name, taken)
+        key = layer.name if layer.name in kept else identifier(layer.name, taken, reserved)
         keys[layer.id] = key
         in_channels = entry.ins[0].channels if entry.ins and entry.ins[0] is not None else 0
         call = module_call(layer, in_channels, result.input.rank)

@@ -1,0 +1,117 @@
+"""Strings from a spec, a file name or a config are data: make them safe to print.
+
+Every output format escapes user text at the one place it is written; this
+module holds the shared pieces. A layer name may contain anything YAML can
+hold — newlines, ANSI escape sequences, U+2028, bidi overrides — and none of
+it may reach a terminal, a CI log or a file as anything but visible text.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+
+# Unicode categories that must never be printed raw: control characters (C0, C1, DEL),
+# format characters (bidi overrides, zero-width joiners), line/paragraph separators, surrogates.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def is_unsafe(char: str) -> bool:
+    return unicodedata.category(char) in _UNSAFE_CATEGORIES
+
+
+def _visible(char: str) -> str:
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every control, format and separator character shown as an escape (``\\n``, ``\\x1b``)."""
+    if text.isascii():
+        if text.isprintable():
+            return text
+        return "".join(_visible(c) if not c.isprintable() else c for c in text)
+    return "".join(_visible(c) if is_unsafe(c) else c for c in text)
+
+
+def one_line(text: str) -> str:
+    """A line of output that cannot start a CI workflow command: printable, and never led by ``::``."""
+    safe = printable(text)
+    return f" {safe}" if safe.lstrip().startswith("::") else safe
+
+
+def big_int(value: int, limit: int = 60) -> str:
+    """An integer as text; one with more than ``limit`` digits is summarised (2^k, or ≈ m·10^e).
+
+    Python refuses to print integers of over 4,300 digits, and nobody reads them: a
+    100,000-layer spec's valid-size modulus is 2^50000.
+    """
+    if value.bit_length() <= limit * 3:  # ≤ ~270 bits: exact text is short enough to compute
+        text = str(value)
+        if len(text) <= limit:
+            return text
+    magnitude = abs(value)
+    if magnitude & (magnitude - 1) == 0:
+        return f"{'-' if value < 0 else ''}2^{magnitude.bit_length() - 1}"
+    exponent = math.floor(math.log10(magnitude))
+    mantissa = 10 ** (math.log10(magnitude) - exponent)
+    return f"{'-' if value < 0 else ''}≈{mantissa:.3f}e{exponent}"
+
+
+# Markdown punctuation that can start markup; `_` only where it is not inside a word (GFM ignores mid_word).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|#!~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+
+
+def markdown_text(text: str) -> str:
+    """User text inside markdown (a table cell, a list item): no markup, no HTML, no cell breaks."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text).replace("&", "&amp;"))
+
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def csv_cell(text: str) -> str:
+    """A spreadsheet-safe CSV cell: printable, and a leading = + - @ quoted with ' (OWASP's advice)."""
+    safe = printable(text)
+    return f"'{safe}" if safe.startswith(_FORMULA_START) else safe
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def safe_json(data: object, indent: int | None = 2) -> str:
+    """JSON text with non-ASCII kept readable but every unsafe character (U+2028, NEL, bidi) escaped.
+
+    json.dumps escapes only C0 controls when ensure_ascii is off; the rest are legal JSON but
+    reach a terminal or a log raw.
+    """
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    if text.isascii():
+        return text
+    return _NON_ASCII_UNSAFE.sub(lambda m: _json_escape(m) if is_unsafe(m.group()) else m.group(), text)
+
+
+_NON_ASCII_UNSAFE = re.compile(r"[^\x00-\x7f]")
+
+
+def markdown_code(text: str) -> str:
+    """User text as a markdown code span: a fence longer than any run of backticks inside it.
+
+    Nothing inside a code span is markup or HTML, so only the fence and line breaks need care.
+    Not for table cells: there GitHub still splits a span at ``|`` (use markdown_text).
+    """
+    safe = printable(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", safe)), default=0) + 1)
+    pad = " " if safe.startswith("`") or safe.endswith("`") else ""
+    return f"{fence}{pad}{safe}{pad}{fence}"
