@@ -15,7 +15,7 @@ from unetcalc.graph import Graph, build_graph
 from unetcalc.shapes.infer import Inference, infer, input_shape
 from unetcalc.shapes.validity import Validity, solve_validity
 from unetcalc.spec.model import InputSpec, Spec
-from unetcalc.spec.parse import SYMBOL, parse_bytes, parse_text
+from unetcalc.spec.parse import MAX_SPEC_BYTES, SYMBOL, parse_bytes, parse_text
 from unetcalc.spec.shapetext import whole_number
 from unetcalc.suppress import apply_suppressions
 
@@ -94,7 +94,8 @@ def read_spec(path: str | Path) -> Spec:
     if path.is_dir():
         raise SpecFileError(f"{path}: is a directory, not a spec file")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # at most one byte past the limit: /dev/zero never ends
+            data = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise SpecFileError(f"{path}: cannot read it ({exc.strerror})") from None
     return parse_bytes(data, str(path))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -200,6 +202,8 @@ def build(
     input_size: InputOption = None,
 ) -> None:
     """Build the real torch.nn.Module (needs torch): summary, --verify, --code model.py, --save, --onnx."""
+    targets = [t for t in (code, save, onnx) if t is not None]
+    _check_targets(targets, [spec])
     _require_torch()
     from unetcalc.report.build import render_build_summary
     from unetcalc.report.text import render_result
@@ -224,27 +228,43 @@ def build(
     if verify:
         ok = _verify_all(console, [result])
     if code is not None:
-        from unetcalc.outputs import write_atomically
         from unetcalc.torch.codegen import class_name, generate_code
 
         source = generate_code(result)
-        write_atomically(code, lambda tmp: tmp.write_text(source, encoding="utf-8"))
-        console.print(f"wrote {code} (standalone PyTorch, class {class_name(result.spec.name)})")
+        _write(code, lambda tmp: tmp.write_text(source, encoding="utf-8"))
+        console.print(f"wrote {escape(code)} (standalone PyTorch, class {class_name(result.spec.name)})")
     if save is not None:
-        import torch
+        from unetcalc.torch.export import save_state_dict
 
-        from unetcalc.outputs import write_atomically
-
-        with _err().status(f"saving {save}…"):
-            write_atomically(save, lambda tmp: torch.save(model.state_dict(), tmp))
-        console.print(f"wrote {save} (state_dict, {len(model.state_dict())} tensors)")
+        with _err().status(f"saving {escape(save)}…"):
+            _write(save, lambda tmp: save_state_dict(model, tmp))
+        console.print(f"wrote {escape(save)} (state_dict, {len(model.state_dict())} tensors)")
     if onnx is not None:
         from unetcalc.torch.export import export_onnx
 
-        with _err().status(f"exporting {onnx}…"):
-            export_onnx(result, model, onnx)
-        console.print(f"wrote {onnx} (ONNX)")
+        with _err().status(f"exporting {escape(onnx)}…"):
+            _write(onnx, lambda target: export_onnx(result, model, target))
+        console.print(f"wrote {escape(onnx)} (ONNX)")
     raise typer.Exit(EXIT_OK if ok else EXIT_FINDINGS)
+
+
+def _check_targets(targets: list[str], reads: list[str]) -> None:
+    from unetcalc.outputs import OutputError, check_targets
+
+    try:
+        check_targets(targets, reads)
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _write(target: str, write: Callable[[Path], None]) -> None:
+    """Write one output; a file-system failure is a clear message and exit 2, with nothing left behind."""
+    from unetcalc.outputs import OutputError, write_output
+
+    try:
+        write_output(target, write)
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
 
 
 class Layout(StrEnum):
@@ -271,13 +291,15 @@ def draw(
     input_size: InputOption = None,
 ) -> None:
     """Draw the architecture with graphviz: encoder down the left, decoder up the right, skips across."""
-    from pathlib import Path
-
     from unetcalc.draw.render import FORMATS, RendererMissing, RenderFailed, render, renderer_name
 
+    if output is not None:
+        _check_targets([output], [spec])
     fmt = output_format or (Path(output).suffix.lstrip(".").lower() if output and output != "-" else "svg")
     if fmt not in FORMATS:
         raise _fail(f"unknown drawing format {fmt!r}: use one of {', '.join(FORMATS)} (or -f)")
+    target = output or f"{Path(spec).stem}.{fmt}"
+    _check_targets([target], [spec])
     result = _load(spec, _input_option(input_size))
     if result.inference is None or result.validity is None or not result.layers_ok():
         from unetcalc.report.text import render_result
@@ -287,7 +309,6 @@ def draw(
         raise typer.Exit(EXIT_FINDINGS)
     from unetcalc.draw.dot import to_dot
     from unetcalc.draw.layout import build_diagram
-    from unetcalc.outputs import write_atomically
 
     diagram = build_diagram(result, layout.value, detail.value)
     source = to_dot(result, diagram, detail.value)
@@ -298,12 +319,8 @@ def draw(
         raise _fail(f"cannot write {fmt}: {exc}") from None
     except RenderFailed as exc:
         raise _fail(str(exc)) from None
-    if output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        target = output or f"{Path(spec).stem}.{fmt}"
-        write_atomically(target, lambda tmp: tmp.write_bytes(data))
+    _write(target, lambda tmp: tmp.write_bytes(data))
+    if target != "-":
         note = "" if diagram.kind == layout.value else " (not U-shaped: drawn flat)"
         _err().print(f"wrote {escape(target)} ({fmt}, {diagram.kind} layout{note}, {len(diagram.blocks)} boxes)")
     raise typer.Exit(EXIT_FINDINGS if result.errors else EXIT_OK)

@@ -68,6 +68,8 @@ def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f'{where}: `{key}` must be a list of rule codes or prefixes (e.g. ["UC1", "UC203"])')
     for code in value:
+        if not code.strip():
+            raise ConfigError(f"{where}: `{key}` has an empty code, which would match every rule; remove it")
         if not any(known.startswith(code.upper()) for known in RULES_BY_CODE):
             raise ConfigError(
                 f"{where}: `{key}` names no rule: {code!r} ({did_you_mean(code.upper(), RULES_BY_CODE)}"
@@ -98,6 +100,10 @@ def parse_config(data: Any, path: str, text: str) -> Config:
             )
         if level not in ("error", "warning", "info"):
             raise ConfigError(f"{where('severity')}: severity of {code} must be error, warning or info, not {level!r}")
+        if str(code).upper() in UNIGNORABLE and level != "error":
+            raise ConfigError(
+                f"{where('severity')}: {str(code).upper()} stays an error: a file that does not parse never passes"
+            )
         severity[str(code).upper()] = Severity(level)
     strict = data.get("strict", False)
     if not isinstance(strict, bool):
@@ -117,19 +123,41 @@ def parse_config(data: Any, path: str, text: str) -> Config:
     )
 
 
+def _read(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: the configuration is not UTF-8 text; save it as UTF-8") from None
+
+
+def _toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or 1
+        message = getattr(exc, "msg", str(exc))
+        raise ConfigError(f"{path}:{line}: invalid TOML: {message}") from None
+
+
+def _tool_table(path: Path, data: dict[str, Any], text: str) -> Any:
+    """``data['tool']['unetcalc']``, or None; a `tool` that is not a table is a configuration error."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}:{_line_of(text, 'tool')}: `tool` must be a table ([tool.unetcalc])")
+    return tool.get("unetcalc")
+
+
 def load_config(path: str | Path) -> Config:
     """Read a `.unetcalc.yaml`/`.yml` or a pyproject.toml (its [tool.unetcalc] table)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the configuration ({exc.strerror})") from None
+    text = _read(path)
     if path.suffix == ".toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-        return parse_config(data.get("tool", {}).get("unetcalc"), str(path), text)
+        return parse_config(_tool_table(path, _toml(path, text), text), str(path), text)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -149,10 +177,10 @@ def discover_config(start: str | Path) -> Config:
                 return load_config(folder / name)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
-            if "unetcalc" in data.get("tool", {}):
-                return load_config(pyproject)
+            # A pyproject.toml that cannot be read is an error, not a file to pass over: a config
+            # further up would apply in its place without a word.
+            text = _read(pyproject)
+            table = _tool_table(pyproject, _toml(pyproject, text), text)
+            if table is not None:
+                return parse_config(table, str(pyproject), text)
     return Config()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import glob
+import fnmatch
+import os
 import re
 from pathlib import Path
 
@@ -39,6 +40,42 @@ def _scan(directory: Path, config: Config) -> list[Path]:
     return found
 
 
+def _matches(pattern: tuple[str, ...], parts: tuple[str, ...]) -> bool:
+    """Does a relative path (its parts) match a glob (its parts, ``**`` for any number of folders)?"""
+    if not pattern:
+        return not parts
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return _matches(rest, parts) or (bool(parts) and _matches(pattern, parts[1:]))
+    if not parts or (parts[0].startswith(".") and not head.startswith(".")):  # like glob: no hidden files
+        return False
+    return fnmatch.fnmatchcase(parts[0], head) and _matches(rest, parts[1:])
+
+
+def glob_files(pattern: str) -> list[Path]:
+    """The files a glob names, sorted. ``**`` follows symbolic links but enters each real folder once.
+
+    glob.glob follows a link loop until the path is too long (minutes, the same file many times).
+    """
+    parts = Path(pattern).parts
+    fixed = next((i for i, part in enumerate(parts) if any(ch in part for ch in "*?[")), len(parts))
+    root = Path(*parts[:fixed]) if fixed else Path()
+    wanted = tuple(parts[fixed:])
+    found: list[Path] = []
+    seen: set[str] = set()
+    for folder, folders, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            folders[:] = []
+            continue
+        seen.add(real)
+        relative = Path(folder).relative_to(root).parts
+        found += [Path(folder, name) for name in names if _matches(wanted, (*relative, name))]
+        if "**" not in wanted:  # a fixed depth: go no deeper than the pattern
+            folders[:] = [f for f in folders if len(relative) + 1 < len(wanted)]
+    return sorted(found)
+
+
 def expand_paths(
     arguments: list[str], config: Config | None = None, specs_only: bool = False
 ) -> tuple[list[Path], list[str]]:
@@ -50,7 +87,7 @@ def expand_paths(
     problems = []
     for argument in arguments:
         if any(ch in argument for ch in "*?["):
-            matches = [Path(p) for p in sorted(glob.glob(argument, recursive=True)) if Path(p).is_file()]
+            matches = [p for p in glob_files(argument) if p.is_file()]
             if not matches:
                 problems.append(f"{argument}: no file matches this pattern")
             files.update(dict.fromkeys(matches))

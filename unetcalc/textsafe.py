@@ -45,6 +45,14 @@ def one_line(text: str) -> str:
     return f" {safe}" if safe.lstrip().startswith("::") else safe
 
 
+def whole(value: int, grouping: bool = False) -> str:
+    """An integer for people: ``1,234`` with ``grouping``; a huge one summarised as big_int does."""
+    text = big_int(value)
+    if grouping and text.lstrip("-").isdigit():
+        return f"{value:,}"
+    return text
+
+
 def big_int(value: int, limit: int = 60) -> str:
     """An integer as text; one with more than ``limit`` digits is summarised (2^k, or ≈ m·10^e).
 
@@ -96,7 +104,7 @@ def safe_json(data: object, indent: int | None = 2) -> str:
     json.dumps escapes only C0 controls when ensure_ascii is off; the rest are legal JSON but
     reach a terminal or a log raw.
     """
-    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    text = json.dumps(_printable_ints(data), indent=indent, ensure_ascii=False)
     if text.isascii():
         return text
     return _NON_ASCII_UNSAFE.sub(lambda m: _json_escape(m) if is_unsafe(m.group()) else m.group(), text)
@@ -115,3 +123,17 @@ def markdown_code(text: str) -> str:
     fence = "`" * (max((len(run) for run in re.findall("`+", safe)), default=0) + 1)
     pad = " " if safe.startswith("`") or safe.endswith("`") else ""
     return f"{fence}{pad}{safe}{pad}{fence}"
+
+
+_JSON_INT_BITS = 14_000  # about 4,200 digits: Python refuses to print integers longer than 4,300
+
+
+def _printable_ints(data: object) -> object:
+    """Integers too long to print become their summary text (``"2^50000"``); everything else as it is."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return big_int(data) if data.bit_length() > _JSON_INT_BITS else data
+    if isinstance(data, dict):
+        return {key: _printable_ints(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_printable_ints(value) for value in data]
+    return data

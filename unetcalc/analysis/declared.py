@@ -47,6 +47,9 @@ class _Checker:
         self.index = {layer.id: layer for layer in graph.layers}
 
     def apply(self, layer: Layer, ins: list[Shape]) -> Shape | None:
+        """The layer's output for these inputs; None for a layer that did not parse (no shape rule can run)."""
+        if not layer.valid or layer.id in self.graph.broken:
+            return None
         # A throwaway solver and reporter: this pass only compares declarations.
         step = Step(layer, ins, Solver(), lambda *a, **k: None, lambda axes: "", ("",) * ins[0].rank)
         return rule_for(layer.op)(step)

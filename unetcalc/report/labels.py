@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from unetcalc.shapes.validity import AxisValidity
 from unetcalc.spec.model import Layer
+from unetcalc.textsafe import whole
 
 
 def _axes(value: object) -> str:
@@ -51,10 +52,10 @@ def validity_text(axis: AxisValidity) -> str:
         return f"{s}: no valid size"
     parts = []
     if axis.modulus > 1:
-        parts.append(f"{s} ≡ {axis.residue} (mod {axis.modulus})")
-    parts.append(f"{s} ≥ {axis.min}")
+        parts.append(f"{s} ≡ {whole(axis.residue)} (mod {whole(axis.modulus)})")
+    parts.append(f"{s} ≥ {whole(axis.min)}")
     if axis.max is not None:
-        parts.append(f"{s} ≤ {axis.max}")
+        parts.append(f"{s} ≤ {whole(axis.max)}")
     text = ", ".join(parts)
     if axis.output is not None:
         text += f" → output {axis.output}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +42,7 @@ def _uri(path: str) -> str:
             candidate = candidate.relative_to(Path.cwd())
         except ValueError:
             return candidate.as_uri()
-    return quote(candidate.as_posix(), safe="/")
+    return quote(os.fsencode(candidate.as_posix()), safe="/")  # bytes: a file name need not be UTF-8
 
 
 def sarif_log(results: list[CheckResult]) -> dict[str, Any]:

@@ -7,6 +7,11 @@ from rich.console import Console
 from unetcalc.check import CheckResult
 from unetcalc.console import escape
 from unetcalc.report.labels import validity_text
+from unetcalc.textsafe import whole
+
+
+def _int(value: int | None) -> str:
+    return "?" if value is None else whole(value)
 
 
 def render_sizes(console: Console, result: CheckResult, near: int | None, span: tuple[int, int] | None) -> None:
@@ -21,14 +26,14 @@ def render_sizes(console: Console, result: CheckResult, near: int | None, span: 
         if near is not None:
             below, above = axis.nearest(near)
             if axis.contains(near):
-                console.print(f"    {near} is valid → output {axis.output_at(near)}")
+                console.print(f"    {near} is valid → output {_int(axis.output_at(near))}")
             for label, value in (("below", below), ("above", above)):
                 if value is not None:
-                    console.print(f"    nearest {label} {near}: {value} → output {axis.output_at(value)}")
+                    console.print(f"    nearest {label} {near}: {whole(value)} → output {_int(axis.output_at(value))}")
                 else:
                     console.print(f"    nearest {label} {near}: none")
         if span is not None:
             values = axis.values(*span)
-            shown = ", ".join(f"{v}→{axis.output_at(v)}" for v in values[:200])
+            shown = ", ".join(f"{whole(v)}→{_int(axis.output_at(v))}" for v in values[:200])
             more = f" … ({len(values)} in all)" if len(values) > 200 else ""
             console.print(f"    {len(values)} valid in {span[0]}..{span[1]} (input→output): {shown or 'none'}{more}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from unetcalc.textsafe import whole
+
 
 @dataclass(frozen=True, slots=True)
 class Affine:
@@ -80,7 +82,7 @@ class Affine:
             body = term
         if den == 1:
             return body
-        return f"({body})/{den}" if b else f"{body}/{den}"
+        return f"({body})/{whole(den)}" if b else f"{body}/{whole(den)}"
 
 
 def _lcm(a: int, b: int) -> int:
@@ -90,4 +92,5 @@ def _lcm(a: int, b: int) -> int:
 
 
 def _fmt_fraction(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    numerator = whole(value.numerator)
+    return numerator if value.denominator == 1 else f"{numerator}/{whole(value.denominator)}"

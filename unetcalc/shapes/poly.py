@@ -9,6 +9,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from unetcalc.shapes.affine import Affine
+from unetcalc.textsafe import whole
 
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
 
@@ -86,13 +87,13 @@ class Poly:
             coef = self.terms[monomial]
             body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
             magnitude = abs(coef)
-            sep = "," if grouping else ""
+            numerator = whole(magnitude.numerator, grouping)
             if magnitude.denominator == 1:
-                number = f"{magnitude.numerator:{sep}}"
-            elif exact:
-                number = f"{magnitude.numerator:{sep}}/{magnitude.denominator}"
+                number = numerator
+            elif exact or max(magnitude.numerator, magnitude.denominator).bit_length() > 1000:
+                number = f"{numerator}/{whole(magnitude.denominator)}"  # a float would overflow
             else:
-                number = f"{float(magnitude):{sep}.2f}"
+                number = f"{float(magnitude):{',' if grouping else ''}.2f}"
             text = body if body and magnitude == 1 else (f"{number}·{body}" if body else number)
             parts.append(("- " if coef < 0 else "+ ") + text)
         joined = " ".join(parts)

@@ -64,8 +64,16 @@ class _Parser:
                 data.value_pos.get("version", data.pos),
             )
         name = data.get("name", stem)
-        if not isinstance(name, str):
-            name = str(name)
+        if isinstance(name, (int, float)) and not isinstance(name, bool):
+            name = str(name)  # `name: 2015`
+        elif not isinstance(name, str) or not name.strip():
+            self.report(
+                "UC005",
+                f"the spec's `name` must be a non-empty string, got {name!r}",
+                data.value_pos.get("name", data.pos),
+                hint=f"write e.g. `name: {stem}`, or leave `name` out to use the file name",
+            )
+            name = stem
         spec_input = self._input(data)
         rank = spec_input.rank if spec_input else None
         defaults = self._defaults(data.get("defaults"), rank, data.value_pos.get("defaults", data.pos))
@@ -396,7 +404,7 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
 def parse_bytes(data: bytes, path: str) -> Spec:
     if len(data) > MAX_SPEC_BYTES:
         parser = _Parser(path)
-        parser.report("UC001", f"the file is {len(data):,} bytes; a spec is at most {MAX_SPEC_BYTES:,}", Pos(1, 1))
+        parser.report("UC001", f"the file is larger than {MAX_SPEC_BYTES:,} bytes, the most a spec may be", Pos(1, 1))
         return Spec(path, Path(path).stem, None, [], parser.diagnostics)
     try:
         text = data.decode("utf-8-sig")
