@@ -1,16 +1,31 @@
-"""Mutated specs never crash the pipeline: every outcome is findings, never an exception."""
+"""Mutated specs never crash the pipeline: every outcome is findings, never an exception.
+
+The mutations include hostile strings (tests/hostile.py), non-ASCII digits, non-finite numbers and
+YAML 1.1 surprises, and every in-process output format must stay safe for whatever comes out.
+UNETCALC_FUZZ_EXAMPLES sets the example count (default 300).
+"""
 
 from __future__ import annotations
+
+import io
+import os
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unetcalc import check_text
+from unetcalc.console import PlainConsole
 from unetcalc.draw.dot import to_dot
 from unetcalc.draw.layout import build_diagram
+from unetcalc.report.github import render_github
+from unetcalc.report.json_report import render_json
+from unetcalc.report.sarif import render_sarif
+from unetcalc.report.table import render_csv, render_markdown
+from unetcalc.report.text import render_result
 
 from conftest import SPECS
+from hostile import assert_safe_csv, assert_safe_markdown_table, assert_safe_text, hostile_names
 
 BASE = [yaml.safe_load((SPECS / name).read_text()) for name in ("unet-2015.yaml", "fcn8s.yaml", "unet3d.yaml")]
 JUNK = st.one_of(
@@ -22,7 +37,11 @@ JUNK = st.one_of(
     st.sampled_from(["same", "valid", "enc4", "input", "HxW", "?", "3x3", "", "center", "conv", "x" * 300]),
     st.lists(st.integers(-2, 5), max_size=4),
     st.dictionaries(st.sampled_from(["op", "size", "a"]), st.integers(0, 3)),
+    hostile_names,
+    st.sampled_from(["²", "8x8x¹", "٣", "²x²", "1:20", "010", "0o10"]),
+    st.sampled_from([float("inf"), float("-inf"), float("nan"), 2**64, -(2**64)]),
 )
+EXAMPLES = int(os.environ.get("UNETCALC_FUZZ_EXAMPLES", "300"))
 
 
 def _paths(node, prefix=()):
@@ -36,7 +55,7 @@ def _paths(node, prefix=()):
             yield from _paths(value, (*prefix, index))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     base=st.sampled_from(range(len(BASE))),
     picks=st.lists(st.integers(0, 10**6), min_size=1, max_size=4),
@@ -60,4 +79,19 @@ def test_mutations_give_findings_not_exceptions(base, picks, junk, drop):
     for d in result.diagnostics:
         assert d.code and d.message and d.line >= 1
     if result.inference is not None and result.validity is not None and result.layers_ok():
-        to_dot(result, build_diagram(result))  # drawing a spec with findings must not raise either
+        # drawing a spec with findings must not raise either
+        assert_safe_text(to_dot(result, build_diagram(result)), "dot")
+    _assert_outputs_safe(result)
+
+
+def _assert_outputs_safe(result) -> None:
+    buffer = io.StringIO()
+    console = PlainConsole()
+    console.file = buffer
+    render_result(console, result)
+    assert_safe_text(buffer.getvalue(), "text")
+    assert_safe_text(render_json([result]), "json")
+    assert_safe_text(render_sarif([result]), "sarif")
+    assert_safe_text(render_github([result]), "github")
+    assert_safe_markdown_table(render_markdown(result))
+    assert_safe_csv(render_csv(result))

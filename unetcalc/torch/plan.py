@@ -110,10 +110,10 @@ GENERATED_NAMES = frozenset(
 
 
 def module_attribute_names() -> frozenset[str]:
-    """Every attribute of torch.nn.Module (``to``, ``eval``, ``state_dict``, ``_modules`` …): not a layer key."""
+    """Every attribute of a torch.nn.Module (``to``, ``eval``, ``training``, ``_modules`` …): not a layer key."""
     from torch import nn
 
-    return frozenset(dir(nn.Module))
+    return frozenset(dir(nn.Module())) | frozenset(vars(nn.Module()))
 
 
 def is_plain_identifier(name: str, reserved: frozenset[str]) -> bool:
