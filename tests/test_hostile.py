@@ -534,3 +534,13 @@ def test_check_file_never_raises_on_hostile_text(tmp_path):
         path.write_text(f"name: {quoted}\ninput: {{size: [{quoted}]}}\nlayers: [{{op: {quoted}}}]\n")
         result = check_file(path)  # never raises
         assert result.errors and all(d.line >= 1 for d in result.errors)
+
+
+def test_a_file_named_like_a_workflow_command_starts_no_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SPECS / "seed-encoder.yaml", tmp_path / "::warning::pwned.yaml")
+    for args in (["check", "."], ["check", "::warning::pwned.yaml"], ["table", "::warning::pwned.yaml"]):
+        code, out, err = invoke(*args)
+        assert code == 1, err
+        assert_safe_text(out + err, " ".join(args))
+        assert "./::warning::pwned.yaml:" in out or args[0] == "table"

@@ -74,7 +74,8 @@ RULES: tuple[Rule, ...] = (
         E,
         "A parameter has the wrong type or an impossible value.",
         "Checks types and ranges: positive integer kernels, strides and filters, paddings "
-        "PyTorch accepts, known modes, probabilities in [0, 1).",
+        "PyTorch accepts, known modes, probabilities in [0, 1], finite numbers (no `.inf`/`.nan`), and "
+        "numbers YAML 1.1 reads unexpectedly (`010` is octal 8, `1:20` is base-60 80).",
         "PyTorch would reject the layer at construction time, far from the spec.",
         "- {op: maxpool, stride: 0}",
         "Use a value in the range the message gives.",

@@ -39,10 +39,14 @@ def printable(text: str) -> str:
     return "".join(_visible(c) if is_unsafe(c) else c for c in text)
 
 
-def one_line(text: str) -> str:
-    """A line of output that cannot start a CI workflow command: printable, and never led by ``::``."""
-    safe = printable(text)
-    return f" {safe}" if safe.lstrip().startswith("::") else safe
+def path_text(path: str) -> str:
+    """A file path to print at the start of a line: printable, and never read as a CI workflow command.
+
+    GitHub Actions runs any log line that starts with ``::`` (after blanks) as a command; a file
+    named ``::warning::x.yaml`` is shown as ``./::warning::x.yaml``, the same file.
+    """
+    safe = printable(path)
+    return f"./{safe}" if safe.lstrip().startswith("::") else safe
 
 
 def whole(value: int, grouping: bool = False) -> str:

@@ -38,7 +38,7 @@ def _layer_line(change: Any) -> str:
 
 
 def render_text(console: Console, d: SpecDiff) -> None:
-    console.print(f"[bold]{escape(d.old.path)}[/] → [bold]{escape(d.new.path)}[/]")
+    console.print(f"diff [bold]{escape(d.old.path)}[/] → [bold]{escape(d.new.path)}[/]")
     if d.unchanged:
         console.print("  no changes in layers, shapes, parameters, output or valid inputs")
         return

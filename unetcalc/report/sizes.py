@@ -18,7 +18,7 @@ def render_sizes(console: Console, result: CheckResult, near: int | None, span: 
     validity = result.validity
     if validity is None:
         return
-    console.print(f"[bold]{escape(result.spec.name)}[/] ({escape(result.path)}): valid input sizes per axis")
+    console.print(f"valid input sizes of [bold]{escape(result.spec.name)}[/] ({escape(result.path)}), per axis")
     for axis in validity.axes:
         console.print(f"  axis {axis.axis} ({axis.symbol}): {escape(validity_text(axis))}")
         if not axis.feasible:

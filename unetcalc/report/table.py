@@ -82,7 +82,9 @@ def _totals(result: CheckResult) -> str:
 
 
 def render_rich(console: Console, result: CheckResult) -> None:
-    table = Table(title=f"{escape(result.spec.name)} — {escape(result.path)}", title_justify="left")
+    # The title is printed by us, not by rich: a wrapped title line could start with any text of the name.
+    console.print(f"table of {escape(result.spec.name)} — {escape(result.path)}")
+    table = Table()
     for column in HEADER:
         table.add_column(column, justify="right" if column in NUMERIC else "left")
     for row in table_rows(result):

@@ -9,6 +9,7 @@ from unetcalc.report.costs import costs_line
 from unetcalc.report.labels import validity_summary
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
+from unetcalc.textsafe import path_text
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -26,7 +27,9 @@ def render_result(console: Printer, result: CheckResult, strict: bool = False) -
         f"{verdict}  [bold]{escape(result.path)}[/] ({escape(result.spec.name)})" + (f" — {counts}" if counts else "")
     )
     for d in result.diagnostics:
-        console.print(f"  {escape(d.file)}:{d.line}:{d.column} [{STYLE[d.severity]}]{d.code}[/] {escape(d.message)}")
+        console.print(
+            f"  {escape(path_text(d.file))}:{d.line}:{d.column} [{STYLE[d.severity]}]{d.code}[/] {escape(d.message)}"
+        )
         if d.hint:
             console.print(f"      [dim]hint:[/] {escape(d.hint)}")
     inference = result.inference
