@@ -8,7 +8,6 @@ it may reach a terminal, a CI log or a file as anything but visible text.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -76,12 +75,12 @@ def big_int(value: int, limit: int = 60) -> str:
 
 
 # Markdown punctuation that can start markup; `_` only where it is not inside a word (GFM ignores mid_word).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>|#!~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
+_MARKDOWN_SPECIAL = r"([\\`*\[\]<>|#!~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))"  # compiled on first use
 
 
 def markdown_text(text: str) -> str:
     """User text inside markdown (a table cell, a list item): no markup, no HTML, no cell breaks."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", printable(text).replace("&", "&amp;"))
+    return re.sub(_MARKDOWN_SPECIAL, r"\\\1", printable(text).replace("&", "&amp;"))
 
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -108,13 +107,15 @@ def safe_json(data: object, indent: int | None = 2) -> str:
     json.dumps escapes only C0 controls when ensure_ascii is off; the rest are legal JSON but
     reach a terminal or a log raw.
     """
+    import json  # here, not at the top: the text report of `check` never needs it
+
     text = json.dumps(_printable_ints(data), indent=indent, ensure_ascii=False)
     if text.isascii():
         return text
-    return _NON_ASCII_UNSAFE.sub(lambda m: _json_escape(m) if is_unsafe(m.group()) else m.group(), text)
+    return re.sub(_NON_ASCII, lambda m: _json_escape(m) if is_unsafe(m.group()) else m.group(), text)
 
 
-_NON_ASCII_UNSAFE = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII = r"[^\x00-\x7f]"
 
 
 def markdown_code(text: str) -> str:
