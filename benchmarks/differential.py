@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from unetcalc.torch.differential import compare, valid_size  # noqa: E402
+from oracle import compare, valid_size  # noqa: E402
 
 from strategies import unet_spec  # noqa: E402
 

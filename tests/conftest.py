@@ -37,7 +37,7 @@ def run_in_fresh_interpreter(*argv: str) -> tuple[int, set[str]]:
     import sys
 
     code = (
-        "import sys, io, json, contextlib\nfrom unetcalc.entry import main\n"
+        "import sys, io, json, contextlib\nfrom unetcalc.cli.entry import main\n"
         f"sys.argv = ['unetcalc', *{list(argv)!r}]\ncode = 0\n"
         "try:\n    with contextlib.redirect_stdout(io.StringIO()):\n        main()\n"
         "except SystemExit as exc:\n    code = exc.code\n"

@@ -9,7 +9,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from unetcalc.cli import app
+from unetcalc.cli.app import app
 
 from conftest import ROOT
 

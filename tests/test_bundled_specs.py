@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from unetcalc import check_file
-from unetcalc.cli import app
+from unetcalc.cli.app import app
 
 from conftest import SPECS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from unetcalc.cli import app
+from unetcalc.cli.app import app
 
 runner = CliRunner()
 

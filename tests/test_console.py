@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.errors import MarkupError
 from rich.markup import escape as rich_escape
 
-from unetcalc.console import PlainConsole, escape, strip_markup
+from unetcalc.cli.console import PlainConsole, escape, strip_markup
 
 TEXT = st.text(alphabet=st.sampled_from(list("ab[]/\\#@=: x1")), max_size=30)
 

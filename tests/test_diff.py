@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from unetcalc import check_file, check_text
-from unetcalc.cli import app
+from unetcalc.cli.app import app
 from unetcalc.diff import diff_results
 
 from conftest import SPECS

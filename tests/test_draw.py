@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from unetcalc import check_file
-from unetcalc.cli import app
+from unetcalc.cli.app import app
 from unetcalc.draw.dot import compress, node_ids, to_dot
 from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, build_diagram
 from unetcalc.draw.render import render

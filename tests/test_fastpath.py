@@ -9,8 +9,8 @@ import sys
 import pytest
 import typer.main
 
-from unetcalc.cli import app
-from unetcalc.fastpath import check_parser, fast_check
+from unetcalc.cli.app import app
+from unetcalc.cli.fastpath import check_parser, fast_check
 
 from conftest import ROOT, run_in_fresh_interpreter
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unetcalc import check_text
-from unetcalc.console import PlainConsole
+from unetcalc.cli.console import PlainConsole
 from unetcalc.draw.dot import to_dot
 from unetcalc.draw.layout import build_diagram
 from unetcalc.report.github import render_github

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from unetcalc import check_file, check_text
-from unetcalc.cli import app
+from unetcalc.cli.app import app
 
 from conftest import SPECS
 from hostile import (
@@ -384,7 +384,7 @@ def test_read_only_or_full_file_system(options, message, spec_2015, tmp_path):
 def test_a_terminated_write_leaves_no_temporary_file(tmp_path):
     script = (
         "import os, signal, sys\n"
-        "from unetcalc.outputs import write_output\n"
+        "from unetcalc.cli.outputs import write_output\n"
         "def write(tmp):\n"
         "    tmp.write_bytes(b'x' * 1000)\n"
         "    os.kill(os.getpid(), signal.SIGTERM)\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from unetcalc import check_file
-from unetcalc.rules import RULES, RULES_BY_CODE
+from unetcalc.findings.rules import RULES, RULES_BY_CODE
 
 CASES = Path(__file__).parent / "rules"
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from unetcalc.cli import app
+from unetcalc.cli.app import app
 from unetcalc.spec.schema import schema_text, shipped_schema_text
 
 from conftest import SPECS

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 torch = pytest.importorskip("torch")
 
 from unetcalc import check_file, check_text  # noqa: E402
-from unetcalc.cli import app  # noqa: E402
+from unetcalc.cli.app import app  # noqa: E402
 from unetcalc.torch.builder import SpecHasErrors, build_module  # noqa: E402
 from unetcalc.torch.codegen import generate_code  # noqa: E402
 from unetcalc.torch.verify import verify  # noqa: E402
@@ -164,7 +164,7 @@ def test_onnx_needs_the_onnx_package(tmp_path):
 def test_without_torch_build_exits_2_with_install_hint():
     program = (
         "import sys; sys.modules['torch'] = None\n"
-        "from unetcalc.cli import main\n"
+        "from unetcalc.cli.entry import main\n"
         "sys.argv = ['unetcalc', 'build', 'specs/unet-2015.yaml']\n"
         "main()\n"
     )

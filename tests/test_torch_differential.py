@@ -18,7 +18,7 @@ from strategies import unet_spec
 
 pytest.importorskip("torch")
 
-from unetcalc.torch.differential import compare, valid_size
+from oracle import compare, valid_size
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -47,7 +47,7 @@ def test_the_comparison_can_fail():
         trace.shapes = {name: (c, *(s + 1 for s in rest)) for name, (c, *rest) in trace.shapes.items()}
         return trace
 
-    import unetcalc.torch.differential as differential
+    import oracle as differential
 
     differential.torch_trace = lying_trace
     try:

@@ -8,7 +8,7 @@ The library API the CLI is built on::
 """
 
 from unetcalc.check import CheckResult, SpecFileError, check_file, check_spec, check_text, read_spec
-from unetcalc.diagnostics import Diagnostic, Severity
+from unetcalc.findings.diagnostic import Diagnostic, Severity
 
 __version__ = "0.1.0"
 

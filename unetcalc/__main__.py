@@ -1,3 +1,3 @@
-from unetcalc.entry import main
+from unetcalc.cli.entry import main
 
 main()

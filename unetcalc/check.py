@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from unetcalc.analysis.declared import check_declared
 from unetcalc.analysis.design import design_findings
-from unetcalc.config import Config
-from unetcalc.diagnostics import Diagnostic, Severity
-from unetcalc.gcpause import paused_gc
-from unetcalc.graph import Graph, build_graph
+from unetcalc.findings.config import Config
+from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.suppress import apply_suppressions
 from unetcalc.shapes.infer import Inference, infer, input_shape
 from unetcalc.shapes.validity import Validity, solve_validity
+from unetcalc.spec.graph import Graph, build_graph
 from unetcalc.spec.model import InputSpec, Spec
 from unetcalc.spec.parse import MAX_SPEC_BYTES, SYMBOL, parse_bytes, parse_text
 from unetcalc.spec.shapetext import whole_number
-from unetcalc.suppress import apply_suppressions
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector around parsing and inference.
+
+    They allocate many small objects (Fractions, dataclasses) and create no reference cycles worth
+    collecting; the collector's repeated passes over them made a 10,000-layer check superlinear
+    (95 µs/layer against 72).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class SpecFileError(Exception):
@@ -98,7 +117,8 @@ def read_spec(path: str | Path) -> Spec:
             data = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise SpecFileError(f"{path}: cannot read it ({exc.strerror})") from None
-    return parse_bytes(data, str(path))
+    with paused_gc():
+        return parse_bytes(data, str(path))
 
 
 def check_file(
@@ -111,7 +131,9 @@ def check_file(
 def check_text(
     text: str, path: str = "<spec>", input_size: tuple[int | str, ...] | None = None, config: Config | None = None
 ) -> CheckResult:
-    return check_spec(parse_text(text, path), input_size, config)
+    with paused_gc():
+        spec = parse_text(text, path)
+    return check_spec(spec, input_size, config)
 
 
 def check_spec(
@@ -123,7 +145,10 @@ def check_spec(
     """
     with paused_gc():
         result = _analyse(spec, input_size)
-    result.diagnostics = apply_suppressions(spec, spec.text, result.diagnostics)
+    layer_lines: dict[str, list[int]] = {}
+    for layer in spec.layers:
+        layer_lines.setdefault(layer.name, []).append(layer.line)
+    result.diagnostics = apply_suppressions(spec.path, spec.text, result.diagnostics, layer_lines)
     if config is not None:
         result.diagnostics = config.apply(result.diagnostics)
     return _sorted(result)

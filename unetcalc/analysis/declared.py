@@ -7,14 +7,14 @@ listing inputs to listing outputs is recognised and reported once (UC108).
 
 from __future__ import annotations
 
-from unetcalc.diagnostics import Diagnostic
-from unetcalc.graph import Graph
-from unetcalc.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.rules import finding
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.rules import Step, rule_for
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.shape import format_shape as shape_text
 from unetcalc.shapes.solver import Solver
+from unetcalc.spec.graph import Graph
 from unetcalc.spec.model import DeclaredShape, Layer
 
 

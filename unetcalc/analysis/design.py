@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from unetcalc.diagnostics import Diagnostic
-from unetcalc.graph import Graph
-from unetcalc.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.rules import finding
 from unetcalc.shapes.validity import Validity
+from unetcalc.spec.graph import Graph
 from unetcalc.spec.ops import UPSAMPLING_OPS
 
 

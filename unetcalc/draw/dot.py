@@ -7,8 +7,8 @@ import itertools
 import graphviz
 
 from unetcalc.check import CheckResult
-from unetcalc.diagnostics import Diagnostic, Severity
 from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, FLAT, Block, Diagram, Edge
+from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.report.labels import op_label
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.shapes.shape import format_shape

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 
 from unetcalc.check import CheckResult
-from unetcalc.console import escape
 from unetcalc.report.costs import costs_line
+from unetcalc.report.markup import escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
 

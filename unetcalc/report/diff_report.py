@@ -6,8 +6,8 @@ from typing import Any
 
 from rich.console import Console
 
-from unetcalc.console import escape
 from unetcalc.diff import SpecDiff
+from unetcalc.report.markup import escape
 from unetcalc.textsafe import markdown_code, markdown_text, safe_json
 
 SYMBOL = {"added": "+", "removed": "-", "renamed": "~", "changed": "~"}

@@ -7,7 +7,7 @@ values also escape : and ,.
 from __future__ import annotations
 
 from unetcalc.check import CheckResult
-from unetcalc.diagnostics import Severity
+from unetcalc.findings.diagnostic import Severity
 from unetcalc.textsafe import printable
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

@@ -1,4 +1,4 @@
-"""JSON v1 (DESIGN.md): fields may be added, never renamed."""
+"""JSON v1 (docs/output.md): fields may be added, never renamed."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from unetcalc import __version__
 from unetcalc.check import CheckResult
-from unetcalc.diagnostics import Severity
-from unetcalc.rules import RULES
+from unetcalc.findings.diagnostic import Severity
+from unetcalc.findings.rules import RULES
 from unetcalc.textsafe import safe_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 
 from unetcalc.check import CheckResult
-from unetcalc.console import escape
 from unetcalc.report.labels import validity_text
+from unetcalc.report.markup import escape
 from unetcalc.textsafe import whole
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from unetcalc.check import CheckResult, nearest_text
-from unetcalc.console import Printer, escape
-from unetcalc.diagnostics import Severity
+from unetcalc.findings.diagnostic import Severity
 from unetcalc.report.costs import costs_line
 from unetcalc.report.labels import validity_summary
+from unetcalc.report.markup import Printer, escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import path_text

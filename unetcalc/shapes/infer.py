@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from unetcalc.diagnostics import Diagnostic
-from unetcalc.graph import Graph
-from unetcalc.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.rules import finding
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.params import count_params
 from unetcalc.shapes.rules import Step, rule_for
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.solver import Outcome, Solver
+from unetcalc.spec.graph import Graph
 from unetcalc.spec.model import Layer
 
 AXIS_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unetcalc.graph import Graph
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import AXIS_NAMES, Inference, infer, input_shape
 from unetcalc.shapes.solver import SymbolClass
+from unetcalc.spec.graph import Graph
 
 
 @dataclass(frozen=True, slots=True)

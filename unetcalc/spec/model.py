@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unetcalc.diagnostics import Diagnostic
+from unetcalc.findings.diagnostic import Diagnostic
 
 
 @dataclass(frozen=True, slots=True)

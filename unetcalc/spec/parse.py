@@ -7,14 +7,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from unetcalc.diagnostics import Diagnostic
-from unetcalc.gcpause import paused_gc
-from unetcalc.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.rules import finding
+from unetcalc.findings.suggest import closest, did_you_mean
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared
-from unetcalc.spec.suggest import closest, did_you_mean
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
 
 TOP_KEYS = ("version", "name", "description", "input", "defaults", "layers")
@@ -378,8 +377,7 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
     """Parse spec text; never raises for bad input, findings are in ``spec.diagnostics``."""
     parser = _Parser(path)
     try:
-        with paused_gc():
-            loaded = load_yaml_text(text)
+        loaded = load_yaml_text(text)
     except YamlProblem as exc:
         parser.report("UC001", exc.message, exc.pos, hint="fix the YAML at this line")
         return Spec(path, Path(path).stem, None, [], parser.diagnostics)
@@ -395,8 +393,7 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
             pos,
             hint="write the number without a leading zero or colon (or quote it if it is text)",
         )
-    with paused_gc():
-        spec = parser.parse(loaded.data)
+    spec = parser.parse(loaded.data)
     spec.text = text
     return spec
 

@@ -128,7 +128,7 @@ def build_schema() -> dict[str, Any]:
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$id": "unetcalc-spec-v1",
         "title": "unetcalc spec v1",
-        "description": "A fully convolutional encoder-decoder as a list of layers (see unetcalc's DESIGN.md).",
+        "description": "A fully convolutional encoder-decoder as a list of layers (unetcalc docs/spec-format.md).",
         "type": "object",
         "additionalProperties": False,
         "required": ["input", "layers"],

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from unetcalc.check import CheckResult, check_file
-from unetcalc.diagnostics import Diagnostic
+from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.torch import modules
 from unetcalc.torch.plan import ModuleCall, Plan, make_plan
 

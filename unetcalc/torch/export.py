@@ -21,7 +21,7 @@ def save_state_dict(model: SpecModule, path: Path) -> None:
 
 
 def export_onnx(result: CheckResult, model: SpecModule, path: str | Path) -> None:
-    """Write the ONNX file at ``path`` (the caller makes the write atomic: unetcalc.outputs)."""
+    """Write the ONNX file at ``path`` (the caller makes the write atomic: unetcalc.cli.outputs)."""
     size = verification_sizes(result, count=1)[0]
     dummy = torch.zeros(1, result.input.channels, *size)  # type: ignore[union-attr]
     model.eval()

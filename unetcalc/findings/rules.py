@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unetcalc.diagnostics import Diagnostic, Severity
+from unetcalc.findings.diagnostic import Diagnostic, Severity
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from unetcalc.config import Config, discover_config
+from unetcalc.findings.config import Config, discover_config
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", "build", "dist"}

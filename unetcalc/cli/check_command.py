@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
-from unetcalc.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, print_error, text_out
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, print_error, text_out
 
 
 class CheckFormat(StrEnum):
@@ -38,8 +38,8 @@ def run_check(
     specs_only: bool = False,
 ) -> CheckRun:
     """Check ``specs``, print the report in ``output_format``, and say which exit code applies."""
-    from unetcalc.config import Config, ConfigError, discover_config, load_config
-    from unetcalc.files import expand_paths
+    from unetcalc.cli.files import expand_paths
+    from unetcalc.findings.config import Config, ConfigError, discover_config, load_config
 
     fmt = output_format or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
     try:

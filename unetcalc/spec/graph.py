@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from unetcalc.diagnostics import Diagnostic
-from unetcalc.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.rules import finding
+from unetcalc.findings.suggest import did_you_mean
 from unetcalc.spec.model import Layer, Spec
-from unetcalc.spec.suggest import did_you_mean
 
 
 @dataclass(slots=True)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from unetcalc.diagnostics import Diagnostic
-from unetcalc.rules import finding
-from unetcalc.spec.model import Spec
+from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.rules import finding
 
 PATTERN = re.compile(r"#\s*unetcalc:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
@@ -36,19 +35,25 @@ def find_suppressions(text: str) -> list[Suppression]:
     return found
 
 
-def apply_suppressions(spec: Spec, text: str, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+def apply_suppressions(
+    path: str, text: str, diagnostics: list[Diagnostic], layer_lines: dict[str, list[int]]
+) -> list[Diagnostic]:
+    """Drop the findings an inline comment suppresses; report comments that suppress nothing (UC009).
+
+    ``layer_lines`` maps a layer name to the lines its definitions start on: a comment on a
+    block-style layer's first line covers the whole layer.
+    """
     suppressions = find_suppressions(text)
     if not suppressions:
         return diagnostics
-    layer_start = {}
-    for layer in spec.layers:
-        layer_start.setdefault(layer.name, []).append(layer.line)
+    on_line = {s.line: s for s in suppressions}  # one comment a line: found in O(1) per finding
     used: set[Suppression] = set()
     kept = []
     for d in diagnostics:
-        starts = [line for line in layer_start.get(d.layer or "", []) if line <= d.line]
+        starts = [line for line in layer_lines.get(d.layer or "", ()) if line <= d.line]
         lines = {d.line, max(starts)} if starts else {d.line}
-        match = next((s for s in suppressions if s.line in lines and s.covers(d.code) and d.code != "UC001"), None)
+        candidates = (on_line.get(line) for line in sorted(lines))
+        match = next((s for s in candidates if s is not None and s.covers(d.code) and d.code != "UC001"), None)
         if match is None:
             kept.append(d)
         else:
@@ -61,7 +66,7 @@ def apply_suppressions(spec: Spec, text: str, diagnostics: list[Diagnostic]) -> 
                     "UC009",
                     f"this `unetcalc: ignore` suppresses {what}, but nothing is reported here",
                     hint="remove the comment, or name the code reported on this line",
-                    file=spec.path,
+                    file=path,
                     line=s.line,
                     column=s.column,
                 )

@@ -12,9 +12,9 @@ import typer
 
 from unetcalc import __version__
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
-from unetcalc.check_command import CheckFormat, run_check
-from unetcalc.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, escape, out, print_error
-from unetcalc.rules import RULES, RULES_BY_CODE
+from unetcalc.cli.check_command import CheckFormat, run_check
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, escape, out, print_error
+from unetcalc.findings.rules import RULES, RULES_BY_CODE
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -249,7 +249,7 @@ def build(
 
 
 def _check_targets(targets: list[str], reads: list[str]) -> None:
-    from unetcalc.outputs import OutputError, check_targets
+    from unetcalc.cli.outputs import OutputError, check_targets
 
     try:
         check_targets(targets, reads)
@@ -259,7 +259,7 @@ def _check_targets(targets: list[str], reads: list[str]) -> None:
 
 def _write(target: str, write: Callable[[Path], None]) -> None:
     """Write one output; a file-system failure is a clear message and exit 2, with nothing left behind."""
-    from unetcalc.outputs import OutputError, write_output
+    from unetcalc.cli.outputs import OutputError, write_output
 
     try:
         write_output(target, write)
@@ -379,7 +379,7 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.
     """Explain one rule: what it does, why it matters, an example and the fix."""
     entry = RULES_BY_CODE.get(code.upper())
     if entry is None:
-        from unetcalc.spec.suggest import did_you_mean
+        from unetcalc.findings.suggest import did_you_mean
 
         suggestion = did_you_mean(code.upper(), RULES_BY_CODE)
         raise _fail(f"no rule {code!r}; {suggestion + ' ' if suggestion else ''}see `unetcalc rules`")
@@ -394,10 +394,3 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.
         console.print(f"[bold]{title}[/]")
         console.print(text, markup=False)
         console.print()
-
-
-def main() -> None:
-    """The program's entry point (see unetcalc.entry, which tries the check fast path first)."""
-    from unetcalc.entry import main as entry_main
-
-    entry_main()

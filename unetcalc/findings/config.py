@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from unetcalc.diagnostics import Diagnostic, Severity
-from unetcalc.rules import RULES_BY_CODE
-from unetcalc.spec.suggest import did_you_mean
+from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.rules import RULES_BY_CODE
+from unetcalc.findings.suggest import did_you_mean
 
 KEYS = ("select", "ignore", "severity", "strict", "exclude")
 UNIGNORABLE = ("UC001",)  # a file that does not parse can never pass

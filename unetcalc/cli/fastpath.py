@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from unetcalc.check_command import CheckFormat, run_check
+from unetcalc.cli.check_command import CheckFormat, run_check
 
 
 class _NotForUs(Exception):

@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 import sys
 
-from unetcalc.console import EXIT_FINDINGS, EXIT_USAGE, err, escape
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_USAGE, err, escape
 
 
 def main() -> None:
     try:
-        from unetcalc.fastpath import fast_check
+        from unetcalc.cli.fastpath import fast_check
 
         code = fast_check(sys.argv[1:])
         if code is None:
-            from unetcalc.cli import app
+            from unetcalc.cli.app import app
 
             app()
         else:

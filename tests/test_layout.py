@@ -1,0 +1,98 @@
+"""The package layout shows the architecture: one-way imports, no circles, floors respected."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "unetcalc"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Every unetcalc module ``name`` imports, at the top or inside a function."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
+        found |= {t for t in targets if t in MODULES and t != name}
+    return found
+
+
+GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+def _cycle_from(start: str) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, trail = stack.pop()
+        for target in GRAPH[node]:
+            if target == start:
+                return [*trail, start]
+            if target not in seen:
+                seen.add(target)
+                stack.append((target, [*trail, target]))
+    return None
+
+
+def test_the_import_graph_has_no_circle():
+    # A package imports its own __init__ implicitly; only module-to-module edges count.
+    cycles = [c for name in GRAPH if (c := _cycle_from(name)) is not None and not name.endswith("unetcalc")]
+    cycles = [c for c in cycles if "unetcalc" not in c]  # the package __init__ re-exports the library API
+    assert not cycles, " → ".join(cycles[0])
+
+
+def _floor(name: str) -> str:
+    parts = name.split(".")
+    return parts[1] if len(parts) > 1 else "unetcalc"
+
+
+def test_floors_import_only_downwards():
+    below = {
+        "textsafe": set(),
+        "findings": {"textsafe"},
+        "spec": {"findings", "textsafe"},
+        "shapes": {"spec", "findings", "textsafe"},
+        "analysis": {"shapes", "spec", "findings", "textsafe"},
+        "check": {"analysis", "shapes", "spec", "findings", "textsafe"},
+        "diff": {"check", "analysis", "shapes", "spec", "findings", "textsafe"},
+        "report": {"check", "diff", "shapes", "spec", "findings", "textsafe"},
+        "draw": {"report", "check", "shapes", "spec", "findings", "textsafe"},
+        "torch": {"check", "shapes", "spec", "findings", "textsafe"},
+    }
+    for name, targets in GRAPH.items():
+        floor = _floor(name)
+        if floor not in below:
+            continue  # cli/ (the top floor), the package itself and __main__ may import anything
+        for target in targets - {"unetcalc"}:  # the package root (`__version__`) is loaded first anyway
+            other = _floor(target)
+            assert other == floor or other in below[floor], f"{name} ({floor}) imports {target} ({other})"
+
+
+def test_nothing_below_the_cli_imports_it():
+    for name, targets in GRAPH.items():
+        if _floor(name) not in ("cli", "__main__"):
+            assert not any(t.startswith("unetcalc.cli") for t in targets), f"{name} imports the CLI"
+
+
+def test_the_top_level_holds_only_the_library_entry_points():
+    loose = sorted(p.name for p in PACKAGE.glob("*.py"))
+    assert loose == ["__init__.py", "__main__.py", "check.py", "diff.py", "textsafe.py"]

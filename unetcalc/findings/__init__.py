@@ -1,0 +1,1 @@
+"""Findings as data (the ground floor): Diagnostic, the rule registry, suppressions, configuration."""

@@ -1,0 +1,56 @@
+"""rich markup, for the renderers: escaping user text into it, and the plain text it prints as.
+
+Renderers write markup lines (``[bold]…[/]``) to a Printer: a rich Console at a terminal, or the
+CLI's PlainConsole elsewhere. Every string from a spec, a path or a config goes through escape().
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from unetcalc.textsafe import printable
+
+# rich's markup tag syntax (rich.markup.RE_TAGS): a tag may be escaped by an odd number of backslashes.
+_TAG = re.compile(r"((\\*)\[([a-z#/@][^[]*?)])")
+
+
+class Printer(Protocol):
+    def print(self, *objects: Any, **kwargs: Any) -> None: ...
+
+
+def escape(text: str) -> str:
+    """Make user text safe for a rich markup line: control characters shown as escapes, tags escaped.
+
+    The markup rule is rich.markup.escape's; every string from a spec, a path or a config that a
+    text report prints passes through here.
+    """
+    text = printable(text)
+
+    def double(match: re.Match[str]) -> str:
+        backslashes, tag = match.groups()
+        return f"{backslashes}{backslashes}\\{tag}"
+
+    text = re.sub(r"(\\*)(\[[a-z#/@][^[]*?])", double, text)
+    if text.endswith("\\") and not text.endswith("\\\\"):
+        return text + "\\"
+    return text
+
+
+def strip_markup(markup: str) -> str:
+    """The plain text rich prints for ``markup``: tags dropped, escaped tags kept literally.
+
+    Mirrors rich.markup.render: literal text between tags also turns ``\\[`` into ``[``.
+    """
+    pieces: list[str] = []
+    position = 0
+    for match in _TAG.finditer(markup):
+        full, escapes, _ = match.groups()
+        pieces.append(markup[position : match.start()].replace("\\[", "["))
+        backslashes, escaped = divmod(len(escapes), 2)
+        pieces.append("\\" * backslashes)
+        if escaped:
+            pieces.append(full[len(escapes) :])
+        position = match.end()
+    pieces.append(markup[position:].replace("\\[", "["))
+    return "".join(pieces)
