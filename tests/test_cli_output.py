@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from typer.testing import CliRunner
 
@@ -26,6 +28,40 @@ def test_check_570_golden(golden):
     code, out = run("check", "specs/unet-2015.yaml", "--input", "570x570")
     assert code == 1
     golden("check-unet-2015-570.txt", out)
+
+
+def test_check_concise_golden(golden):
+    code, out = run("check", "specs/seed-encoder.yaml", "--format", "concise")
+    assert code == 1
+    golden("check-seed-encoder-concise.txt", out)
+    lines = [line for line in out.splitlines() if line.startswith("  specs/")]
+    assert len(lines) == 5 and "|" not in out  # one line per finding, no source snippet
+
+
+def test_full_text_shows_the_spec_line_and_a_caret_under_the_value():
+    _, out = run("check", "specs/seed-encoder.yaml")
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if ":27:47 UC107" in line)
+    source, carets = lines[at + 2], lines[at + 3]
+    assert source.endswith("- {op: conv, filters: 128, name: Conv4, in: 124 x 124 x 128}")
+    start = carets.index("^")
+    assert source[start:].startswith("124 x 124 x 128") and carets[start:].startswith("^" * 15 + " ")
+
+
+def test_text_wraps_at_the_terminal_width_without_breaking_words():
+    from unetcalc import check_file
+    from unetcalc.cli.console import PlainConsole
+    from unetcalc.report.text import render_result
+
+    console = PlainConsole()
+    console.file = io.StringIO()
+    render_result(console, check_file("specs/seed-encoder.yaml"), width=60)
+    wrapped = console.file.getvalue()
+    for line in wrapped.splitlines():
+        if "|" not in line:  # source lines are shown as they are
+            assert len(line) <= 60, line
+    unwrapped = " ".join(wrapped.split())
+    assert "from here on the declared shapes are the layers' outputs, not their inputs" in unwrapped
 
 
 def test_check_json_golden(golden):

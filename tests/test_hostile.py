@@ -80,7 +80,7 @@ def test_every_output_treats_hostile_names_as_data(names, spec_name):
         for layer in broken["layers"]:
             layer["out"] = "1x1x1"
         bad = write_spec(Path(folder), yaml.safe_dump(broken), "bad.yaml")
-        for fmt in ("text", "github", "sarif", "json"):
+        for fmt in ("text", "concise", "github", "sarif", "json"):
             code, out, err = invoke("check", str(bad), "--format", fmt)
             assert code == 1
             assert_safe_text(out, fmt)

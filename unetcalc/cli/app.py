@@ -85,7 +85,14 @@ def check(
     ],
     output_format: Annotated[
         CheckFormat | None,
-        typer.Option("--format", "-f", help="Output format (default: text; github when GITHUB_ACTIONS is set)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help=(
+                "text (findings with their spec line), concise (one line each), json, github, sarif. "
+                "Default: text; github when GITHUB_ACTIONS is set."
+            ),
+        ),
     ] = None,
     input_size: InputOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,

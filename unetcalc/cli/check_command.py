@@ -17,6 +17,7 @@ from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, pri
 
 class CheckFormat(StrEnum):
     text = "text"
+    concise = "concise"
     json = "json"
     github = "github"
     sarif = "sarif"
@@ -91,8 +92,10 @@ def render(fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool],
         from unetcalc.report.text import render_result, render_summary
 
         console = text_out()
+        style = "concise" if fmt is CheckFormat.concise else "full"
+        width = int(getattr(console, "width", 0))  # a terminal's width; 0 (no wrapping) in logs and pipes
         for result, strict in zip(results, strict_for, strict=True):
-            render_result(console, result, strict)
+            render_result(console, result, strict, style, width)
         if summary:
             render_summary(console, results)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import textwrap
+import unicodedata
+
 from unetcalc.check import CheckResult, nearest_text
-from unetcalc.findings.diagnostic import Severity
+from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.rules import RULES_BY_CODE
 from unetcalc.report.costs import costs_line
 from unetcalc.report.labels import validity_summary
 from unetcalc.report.markup import Printer, escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
-from unetcalc.textsafe import path_text
+from unetcalc.textsafe import path_text, printable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -18,7 +22,15 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def render_result(console: Printer, result: CheckResult, strict: bool = False) -> None:
+def render_result(
+    console: Printer, result: CheckResult, strict: bool = False, style: str = "full", width: int = 0
+) -> None:
+    """The human report: verdict, findings, shapes, costs, valid inputs.
+
+    ``style="full"`` shows each finding's spec line with a caret under the offending value, then the
+    hint (rustc/ruff style); ``"concise"`` one ``path:line:col CODE message`` line and the hint.
+    ``width`` wraps messages at that many columns without breaking words (0: no wrapping).
+    """
     errors, warnings = len(result.errors), len(result.warnings)
     failed = errors or (strict and warnings)
     verdict = "[bold red]✗ FAIL[/]" if failed else "[bold green]✓ OK[/]"
@@ -26,25 +38,44 @@ def render_result(console: Printer, result: CheckResult, strict: bool = False) -
     console.print(
         f"{verdict}  [bold]{escape(result.path)}[/] ({escape(result.spec.name)})" + (f" — {counts}" if counts else "")
     )
+    source = result.spec.text.splitlines() if style == "full" and result.spec.text else []
     for d in result.diagnostics:
-        console.print(
-            f"  {escape(path_text(d.file))}:{d.line}:{d.column} [{STYLE[d.severity]}]{d.code}[/] {escape(d.message)}"
-        )
+        head = f"{path_text(d.file)}:{d.line}:{d.column} {d.code} {d.message}"
+        for number, line in enumerate(_wrap(head, width - 2, indent=4)):
+            text = escape(line)
+            if number == 0:  # colour the code (plain ASCII: escaping left it as it was)
+                text = text.replace(f" {d.code} ", f" [{STYLE[d.severity]}]{d.code}[/] ", 1)
+            console.print(f"  {text}")
+        snippet = bool(source) and 1 <= d.line <= len(source)
+        if snippet:
+            _snippet(console, source[d.line - 1], d, width)
         if d.hint:
-            console.print(f"      [dim]hint:[/] {escape(d.hint)}")
+            lead = "      = hint: " if snippet else "      hint: "
+            for number, line in enumerate(_wrap(d.hint, width - len(lead), indent=0)):
+                head_text = f"[dim]{lead.rstrip()}[/] " if number == 0 else " " * len(lead)
+                console.print(f"{head_text}{escape(line)}")
+        if snippet:
+            console.print()  # a blank line between findings that show their source
     inference = result.inference
     if inference is None:
         return
     output = format_shape(inference.output)
-    console.print(
-        f"  shape   {format_shape(inference.input)} → {output}   "
-        f"params {inference.params:,}   layers {len(inference.layers)}"
-    )
+    facts = [
+        (
+            "shape",
+            f"{format_shape(inference.input)} → {output}   params {inference.params:,}   "
+            f"layers {len(inference.layers)}",
+        ),
+    ]
     if inference.output is not None:
-        console.print(f"  cost    {escape(costs_line(compute_costs(inference)))}")
+        facts.append(("cost", costs_line(compute_costs(inference))))
+    if result.validity is not None and inference.output is not None:
+        facts.append(("valid", validity_summary(result.validity.axes)))
+    for title, text in facts:
+        for number, line in enumerate(_wrap(text, width - 10, indent=0)):
+            console.print(f"  {title if number == 0 else '':<8}{escape(line)}")
     if result.validity is not None and inference.output is not None:
         axes = result.validity.axes
-        console.print(f"  valid   {escape(validity_summary(axes))}")
         spec_input = result.input
         if spec_input is not None:
             invalid: dict[str, list[str]] = {}
@@ -56,6 +87,66 @@ def render_result(console: Printer, result: CheckResult, strict: bool = False) -
                 console.print(f"  [yellow]input {', '.join(symbols)} = {escape(text)}[/]")
     if result.input_overridden:
         console.print("  [dim]note: --input replaced the spec's input; declared sizes were not checked[/]")
+
+
+def _wrap(text: str, width: int, indent: int) -> list[str]:
+    """``text`` wrapped at ``width`` columns without breaking words (no wrapping when width is 0)."""
+    if width <= 0 or len(text) <= width:
+        return [text]
+    return textwrap.wrap(text, width, subsequent_indent=" " * indent, break_long_words=False, break_on_hyphens=False)
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _span(line: str, start: int) -> int:
+    """How many characters of the YAML value at ``start`` to underline.
+
+    A flow mapping or list up to its closing bracket, a quoted string up to its quote, a plain
+    scalar up to the next `,` `}` `]` or comment.
+    """
+    if start >= len(line):
+        return 1
+    opener = line[start]
+    if opener in "{[":
+        depth, quote = 0, ""
+        for index in range(start, len(line)):
+            char = line[index]
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char in "{[":
+                depth += 1
+            elif char in "}]":
+                depth -= 1
+                if depth == 0:
+                    return index - start + 1
+        return max(len(line.rstrip()) - start, 1)
+    if opener in "\"'":
+        end = line.find(opener, start + 1)
+        return end - start + 1 if end > 0 else max(len(line.rstrip()) - start, 1)
+    end = start
+    while end < len(line) and line[end] not in ",}]" and not line.startswith(" #", end):
+        end += 1
+    return max(len(line[start:end].rstrip()), 1)
+
+
+def _snippet(console: Printer, line: str, d: Diagnostic, width: int) -> None:
+    """The spec line with a caret under the offending value, labelled with the rule's name."""
+    number = str(d.line)
+    gutter = " " * len(number)
+    start = max(d.column - 1, 0)
+    pad = " " * _display_width(printable(line[:start]))
+    carets = "^" * max(_display_width(printable(line[start : start + _span(line, start)])), 1)
+    label = RULES_BY_CODE[d.code].name if d.code in RULES_BY_CODE else ""
+    if width and 6 + len(gutter) + len(pad) + len(carets) + len(label) > width:
+        label = ""  # the label would wrap: the code on the line above names the rule anyway
+    console.print(f"   {gutter} [dim]|[/]")
+    console.print(f"   [dim]{number} |[/] {escape(line)}")
+    console.print(f"   {gutter} [dim]|[/] {pad}[{STYLE[d.severity]}]{carets} {escape(label)}[/]")
 
 
 def render_summary(console: Printer, results: list[CheckResult]) -> None:
