@@ -163,3 +163,29 @@ def test_symbolic_costs_in_json_are_plain_expressions():
 def test_explain_suggests_the_closest_code():
     result = runner.invoke(app, ["explain", "UC13"])
     assert result.exit_code == 2 and "did you mean `UC103`?" in result.output
+
+
+@pytest.mark.parametrize("spec", ["unet-2015", "seed-encoder", "unet3d", "fcn8s"])
+def test_rich_table_fits_80_columns_and_wide_shows_every_column(spec, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    _code, out = run("table", f"specs/{spec}.yaml")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "layer" in out and "out" in out and "hidden to fit 80 columns: --wide shows all" in out
+    _, wide = run("table", f"specs/{spec}.yaml", "--wide")
+    header = next(line for line in wide.splitlines() if "layer" in line)
+    assert header.count("┃") == 10 and "hidden" not in wide  # all nine columns, however narrow
+
+
+@pytest.mark.parametrize("text", ["570x570", "570X570", "570 × 570", "570x570x1", "570*570"])
+def test_input_option_reads_shapes_as_the_spec_does(text):
+    code, out = run("check", "specs/unet-2015.yaml", "--input", text, "--format", "concise")
+    assert code == 1 and "UC103 pool2" in out and "570x570x1 → 372x372x2" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("570x570x3", "gives 3 channels but"), ("570", "write 256x256 (or 256x256x1"), ("5a0x570", "neither a size")],
+)
+def test_bad_input_option_names_what_is_accepted(text, message):
+    result = runner.invoke(app, ["check", "specs/unet-2015.yaml", "--input", text])
+    assert result.exit_code == 2 and message in result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from unetcalc.shapes.validity import Validity, solve_validity
 from unetcalc.spec.graph import Graph, build_graph
 from unetcalc.spec.model import InputSpec, Spec
 from unetcalc.spec.parse import MAX_SPEC_BYTES, SYMBOL, parse_bytes, parse_text
-from unetcalc.spec.shapetext import whole_number
+from unetcalc.spec.shapetext import split_shape, whole_number
 
 
 @contextmanager
@@ -90,8 +89,8 @@ class CheckResult:
 
 
 def parse_input_option(text: str) -> tuple[int | str, ...]:
-    """Read ``--input 254x254`` (symbols allowed: ``HxW``, ``H x 256``)."""
-    parts = [p for p in re.split(r"\s*[x×,]\s*", text.strip()) if p]
+    """Read ``--input 254x254`` (symbols allowed: ``HxW``, ``H x 256``; channels may follow: ``572x572x1``)."""
+    parts = split_shape(text.replace(",", "x"))
     sizes: list[int | str] = []
     for part in parts:
         number = whole_number(part)
@@ -100,9 +99,12 @@ def parse_input_option(text: str) -> tuple[int | str, ...]:
         elif SYMBOL.match(part):
             sizes.append(part)
         else:
-            raise InputOptionError(f"--input {text!r}: `{part}` is neither a size nor a symbol (e.g. 572x572 or HxW)")
-    if not 1 <= len(sizes) <= 3:
-        raise InputOptionError(f"--input {text!r} must have 1 to 3 spatial sizes")
+            raise InputOptionError(
+                f"--input {text!r}: `{part}` is neither a size nor a symbol; write the spatial sizes in digits "
+                "or as symbols, separated by x, optionally followed by the channels: 572x572, HxW, 572x572x1"
+            )
+    if not 1 <= len(sizes) <= 4:
+        raise InputOptionError(f"--input {text!r} must have 1 to 3 spatial sizes (then optionally the channels)")
     return tuple(sizes)
 
 
@@ -160,9 +162,18 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
         return result
     spec_input = spec.input
     if input_size is not None:
+        if len(input_size) == spec_input.rank + 1 and isinstance(input_size[-1], int):  # sizes, then channels
+            if input_size[-1] != spec_input.channels:
+                raise InputOptionError(
+                    f"--input gives {input_size[-1]} channels but {spec.path} takes {spec_input.channels}; "
+                    "--input sets the spatial size only"
+                )
+            input_size = input_size[:-1]
         if len(input_size) != spec_input.rank:
+            example = "x".join(["256"] * spec_input.rank)
             raise InputOptionError(
-                f"--input has {len(input_size)} sizes but {spec.path} is a {spec_input.rank}D network"
+                f"--input has {len(input_size)} sizes but {spec.path} is a {spec_input.rank}D network: "
+                f"write {example} (or {example}x{spec_input.channels} with the channels)"
             )
         result.input_overridden = tuple(input_size) != spec_input.size
         spec_input = InputSpec(spec_input.channels, tuple(input_size))

@@ -147,6 +147,9 @@ def table(
     spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
     output_format: Annotated[TableFormat, typer.Option("--format", "-f", help="Table format.")] = TableFormat.rich,
     input_size: InputOption = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column, however wide (rich: by default it fits the terminal).")
+    ] = False,
 ) -> None:
     """Print the design table, computed: layer, op, in/out shape (HxWxC), filters, params, declared shapes."""
     from unetcalc.report.table import render_csv, render_markdown, render_rich
@@ -157,7 +160,7 @@ def table(
     elif output_format is TableFormat.csv:
         sys.stdout.write(render_csv(result))
     else:
-        render_rich(_out(), result)
+        render_rich(_out(), result, wide)
     if result.inference is None:
         from unetcalc.report.text import render_result
 

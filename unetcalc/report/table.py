@@ -81,15 +81,38 @@ def _totals(result: CheckResult) -> str:
     return f"Total parameters: {result.inference.params:,}; MACs: {shown}"
 
 
-def render_rich(console: Console, result: CheckResult) -> None:
+# Dropped first when the table is wider than the terminal: each repeats what another column shows
+# (the input shape is the previous row's output, filters are the output's channels) or is a detail.
+DROP_ORDER = ("#", "filters", "in", "MACs", "params")
+
+
+def fitting_columns(rows: list[tuple[str, ...]], width: int) -> list[int]:
+    """Indexes of the columns to show so that the table fits ``width`` terminal columns."""
+    shown = list(range(len(HEADER)))
+    natural = [max(len(r[i]) for r in [HEADER, *rows]) for i in shown]
+    for name in DROP_ORDER:
+        if sum(natural[i] + 3 for i in shown) + 1 <= width:
+            break
+        shown.remove(HEADER.index(name))
+    return shown
+
+
+def render_rich(console: Console, result: CheckResult, wide: bool = False) -> None:
     # The title is printed by us, not by rich: a wrapped title line could start with any text of the name.
     console.print(f"table of {escape(result.spec.name)} — {escape(result.path)}")
+    rows = table_rows(result)
+    cells = [row.cells() for row in rows]
+    shown = list(range(len(HEADER))) if wide else fitting_columns(cells, console.width)
     table = Table()
-    for column in HEADER:
-        table.add_column(column, justify="right" if column in NUMERIC else "left")
-    for row in table_rows(result):
-        table.add_row(*(escape(cell) for cell in row.cells()), style="red" if row.declared.startswith("✗") else None)
+    for index in shown:
+        table.add_column(HEADER[index], justify="right" if HEADER[index] in NUMERIC else "left")
+    for row, row_cells in zip(rows, cells, strict=True):
+        style = "red" if row.declared.startswith("✗") else None
+        table.add_row(*(escape(row_cells[i]) for i in shown), style=style)
     console.print(table)
+    hidden = [HEADER[i] for i in range(len(HEADER)) if i not in shown]
+    if hidden:
+        console.print(f"[dim]columns {', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
     if result.inference is not None:
         console.print(_totals(result))
 

@@ -13,7 +13,7 @@ from unetcalc.findings.suggest import closest, did_you_mean
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, validate
-from unetcalc.spec.shapetext import ShapeTextError, parse_declared
+from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
 
 TOP_KEYS = ("version", "name", "description", "input", "defaults", "layers")
@@ -122,7 +122,7 @@ class _Parser:
             return None
         if isinstance(size, str):  # "572x572" written as a shape
             try:
-                declared = parse_declared(size, len(re.split(r"\s*[x×X*]\s*", size.strip())))
+                declared = parse_declared(size, len(split_shape(size)))
                 size = list(declared.size or ())
             except ShapeTextError:
                 size = [size]

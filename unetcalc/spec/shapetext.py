@@ -17,6 +17,11 @@ class ShapeTextError(ValueError):
 _WHOLE = re.compile(r"[0-9]+")
 
 
+def split_shape(text: str) -> list[str]:
+    """``572 x 572x1`` → ``["572", "572", "1"]``: the one reading of shape text (x, ×, X or *)."""
+    return [part for part in _SEPARATORS.split(text.strip()) if part]
+
+
 def whole_number(text: str) -> int | None:
     """``text`` as a whole number when it is written in ASCII digits, else None.
 
@@ -47,7 +52,7 @@ def parse_declared(value: Any, rank: int) -> DeclaredShape:
     text = str(value).strip()
     if text == "?":
         return DeclaredShape(None, None, text)
-    parts = [_part(p) for p in _SEPARATORS.split(text)] if text else []
+    parts = [_part(p) for p in split_shape(text)]
     if len(parts) == rank:
         return DeclaredShape(None, tuple(parts), text)
     if len(parts) == rank + 1:
