@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from unetcalc.cli.app import app
@@ -240,3 +241,31 @@ def test_pre_commit_hook_definition():
 def test_machine_formats_do_not_load_rich():
     code, modules = run_in_fresh_interpreter("check", "specs/seed-encoder.yaml", "--format", "github")
     assert code == 1 and "rich" not in modules
+
+
+def _readme_block(after: str) -> dict:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("```yaml", text.index(after))
+    return yaml.safe_load(text[start + len("```yaml") : text.index("```", start + 7)])
+
+
+def test_readme_github_actions_job_is_complete():
+    job = _readme_block("A GitHub Actions job:")
+    assert job["permissions"]["security-events"] == "write"  # upload-sarif fails without it
+    steps = job["jobs"]["unetcalc"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert any(run.startswith('pip install "unetcalc @ $UNETCALC"') for run in runs)
+    assert "git+https://" in job["env"]["UNETCALC"]  # installed from the repository, not an index
+    checks = [run.split(">")[0].split() for run in runs if run.startswith("unetcalc ")]
+    for argv in checks:  # every unetcalc command line in the job parses with today's CLI
+        result = CliRunner().invoke(app, [*argv[1:], "--help"])
+        assert result.exit_code == 0, argv
+    assert any(step.get("uses", "").startswith("github/codeql-action/upload-sarif") for step in steps)
+
+
+def test_readme_pre_commit_config_names_the_shipped_hook():
+    config = _readme_block("pre-commit (checks the spec files")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    repo = config["repos"][0]
+    assert repo["rev"] and repo["repo"].startswith("https://")
+    assert {h["id"] for h in repo["hooks"]} <= {h["id"] for h in hooks}

@@ -17,3 +17,10 @@ def test_ruff(args):
     command = [ruff] if ruff else [sys.executable, "-m", "ruff"]
     proc = subprocess.run([*command, *args], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_strict():
+    pytest.importorskip("mypy")
+    pytest.importorskip("torch", reason="the torch modules are typed against torch's own annotations")
+    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,7 +109,14 @@ def parse_input_option(text: str) -> tuple[int | str, ...]:
     return tuple(sizes)
 
 
+STDIN = "-"  # as a path: read the spec from standard input (shown as <stdin>)
+
+
 def read_spec(path: str | Path) -> Spec:
+    if str(path) == STDIN:
+        data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
+        with paused_gc():
+            return parse_bytes(data, "<stdin>")
     path = Path(path)
     if not path.exists():
         raise SpecFileError(f"{path}: no such file")

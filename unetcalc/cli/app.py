@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Shape inference and linting for U-Net / FCN layer specs written in YAML.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
 )
 
@@ -72,7 +72,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """unetcalc infers every tensor shape of a U-Net/FCN spec and flags dimension errors."""
@@ -81,7 +81,8 @@ def _root(
 @app.command()
 def check(
     specs: Annotated[
-        list[str], typer.Argument(help="Spec files, directories (scanned for specs) or globs.", show_default=False)
+        list[str],
+        typer.Argument(help="Spec files, directories (scanned for specs) or globs; - reads stdin.", show_default=False),
     ],
     output_format: Annotated[
         CheckFormat | None,
@@ -107,12 +108,15 @@ def check(
         bool,
         typer.Option("--specs-only", help="Skip named YAML files that are not specs (no `layers:`), as pre-commit."),
     ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only files with findings, and only their findings (text).")
+    ] = False,
 ) -> None:
     """Infer shapes and report dimension errors with rule code, file:line and a fix.
 
     Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
     """
-    run = run_check(specs, output_format, input_size, strict, config_file, specs_only)
+    run = run_check(specs, output_format, input_size, strict, config_file, specs_only, quiet)
     failed = run.exit_code == EXIT_FINDINGS
     if verify and run.exit_code != EXIT_USAGE:
         console = _out() if run.format is CheckFormat.text else _err()
@@ -267,7 +271,7 @@ def _check_targets(targets: list[str], reads: list[str]) -> None:
         raise _fail(str(exc)) from None
 
 
-def _write(target: str, write: Callable[[Path], None]) -> None:
+def _write(target: str, write: Callable[[Path], object]) -> None:
     """Write one output; a file-system failure is a clear message and exit 2, with nothing left behind."""
     from unetcalc.cli.outputs import OutputError, write_output
 
@@ -308,7 +312,7 @@ def draw(
     fmt = output_format or (Path(output).suffix.lstrip(".").lower() if output and output != "-" else "svg")
     if fmt not in FORMATS:
         raise _fail(f"unknown drawing format {fmt!r}: use one of {', '.join(FORMATS)} (or -f)")
-    target = output or f"{Path(spec).stem}.{fmt}"
+    target = output or f"{'stdin' if spec == '-' else Path(spec).stem}.{fmt}"
     _check_targets([target], [spec])
     result = _load(spec, _input_option(input_size))
     if result.inference is None or result.validity is None or not result.layers_ok():

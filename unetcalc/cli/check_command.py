@@ -37,6 +37,7 @@ def run_check(
     strict: bool = False,
     config_file: str | None = None,
     specs_only: bool = False,
+    quiet: bool = False,
 ) -> CheckRun:
     """Check ``specs``, print the report in ``output_format``, and say which exit code applies."""
     from unetcalc.cli.files import expand_paths
@@ -67,7 +68,7 @@ def run_check(
         except (SpecFileError, InputOptionError, ConfigError) as exc:
             print_error(str(exc))
             unreadable = True
-    render(fmt, run.results, strict_for, summary=len(files) > 1 or len(files) != len(specs))
+    render(fmt, run.results, strict_for, summary=len(files) > 1 or len(files) != len(specs), quiet=quiet)
     if unreadable:
         run.exit_code = EXIT_USAGE
     elif any(r.errors or (s and r.warnings) for r, s in zip(run.results, strict_for, strict=True)):
@@ -75,7 +76,9 @@ def run_check(
     return run
 
 
-def render(fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool], summary: bool) -> None:
+def render(
+    fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool], summary: bool, quiet: bool = False
+) -> None:
     if fmt is CheckFormat.json:
         from unetcalc.report.json_report import render_json
 
@@ -95,7 +98,8 @@ def render(fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool],
         style = "concise" if fmt is CheckFormat.concise else "full"
         width = int(getattr(console, "width", 0))  # a terminal's width; 0 (no wrapping) in logs and pipes
         for result, strict in zip(results, strict_for, strict=True):
-            render_result(console, result, strict, style, width)
+            if not (quiet and not result.diagnostics):
+                render_result(console, result, strict, style, width, quiet)
         if summary:
             render_summary(console, results)
 

@@ -33,6 +33,7 @@ def check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action="store_true")
     parser.add_argument("--config", dest="config_file")
     parser.add_argument("--specs-only", action="store_true")
+    parser.add_argument("--quiet", "-q", action="store_true")
     return parser
 
 
@@ -46,5 +47,11 @@ def fast_check(argv: list[str]) -> int | None:
         return None
     output_format = CheckFormat(options.output_format) if options.output_format else None
     return run_check(
-        options.specs, output_format, options.input_size, options.strict, options.config_file, options.specs_only
+        options.specs,
+        output_format,
+        options.input_size,
+        options.strict,
+        options.config_file,
+        options.specs_only,
+        options.quiet,
     ).exit_code

@@ -18,8 +18,9 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-Writer = Callable[[Path], None]
+Writer = Callable[[Path], object]  # its return value is ignored
 
 
 class OutputError(Exception):
@@ -65,7 +66,7 @@ def _removed_on_termination(tmp: Path) -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)  # unwinds through the finally below
 
-    previous: dict[int, object] = {}
+    previous: dict[signal.Signals, Any] = {}
     if hasattr(signal, "SIGHUP") and _in_main_thread():
         for signum in (signal.SIGTERM, signal.SIGHUP):
             previous[signum] = signal.signal(signum, stop)
@@ -74,7 +75,7 @@ def _removed_on_termination(tmp: Path) -> Iterator[None]:
     finally:
         tmp.unlink(missing_ok=True)
         for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, handler)
 
 
 def _in_main_thread() -> bool:

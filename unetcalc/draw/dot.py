@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from typing import cast
 
-import graphviz
+import graphviz  # type: ignore[import-untyped]
 
 from unetcalc.check import CheckResult
 from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, FLAT, Block, Diagram, Edge
@@ -71,7 +72,8 @@ def dot_label(*lines: str) -> str:
     Each line is made printable (a newline in a layer name is shown as \\n), then graphviz.escape
     turns off DOT's backslash escapes and HTML-like ``<…>`` labels.
     """
-    return graphviz.escape("\n".join(printable(line) for line in lines))
+    # graphviz.escape returns a `nohtml` str subclass: keep it (a plain str of `<…>` would be an HTML label)
+    return cast(str, graphviz.escape("\n".join(printable(line) for line in lines)))
 
 
 def node_ids(diagram: Diagram) -> dict[str, str]:
@@ -176,7 +178,7 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
     if diagram.kind == "u":
         _align_levels(graph, diagram, detail, ids)
     _legend(graph, diagram, ids)
-    return graph.source
+    return cast(str, graph.source)
 
 
 def _edge(

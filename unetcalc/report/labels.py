@@ -53,7 +53,8 @@ def validity_text(axis: AxisValidity) -> str:
     parts = []
     if axis.modulus > 1:
         parts.append(f"{s} ≡ {whole(axis.residue)} (mod {whole(axis.modulus)})")
-    parts.append(f"{s} ≥ {whole(axis.min)}")
+    if axis.min is not None:
+        parts.append(f"{s} ≥ {whole(axis.min)}")
     if axis.max is not None:
         parts.append(f"{s} ≤ {whole(axis.max)}")
     text = ", ".join(parts)

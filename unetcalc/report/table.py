@@ -41,7 +41,7 @@ class Row:
         macs = ""
         if self.macs is not None:
             value = poly_json(self.macs)
-            macs = str(value) if exact or isinstance(value, str) else human_count(value)
+            macs = str(value) if exact or not isinstance(value, int) else human_count(value)
         return (*astuple(self)[:6], params, macs, self.declared)
 
 

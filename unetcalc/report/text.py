@@ -23,13 +23,19 @@ def _plural(n: int, word: str) -> str:
 
 
 def render_result(
-    console: Printer, result: CheckResult, strict: bool = False, style: str = "full", width: int = 0
+    console: Printer,
+    result: CheckResult,
+    strict: bool = False,
+    style: str = "full",
+    width: int = 0,
+    quiet: bool = False,
 ) -> None:
     """The human report: verdict, findings, shapes, costs, valid inputs.
 
     ``style="full"`` shows each finding's spec line with a caret under the offending value, then the
     hint (rustc/ruff style); ``"concise"`` one ``path:line:col CODE message`` line and the hint.
     ``width`` wraps messages at that many columns without breaking words (0: no wrapping).
+    ``quiet`` leaves out the shapes, costs and valid inputs: the verdict and the findings only.
     """
     errors, warnings = len(result.errors), len(result.warnings)
     failed = errors or (strict and warnings)
@@ -57,7 +63,7 @@ def render_result(
         if snippet:
             console.print()  # a blank line between findings that show their source
     inference = result.inference
-    if inference is None:
+    if inference is None or quiet:
         return
     output = format_shape(inference.output)
     facts = [

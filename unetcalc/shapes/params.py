@@ -12,10 +12,13 @@ def count_params(layer: Layer, in_channels: int) -> int:
     op = layer.op
     if op in ("conv", "upconv"):
         kernel = p["kernel"] if isinstance(p["kernel"], tuple) else (p["kernel"],)
-        weights = in_channels * p["filters"] // p["groups"] * math.prod(kernel)
-        return weights + (p["filters"] if p["bias"] else 0)
+        filters: int = p["filters"]
+        groups: int = p["groups"]
+        weights = in_channels * filters // groups * math.prod(kernel)
+        return weights + (filters if p["bias"] else 0)
     if op in ("batchnorm", "instancenorm", "groupnorm", "layernorm"):
         return 2 * in_channels if p.get("affine", True) else 0
     if op == "linear":
-        return in_channels * p["features"] + (p["features"] if p["bias"] else 0)
+        features: int = p["features"]
+        return in_channels * features + (features if p["bias"] else 0)
     return 0

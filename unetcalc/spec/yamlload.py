@@ -103,7 +103,7 @@ class _Converter:
                 items.item_pos.append(_pos(item))
             return items
         value = self.loader.construct_object(node, deep=True)
-        if not node.style and node.tag in _NUMBER_TAGS and _SURPRISING_NUMBER.fullmatch(node.value):
+        if not getattr(node, "style", None) and node.tag in _NUMBER_TAGS and _SURPRISING_NUMBER.fullmatch(node.value):
             self.surprising_numbers.append((node.value, value, _pos(node)))
         return value
 
@@ -118,9 +118,10 @@ def _check_depth(text: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
+                    mark = event.start_mark
                     raise YamlProblem(
                         f"the document nests deeper than {MAX_DEPTH} levels",
-                        Pos(event.start_mark.line + 1, event.start_mark.column + 1),
+                        Pos(mark.line + 1, mark.column + 1) if mark is not None else None,
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1

@@ -29,7 +29,8 @@ class SpecHasErrors(ValueError):
 def instantiate(call: ModuleCall) -> nn.Module:
     owner, _, name = call.ctor.rpartition(".")
     factory = getattr(nn if owner == "nn" else modules, name)
-    return factory(*call.args, **dict(call.kwargs))
+    module: nn.Module = factory(*call.args, **dict(call.kwargs))
+    return module
 
 
 class SpecModule(nn.Module):

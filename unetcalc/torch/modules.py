@@ -4,14 +4,16 @@ Their source is copied verbatim into generated model.py files, so each class
 uses only ``torch``, ``nn`` and ``F`` and nothing from unetcalc.
 """
 
+from collections.abc import Sequence
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 
-def center_crop(x, size):
+def center_crop(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     """Crop the spatial dims of ``x`` to ``size``, offset floor(diff/2) as in the 2015 U-Net."""
-    slices = [slice(None), slice(None)]
+    slices: list[slice] = [slice(None), slice(None)]
     for have, want in zip(x.shape[2:], size):  # noqa: B905 (generated code runs on older Pythons too)
         if want > have:
             raise ValueError(f"cannot center-crop size {have} to the larger {want}")
@@ -23,24 +25,24 @@ def center_crop(x, size):
 class Concat(nn.Module):
     """torch.cat along channels; with crop=True the skips are center-cropped to x's size first."""
 
-    def __init__(self, crop=False):
+    def __init__(self, crop: bool = False) -> None:
         super().__init__()
         self.crop = crop
 
-    def forward(self, x, *skips):
+    def forward(self, x: torch.Tensor, *skips: torch.Tensor) -> torch.Tensor:
         if self.crop:
-            skips = [center_crop(s, x.shape[2:]) for s in skips]
+            skips = tuple(center_crop(s, x.shape[2:]) for s in skips)
         return torch.cat([x, *skips], dim=1)
 
 
 class Add(nn.Module):
     """Element-wise sum; with crop=True the skips are center-cropped to x's size first."""
 
-    def __init__(self, crop=False):
+    def __init__(self, crop: bool = False) -> None:
         super().__init__()
         self.crop = crop
 
-    def forward(self, x, *skips):
+    def forward(self, x: torch.Tensor, *skips: torch.Tensor) -> torch.Tensor:
         for s in skips:
             x = x + (center_crop(s, x.shape[2:]) if self.crop else s)
         return x
@@ -49,24 +51,27 @@ class Add(nn.Module):
 class Crop(nn.Module):
     """Center crop to a fixed size, or to the size of a reference tensor."""
 
-    def __init__(self, size=None):
+    def __init__(self, size: Sequence[int] | None = None) -> None:
         super().__init__()
         self.size = size
 
-    def forward(self, x, reference=None):
-        return center_crop(x, reference.shape[2:] if reference is not None else self.size)
+    def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        size = reference.shape[2:] if reference is not None else self.size
+        if size is None:
+            raise ValueError("Crop needs a size or a reference tensor")
+        return center_crop(x, size)
 
 
 class Pad(nn.Module):
     """Pad every spatial axis by ``padding[i]`` on both sides."""
 
-    def __init__(self, padding, mode="constant", value=0.0):
+    def __init__(self, padding: Sequence[int], mode: str = "constant", value: float = 0.0) -> None:
         super().__init__()
         self.pads = [p for amount in reversed(padding) for p in (amount, amount)]
         self.mode = mode
         self.value = value
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.mode == "constant":
             return F.pad(x, self.pads, mode="constant", value=self.value)
         return F.pad(x, self.pads, mode=self.mode)
@@ -75,23 +80,25 @@ class Pad(nn.Module):
 class ChannelLayerNorm(nn.Module):
     """LayerNorm over channels at every position (ConvNeXt style)."""
 
-    def __init__(self, channels, eps=1e-5, affine=True):
+    def __init__(self, channels: int, eps: float = 1e-5, affine: bool = True) -> None:
         super().__init__()
         self.norm = nn.LayerNorm(channels, eps=eps, elementwise_affine=affine)
 
-    def forward(self, x):
-        return self.norm(x.movedim(1, -1)).movedim(-1, 1)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.norm(x.movedim(1, -1))
+        return out.movedim(-1, 1)
 
 
 class ChannelLinear(nn.Module):
     """A fully connected layer applied to the channels at every position."""
 
-    def __init__(self, in_features, out_features, bias=True):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
         self.linear = nn.Linear(in_features, out_features, bias=bias)
 
-    def forward(self, x):
-        return self.linear(x.movedim(1, -1)).movedim(-1, 1)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.linear(x.movedim(1, -1))
+        return out.movedim(-1, 1)
 
 
 CUSTOM = (Concat, Add, Crop, Pad, ChannelLayerNorm, ChannelLinear)

@@ -99,6 +99,7 @@ GENERATED_NAMES = frozenset(
         "nn",
         "F",
         "center_crop",
+        "Sequence",
         "ChannelLayerNorm",
         "ChannelLinear",
         "spec_name",
