@@ -46,3 +46,28 @@ def run_in_fresh_interpreter(*argv: str) -> tuple[int, set[str]]:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     exit_code, modules = json.loads(proc.stdout.splitlines()[-1])
     return exit_code, set(modules)
+
+
+def run_unetcalc(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run `unetcalc ARGS` in this process the way users run it: through the program's entry point
+    (the check fast path first, typer otherwise). Its exit code, stdout and stderr."""
+    import sys
+
+    from typer.testing import CliRunner
+
+    from unetcalc.cli.entry import main
+
+    argv = sys.argv
+    with CliRunner().isolation(input=stdin) as streams:
+        sys.argv = ["unetcalc", *args]
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.argv = argv
+            sys.stdout.flush()  # the text wrappers buffer: flush them before reading the bytes
+            sys.stderr.flush()
+        out, err = streams[0].getvalue(), streams[1].getvalue()
+    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

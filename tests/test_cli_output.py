@@ -9,12 +9,15 @@ from typer.testing import CliRunner
 
 from unetcalc.cli.app import app
 
+from conftest import run_unetcalc
+
 runner = CliRunner()
 
 
 def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout
+    """`unetcalc ARGS` as users run it (entry point: the check fast path, else typer)."""
+    code, out, _ = run_unetcalc(*args)
+    return code, out
 
 
 @pytest.mark.parametrize("spec", ["unet-2015", "seed-encoder", "seed-encoder-fixed", "unet-same", "unet-1d", "unet3d"])

@@ -10,6 +10,7 @@ import pytest
 import typer.main
 
 from unetcalc.cli.app import app
+from unetcalc.cli.check_command import CHECK_OPTIONS
 from unetcalc.cli.fastpath import check_parser, fast_check
 
 from conftest import ROOT, run_in_fresh_interpreter
@@ -20,11 +21,14 @@ def _typer_check_options() -> set[str]:
     return {opt for param in command.params if param.param_type_name == "option" for opt in param.opts}
 
 
-def test_the_fast_parser_takes_the_same_options_as_the_typer_command():
+def test_both_command_lines_are_generated_from_the_one_option_table():
+    table = {flag for option in CHECK_OPTIONS for flag in option.flags}
     fast = {opt for action in check_parser()._actions for opt in action.option_strings}
-    typer_options = _typer_check_options() - {"--help"}
-    assert typer_options - fast == {"--verify"}  # --verify needs torch anyway: typer handles it
-    assert fast <= typer_options
+    assert fast == table  # argparse: every option (it hands --verify over to typer)
+    assert _typer_check_options() - {"--help"} == table  # typer: the same, from the same table
+    command = typer.main.get_command(app).commands["check"]
+    helps = {param.opts[0]: param.help for param in command.params if param.param_type_name == "option"}
+    assert all(helps[option.flags[0]] == option.help for option in CHECK_OPTIONS)
 
 
 @pytest.mark.parametrize(
@@ -65,6 +69,7 @@ def _run(args: list[str], fast: bool, cwd=ROOT) -> tuple[int, str, str]:
         ["check", "specs/unet-2015.yaml", "--input", "57x"],
         ["check", "specs/unet-2015.yaml", "--config", "tests/rules/UC001/fail.yaml"],
         ["check", "--specs-only", ".pre-commit-hooks.yaml", "specs/unet-1d.yaml"],
+        ["check", "specs", "-q", "-f", "concise"],
     ],
     ids=lambda a: " ".join(a[1:]),
 )

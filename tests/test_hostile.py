@@ -22,9 +22,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from unetcalc import check_file, check_text
-from unetcalc.cli.app import app
 
-from conftest import SPECS
+from conftest import SPECS, run_unetcalc
 from hostile import (
     FRAGMENTS,
     assert_safe_csv,
@@ -42,10 +41,8 @@ HAS_DOT = shutil.which("dot") is not None
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result.exit_code, result.stdout, result.stderr
+    """`unetcalc ARGS` through the program's entry point, as users run it."""
+    return run_unetcalc(*args)
 
 
 def write_spec(folder: Path, text: str, name: str = "spec.yaml") -> Path:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from unetcalc import __version__
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
-from unetcalc.cli.check_command import CheckFormat, run_check
+from unetcalc.cli.check_command import CHECK_OPTIONS, SPECS_HELP, CheckFormat, run_check
 from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, escape, out, print_error
 from unetcalc.findings.rules import RULES, RULES_BY_CODE
 
@@ -78,50 +79,48 @@ def _root(
     """unetcalc infers every tensor shape of a U-Net/FCN spec and flags dimension errors."""
 
 
-@app.command()
-def check(
-    specs: Annotated[
-        list[str],
-        typer.Argument(help="Spec files, directories (scanned for specs) or globs; - reads stdin.", show_default=False),
-    ],
-    output_format: Annotated[
-        CheckFormat | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help=(
-                "text (findings with their spec line), concise (one line each), json, github, sarif. "
-                "Default: text; github when GITHUB_ACTIONS is set."
-            ),
-        ),
-    ] = None,
-    input_size: InputOption = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
-    verify: Annotated[
-        bool, typer.Option("--verify", help="Also run the real PyTorch model on the meta device (needs torch).")
-    ] = False,
-    config_file: Annotated[
-        str | None,
-        typer.Option("--config", help="Configuration file (pyproject.toml or .unetcalc.yaml); default: discovered."),
-    ] = None,
-    specs_only: Annotated[
-        bool,
-        typer.Option("--specs-only", help="Skip named YAML files that are not specs (no `layers:`), as pre-commit."),
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Only files with findings, and only their findings (text).")
-    ] = False,
-) -> None:
+def check(specs: list[str], verify: bool = False, **options: Any) -> None:
     """Infer shapes and report dimension errors with rule code, file:line and a fix.
 
     Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
     """
-    run = run_check(specs, output_format, input_size, strict, config_file, specs_only, quiet)
+    run = run_check(specs, **options)
     failed = run.exit_code == EXIT_FINDINGS
     if verify and run.exit_code != EXIT_USAGE:
         console = _out() if run.format is CheckFormat.text else _err()
         failed = not _verify_all(console, [r for r in run.results if r.ok]) or failed
     raise typer.Exit(run.exit_code if run.exit_code == EXIT_USAGE else EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _typer_signature() -> inspect.Signature:
+    """check's typer parameters, generated from CHECK_OPTIONS (the one definition of its options)."""
+    parameters = [
+        inspect.Parameter(
+            "specs",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=Annotated[list[str], typer.Argument(help=SPECS_HELP, show_default=False)],
+        )
+    ]
+    for option in CHECK_OPTIONS:
+        kind: Any = bool
+        if option.choices:
+            kind = CheckFormat | None
+        elif option.takes_value:
+            kind = str | None
+        parameters.append(
+            inspect.Parameter(
+                option.dest,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=None if option.takes_value else False,
+                annotation=Annotated[kind, typer.Option(*option.flags, help=option.help)],
+            )
+        )
+    return inspect.Signature(parameters, return_annotation=None)
+
+
+check.__signature__ = _typer_signature()  # type: ignore[attr-defined]
+check.__annotations__ = {p.name: p.annotation for p in check.__signature__.parameters.values()}  # type: ignore[attr-defined]
+app.command()(check)
 
 
 def _require_torch() -> None:

@@ -1,7 +1,8 @@
-"""`unetcalc check` without typer: the option values in, output and an exit code out.
+"""`unetcalc check` without typer: its options (defined once, here), output and an exit code.
 
-Both the typer command (cli.py) and the start-up fast path (fastpath.py) call
-run_check, so the two cannot drift apart in behaviour.
+CHECK_OPTIONS is the one definition of check's command line: the typer command (app.py) and the
+start-up fast path (fastpath.py) are both generated from it, and both call run_check, so the two
+cannot drift apart in options or behaviour.
 """
 
 from __future__ import annotations
@@ -23,6 +24,51 @@ class CheckFormat(StrEnum):
     sarif = "sarif"
 
 
+@dataclass(frozen=True, slots=True)
+class CheckOption:
+    """One option of `unetcalc check`: its flags, help, and whether it takes a value."""
+
+    dest: str  # the keyword run_check (and the typer function) receives
+    flags: tuple[str, ...]
+    help: str
+    takes_value: bool = False  # False: a flag (true when given)
+    choices: tuple[str, ...] = ()
+    fast: bool = True  # False: the fast path leaves a command line that uses it to typer
+
+
+CHECK_OPTIONS = (
+    CheckOption(
+        "output_format",
+        ("--format", "-f"),
+        "text (findings with their spec line), concise (one line each), json, github, sarif. "
+        "Default: text; github when GITHUB_ACTIONS is set.",
+        takes_value=True,
+        choices=tuple(f.value for f in CheckFormat),
+    ),
+    CheckOption(
+        "input_text",
+        ("--input", "-i"),
+        "Override the spec's input size, e.g. 570x570, 570x570x1 or HxW (symbols allowed).",
+        takes_value=True,
+    ),
+    CheckOption("strict", ("--strict",), "Warnings fail the check too."),
+    CheckOption(
+        "verify", ("--verify",), "Also run the real PyTorch model on the meta device (needs torch).", fast=False
+    ),
+    CheckOption(
+        "config_file",
+        ("--config",),
+        "Configuration file (pyproject.toml or .unetcalc.yaml); default: discovered.",
+        takes_value=True,
+    ),
+    CheckOption(
+        "specs_only", ("--specs-only",), "Skip named YAML files that are not specs (no `layers:`), as pre-commit."
+    ),
+    CheckOption("quiet", ("--quiet", "-q"), "Only files with findings, and only their findings (text)."),
+)
+SPECS_HELP = "Spec files, directories (scanned for specs) or globs; - reads stdin."
+
+
 @dataclass(slots=True)
 class CheckRun:
     exit_code: int
@@ -32,7 +78,7 @@ class CheckRun:
 
 def run_check(
     specs: list[str],
-    output_format: CheckFormat | None = None,
+    output_format: CheckFormat | str | None = None,
     input_text: str | None = None,
     strict: bool = False,
     config_file: str | None = None,
@@ -43,7 +89,8 @@ def run_check(
     from unetcalc.cli.files import expand_paths
     from unetcalc.findings.config import Config, ConfigError, discover_config, load_config
 
-    fmt = output_format or (CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text)
+    default = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
+    fmt = CheckFormat(output_format) if output_format else default
     try:
         override = parse_input_option(input_text) if input_text is not None else None
         explicit = load_config(config_file) if config_file else None

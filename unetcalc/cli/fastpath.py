@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from unetcalc.cli.check_command import CheckFormat, run_check
+from unetcalc.cli.check_command import CHECK_OPTIONS, run_check
 
 
 class _NotForUs(Exception):
@@ -26,14 +26,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def check_parser() -> argparse.ArgumentParser:
+    """argparse for `unetcalc check`, generated from CHECK_OPTIONS (the one definition)."""
     parser = _Parser(prog="unetcalc check", add_help=False, allow_abbrev=False)
     parser.add_argument("specs", nargs="+")
-    parser.add_argument("--format", "-f", dest="output_format", choices=[f.value for f in CheckFormat])
-    parser.add_argument("--input", "-i", dest="input_size")
-    parser.add_argument("--strict", action="store_true")
-    parser.add_argument("--config", dest="config_file")
-    parser.add_argument("--specs-only", action="store_true")
-    parser.add_argument("--quiet", "-q", action="store_true")
+    for option in CHECK_OPTIONS:
+        if option.takes_value:
+            parser.add_argument(*option.flags, dest=option.dest, choices=option.choices or None)
+        else:
+            parser.add_argument(*option.flags, dest=option.dest, action="store_true")
     return parser
 
 
@@ -42,16 +42,10 @@ def fast_check(argv: list[str]) -> int | None:
     if not argv or argv[0] != "check" or os.environ.get("UNETCALC_NO_FASTPATH"):
         return None
     try:
-        options = check_parser().parse_args(argv[1:])
+        parsed = vars(check_parser().parse_args(argv[1:]))
     except _NotForUs:
         return None
-    output_format = CheckFormat(options.output_format) if options.output_format else None
-    return run_check(
-        options.specs,
-        output_format,
-        options.input_size,
-        options.strict,
-        options.config_file,
-        options.specs_only,
-        options.quiet,
-    ).exit_code
+    if any(parsed[option.dest] for option in CHECK_OPTIONS if not option.fast):
+        return None
+    values = {option.dest: parsed[option.dest] for option in CHECK_OPTIONS if option.fast}
+    return run_check(parsed["specs"], **values).exit_code
