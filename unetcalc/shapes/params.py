@@ -21,4 +21,13 @@ def count_params(layer: Layer, in_channels: int) -> int:
     if op == "linear":
         features: int = p["features"]
         return in_channels * features + (features if p["bias"] else 0)
-    return 0
+    if op in PARAMETER_FREE:
+        return 0
+    raise KeyError(f"no parameter count for op `{op}`")
+
+
+# Ops without weights: a new op must be added here or above (tests/test_ops_complete.py checks).
+PARAMETER_FREE = frozenset(
+    {"maxpool", "avgpool", "upsample", "concat", "add", "crop", "pad", "dropout", "identity"}
+    | {"relu", "leakyrelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"}
+)

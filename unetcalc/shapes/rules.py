@@ -44,10 +44,8 @@ class Step:
         self.reported = False
         self.tainted: set[int] = set().union(*(s.tainted for s in ins))
 
-    def per_axis(self, key: str, fallback: str | None = None) -> tuple[Any, ...]:
+    def per_axis(self, key: str) -> tuple[Any, ...]:
         value = self.layer.params.get(key)
-        if value is None and fallback is not None:
-            value = self.layer.params.get(fallback)
         if not isinstance(value, tuple):
             value = (value,)
         if len(value) == 1 and self.x.rank > 1:
@@ -167,7 +165,7 @@ def conv(step: Step) -> Shape | None:
 def upconv(step: Step) -> Shape | None:
     p = step.layer.params
     kernels = step.per_axis("kernel")
-    strides = step.per_axis("stride", fallback="kernel")
+    strides = step.per_axis("stride")
     pads, out_pads, dilations = step.per_axis("padding"), step.per_axis("output_padding"), step.per_axis("dilation")
     _check_groups(step, step.x.channels, p["filters"], p["groups"])
     for s, d, o in zip(strides, dilations, out_pads, strict=True):
@@ -188,7 +186,7 @@ def upconv(step: Step) -> Shape | None:
 def pool(step: Step) -> Shape | None:
     p = step.layer.params
     kernels = step.per_axis("kernel")
-    strides = step.per_axis("stride", fallback="kernel")
+    strides = step.per_axis("stride")
     pads = step.per_axis("padding")
     dilations = step.per_axis("dilation") if step.layer.op == "maxpool" else (1,) * step.x.rank
     windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
@@ -423,8 +421,15 @@ RULES: dict[str, Callable[[Step], Shape | None]] = {
     "crop": crop,
     "pad": pad,
     "linear": linear,
+    # Shape-preserving ops (norms check that they see enough values).
+    **dict.fromkeys(
+        ("batchnorm", "instancenorm", "groupnorm", "layernorm", "dropout", "relu", "leakyrelu", "elu", "gelu"),
+        same_shape,
+    ),
+    **dict.fromkeys(("silu", "sigmoid", "tanh", "softmax", "identity"), same_shape),
 }
 
 
 def rule_for(op: str) -> Callable[[Step], Shape | None]:
-    return RULES.get(op, same_shape)
+    """The shape rule of ``op``; every op of spec/ops.py has one (tests/test_ops_complete.py)."""
+    return RULES[op]

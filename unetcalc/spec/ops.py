@@ -16,10 +16,18 @@ class Param:
     default: Any = None
     required: bool = False
     choices: tuple[str, ...] = ()
+    default_from: str | None = None  # no default of its own: takes this other parameter's value
 
 
-def _p(kind: str, default: Any = None, *, required: bool = False, choices: tuple[str, ...] = ()) -> Param:
-    return Param(kind, default, required, choices)
+def _p(
+    kind: str,
+    default: Any = None,
+    *,
+    required: bool = False,
+    choices: tuple[str, ...] = (),
+    default_from: str | None = None,
+) -> Param:
+    return Param(kind, default, required, choices, default_from)
 
 
 # Keys every layer takes, whatever its op.
@@ -37,7 +45,7 @@ _CONV = {
 _UPCONV = {
     "filters": _p("count", required=True),
     "kernel": _p("axes_pos", 2),
-    "stride": _p("axes_pos", None),  # None: equal to kernel
+    "stride": _p("axes_pos", default_from="kernel"),
     "padding": _p("axes_nonneg", 0),
     "output_padding": _p("axes_nonneg", 0),
     "dilation": _p("axes_pos", 1),
@@ -46,7 +54,7 @@ _UPCONV = {
 }
 _POOL = {
     "kernel": _p("axes_pos", 2),
-    "stride": _p("axes_pos", None),
+    "stride": _p("axes_pos", default_from="kernel"),
     "padding": _p("axes_nonneg", 0),
     "ceil_mode": _p("bool", False),
 }

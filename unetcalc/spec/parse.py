@@ -307,6 +307,9 @@ class _Parser:
                 layer.params[key] = validate(param, param.default, rank, f"`{key}`")
             else:
                 layer.params[key] = None
+        for key, param in schema.items():  # defaults that are another parameter's value (stride = kernel)
+            if param.default_from is not None and layer.params.get(key) is None:
+                layer.params[key] = layer.params.get(param.default_from)
         self._references(layer, raw)
         for key in ("in", "out"):
             if key in raw and rank is not None:

@@ -62,6 +62,8 @@ def _param(param: Param) -> dict[str, Any]:
         raise AssertionError(kind)
     if param.default is not None and not isinstance(param.default, tuple):
         schema["default"] = param.default
+    if param.default_from is not None:
+        schema["description"] = f"default: the `{param.default_from}` value"
     return schema
 
 

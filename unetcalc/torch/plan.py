@@ -173,7 +173,7 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
             ),
         )
     if op == "upconv":
-        stride = p["stride"] if p["stride"] is not None else p["kernel"]
+        stride = p["stride"]
         return ModuleCall(
             f"nn.ConvTranspose{d}",
             (in_channels, p["filters"]),
@@ -188,7 +188,7 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
             ),
         )
     if op in ("maxpool", "avgpool"):
-        stride = p["stride"] if p["stride"] is not None else p["kernel"]
+        stride = p["stride"]
         kwargs: list[tuple[str, object]] = [
             ("kernel_size", _tuple(p["kernel"])),
             ("stride", _tuple(stride)),
