@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from unetcalc import check_file, check_text
 from unetcalc.cli.app import app
-from unetcalc.diff import diff_results
+from unetcalc.diff import FieldChange, diff_results
 
 from conftest import SPECS
 
@@ -24,7 +24,8 @@ def test_seed_encoder_against_its_fix(golden):
     kinds = {(c.kind, c.old, c.new) for c in changes.layers}
     assert ("renamed", "MaxPool2", "MaxPool3") in kinds
     conv8 = next(c for c in changes.layers if c.new == "Conv8")
-    assert conv8.details == ("declared in 38 x 38 x 1024 → 28 x 28 x 512",)  # the rename is not repeated here
+    # values, not sentences; the rename is not repeated here
+    assert conv8.details == (FieldChange("declared in", "38 x 38 x 1024", "28 x 28 x 512"),)
     assert changes.findings == ((5, 0), (0, 0))
     assert changes.shapes == [] and changes.old_params == changes.new_params
 
@@ -38,7 +39,9 @@ def test_markdown_and_json(golden):
     data = json.loads(runner.invoke(app, ["diff", "specs/unet-2015.yaml", "specs/unet-same.yaml", "-f", "json"]).stdout)
     assert data["params"] == {"old": 31_030_658, "new": 7_763_107, "delta": 7_763_107 - 31_030_658}
     assert data["output"] == {"old": "388x388x2", "new": "256x256x3"}
-    assert {v["axis"] for v in data["valid_input"]} == {"H", "W"}
+    assert {v["symbol"] for v in data["valid_input"]} == {"H", "W"}
+    first = data["valid_input"][0]
+    assert first["old"]["modulus"] == 16 and first["old"]["residue"] == 12 and first["new"]["modulus"] == 16
 
 
 def test_added_removed_changed_and_shapes():
@@ -57,7 +60,7 @@ def test_added_removed_changed_and_shapes():
         ("removed", "p", None),
     }
     a = next(c for c in changes.layers if c.new == "a")
-    assert "filters 8 → 16" in a.details and "padding valid → same" in a.details
+    assert FieldChange("filters", 8, 16) in a.details and FieldChange("padding", "valid", "same") in a.details
     assert [(s.layer, s.old, s.new) for s in changes.shapes] == [
         ("a", "62x62x8", "64x64x16"),
         ("r", "62x62x8", "62x62x4"),

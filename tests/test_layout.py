@@ -96,3 +96,15 @@ def test_nothing_below_the_cli_imports_it():
 def test_the_top_level_holds_only_the_library_entry_points():
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert loose == ["__init__.py", "__main__.py", "check.py", "diff.py", "textsafe.py"]
+
+
+def test_every_check_format_has_one_registered_renderer_with_one_signature():
+    from unetcalc import check_file
+    from unetcalc.cli.check_command import CheckFormat
+    from unetcalc.report.formats import CHECK_FORMATS, RenderOptions
+
+    assert [f.value for f in CheckFormat] == list(CHECK_FORMATS)
+    results = [check_file(ROOT / "specs" / "seed-encoder.yaml")]
+    for output in CHECK_FORMATS.values():
+        text = output.render(results, RenderOptions(strict_for=(False,)))
+        assert isinstance(text, str) and "seed-encoder" in text, output.name

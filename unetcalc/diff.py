@@ -1,4 +1,7 @@
-"""What changed between two versions of a spec: layers, shapes, parameters, output, valid inputs, findings."""
+"""What changed between two versions of a spec: layers, shapes, parameters, output, valid inputs, findings.
+
+Values only: report/diff_report.py turns them into text, markdown or JSON.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +16,21 @@ from unetcalc.shapes.validity import AxisValidity
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One property of a layer before and after: ``op``, a parameter, ``reads``, ``declared in``/``out``."""
+
+    field: str
+    old: object
+    new: object
+
+
+@dataclass(frozen=True, slots=True)
 class LayerChange:
     kind: str  # added | removed | renamed | changed
     old: str | None
     new: str | None
     op: str
-    details: tuple[str, ...] = ()
+    details: tuple[FieldChange, ...] = ()
     old_line: int | None = None
     new_line: int | None = None
 
@@ -50,15 +62,11 @@ class SpecDiff:
         return (_shape(self.old), _shape(self.new))
 
     @property
-    def valid_input(self) -> list[tuple[str, str, str]]:
-        """(axis symbol, old, new) for axes whose valid inputs changed."""
+    def valid_input(self) -> list[tuple[AxisValidity, AxisValidity]]:
+        """(old, new) for the axes whose valid inputs changed."""
         old = self.old.validity.axes if self.old.validity else []
         new = self.new.validity.axes if self.new.validity else []
-        changed = []
-        for a, b in zip(old, new, strict=False):
-            if _axis_key(a) != _axis_key(b):
-                changed.append((b.symbol, _axis_text(a), _axis_text(b)))
-        return changed
+        return [(a, b) for a, b in zip(old, new, strict=False) if _axis_key(a) != _axis_key(b)]
 
     @property
     def findings(self) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -84,37 +92,25 @@ def _axis_key(axis: AxisValidity) -> tuple[Any, ...]:
     return (axis.modulus, axis.residue, axis.min, axis.max, str(axis.output))
 
 
-def _axis_text(axis: AxisValidity) -> str:
-    if not axis.feasible:
-        return "none"
-    s = axis.symbol
-    mod = f"{s} ≡ {axis.residue} (mod {axis.modulus}), " if axis.modulus > 1 else ""
-    return f"{mod}{s} ≥ {axis.min}, output {axis.output}"
-
-
-def _show(value: object) -> str:
-    if isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]" if len(set(value)) > 1 else str(value[0])
-    return str(value)
-
-
-def _layer_details(a: LayerShapes, b: LayerShapes, names_a: dict[str, str], names_b: dict[str, str]) -> list[str]:
+def _layer_details(
+    a: LayerShapes, b: LayerShapes, names_a: dict[str, str], names_b: dict[str, str]
+) -> list[FieldChange]:
     la, lb = a.layer, b.layer
     details = []
     if la.op != lb.op:
-        details.append(f"op {la.op} → {lb.op}")
+        details.append(FieldChange("op", la.op, lb.op))
     for key in sorted(set(la.params) | set(lb.params)):
         va, vb = la.params.get(key), lb.params.get(key)
         if va != vb and key not in ("with", "to"):
-            details.append(f"{key} {_show(va)} → {_show(vb)}")
+            details.append(FieldChange(key, va, vb))
     ins_a = [names_a.get(i, i) for i in la.inputs]
     ins_b = [names_b.get(i, i) for i in lb.inputs]
     if ins_a != ins_b:
-        details.append(f"reads {', '.join(ins_a)} → {', '.join(ins_b)}")
+        details.append(FieldChange("reads", tuple(ins_a), tuple(ins_b)))
     for key, da, db in (("in", la.declared_in, lb.declared_in), ("out", la.declared_out, lb.declared_out)):
         ta, tb = (da.text if da else None), (db.text if db else None)
         if ta != tb:
-            details.append(f"declared {key} {ta or '—'} → {tb or '—'}")
+            details.append(FieldChange(f"declared {key}", ta, tb))
     return details
 
 

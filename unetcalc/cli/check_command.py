@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
@@ -126,29 +126,17 @@ def run_check(
 def render(
     fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool], summary: bool, quiet: bool = False
 ) -> None:
-    if fmt is CheckFormat.json:
-        from unetcalc.report.json_report import render_json
+    from unetcalc.report.formats import CHECK_FORMATS, RenderOptions
 
-        sys.stdout.write(render_json(results) + "\n")
-    elif fmt is CheckFormat.github:
-        from unetcalc.report.github import render_github
-
-        sys.stdout.write(render_github(results))
-    elif fmt is CheckFormat.sarif:
-        from unetcalc.report.sarif import render_sarif
-
-        sys.stdout.write(render_sarif(results) + "\n")
-    else:
-        from unetcalc.report.text import render_result, render_summary
-
-        console = text_out()
-        style = "concise" if fmt is CheckFormat.concise else "full"
-        width = int(getattr(console, "width", 0))  # a terminal's width; 0 (no wrapping) in logs and pipes
-        for result, strict in zip(results, strict_for, strict=True):
-            if not (quiet and not result.diagnostics):
-                render_result(console, result, strict, style, width, quiet)
-        if summary:
-            render_summary(console, results)
+    output = CHECK_FORMATS[fmt.value]
+    options = RenderOptions(tuple(strict_for), summary, quiet)
+    if not output.markup:
+        sys.stdout.write(output.render(results, options))
+        return
+    console = text_out()
+    width = int(getattr(console, "width", 0))  # a terminal's width; 0 (no wrapping) in logs and pipes
+    for line in output.render(results, replace(options, width=width)).splitlines():
+        console.print(line)
 
 
 __all__ = ["CheckFormat", "CheckRun", "escape", "render", "run_check"]

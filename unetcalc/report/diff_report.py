@@ -6,9 +6,10 @@ from typing import Any
 
 from rich.console import Console
 
-from unetcalc.diff import SpecDiff
+from unetcalc.diff import FieldChange, LayerChange, SpecDiff
 from unetcalc.report.markup import escape
-from unetcalc.textsafe import markdown_code, markdown_text, safe_json
+from unetcalc.shapes.validity import AxisValidity
+from unetcalc.textsafe import markdown_code, markdown_text, safe_json, whole
 
 SYMBOL = {"added": "+", "removed": "-", "renamed": "~", "changed": "~"}
 
@@ -25,7 +26,40 @@ def _findings(d: SpecDiff) -> str:
     return f"{oe} errors, {ow} warnings → {ne} errors, {nw} warnings"
 
 
-def _layer_line(change: Any) -> str:
+def _value(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, tuple):
+        if value and all(isinstance(v, str) for v in value):
+            return ", ".join(value)  # the tensors a layer reads
+        return "[" + ", ".join(str(v) for v in value) + "]" if len(set(value)) > 1 else str(value[0])
+    return str(value)
+
+
+def _change(change: FieldChange) -> str:
+    return f"{change.field} {_value(change.old)} → {_value(change.new)}"
+
+
+def _axis(axis: AxisValidity) -> str:
+    if not axis.feasible:
+        return "none"
+    s = axis.symbol
+    mod = f"{s} ≡ {whole(axis.residue)} (mod {whole(axis.modulus)}), " if axis.modulus > 1 else ""
+    return f"{mod}{s} ≥ {whole(axis.min or 0)}, output {axis.output}"
+
+
+def _axis_json(axis: AxisValidity) -> dict[str, Any]:
+    return {
+        "feasible": axis.feasible,
+        "modulus": axis.modulus,
+        "residue": axis.residue,
+        "min": axis.min,
+        "max": axis.max,
+        "output": None if axis.output is None else str(axis.output),
+    }
+
+
+def _layer_line(change: LayerChange) -> str:
     if change.kind == "added":
         head = f"{change.new} ({change.op}) added"
     elif change.kind == "removed":
@@ -34,7 +68,7 @@ def _layer_line(change: Any) -> str:
         head = f"{change.old} → {change.new} ({change.op}) renamed"
     else:
         head = f"{change.new} ({change.op})"
-    return head + (": " + "; ".join(change.details) if change.details else "")
+    return head + (": " + "; ".join(_change(c) for c in change.details) if change.details else "")
 
 
 def render_text(console: Console, d: SpecDiff) -> None:
@@ -49,8 +83,8 @@ def render_text(console: Console, d: SpecDiff) -> None:
         if out_old != out_new
         else f"  output    {escape(out_new)} (unchanged)"
     )
-    for symbol, old, new in d.valid_input:
-        console.print(f"  valid {symbol}   {escape(old)} → {escape(new)}")
+    for old, new in d.valid_input:
+        console.print(f"  valid {new.symbol}   {escape(_axis(old))} → {escape(_axis(new))}")
     console.print(f"  findings  {_findings(d)}")
     if d.layers:
         console.print(f"  layers ({len(d.layers)} changed):")
@@ -78,7 +112,10 @@ def render_markdown(d: SpecDiff) -> str:
         f"| findings | {d.findings[0][0]} errors, {d.findings[0][1]} warnings | "
         f"{d.findings[1][0]} errors, {d.findings[1][1]} warnings |",
     ]
-    lines += [f"| valid {symbol} | {markdown_text(old)} | {markdown_text(new)} |" for symbol, old, new in d.valid_input]
+    lines += [
+        f"| valid {new.symbol} | {markdown_text(_axis(old))} | {markdown_text(_axis(new))} |"
+        for old, new in d.valid_input
+    ]
     if d.layers:
         lines += ["", f"**Layers** ({len(d.layers)} changed)", ""]
         lines += [f"- `{SYMBOL[c.kind]}` {markdown_text(_layer_line(c))}" for c in d.layers]
@@ -99,7 +136,10 @@ def render_json(d: SpecDiff) -> str:
             "delta": None if d.old_params is None or d.new_params is None else d.new_params - d.old_params,
         },
         "output": {"old": d.output[0], "new": d.output[1]},
-        "valid_input": [{"axis": s, "old": o, "new": n} for s, o, n in d.valid_input],
+        "valid_input": [
+            {"axis": new.axis, "symbol": new.symbol, "old": _axis_json(old), "new": _axis_json(new)}
+            for old, new in d.valid_input
+        ],
         "findings": {
             "old": {"errors": d.findings[0][0], "warnings": d.findings[0][1]},
             "new": {"errors": d.findings[1][0], "warnings": d.findings[1][1]},
@@ -110,7 +150,9 @@ def render_json(d: SpecDiff) -> str:
                 "old": c.old,
                 "new": c.new,
                 "op": c.op,
-                "details": list(c.details),
+                "details": [
+                    {"field": f.field, "old": _json_value(f.old), "new": _json_value(f.new)} for f in c.details
+                ],
                 "old_line": c.old_line,
                 "new_line": c.new_line,
             }
@@ -119,3 +161,12 @@ def render_json(d: SpecDiff) -> str:
         "shapes": [{"layer": s.layer, "old": s.old, "new": s.new} for s in d.shapes],
     }
     return safe_json(data) + "\n"
+
+
+def _json_value(value: object) -> object:
+    """A parameter value for JSON: tuples as lists, exact fractions (upsample scales) as strings."""
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

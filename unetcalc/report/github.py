@@ -6,8 +6,11 @@ values also escape : and ,.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Severity
+from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.textsafe import printable
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -21,7 +24,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(results: list[CheckResult]) -> str:
+def render_github(results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> str:
     lines = []
     for result in results:
         for d in result.diagnostics:

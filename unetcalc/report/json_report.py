@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from unetcalc.check import CheckResult
 from unetcalc.report.costs import memory_json, poly_json
+from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import Shape
@@ -74,5 +76,5 @@ def file_json(result: CheckResult) -> dict[str, Any]:
     }
 
 
-def render_json(results: list[CheckResult]) -> str:
-    return safe_json({"version": JSON_VERSION, "files": [file_json(r) for r in results]})
+def render_json(results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> str:
+    return safe_json({"version": JSON_VERSION, "files": [file_json(r) for r in results]}) + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from unetcalc import __version__
 from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Severity
 from unetcalc.findings.rules import RULES
+from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.textsafe import safe_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -45,7 +47,7 @@ def _uri(path: str) -> str:
     return quote(os.fsencode(candidate.as_posix()), safe="/")  # bytes: a file name need not be UTF-8
 
 
-def sarif_log(results: list[CheckResult]) -> dict[str, Any]:
+def sarif_log(results: Sequence[CheckResult]) -> dict[str, Any]:
     index = {rule.code: i for i, rule in enumerate(RULES)}
     sarif_results = []
     for result in results:
@@ -89,5 +91,5 @@ def sarif_log(results: list[CheckResult]) -> dict[str, Any]:
     }
 
 
-def render_sarif(results: list[CheckResult]) -> str:
-    return safe_json(sarif_log(results))
+def render_sarif(results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> str:
+    return safe_json(sarif_log(results)) + "\n"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import textwrap
 import unicodedata
+from collections.abc import Sequence
 
 from unetcalc.check import CheckResult, nearest_text
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import RULES_BY_CODE
 from unetcalc.report.costs import costs_line
+from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.report.labels import validity_summary
 from unetcalc.report.markup import Printer, escape
 from unetcalc.shapes.cost import compute_costs
@@ -155,7 +157,29 @@ def _snippet(console: Printer, line: str, d: Diagnostic, width: int) -> None:
     console.print(f"   {gutter} [dim]|[/] {pad}[{STYLE[d.severity]}]{carets} {escape(label)}[/]")
 
 
-def render_summary(console: Printer, results: list[CheckResult]) -> None:
+class _Lines:
+    """A Printer that keeps the markup lines it is given."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def print(self, text: object = "", **_: object) -> None:
+        self.lines.append(str(text))
+
+
+def render_report(results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> str:
+    """The human report of every result, as rich markup lines (the registry's signature)."""
+    lines = _Lines()
+    strict_for = options.strict_for or (False,) * len(results)
+    for result, strict in zip(results, strict_for, strict=True):
+        if not (options.quiet and not result.diagnostics):
+            render_result(lines, result, strict, options.style, options.width, options.quiet)
+    if options.summary:
+        render_summary(lines, results)
+    return "".join(f"{line}\n" for line in lines.lines)
+
+
+def render_summary(console: Printer, results: Sequence[CheckResult]) -> None:
     errors = sum(len(r.errors) for r in results)
     warnings = sum(len(r.warnings) for r in results)
     console.print(f"{_plural(len(results), 'file')}, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}")

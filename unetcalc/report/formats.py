@@ -1,0 +1,58 @@
+"""The output-format registry of `unetcalc check`: a name → a lazily imported renderer.
+
+Every renderer has one signature, ``(results, options) -> str``. Formats marked ``markup`` return
+rich markup lines, which the CLI prints through its console (colours at a terminal, plain text
+elsewhere); the others return the exact bytes to write (JSON, SARIF, workflow commands).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from unetcalc.check import CheckResult
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    strict_for: tuple[bool, ...] = ()  # per result: warnings fail it too
+    summary: bool = False  # a closing `N files, N errors, N warnings` line
+    quiet: bool = False  # findings only
+    width: int = 0  # wrap text at this many columns (0: no wrapping)
+    style: str = "full"  # text: full (source snippet) or concise (one line a finding)
+
+
+DEFAULT_OPTIONS = RenderOptions()
+Renderer = Callable[[Sequence["CheckResult"], RenderOptions], str]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    name: str
+    module: str
+    function: str
+    markup: bool  # rich markup lines, printed through the console
+    options: tuple[tuple[str, object], ...] = ()  # fixed RenderOptions fields for this format
+
+    def renderer(self) -> Renderer:
+        return cast(Renderer, getattr(importlib.import_module(self.module), self.function))
+
+    def render(self, results: Sequence[CheckResult], options: RenderOptions) -> str:
+        from dataclasses import replace
+
+        return self.renderer()(results, replace(options, **dict(self.options)))  # type: ignore[arg-type]
+
+
+CHECK_FORMATS: dict[str, OutputFormat] = {
+    f.name: f
+    for f in (
+        OutputFormat("text", "unetcalc.report.text", "render_report", markup=True, options=(("style", "full"),)),
+        OutputFormat("concise", "unetcalc.report.text", "render_report", markup=True, options=(("style", "concise"),)),
+        OutputFormat("json", "unetcalc.report.json_report", "render_json", markup=False),
+        OutputFormat("github", "unetcalc.report.github", "render_github", markup=False),
+        OutputFormat("sarif", "unetcalc.report.sarif", "render_sarif", markup=False),
+    )
+}
