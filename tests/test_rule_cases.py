@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from unetcalc import check_file
-from unetcalc.findings.rules import RULES, RULES_BY_CODE
+from unetcalc.findings.rules import all_rules, rules_by_code
+
+RULES = all_rules()
+RULES_BY_CODE = rules_by_code()
 
 CASES = Path(__file__).parent / "rules"
 

@@ -7,8 +7,8 @@ listing inputs to listing outputs is recognised and reported once (UC108).
 
 from __future__ import annotations
 
-from unetcalc.findings.diagnostic import Diagnostic
-from unetcalc.findings.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.rules import Rule
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.rules import Step, rule_for
 from unetcalc.shapes.shape import Shape
@@ -16,6 +16,37 @@ from unetcalc.shapes.shape import format_shape as shape_text
 from unetcalc.shapes.solver import Solver
 from unetcalc.spec.graph import Graph
 from unetcalc.spec.model import DeclaredShape, Layer
+
+# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+DECLARED_SHAPE_MISMATCH = Rule(
+    code="UC107",
+    name="declared-shape-mismatch",
+    severity=Severity.ERROR,
+    summary="A shape written in the spec is not the inferred one.",
+    what=(
+        "Compares every `in`/`out` declaration with the inferred shape. Each wrong declaration is reported "
+        "once; checking then continues from the declared shape, so one typo does not make every later row "
+        "wrong."
+    ),
+    why="Design tables are copied into papers and code; a wrong row misleads everyone who reads it.",
+    example="- {op: conv, filters: 128, in: 124x124x128}   # the input has 64 channels",
+    fix="Correct the declared shape to the inferred one given in the message.",
+)
+
+DECLARED_SHAPES_SHIFTED = Rule(
+    code="UC108",
+    name="declared-shapes-shifted",
+    severity=Severity.ERROR,
+    summary="From this row on the declared `in` shapes are the layers' outputs.",
+    what=(
+        "Recognises a table whose rows switch from listing each layer's input to listing its output (each "
+        "row's shape follows from the previous row's by applying its own layer) and reports the switch once "
+        "instead of every row after it."
+    ),
+    why="A table whose column changes meaning half-way is wrong in every row after the switch.",
+    example="- {op: conv, in: 38x38x1024}\n- {op: relu, in: 38x38x1024}   # the conv's output",
+    fix="Use `out:` for these rows, or shift the shapes one row down.",
+)
 
 
 def _agrees(declared: DeclaredShape, shape: Shape, check_sizes: bool) -> bool:
@@ -54,10 +85,10 @@ class _Checker:
         step = Step(layer, ins, Solver(), lambda *a, **k: None, lambda axes: "", ("",) * ins[0].rank)
         return rule_for(layer.op)(step)
 
-    def report(self, code: str, layer: Layer, key: str, message: str, hint: str) -> None:
+    def report(self, rule: Rule, layer: Layer, key: str, message: str, hint: str) -> None:
         line, column = layer.where(key)
         self.diagnostics.append(
-            finding(code, message, hint=hint, file=self.path, line=line, column=column, layer=layer.name)
+            rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer.name)
         )
 
     def shifted(self, layer: Layer, ins: list[Shape], believed: dict[str, Shape | None]) -> Shape | None:
@@ -100,7 +131,7 @@ class _Checker:
                 if previous_out is not None:
                     outputs_mode = in_is_output = True
                     self.report(
-                        "UC108",
+                        DECLARED_SHAPES_SHIFTED,
                         layer,
                         "in",
                         f"{layer.name} `in: {declared_in.text}` is what {layer.name} outputs if `{layer.source}` "
@@ -113,7 +144,7 @@ class _Checker:
                     known[0] = previous_out
                 else:
                     self.report(
-                        "UC107",
+                        DECLARED_SHAPE_MISMATCH,
                         layer,
                         "in",
                         f"{layer.name} declares `in: {declared_in.text}` but its input is {shape_text(known[0])}",
@@ -125,7 +156,7 @@ class _Checker:
             if out is not None and check_out is not None and not _agrees(check_out, out, self.check_sizes):
                 key = "out" if declared_out is not None else "in"
                 self.report(
-                    "UC107",
+                    DECLARED_SHAPE_MISMATCH,
                     layer,
                     key,
                     f"{layer.name} declares {'output' if key == 'out' else 'shape'} `{check_out.text}` but "

@@ -15,7 +15,7 @@ from unetcalc import __version__
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
 from unetcalc.cli.check_command import CHECK_OPTIONS, SPECS_HELP, CheckFormat, run_check
 from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, escape, out, print_error
-from unetcalc.findings.rules import RULES, RULES_BY_CODE
+from unetcalc.findings.rules import all_rules, rules_by_code
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -382,7 +382,7 @@ def list_rules() -> None:
     for column in ("code", "name", "severity"):
         listing.add_column(column, no_wrap=True)
     listing.add_column("summary")
-    for entry in RULES:
+    for entry in all_rules():
         listing.add_row(entry.code, entry.name, entry.severity.value, entry.summary)
     _out().print(listing)
 
@@ -390,11 +390,11 @@ def list_rules() -> None:
 @app.command()
 def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.")]) -> None:
     """Explain one rule: what it does, why it matters, an example and the fix."""
-    entry = RULES_BY_CODE.get(code.upper())
+    entry = rules_by_code().get(code.upper())
     if entry is None:
         from unetcalc.findings.suggest import did_you_mean
 
-        suggestion = did_you_mean(code.upper(), RULES_BY_CODE)
+        suggestion = did_you_mean(code.upper(), rules_by_code())
         raise _fail(f"no rule {code!r}; {suggestion + ' ' if suggestion else ''}see `unetcalc rules`")
     console = _out()
     console.print(f"[bold]{entry.code} {entry.name}[/] ({entry.severity.value})\n{entry.summary}\n")

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import RULES_BY_CODE
+from unetcalc.findings.rules import rules_by_code
 from unetcalc.findings.suggest import did_you_mean
 
 KEYS = ("select", "ignore", "severity", "strict", "exclude")
@@ -70,9 +70,9 @@ def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
     for code in value:
         if not code.strip():
             raise ConfigError(f"{where}: `{key}` has an empty code, which would match every rule; remove it")
-        if not any(known.startswith(code.upper()) for known in RULES_BY_CODE):
+        if not any(known.startswith(code.upper()) for known in rules_by_code()):
             raise ConfigError(
-                f"{where}: `{key}` names no rule: {code!r} ({did_you_mean(code.upper(), RULES_BY_CODE)}"
+                f"{where}: `{key}` names no rule: {code!r} ({did_you_mean(code.upper(), rules_by_code())}"
                 " see `unetcalc rules`)".replace("( ", "(")
             )
     return tuple(code.upper() for code in value)
@@ -96,10 +96,10 @@ def parse_config(data: Any, path: str, text: str) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where('severity')}: `severity` maps rule codes to error, warning or info")
     for code, level in raw.items():
-        if str(code).upper() not in RULES_BY_CODE:
+        if str(code).upper() not in rules_by_code():
             raise ConfigError(
                 f"{where('severity')}: `severity` names no rule {code!r}; "
-                f"{did_you_mean(str(code).upper(), RULES_BY_CODE)}"
+                f"{did_you_mean(str(code).upper(), rules_by_code())}"
             )
         if level not in ("error", "warning", "info"):
             raise ConfigError(f"{where('severity')}: severity of {code} must be error, warning or info, not {level!r}")

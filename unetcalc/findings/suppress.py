@@ -9,8 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from unetcalc.findings.diagnostic import Diagnostic
-from unetcalc.findings.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.rules import Rule, finding
+
+# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+UNUSED_SUPPRESSION = Rule(
+    code="UC009",
+    name="unused-suppression",
+    severity=Severity.WARNING,
+    summary="An inline `unetcalc: ignore` suppresses nothing.",
+    what="Reports `# unetcalc: ignore[...]` comments whose line has no finding they cover.",
+    why="Stale suppressions hide the next real finding on that line and mislead readers.",
+    example="- {op: conv, filters: 8}   # unetcalc: ignore[UC103]",
+    fix="Remove the comment, or name the code that is reported on that line.",
+)
 
 PATTERN = re.compile(r"#\s*unetcalc:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
@@ -63,7 +75,7 @@ def apply_suppressions(
             what = ", ".join(s.codes) if s.codes else "anything"
             kept.append(
                 finding(
-                    "UC009",
+                    UNUSED_SUPPRESSION,
                     f"this `unetcalc: ignore` suppresses {what}, but nothing is reported here",
                     hint="remove the comment, or name the code reported on this line",
                     file=path,

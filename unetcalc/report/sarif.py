@@ -11,7 +11,7 @@ from urllib.parse import quote
 from unetcalc import __version__
 from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Severity
-from unetcalc.findings.rules import RULES
+from unetcalc.findings.rules import all_rules
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.textsafe import safe_json
 
@@ -48,7 +48,8 @@ def _uri(path: str) -> str:
 
 
 def sarif_log(results: Sequence[CheckResult]) -> dict[str, Any]:
-    index = {rule.code: i for i, rule in enumerate(RULES)}
+    rules = all_rules()
+    index = {rule.code: i for i, rule in enumerate(rules)}
     sarif_results = []
     for result in results:
         for d in result.diagnostics:
@@ -81,7 +82,7 @@ def sarif_log(results: Sequence[CheckResult]) -> dict[str, Any]:
                         "name": "unetcalc",
                         "version": __version__,
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rule) for rule in RULES],
+                        "rules": [_rule(rule) for rule in rules],
                     }
                 },
                 "results": sarif_results,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from unetcalc.check import CheckResult, nearest_text
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import RULES_BY_CODE
+from unetcalc.findings.rules import rules_by_code
 from unetcalc.report.costs import costs_line
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.report.labels import validity_summary
@@ -149,7 +149,8 @@ def _snippet(console: Printer, line: str, d: Diagnostic, width: int) -> None:
     start = max(d.column - 1, 0)
     pad = " " * _display_width(printable(line[:start]))
     carets = "^" * max(_display_width(printable(line[start : start + _span(line, start)])), 1)
-    label = RULES_BY_CODE[d.code].name if d.code in RULES_BY_CODE else ""
+    rule = rules_by_code().get(d.code)
+    label = rule.name if rule else ""
     if width and 6 + len(gutter) + len(pad) + len(carets) + len(label) > width:
         label = ""  # the label would wrap: the code on the line above names the rule anyway
     console.print(f"   {gutter} [dim]|[/]")

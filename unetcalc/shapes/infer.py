@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from unetcalc.findings.diagnostic import Diagnostic
-from unetcalc.findings.rules import finding
+from unetcalc.findings.rules import Rule
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.params import count_params
-from unetcalc.shapes.rules import Step, rule_for
+from unetcalc.shapes.rules import SIZE_COLLAPSES, Step, rule_for
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.solver import Outcome, Solver
 from unetcalc.spec.graph import Graph
@@ -67,11 +67,11 @@ def infer(
             known = [s for s in ins if s is not None]
 
             def report(
-                code: str, message: str, *, hint: str = "", key: str | None = None, _layer: Layer = layer
+                rule: Rule, message: str, *, hint: str = "", key: str | None = None, _layer: Layer = layer
             ) -> None:
                 line, column = _layer.where(key)
                 result.diagnostics.append(
-                    finding(code, message, hint=hint, file=path, line=line, column=column, layer=_layer.name)
+                    rule.finding(message, hint=hint, file=path, line=line, column=column, layer=_layer.name)
                 )
 
             step = Step(layer, known, solver, report, nearest_hint, axis_names)
@@ -92,7 +92,7 @@ def _require_positive(step: Step, out: Shape) -> Shape | None:
     if not step.reported:
         sizes = "×".join(str(n) for n in out.size)
         step.emit(
-            "UC101",
+            SIZE_COLLAPSES,
             f"{step.layer.name} outputs {sizes}: the size collapses on axis {step.axes_text(collapsed)}",
             hint=step.nearest_hint(collapsed) or "use a larger input or fewer downsampling levels",
         )

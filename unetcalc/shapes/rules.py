@@ -13,10 +13,139 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from unetcalc.findings.diagnostic import Severity
+from unetcalc.findings.rules import Rule
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.shape import Shape, format_sizes
 from unetcalc.shapes.solver import Outcome, Solver
 from unetcalc.spec.model import Layer
+
+# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+SIZE_COLLAPSES = Rule(
+    code="UC101",
+    name="size-collapses",
+    severity=Severity.ERROR,
+    summary="A spatial size drops to zero or below.",
+    what=(
+        "Follows every size through the network and reports the first layer whose output has a size ≤ 0; for "
+        "a symbolic input this becomes the minimum input size."
+    ),
+    why="PyTorch raises `Output size is too small` at run time.",
+    example="input: {size: [16, 16]}\nlayers: [{op: conv, filters: 8, kernel: 17}]",
+    fix="Use a larger input, smaller kernels, padding, or fewer pooling levels.",
+)
+
+KERNEL_LARGER_THAN_INPUT = Rule(
+    code="UC102",
+    name="kernel-larger-than-input",
+    severity=Severity.ERROR,
+    summary="A kernel does not fit its (padded) input.",
+    what="Compares each conv/pool window (dilated) with the padded input size.",
+    why="PyTorch raises `Kernel size can't be greater than actual input size`.",
+    example="a 3×3 conv applied to a 2×2 feature map",
+    fix="Use a larger input or pad the feature map.",
+)
+
+ODD_SIZE_BEFORE_DOWNSAMPLING = Rule(
+    code="UC103",
+    name="odd-size-before-downsampling",
+    severity=Severity.ERROR,
+    summary="A pooling or strided layer receives a size its stride does not divide.",
+    what=(
+        "Checks that the input size of every downsampling layer (and every fractional resampling) is a "
+        "multiple of its stride, and reports the first such layer."
+    ),
+    why=(
+        "PyTorch silently floors (drops the last row and column) or, with ceil_mode, invents one; the decoder"
+        " then cannot restore the encoder's size and the skip concat fails with `Sizes of tensors must match`"
+        " deep inside training."
+    ),
+    example="input: {size: [570, 570]}   # 2015 U-Net: pool2 receives 283×283",
+    fix="Use one of the nearest valid input sizes named in the hint (556 or 572 here), or pad the input.",
+)
+
+SKIP_SIZE_MISMATCH = Rule(
+    code="UC104",
+    name="skip-size-mismatch",
+    severity=Severity.ERROR,
+    summary="A skip connection joins tensors of different sizes.",
+    what=(
+        "Compares the spatial sizes of the tensors a `concat`/`add` joins (after the center crop, if `crop: "
+        "center`); a `with` tensor smaller than the input cannot be cropped."
+    ),
+    why="torch.cat and + require equal spatial sizes.",
+    example="- {op: concat, with: enc1}   # 392×392 against 568×568",
+    fix="Add `crop: center`, pad, or use `same` padding so both sides have one size.",
+)
+
+ASYMMETRIC_CROP = Rule(
+    code="UC105",
+    name="asymmetric-crop",
+    severity=Severity.WARNING,
+    summary="A center crop removes an odd number of pixels.",
+    what=(
+        "Reports center crops whose size difference is odd: one more pixel comes off the far side (offset "
+        "floor(diff/2), as torch-style code does)."
+    ),
+    why="The skip's features are shifted half a pixel against the decoder's.",
+    example="cropping 65×65 to 64×64",
+    fix="Choose sizes whose difference is even, or accept the shift.",
+)
+
+CHANNEL_MISMATCH = Rule(
+    code="UC106",
+    name="channel-mismatch",
+    severity=Severity.ERROR,
+    summary="Channel counts do not fit together.",
+    what=(
+        "Checks `add` (equal channels), conv/upconv `groups` (dividing input and output channels) and "
+        "`groupnorm` (groups dividing channels)."
+    ),
+    why="PyTorch raises at construction or in the first forward pass.",
+    example="- {op: add, with: enc1}   # 64 channels + 128 channels",
+    fix="Add a 1×1 conv to match channels, or change `filters`/`groups`.",
+)
+
+CROP_LARGER_THAN_INPUT = Rule(
+    code="UC109",
+    name="crop-larger-than-input",
+    severity=Severity.ERROR,
+    summary="A `crop` asks for a size larger than its input.",
+    what="Compares the crop's target size (`to` or `size`) with its input size.",
+    why="A crop can only remove pixels.",
+    example="- {op: crop, size: [600, 600]}   # input is 572×572",
+    fix="Crop to a size no larger than the input, or `pad` instead.",
+)
+
+NO_VALID_INPUT = Rule(
+    code="UC110",
+    name="no-valid-input",
+    severity=Severity.ERROR,
+    summary="No input size satisfies every layer.",
+    what=(
+        "Solves the divisibility and size constraints of a symbolic input and reports when they contradict each other."
+    ),
+    why="The network cannot run on any input.",
+    example="a decoder that upsamples by 3 joined to an encoder that pools by 2",
+    fix="Make the downsampling and upsampling factors agree.",
+)
+
+NORM_NEEDS_MORE_VALUES = Rule(
+    code="UC111",
+    name="norm-needs-more-values",
+    severity=Severity.ERROR,
+    summary="A normalisation layer has a single value to normalise.",
+    what=(
+        "Reports instancenorm on a 1-element feature map, and groupnorm whose groups hold one value (one "
+        "channel per group on a 1-element map) for a batch of one."
+    ),
+    why=(
+        "PyTorch raises `Expected more than 1 spatial element` / `more than 1 value per channel`; the "
+        "normalised value would be 0/0 anyway."
+    ),
+    example="- {op: instancenorm}   # after the last pool the map is 1×1",
+    fix="Normalise before the last pool, use a larger input, or fewer groups.",
+)
 
 Reporter = Callable[..., None]
 HintForAxes = Callable[[list[int]], str]
@@ -52,9 +181,9 @@ class Step:
             value = value * self.x.rank
         return value
 
-    def emit(self, code: str, message: str, hint: str = "", key: str | None = None) -> None:
+    def emit(self, rule: Rule, message: str, hint: str = "", key: str | None = None) -> None:
         self.reported = True
-        self.report(code, message, hint=hint, key=key)
+        self.report(rule, message, hint=hint, key=key)
 
     def axes_text(self, axes: list[int]) -> str:
         return ", ".join(self.axis_names[a] for a in axes)
@@ -109,7 +238,7 @@ def _report_resampling(
         shown = fmt_sizes(sizes)
         factors = sorted({str(strides[a]) for a in bad})
         step.emit(
-            "UC103",
+            ODD_SIZE_BEFORE_DOWNSAMPLING,
             f"{step.layer.name} ({what}) receives {shown}, not divisible by {' / '.join(factors)} "
             f"on axis {step.axes_text(bad)}: PyTorch floors it and the decoder cannot restore the size",
             hint=step.nearest_hint(bad),
@@ -117,7 +246,7 @@ def _report_resampling(
     if infeasible:
         step.tainted.update(infeasible)
         step.emit(
-            "UC110",
+            NO_VALID_INPUT,
             f"no input size makes {fmt_sizes(sizes)} divisible by the stride of {step.layer.name} "
             f"on axis {step.axes_text(infeasible)} while meeting the constraints of the layers above",
             hint="make the downsampling and upsampling factors agree",
@@ -132,7 +261,7 @@ def _check_kernel(step: Step, sizes: list[Affine], windows: list[int], note: str
     if too_small:
         padded = "padded " if sizes != list(step.x.size) else ""
         step.emit(
-            "UC102",
+            KERNEL_LARGER_THAN_INPUT,
             f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its {padded}input "
             f"{fmt_sizes(sizes)}{note}",
             hint="use a larger input, fewer levels above this layer, or padding",
@@ -168,14 +297,6 @@ def upconv(step: Step) -> Shape | None:
     strides = step.per_axis("stride")
     pads, out_pads, dilations = step.per_axis("padding"), step.per_axis("output_padding"), step.per_axis("dilation")
     _check_groups(step, step.x.channels, p["filters"], p["groups"])
-    for s, d, o in zip(strides, dilations, out_pads, strict=True):
-        if o >= max(s, d):
-            step.emit(
-                "UC005",
-                f"output_padding {o} must be smaller than stride or dilation ({max(s, d)})",
-                key="output_padding",
-            )
-            return None
     size = [
         (n - 1) * s - 2 * q + d * (k - 1) + o + 1
         for n, k, s, q, o, d in zip(step.x.size, kernels, strides, pads, out_pads, dilations, strict=True)
@@ -194,10 +315,6 @@ def pool(step: Step) -> Shape | None:
         note = " (AvgPool3d does not allow that, even with padding or ceil_mode)"
         if not _check_kernel(step, list(step.x.size), list(kernels), note):
             return None
-    for q, k in zip(pads, kernels, strict=True):
-        if q > k // 2:  # PyTorch's check uses the kernel size, not the dilated window
-            step.emit("UC005", f"padding {q} is more than half the kernel ({k // 2} at most in PyTorch)", key="padding")
-            return None
     bad: list[int] = []
     infeasible: list[int] = []
     size = [
@@ -208,7 +325,7 @@ def pool(step: Step) -> Shape | None:
     if any(step.solver.at_least(out, 1) is Outcome.VIOLATED for out in size):
         padded = [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)]
         step.emit(
-            "UC102",
+            KERNEL_LARGER_THAN_INPUT,
             f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its "
             f"{'padded ' if any(pads) else ''}input {fmt_sizes(padded)}",
             hint="use a larger input, fewer levels above this layer, or padding",
@@ -255,7 +372,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
         ]
         if smaller:
             step.emit(
-                "UC104",
+                SKIP_SIZE_MISMATCH,
                 f"`{other_name}` ({fmt_sizes(other.size)}) is smaller than the input "
                 f"({fmt_sizes(x.size)}) it should be center-cropped to",
                 hint="a crop can only remove pixels: check the encoder level this skip comes from",
@@ -269,7 +386,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
         ]
         if odd:
             step.emit(
-                "UC105",
+                ASYMMETRIC_CROP,
                 f"center-cropping `{other_name}` from {fmt_sizes(other.size)} to {fmt_sizes(x.size)} "
                 f"removes an odd number of pixels on axis {step.axes_text(odd)}",
                 hint="the crop sits one pixel off-center (offset floor(diff/2)); choose sizes whose difference is even",
@@ -285,7 +402,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
         if step.layer.op == "add" and all(_broadcasts(x.size[a], other.size[a]) for a in differ):
             silent = " (PyTorch broadcasts the size-1 axis silently instead of failing)"
         step.emit(
-            "UC104",
+            SKIP_SIZE_MISMATCH,
             f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
             f"sizes differ on axis {step.axes_text(differ)}{silent}",
             hint=f"{crop_hint}use `same` padding so the encoder and decoder sizes agree",
@@ -310,7 +427,7 @@ def add(step: Step) -> Shape | None:
         _compare_sizes(step, other, name, crop)
         if other.channels != step.x.channels:
             step.emit(
-                "UC106",
+                CHANNEL_MISMATCH,
                 f"{step.layer.name} adds {step.x.channels} channels to `{name}`'s {other.channels}",
                 hint="add a 1×1 conv so both sides have the same channels",
                 key="with",
@@ -337,7 +454,7 @@ def crop(step: Step) -> Shape | None:
     ]
     if larger:
         step.emit(
-            "UC109",
+            CROP_LARGER_THAN_INPUT,
             f"{step.layer.name} crops {fmt_sizes(step.x.size)} to the larger {fmt_sizes(target)}",
             hint="crop to a smaller size, or use `pad`",
         )
@@ -349,7 +466,7 @@ def crop(step: Step) -> Shape | None:
     ]
     if odd:
         step.emit(
-            "UC105",
+            ASYMMETRIC_CROP,
             f"{step.layer.name} removes an odd number of pixels on axis {step.axes_text(odd)}",
             hint="the crop sits one pixel off-center; choose sizes whose difference is even",
         )
@@ -368,14 +485,14 @@ def _check_norm_values(step: Step) -> None:
     positions = math.prod(s.value for s in step.x.size)
     if step.layer.op == "instancenorm" and positions == 1:
         step.emit(
-            "UC111",
+            NORM_NEEDS_MORE_VALUES,
             f"{step.layer.name} normalises a 1-element feature map: PyTorch raises "
             "`Expected more than 1 spatial element`",
             hint="use a larger input or normalise before the last pool",
         )
     if step.layer.op == "groupnorm" and step.x.channels // step.layer.params["groups"] * positions == 1:
         step.emit(
-            "UC111",
+            NORM_NEEDS_MORE_VALUES,
             f"{step.layer.name} has one value per group (1 channel per group on a 1-element map): "
             "PyTorch raises `Expected more than 1 value per channel` for a batch of one",
             hint="use fewer groups or a larger input",
@@ -388,7 +505,7 @@ def same_shape(step: Step) -> Shape | None:
         _check_norm_values(step)
     if step.layer.op == "groupnorm" and step.x.channels % step.layer.params["groups"]:
         step.emit(
-            "UC106",
+            CHANNEL_MISMATCH,
             f"groupnorm's {step.layer.params['groups']} groups do not divide {step.x.channels} channels",
             hint="choose a number of groups that divides the channels",
             key="groups",
@@ -403,7 +520,7 @@ def linear(step: Step) -> Shape | None:
 def _check_groups(step: Step, cin: int, filters: int, groups: int) -> None:
     if cin % groups or filters % groups:
         step.emit(
-            "UC106",
+            CHANNEL_MISMATCH,
             f"{groups} groups must divide both the {cin} input channels and the {filters} filters",
             hint="choose groups that divide both",
             key="groups",

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from unetcalc.findings.diagnostic import Diagnostic
-from unetcalc.findings.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.rules import Rule, finding
 from unetcalc.findings.suggest import did_you_mean
 from unetcalc.spec.model import Layer, Spec
+
+# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+UNKNOWN_REFERENCE = Rule(
+    code="UC007",
+    name="unknown-reference",
+    severity=Severity.ERROR,
+    summary="`from`, `with` or `to` names no earlier layer.",
+    what="Resolves every reference to a layer defined above it, or to `input`.",
+    why="Layers run in order; a reference to a missing or later layer cannot be computed.",
+    example="- {op: concat, with: enc5}   # there is no enc5",
+    fix="Use the name of an earlier layer; the message suggests the closest.",
+)
 
 
 @dataclass(slots=True)
@@ -48,7 +60,9 @@ def build_graph(spec: Spec) -> Graph:
                 hint = did_you_mean(ref, defined) or f"known names: {', '.join(list(defined)[-6:])}"
             line, column = layer.where(key)
             graph.diagnostics.append(
-                finding("UC007", message, hint=hint, file=spec.path, line=line, column=column, layer=layer.name)
+                finding(
+                    UNKNOWN_REFERENCE, message, hint=hint, file=spec.path, line=line, column=column, layer=layer.name
+                )
             )
         defined[layer.id] = None
         previous = layer.id

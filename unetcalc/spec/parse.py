@@ -7,14 +7,102 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from unetcalc.findings.diagnostic import Diagnostic
-from unetcalc.findings.rules import finding
+from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import closest, did_you_mean
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
+
+# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+YAML_SYNTAX = Rule(
+    code="UC001",
+    name="yaml-syntax",
+    severity=Severity.ERROR,
+    summary="The file is not a readable YAML spec.",
+    what=(
+        "Reports files that are not UTF-8 text, are not valid YAML, are empty, do not hold a mapping at the "
+        "top level, nest too deeply, or expand YAML aliases into too many nodes."
+    ),
+    why="Nothing else can be checked until the file parses; an alias bomb could otherwise exhaust memory.",
+    example="layers: [{op: conv, filters: 64}   # unclosed bracket",
+    fix="Fix the YAML at the line shown; the message quotes the parser.",
+)
+
+UNKNOWN_OP = Rule(
+    code="UC002",
+    name="unknown-op",
+    severity=Severity.ERROR,
+    summary="A layer names an operation unetcalc does not know.",
+    what="Checks every layer's `op` against spec v1's operations and suggests the closest one.",
+    why="An unknown op has no shape rule, so nothing after it can be inferred.",
+    example="- {op: convv, filters: 64}",
+    fix="Use one of the ops listed by the message (did you mean `conv`?).",
+)
+
+UNKNOWN_KEY = Rule(
+    code="UC003",
+    name="unknown-key",
+    severity=Severity.ERROR,
+    summary="A mapping has a key that spec v1 does not define.",
+    what="Checks the keys of the top level, `input`, `defaults` and every layer.",
+    why=(
+        "A misspelt key is silently ignored by hand-written code: `filter: 64` would leave the layer without "
+        "its filter count."
+    ),
+    example="- {op: conv, filter: 64}",
+    fix="Rename the key as suggested (`filters`), or remove it.",
+)
+
+MISSING_PARAMETER = Rule(
+    code="UC004",
+    name="missing-parameter",
+    severity=Severity.ERROR,
+    summary="A required parameter is missing.",
+    what="Checks that `conv` and `upconv` have `filters`, `concat`/`add` have `with`, and so on.",
+    why="The layer cannot be built or inferred without it.",
+    example="- {op: conv, kernel: 3}",
+    fix="Add the parameter, e.g. `filters: 64`.",
+)
+
+BAD_PARAMETER = Rule(
+    code="UC005",
+    name="bad-parameter",
+    severity=Severity.ERROR,
+    summary="A parameter has the wrong type or an impossible value.",
+    what=(
+        "Checks types and ranges: positive integer kernels, strides and filters, paddings PyTorch accepts, "
+        "known modes, probabilities in [0, 1], finite numbers (no `.inf`/`.nan`), and numbers YAML 1.1 reads "
+        "unexpectedly (`010` is octal 8, `1:20` is base-60 80)."
+    ),
+    why="PyTorch would reject the layer at construction time, far from the spec.",
+    example="- {op: maxpool, stride: 0}",
+    fix="Use a value in the range the message gives.",
+)
+
+DUPLICATE_NAME = Rule(
+    code="UC006",
+    name="duplicate-name",
+    severity=Severity.ERROR,
+    summary="Two layers have the same name.",
+    what="Checks that layer names (given or defaulted) are unique and not `input`.",
+    why="`from`, `with` and `to` refer to layers by name; a duplicate makes them ambiguous.",
+    example="- {op: maxpool, name: MaxPool2}\n...\n- {op: maxpool, name: MaxPool2}",
+    fix="Rename one of them (here the third pool: `MaxPool3`).",
+)
+
+BAD_SHAPE = Rule(
+    code="UC008",
+    name="bad-shape",
+    severity=Severity.ERROR,
+    summary="A declared shape cannot be read.",
+    what="Parses `in`/`out` shapes (`252x252x64`, `254 x 254`, `?`, mapping form) and the input size.",
+    why="A declared shape that cannot be read cannot be checked.",
+    example="- {op: relu, out: 252 by 252}",
+    fix="Write spatial sizes then channels separated by `x`: `252x252x64`.",
+)
 
 TOP_KEYS = ("version", "name", "description", "input", "defaults", "layers")
 SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -27,12 +115,10 @@ class _Parser:
         self.diagnostics: list[Diagnostic] = []
 
     def report(
-        self, code: str, message: str, pos: Pos | tuple[int, int], hint: str = "", layer: str | None = None
+        self, rule: Rule, message: str, pos: Pos | tuple[int, int], hint: str = "", layer: str | None = None
     ) -> None:
         line, column = (pos.line, pos.column) if isinstance(pos, Pos) else pos
-        self.diagnostics.append(
-            finding(code, message, hint=hint, file=self.path, line=line, column=column, layer=layer)
-        )
+        self.diagnostics.append(rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer))
 
     # -- top level ---------------------------------------------------------
     def parse(self, data: Any) -> Spec:
@@ -41,7 +127,7 @@ class _Parser:
             pos = getattr(data, "pos", Pos(1, 1))
             kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
             self.report(
-                "UC001",
+                YAML_SYNTAX,
                 f"the top level of a spec must be a mapping, not {kind}",
                 pos,
                 hint="start the file with `name:`, `input:` and `layers:` keys",
@@ -50,7 +136,7 @@ class _Parser:
         for key in data:
             if key not in TOP_KEYS:
                 self.report(
-                    "UC003",
+                    UNKNOWN_KEY,
                     f"unknown top-level key `{key}`",
                     data.key_pos[key],
                     hint=did_you_mean(str(key), TOP_KEYS) or f"spec v1 keys: {', '.join(TOP_KEYS)}",
@@ -58,7 +144,7 @@ class _Parser:
         version = data.get("version", 1)
         if version != 1:
             self.report(
-                "UC005",
+                BAD_PARAMETER,
                 f"unsupported spec version {version!r}; this unetcalc reads version 1",
                 data.value_pos.get("version", data.pos),
             )
@@ -67,7 +153,7 @@ class _Parser:
             name = str(name)  # `name: 2015`
         elif not isinstance(name, str) or not name.strip():
             self.report(
-                "UC005",
+                BAD_PARAMETER,
                 f"the spec's `name` must be a non-empty string, got {name!r}",
                 data.value_pos.get("name", data.pos),
                 hint=f"write e.g. `name: {stem}`, or leave `name` out to use the file name",
@@ -83,13 +169,16 @@ class _Parser:
         value = data.get("input")
         if value is None:
             self.report(
-                "UC004", "the spec has no `input`", data.pos, hint="add `input: {channels: 1, size: [572, 572]}`"
+                MISSING_PARAMETER,
+                "the spec has no `input`",
+                data.pos,
+                hint="add `input: {channels: 1, size: [572, 572]}`",
             )
             return None
         pos = data.value_pos["input"]
         if not isinstance(value, YMap):
             self.report(
-                "UC005",
+                BAD_PARAMETER,
                 "`input` must be a mapping with `channels` and `size`",
                 pos,
                 hint="e.g. `input: {channels: 1, size: [572, 572]}`",
@@ -98,7 +187,7 @@ class _Parser:
         for key in value:
             if key not in ("channels", "size"):
                 self.report(
-                    "UC003",
+                    UNKNOWN_KEY,
                     f"unknown key `{key}` in `input`",
                     value.key_pos[key],
                     hint=did_you_mean(str(key), ("channels", "size")),
@@ -107,7 +196,7 @@ class _Parser:
         try:
             channels = validate(Param("count"), channels, None, "input channels")
         except ParamError as exc:
-            self.report("UC005", str(exc), value.value_pos.get("channels", pos))
+            self.report(BAD_PARAMETER, str(exc), value.value_pos.get("channels", pos))
             channels = None
         size = value.get("size")
         size_pos = value.value_pos.get("size", pos)
@@ -118,7 +207,9 @@ class _Parser:
 
     def _input_size(self, size: Any, pos: Pos) -> tuple[int | str, ...] | None:
         if size is None:
-            self.report("UC004", "`input` has no `size`", pos, hint="e.g. `size: [572, 572]` or `size: [H, W]`")
+            self.report(
+                MISSING_PARAMETER, "`input` has no `size`", pos, hint="e.g. `size: [572, 572]` or `size: [H, W]`"
+            )
             return None
         if isinstance(size, str):  # "572x572" written as a shape
             try:
@@ -130,7 +221,7 @@ class _Parser:
             size = [size]
         if not isinstance(size, list) or not 1 <= len(size) <= 3:
             self.report(
-                "UC005",
+                BAD_PARAMETER,
                 "`input.size` must list 1 to 3 spatial sizes",
                 pos,
                 hint="e.g. `[572, 572]` (2D), `[128, 128, 128]` (3D), or symbols `[H, W]`",
@@ -144,7 +235,7 @@ class _Parser:
                 out.append(entry)
             else:
                 self.report(
-                    "UC005",
+                    BAD_PARAMETER,
                     f"input size entry {entry!r} is neither a positive size nor a symbol",
                     pos,
                     hint="sizes are whole numbers ≥ 1; a symbol is a name such as `H`",
@@ -157,7 +248,7 @@ class _Parser:
             return {}
         if not isinstance(value, YMap):
             self.report(
-                "UC005",
+                BAD_PARAMETER,
                 "`defaults` must map op names to parameters",
                 pos,
                 hint="e.g. `defaults: {conv: {kernel: 3, padding: same}}`",
@@ -168,21 +259,23 @@ class _Parser:
             op = canonical_op(str(op_name))
             if op is None:
                 self.report(
-                    "UC002",
+                    UNKNOWN_OP,
                     f"unknown op `{op_name}` in `defaults`",
                     value.key_pos[op_name],
                     hint=did_you_mean(str(op_name), all_op_names()),
                 )
                 continue
             if not isinstance(params, YMap):
-                self.report("UC005", f"`defaults.{op_name}` must be a mapping of parameters", value.value_pos[op_name])
+                self.report(
+                    BAD_PARAMETER, f"`defaults.{op_name}` must be a mapping of parameters", value.value_pos[op_name]
+                )
                 continue
             result[op] = {}
             for key, raw in params.items():
                 schema = OPS[op].get(key)
                 if schema is None:
                     self.report(
-                        "UC003",
+                        UNKNOWN_KEY,
                         f"`{key}` is not a parameter of `{op}`",
                         params.key_pos[key],
                         hint=did_you_mean(str(key), OPS[op]) or self._params_hint(op),
@@ -191,17 +284,19 @@ class _Parser:
                 try:
                     result[op][key] = validate(schema, raw, rank, f"`{key}`")
                 except ParamError as exc:
-                    self.report("UC005", str(exc), params.value_pos[key])
+                    self.report(BAD_PARAMETER, str(exc), params.value_pos[key])
         return result
 
     # -- layers ------------------------------------------------------------
     def _layers(self, data: YMap, rank: int | None, defaults: dict[str, dict[str, Any]]) -> list[Layer]:
         raw_layers = data.get("layers")
         if raw_layers is None:
-            self.report("UC004", "the spec has no `layers`", data.pos, hint="add `layers:` with one entry per layer")
+            self.report(
+                MISSING_PARAMETER, "the spec has no `layers`", data.pos, hint="add `layers:` with one entry per layer"
+            )
             return []
         if not isinstance(raw_layers, YList) or not raw_layers:
-            self.report("UC005", "`layers` must be a non-empty list", data.value_pos["layers"])
+            self.report(BAD_PARAMETER, "`layers` must be a non-empty list", data.value_pos["layers"])
             return []
         counts: Counter[str] = Counter()
         layers: list[Layer] = []
@@ -226,7 +321,7 @@ class _Parser:
             raw = raw_map
         if not isinstance(raw, YMap):
             self.report(
-                "UC005",
+                BAD_PARAMETER,
                 "a layer must be a mapping with `op`, or a bare op name",
                 pos,
                 hint="e.g. `- {op: conv, filters: 64}` or `- relu`",
@@ -240,16 +335,16 @@ class _Parser:
         name = raw.get("name", default_name)
         explicit = "name" in raw
         if not isinstance(name, str) or not name.strip():
-            self.report("UC005", f"a layer name must be a non-empty string, got {name!r}", raw.value_pos["name"])
+            self.report(BAD_PARAMETER, f"a layer name must be a non-empty string, got {name!r}", raw.value_pos["name"])
             name, explicit = default_name, False
         layer = Layer(index, op or str(op_raw), name, pos.line, pos.column, key_lines=key_lines, explicit_name=explicit)
         if op_raw is None:
-            self.report("UC004", "the layer has no `op`", pos, hint="add e.g. `op: conv`", layer=name)
+            self.report(MISSING_PARAMETER, "the layer has no `op`", pos, hint="add e.g. `op: conv`", layer=name)
             layer.valid = False
             return layer
         if op is None:
             self.report(
-                "UC002",
+                UNKNOWN_OP,
                 f"unknown op `{op_raw}`",
                 raw.value_pos["op"],
                 hint=did_you_mean(str(op_raw), all_op_names()) or f"ops: {', '.join(all_op_names())}",
@@ -278,7 +373,7 @@ class _Parser:
             if not hint and other:
                 hint = f"`{key}` belongs to {', '.join(other[:3])}; {self._params_hint(layer.op)}"
             self.report(
-                "UC003",
+                UNKNOWN_KEY,
                 f"`{key}` is not a parameter of `{layer.op}`",
                 raw.key_pos[key],
                 hint=hint or self._params_hint(layer.op),
@@ -289,14 +384,14 @@ class _Parser:
                 try:
                     layer.params[key] = validate(param, raw[key], rank, f"`{key}`")
                 except ParamError as exc:
-                    self.report("UC005", str(exc), raw.value_pos[key], layer=layer.name)
+                    self.report(BAD_PARAMETER, str(exc), raw.value_pos[key], layer=layer.name)
                     layer.valid = False
             elif key in op_defaults:
                 layer.params[key] = op_defaults[key]
             elif param.required:
                 if key not in misspelt:
                     self.report(
-                        "UC004",
+                        MISSING_PARAMETER,
                         f"`{layer.op}` needs `{key}`",
                         raw.pos,
                         layer=layer.name,
@@ -310,6 +405,8 @@ class _Parser:
         for key, param in schema.items():  # defaults that are another parameter's value (stride = kernel)
             if param.default_from is not None and layer.params.get(key) is None:
                 layer.params[key] = layer.params.get(param.default_from)
+        if layer.valid:
+            self._between_parameters(layer)
         self._references(layer, raw)
         for key in ("in", "out"):
             if key in raw and rank is not None:
@@ -317,13 +414,46 @@ class _Parser:
                     shape: DeclaredShape = parse_declared(raw[key], rank)
                 except ShapeTextError as exc:
                     self.report(
-                        "UC008", f"cannot read `{key}: {raw[key]}`: {exc}", raw.value_pos[key], layer=layer.name
+                        BAD_SHAPE, f"cannot read `{key}: {raw[key]}`: {exc}", raw.value_pos[key], layer=layer.name
                     )
                     continue
                 if key == "in":
                     layer.declared_in = shape
                 else:
                     layer.declared_out = shape
+
+    def _between_parameters(self, layer: Layer) -> None:
+        """Checks between the parameters of one layer that PyTorch makes when it builds the module."""
+        p = layer.params
+
+        def per_axis(key: str) -> tuple[int, ...]:
+            value = p[key]
+            return value if isinstance(value, tuple) else (value,)
+
+        if layer.op == "upconv":
+            for s, d, o in zip(
+                *_broadcast(per_axis("stride"), per_axis("dilation"), per_axis("output_padding")), strict=True
+            ):
+                if o >= max(s, d):
+                    self.report(
+                        BAD_PARAMETER,
+                        f"output_padding {o} must be smaller than stride or dilation ({max(s, d)})",
+                        layer.where("output_padding"),
+                        layer=layer.name,
+                    )
+                    layer.valid = False
+                    return
+        if layer.op in ("maxpool", "avgpool"):
+            for q, k in zip(*_broadcast(per_axis("padding"), per_axis("kernel")), strict=True):
+                if q > k // 2:  # PyTorch's check uses the kernel size, not the dilated window
+                    self.report(
+                        BAD_PARAMETER,
+                        f"padding {q} is more than half the kernel ({k // 2} at most in PyTorch)",
+                        layer.where("padding"),
+                        layer=layer.name,
+                    )
+                    layer.valid = False
+                    return
 
     def _references(self, layer: Layer, raw: YMap) -> None:
         source = raw.get("from")
@@ -332,7 +462,10 @@ class _Parser:
                 layer.source = source
             else:
                 self.report(
-                    "UC005", f"`from` must be a layer name, got {source!r}", raw.value_pos["from"], layer=layer.name
+                    BAD_PARAMETER,
+                    f"`from` must be a layer name, got {source!r}",
+                    raw.value_pos["from"],
+                    layer=layer.name,
                 )
                 layer.valid = False
         if layer.op in ("concat", "add") and layer.params.get("with"):
@@ -341,7 +474,7 @@ class _Parser:
             to, size = layer.params.get("to"), layer.params.get("size")
             if (to is None) == (size is None):
                 self.report(
-                    "UC004",
+                    MISSING_PARAMETER,
                     "`crop` needs exactly one of `to` (a layer name) or `size`",
                     raw.pos,
                     layer=layer.name,
@@ -356,7 +489,7 @@ class _Parser:
         for layer in layers:
             if layer.name == "input":
                 self.report(
-                    "UC006",
+                    DUPLICATE_NAME,
                     "`input` is reserved for the network input",
                     layer.where("name"),
                     layer=layer.name,
@@ -366,7 +499,7 @@ class _Parser:
                 first = seen[layer.name]
                 layer.id = f"{layer.name}@{layer.line}"
                 self.report(
-                    "UC006",
+                    DUPLICATE_NAME,
                     f"the name `{layer.name}` is already used by the layer at line {first.line}",
                     layer.where("name"),
                     layer=layer.name,
@@ -376,22 +509,31 @@ class _Parser:
                 seen[layer.name] = layer
 
 
+def _broadcast(*values: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """Per-axis tuples of one length: a single value stands for every axis."""
+    width = max(len(v) for v in values)
+    return [v * width if len(v) == 1 else v for v in values]
+
+
 def parse_text(text: str, path: str = "<spec>") -> Spec:
     """Parse spec text; never raises for bad input, findings are in ``spec.diagnostics``."""
     parser = _Parser(path)
     try:
         loaded = load_yaml_text(text)
     except YamlProblem as exc:
-        parser.report("UC001", exc.message, exc.pos, hint="fix the YAML at this line")
+        parser.report(YAML_SYNTAX, exc.message, exc.pos, hint="fix the YAML at this line")
         return Spec(path, Path(path).stem, None, [], parser.diagnostics)
     for key, pos in loaded.duplicate_keys:
         parser.report(
-            "UC003", f"the key `{key}` appears twice in one mapping; the last one wins", pos, hint="remove one of them"
+            UNKNOWN_KEY,
+            f"the key `{key}` appears twice in one mapping; the last one wins",
+            pos,
+            hint="remove one of them",
         )
     for written, value, pos in loaded.surprising_numbers:
         kind = "an octal" if ":" not in written else "a base-60 (sexagesimal)"
         parser.report(
-            "UC005",
+            BAD_PARAMETER,
             f"`{written}` is read by YAML 1.1 as {kind} number: {value}",
             pos,
             hint="write the number without a leading zero or colon (or quote it if it is text)",
@@ -404,7 +546,9 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
 def parse_bytes(data: bytes, path: str) -> Spec:
     if len(data) > MAX_SPEC_BYTES:
         parser = _Parser(path)
-        parser.report("UC001", f"the file is larger than {MAX_SPEC_BYTES:,} bytes, the most a spec may be", Pos(1, 1))
+        parser.report(
+            YAML_SYNTAX, f"the file is larger than {MAX_SPEC_BYTES:,} bytes, the most a spec may be", Pos(1, 1)
+        )
         return Spec(path, Path(path).stem, None, [], parser.diagnostics)
     try:
         text = data.decode("utf-8-sig")
@@ -412,7 +556,7 @@ def parse_bytes(data: bytes, path: str) -> Spec:
         parser = _Parser(path)
         line = data[: exc.start].count(b"\n") + 1
         parser.report(
-            "UC001",
+            YAML_SYNTAX,
             f"the file is not UTF-8 text (bad byte at offset {exc.start})",
             Pos(line, 1),
             hint="save the spec as UTF-8 YAML",
