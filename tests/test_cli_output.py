@@ -126,8 +126,8 @@ def test_symbolic_input_gives_expressions():
 
 
 def test_strict_turns_warnings_into_failure():
-    assert run("check", "tests/rules/UC105/fail.yaml")[0] == 0
-    assert run("check", "tests/rules/UC105/fail.yaml", "--strict")[0] == 1
+    assert run("check", "tests/fixtures/warning-only.yaml")[0] == 0
+    assert run("check", "tests/fixtures/warning-only.yaml", "--strict")[0] == 1
 
 
 def test_several_files_and_summary():

@@ -129,7 +129,7 @@ def test_findings_are_drawn_red_and_orange():
     source = dot_for("unet-2015", input_size=(570, 570))
     assert re.search(r'b\d+ \[label="enc3\n[^"]*UC103 at pool2" color="#c62828"', source)
     assert "1 error" in source
-    warning = check_file("tests/rules/UC105/fail.yaml")
+    warning = check_file("tests/fixtures/warning-only.yaml")
     assert "#ef6c00" in to_dot(warning, build_diagram(warning))
 
 

@@ -1,22 +1,37 @@
-"""Each rule has a failing and a passing case under tests/rules/<CODE>/, and docs."""
+"""Each rule has named cases under tests/rules/<CODE>.yaml (sqlfluff style), and a manual.
+
+A case with a `line` must report the rule exactly once, at that line; a case with `line: null`
+must not report it. Every rule needs at least one case of each kind.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import yaml
 
-from unetcalc import check_file
+from unetcalc import check_text
 from unetcalc.findings.rules import all_rules, rules_by_code
 
-RULES = all_rules()
-RULES_BY_CODE = rules_by_code()
-
 CASES = Path(__file__).parent / "rules"
+RULES = all_rules()
+
+
+def _cases() -> list[tuple[str, dict]]:
+    found = []
+    for path in sorted(CASES.glob("UC*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert data["rule"] == path.stem, path
+        found += [(data["rule"], case) for case in data["cases"]]
+    return found
+
+
+CASE_LIST = _cases()
 
 
 def test_codes_are_unique_and_documented():
-    assert len(RULES_BY_CODE) == len(RULES)
+    assert len(rules_by_code()) == len(RULES) == len({r.name for r in RULES})
     for rule in RULES:
         assert rule.code[:2] == "UC" and len(rule.code) == 5
         for text in (rule.name, rule.summary, rule.what, rule.why, rule.example, rule.fix):
@@ -24,17 +39,19 @@ def test_codes_are_unique_and_documented():
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
-def test_rule_has_cases(rule):
-    assert (CASES / rule.code / "fail.yaml").exists(), f"{rule.code} has no fail case"
-    assert (CASES / rule.code / "pass.yaml").exists(), f"{rule.code} has no pass case"
+def test_rule_has_failing_and_passing_cases(rule):
+    cases = [case for code, case in CASE_LIST if code == rule.code]
+    assert any(case["line"] is not None for case in cases), f"{rule.code} has no failing case"
+    assert any(case["line"] is None for case in cases), f"{rule.code} has no passing case"
+    assert len({case["name"] for case in cases}) == len(cases), f"{rule.code}: case names repeat"
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
-def test_fail_case_reports_the_rule_and_pass_case_does_not(rule):
-    failing = check_file(CASES / rule.code / "fail.yaml")
-    reported = [d for d in failing.diagnostics if d.code == rule.code]
-    assert len(reported) == 1, failing.diagnostics
-    assert reported[0].severity is rule.severity
-    assert reported[0].line > 1  # points into the spec, past the header comment
-    passing = check_file(CASES / rule.code / "pass.yaml")
-    assert rule.code not in {d.code for d in passing.diagnostics}, passing.diagnostics
+@pytest.mark.parametrize(("code", "case"), CASE_LIST, ids=[f"{c}: {case['name']}" for c, case in CASE_LIST])
+def test_case(code, case):
+    result = check_text(case["spec"], f"{code}.yaml")
+    reported = [d for d in result.diagnostics if d.code == code]
+    if case["line"] is None:
+        assert not reported, reported
+    else:
+        assert [d.line for d in reported] == [case["line"]], result.diagnostics
+        assert reported[0].severity is rules_by_code()[code].severity
