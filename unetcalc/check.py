@@ -47,15 +47,39 @@ class InputOptionError(ValueError):
     """``--input`` could not be read or does not fit the spec: exit 2."""
 
 
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What a spec that has an input and layers yields: all four together, never one without the others."""
+
+    input: InputSpec  # the input checked (the spec's, or --input's)
+    graph: Graph
+    validity: Validity
+    inference: Inference
+
+
 @dataclass(slots=True)
 class CheckResult:
     spec: Spec
-    graph: Graph | None = None
-    inference: Inference | None = None
-    validity: Validity | None = None
+    analysis: Analysis | None = None  # None: the spec has no readable input or layers
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    input: InputSpec | None = None
     input_overridden: bool = False
+
+    # Shortcuts into the analysis (None when there is none).
+    @property
+    def input(self) -> InputSpec | None:
+        return self.analysis.input if self.analysis else None
+
+    @property
+    def graph(self) -> Graph | None:
+        return self.analysis.graph if self.analysis else None
+
+    @property
+    def validity(self) -> Validity | None:
+        return self.analysis.validity if self.analysis else None
+
+    @property
+    def inference(self) -> Inference | None:
+        return self.analysis.inference if self.analysis else None
 
     @property
     def path(self) -> str:
@@ -185,15 +209,12 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
             )
         result.input_overridden = tuple(input_size) != spec_input.size
         spec_input = InputSpec(spec_input.channels, tuple(input_size))
-    result.input = spec_input
     graph = build_graph(spec)
-    result.graph = graph
     result.diagnostics += graph.diagnostics
     validity = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path)
-    result.validity = validity
     start = input_shape(spec_input.channels, spec_input.size)
     inference = infer(graph, start, spec.path, _nearest_hint(spec_input, validity))
-    result.inference = inference
+    result.analysis = Analysis(spec_input, graph, validity, inference)
     result.diagnostics += inference.diagnostics
     # Declared sizes were written for the spec's own input; with another one only channels are checked.
     result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)

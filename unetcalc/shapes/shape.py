@@ -23,6 +23,9 @@ class Shape:
     def is_concrete(self) -> bool:
         return all(s.is_number for s in self.size)
 
+    def __str__(self) -> str:
+        return format_shape(self)  # 388x388x2, as authors write shapes
+
 
 def _dim_text(size: object) -> str:
     text = str(size)
