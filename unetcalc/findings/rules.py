@@ -58,20 +58,6 @@ class Rule:
         return Diagnostic(self.code, self.severity, message, hint, file, line, column, layer)
 
 
-def finding(
-    rule: Rule,
-    message: str,
-    *,
-    hint: str = "",
-    file: str = "",
-    line: int = 0,
-    column: int = 0,
-    layer: str | None = None,
-) -> Diagnostic:
-    """A Diagnostic for ``rule`` with the rule's default severity."""
-    return rule.finding(message, hint=hint, file=file, line=line, column=column, layer=layer)
-
-
 @functools.cache
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, sorted by code."""

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import Rule, finding
+from unetcalc.findings.rules import Rule
 
 # -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
 UNUSED_SUPPRESSION = Rule(
@@ -74,8 +74,7 @@ def apply_suppressions(
         if s not in used:
             what = ", ".join(s.codes) if s.codes else "anything"
             kept.append(
-                finding(
-                    UNUSED_SUPPRESSION,
+                UNUSED_SUPPRESSION.finding(
                     f"this `unetcalc: ignore` suppresses {what}, but nothing is reported here",
                     hint="remove the comment, or name the code reported on this line",
                     file=path,

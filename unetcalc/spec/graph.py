@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import Rule, finding
+from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import did_you_mean
 from unetcalc.spec.model import Layer, Spec
 
@@ -60,8 +60,8 @@ def build_graph(spec: Spec) -> Graph:
                 hint = did_you_mean(ref, defined) or f"known names: {', '.join(list(defined)[-6:])}"
             line, column = layer.where(key)
             graph.diagnostics.append(
-                finding(
-                    UNKNOWN_REFERENCE, message, hint=hint, file=spec.path, line=line, column=column, layer=layer.name
+                UNKNOWN_REFERENCE.finding(
+                    message, hint=hint, file=spec.path, line=line, column=column, layer=layer.name
                 )
             )
         defined[layer.id] = None
