@@ -11,6 +11,7 @@ from pathlib import Path
 
 from unetcalc.analysis.declared import check_declared
 from unetcalc.analysis.design import design_findings
+from unetcalc.analysis.hints import nearest_hint
 from unetcalc.findings.config import Config
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.suppress import apply_suppressions
@@ -213,7 +214,7 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
     result.diagnostics += graph.diagnostics
     validity = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path)
     start = input_shape(spec_input.channels, spec_input.size)
-    inference = infer(graph, start, spec.path, _nearest_hint(spec_input, validity))
+    inference = infer(graph, start, spec.path, nearest_hint(spec_input, validity))
     result.analysis = Analysis(spec_input, graph, validity, inference)
     result.diagnostics += inference.diagnostics
     # Declared sizes were written for the spec's own input; with another one only channels are checked.
@@ -225,29 +226,3 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
 def _sorted(result: CheckResult) -> CheckResult:
     result.diagnostics.sort(key=lambda d: (d.line, d.column, d.code))
     return result
-
-
-def nearest_text(validity: Validity, axis: int, value: int) -> str:
-    entry = validity.axes[axis]
-    below, above = entry.nearest(value)
-    options = [v for v in (below, above) if v is not None]
-    if not options:
-        return "no input size is valid on this axis"
-    shown = " and ".join(f"{v} (output {entry.output_at(v)})" for v in options)
-    return f"nearest valid inputs: {shown}"
-
-
-def _nearest_hint(spec_input: InputSpec, validity: Validity):  # type: ignore[no-untyped-def]
-    def hint(axes: list[int]) -> str:
-        texts: dict[str, list[str]] = {}
-        for axis in axes:
-            value = spec_input.size[axis]
-            if isinstance(value, int):
-                texts.setdefault(nearest_text(validity, axis, value), []).append(validity.axes[axis].symbol)
-        if not texts:
-            return ""
-        if len(texts) == 1:
-            return next(iter(texts))
-        return "; ".join(f"{', '.join(axes_)}: {text}" for text, axes_ in texts.items())
-
-    return hint

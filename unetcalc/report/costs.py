@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from unetcalc.shapes.cost import BYTES, Costs, human_bytes, human_count
+from unetcalc.shapes.cost import BYTES, Costs
 from unetcalc.shapes.poly import Poly
+
+
+def human_bytes(count: int) -> str:
+    if count < 1024:
+        return f"{count} B"
+    exponent = min(int(math.log(count, 1024)), 4)
+    return f"{count / 1024**exponent:.1f} {['B', 'KiB', 'MiB', 'GiB', 'TiB'][exponent]}"
+
+
+def human_count(count: int) -> str:
+    for unit, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
+        if count >= size:
+            return f"{count / size:.2f} {unit}"
+    return str(count)
 
 
 def _count(value: Poly) -> str:

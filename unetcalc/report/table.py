@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from unetcalc.check import CheckResult
-from unetcalc.report.costs import poly_json
+from unetcalc.report.costs import human_count, poly_json
 from unetcalc.report.labels import op_label
 from unetcalc.report.markup import escape
-from unetcalc.shapes.cost import compute_costs, human_count
+from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.poly import Poly
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import csv_cell, markdown_text

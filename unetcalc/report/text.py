@@ -6,7 +6,8 @@ import textwrap
 import unicodedata
 from collections.abc import Sequence
 
-from unetcalc.check import CheckResult, nearest_text
+from unetcalc.analysis.hints import nearest_text
+from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import rules_by_code
 from unetcalc.report.costs import costs_line

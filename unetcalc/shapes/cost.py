@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from unetcalc.shapes.infer import Inference, LayerShapes
@@ -53,17 +52,3 @@ def compute_costs(inference: Inference) -> Costs:
         if entry.out is not None:
             activations = activations + numel(entry.out.size, entry.out.channels)
     return Costs(inference.params, macs, activations, per_layer)
-
-
-def human_bytes(count: int) -> str:
-    if count < 1024:
-        return f"{count} B"
-    exponent = min(int(math.log(count, 1024)), 4)
-    return f"{count / 1024**exponent:.1f} {['B', 'KiB', 'MiB', 'GiB', 'TiB'][exponent]}"
-
-
-def human_count(count: int) -> str:
-    for unit, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
-        if count >= size:
-            return f"{count / size:.2f} {unit}"
-    return str(count)
