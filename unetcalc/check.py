@@ -212,7 +212,7 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
         spec_input = InputSpec(spec_input.channels, tuple(input_size))
     graph = build_graph(spec)
     result.diagnostics += graph.diagnostics
-    validity = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path)
+    validity = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path, spec_input.size)
     start = input_shape(spec_input.channels, spec_input.size)
     inference = infer(graph, start, spec.path, nearest_hint(spec_input, validity))
     result.analysis = Analysis(spec_input, graph, validity, inference)

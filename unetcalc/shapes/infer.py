@@ -43,6 +43,16 @@ class Inference:
         return sum(entry.params or 0 for entry in self.layers)
 
 
+def axis_names(size: tuple[int | str, ...]) -> tuple[str, ...]:
+    """What each input axis is called in messages: the spec's own symbol (`[X, Y, Z]`), else D/H/W."""
+    default = AXIS_NAMES.get(len(size), tuple(f"axis {i}" for i in range(len(size))))
+    names: list[str] = []
+    for axis, value in enumerate(size):
+        name = value if isinstance(value, str) and value not in names else default[axis]
+        names.append(name if name not in names else f"{name}{axis}")
+    return tuple(names)
+
+
 def input_shape(channels: int, size: tuple[int | str, ...]) -> Shape:
     return Shape(channels, tuple(Affine.var(s) if isinstance(s, str) else Affine.number(s) for s in size))
 
@@ -57,7 +67,7 @@ def infer(
             solver.symbol(size.symbol)
     tensors: dict[str, Shape | None] = {"input": start}
     result = Inference(start, [], tensors, solver)
-    axis_names = AXIS_NAMES.get(start.rank, tuple(f"axis {i}" for i in range(start.rank)))
+    names = axis_names(tuple(s.symbol or 0 for s in start.size))
 
     for layer in graph.layers:
         ins = tuple(tensors.get(name) for name in layer.inputs)
@@ -74,7 +84,7 @@ def infer(
                     rule.finding(message, hint=hint, file=path, line=line, column=column, layer=_layer.name)
                 )
 
-            step = Step(layer, known, solver, report, nearest_hint, axis_names)
+            step = Step(layer, known, solver, report, nearest_hint, names)
             out = rule_for(layer.op)(step)
             params = count_params(layer, known[0].channels)
             if out is not None:

@@ -423,9 +423,12 @@ def concat(step: Step) -> Shape | None:
 
 def add(step: Step) -> Shape | None:
     crop = step.layer.params.get("crop") == "center"
+    channels = step.x.channels
     for other, name in zip(step.ins[1:], step.layer.refs, strict=True):
         _compare_sizes(step, other, name, crop)
-        if other.channels != step.x.channels:
+        if other.channels != channels and 1 in (other.channels, channels):
+            channels = max(channels, other.channels)  # PyTorch's + broadcasts a single channel
+        elif other.channels != channels:
             step.emit(
                 CHANNEL_MISMATCH,
                 f"{step.layer.name} adds {step.x.channels} channels to `{name}`'s {other.channels}",
@@ -439,7 +442,7 @@ def add(step: Step) -> Shape | None:
             size = [
                 o if _broadcasts(n, o) and n == Affine.number(1) else n for n, o in zip(size, other.size, strict=True)
             ]
-    return step.out(step.x.channels, size)
+    return step.out(channels, size)
 
 
 def crop(step: Step) -> Shape | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from unetcalc.shapes.affine import Affine
-from unetcalc.shapes.infer import AXIS_NAMES, Inference, infer, input_shape
+from unetcalc.shapes.infer import Inference, axis_names, infer, input_shape
 from unetcalc.shapes.solver import SymbolClass
 from unetcalc.spec.graph import Graph
 
@@ -51,13 +51,14 @@ class Validity:
     inference: Inference
 
 
-def axis_symbols(rank: int) -> tuple[str, ...]:
-    return AXIS_NAMES.get(rank, tuple(f"X{i}" for i in range(rank)))
+def solve_validity(
+    graph: Graph, channels: int, rank: int, path: str, size: tuple[int | str, ...] | None = None
+) -> Validity:
+    """Infer with a fresh symbol on every axis and read off the valid inputs.
 
-
-def solve_validity(graph: Graph, channels: int, rank: int, path: str) -> Validity:
-    """Infer with a fresh symbol on every axis and read off the valid inputs."""
-    symbols = axis_symbols(rank)
+    The symbols are the spec's own where its input is symbolic (`size: [X, Y, Z]`), else D/H/W.
+    """
+    symbols = axis_names(size if size is not None else (0,) * rank)
     inference = infer(graph, input_shape(channels, symbols), path)
     axes = []
     output = inference.output

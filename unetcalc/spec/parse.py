@@ -406,7 +406,7 @@ class _Parser:
             if param.default_from is not None and layer.params.get(key) is None:
                 layer.params[key] = layer.params.get(param.default_from)
         if layer.valid:
-            self._between_parameters(layer)
+            self._between_parameters(layer, rank)
         self._references(layer, raw)
         for key in ("in", "out"):
             if key in raw and rank is not None:
@@ -422,9 +422,29 @@ class _Parser:
                 else:
                     layer.declared_out = shape
 
-    def _between_parameters(self, layer: Layer) -> None:
-        """Checks between the parameters of one layer that PyTorch makes when it builds the module."""
+    def _between_parameters(self, layer: Layer, rank: int | None) -> None:
+        """Checks between the parameters of one layer that PyTorch makes when it builds or runs the module."""
         p = layer.params
+        if layer.op == "conv" and p["padding"] == "same" and any(s > 1 for s in per_axis_of(p["stride"])):
+            self.report(
+                BAD_PARAMETER,
+                "`padding: same` is not supported for strided convolutions (PyTorch refuses it)",
+                layer.where("padding"),
+                hint="give the padding as a number, e.g. `padding: 1` for a 3×3 kernel with stride 2",
+                layer=layer.name,
+            )
+            layer.valid = False
+            return
+        if layer.op == "upsample" and p["mode"] == "bicubic" and rank not in (None, 2):
+            self.report(
+                BAD_PARAMETER,
+                f"`mode: bicubic` works on 2D inputs only; this network is {rank}D",
+                layer.where("mode"),
+                hint="use `linear` (1D) or `trilinear` (3D), or `nearest`",
+                layer=layer.name,
+            )
+            layer.valid = False
+            return
 
         def per_axis(key: str) -> tuple[int, ...]:
             value = p[key]
@@ -507,6 +527,10 @@ class _Parser:
                 )
             else:
                 seen[layer.name] = layer
+
+
+def per_axis_of(value: object) -> tuple[int, ...]:
+    return value if isinstance(value, tuple) else (value,)
 
 
 def _broadcast(*values: tuple[int, ...]) -> list[tuple[int, ...]]:

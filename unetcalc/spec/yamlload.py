@@ -108,6 +108,35 @@ class _Converter:
         return value
 
 
+_BRACKETS = {"flow mapping": ("{", "}"), "flow sequence": ("[", "]")}
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
+    """A parser error as people read it: where the unclosed bracket opened, what to quote."""
+    context, problem = exc.context or "", exc.problem or exc.context or "invalid YAML"
+    opened, found = exc.context_mark, exc.problem_mark
+    for kind, (open_char, close_char) in _BRACKETS.items():
+        if kind in context and opened is not None and found is not None and found.line > opened.line:
+            # PyYAML reports an unclosed `{` or `[` where the file ends; the mistake is where it opened.
+            return YamlProblem(
+                f"invalid YAML: this `{open_char}` is never closed (expected `,` or `{close_char}` before line "
+                f"{found.line + 1})",
+                Pos(opened.line + 1, opened.column + 1),
+            )
+    mark = found or opened
+    pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
+    lines = text.splitlines()
+    if "flow node" in context and mark is not None and mark.line < len(lines):
+        token = re.match(r"[^,}\]\s]+", lines[mark.line][mark.column :])
+        if token and token.group().startswith("?"):
+            return YamlProblem(
+                f"invalid YAML: a plain `?` starts a key inside {{…}}: quote the shape: '{token.group()}'", pos
+            )
+    if "\t" in problem or "tab" in problem.lower():
+        problem += " (YAML indentation must use spaces, not tabs)"
+    return YamlProblem(f"invalid YAML: {problem}", pos)
+
+
 def _check_depth(text: str) -> None:
     """Reject deep nesting before composing: libyaml's composer recurses on the C stack."""
     if _Loader is yaml.SafeLoader:
@@ -151,12 +180,7 @@ def load_yaml_text(text: str) -> LoadedYaml:
         converter = _Converter(loader)
         data = converter.convert(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in problem or "tab" in problem.lower():
-            problem += " (YAML indentation must use spaces, not tabs)"
-        raise YamlProblem(f"invalid YAML: {problem}", pos) from None
+        raise _syntax_problem(exc, text) from None
     except yaml.YAMLError as exc:  # ReaderError: control characters, bad encoding
         pos = Pos(getattr(exc, "line", 0) + 1, getattr(exc, "column", 0) + 1)
         raise YamlProblem(f"invalid YAML: {exc}".splitlines()[0], pos) from None

@@ -1,0 +1,68 @@
+"""Defects found on real networks (issue: correct on real networks), one test each, named after it.
+
+Where PyTorch is installed, each test also asks PyTorch (meta device) for the truth.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from unetcalc import check_text
+
+
+def test_defect_6_axis_names_follow_the_spec_symbols():
+    result = check_text("input: {channels: 1, size: [X, Y, Z]}\nlayers:\n  - maxpool\n", "xyz.yaml")
+    assert [axis.symbol for axis in result.validity.axes] == ["X", "Y", "Z"]
+    one_d = check_text("input: {channels: 1, size: [H]}\nlayers:\n  - maxpool\n", "h.yaml")
+    assert [axis.symbol for axis in one_d.validity.axes] == ["H"]  # not W
+    concrete = check_text("input: {channels: 1, size: [9, 9, 9]}\nlayers:\n  - maxpool\n", "c.yaml")
+    assert [axis.symbol for axis in concrete.validity.axes] == ["D", "H", "W"]
+    assert "on axis D, H, W" in concrete.errors[0].message
+
+
+def test_defect_8_channel_broadcast_add_is_legal():
+    text = (
+        "input: {channels: 1, size: [8, 8]}\nlayers:\n"
+        "  - {op: conv, filters: 8, padding: same, name: wide}\n"
+        "  - {op: conv, filters: 1, padding: same, name: gate}\n"
+        "  - {op: add, with: wide}\n"
+    )
+    result = check_text(text, "broadcast.yaml")
+    assert result.ok, result.diagnostics  # (N,1,H,W) + (N,8,H,W) is legal PyTorch
+    assert result.inference.output.channels == 8
+    torch = pytest.importorskip("torch")
+    from unetcalc import build_module
+
+    assert build_module(result)(torch.zeros(1, 1, 8, 8)).shape == (1, 8, 8, 8)
+
+
+def test_defect_11_unclosed_flow_mapping_points_where_it_opened():
+    text = "input: {channels: 1, size: [8, 8]}\nlayers:\n  - relu\n  - {op: conv, filters: 64\n  - relu\n  - relu\n"
+    [finding] = check_text(text, "open.yaml").errors
+    assert (finding.code, finding.line, finding.column) == ("UC001", 4, 5)
+    assert "`{` is never closed" in finding.message
+
+
+def test_defect_11_unquoted_question_mark_says_to_quote():
+    [finding] = check_text("input: {channels: 1, size: [8, 8]}\nlayers:\n  - {op: relu, out: ?x?x512}\n").errors
+    assert finding.line == 3 and "quote the shape: '?x?x512'" in finding.message
+
+
+def test_defect_12_strided_conv_with_same_padding_is_a_finding():
+    text = "input: {channels: 1, size: [16, 16]}\nlayers:\n  - {op: conv, filters: 4, stride: 2, padding: same}\n"
+    [finding] = check_text(text, "same.yaml").errors
+    assert (finding.code, finding.line) == ("UC005", 3) and "strided" in finding.message
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="strided"):
+        torch.nn.Conv2d(1, 4, 3, stride=2, padding="same")  # PyTorch refuses it too
+
+
+@pytest.mark.parametrize("rank", [1, 3])
+def test_defect_12_bicubic_outside_2d_is_a_finding(rank):
+    size = ", ".join(["8"] * rank)
+    text = f"input: {{channels: 1, size: [{size}]}}\nlayers:\n  - {{op: upsample, mode: bicubic}}\n"
+    [finding] = check_text(text, "bicubic.yaml").errors
+    assert (finding.code, finding.line) == ("UC005", 3)
+    torch = pytest.importorskip("torch")
+    with pytest.raises((NotImplementedError, RuntimeError, ValueError)):
+        torch.nn.functional.interpolate(torch.zeros(1, 1, *([8] * rank)), scale_factor=2, mode="bicubic")
