@@ -66,3 +66,24 @@ def test_defect_12_bicubic_outside_2d_is_a_finding(rank):
     torch = pytest.importorskip("torch")
     with pytest.raises((NotImplementedError, RuntimeError, ValueError)):
         torch.nn.functional.interpolate(torch.zeros(1, 1, *([8] * rank)), scale_factor=2, mode="bicubic")
+
+
+def test_defect_10_diff_shows_the_input_change_first_and_names_new_findings(tmp_path):
+    from conftest import SPECS, run_unetcalc
+
+    old = SPECS / "unet-2015.yaml"
+    new = tmp_path / "unet-570.yaml"
+    new.write_text(old.read_text().replace("size: [572, 572]", "size: [570, 570]"))
+    code, out, _ = run_unetcalc("diff", str(old), str(new))
+    lines = out.splitlines()
+    assert code == 0 and lines[1] == "  input     572x572x1 → 570x570x1"  # first: it explains the rest
+    assert any("+ UC103 pool2 (maxpool) receives 279×279" in line for line in lines)  # named, not just counted
+    assert "… and 41 more (--all shows every one)" in out and len(lines) < 25
+    _, everything, _ = run_unetcalc("diff", str(old), str(new), "--all")
+    assert "head: 388x388x2 → 372x372x2" in everything
+    _, data, _ = run_unetcalc("diff", str(old), str(new), "--format", "json")
+    import json
+
+    parsed = json.loads(data)
+    assert parsed["input"] == {"old": "572x572x1", "new": "570x570x1"}
+    assert {f["code"] for f in parsed["findings"]["added"]} == {"UC103", "UC107"}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unetcalc.check import CheckResult
+from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.shapes.shape import format_shape
 from unetcalc.shapes.validity import AxisValidity
@@ -58,8 +59,24 @@ class SpecDiff:
         return self.new.inference.params if self.new.inference else None
 
     @property
+    def input(self) -> tuple[str, str]:
+        """The input each version was checked at (``572x572x1``): the first thing that explains the rest."""
+        return (_input(self.old), _input(self.new))
+
+    @property
     def output(self) -> tuple[str, str]:
         return (_shape(self.old), _shape(self.new))
+
+    @property
+    def findings_added(self) -> list[Diagnostic]:
+        """Findings of the new version that the old one did not have (compared by code, layer, message)."""
+        before = {_finding_key(d) for d in self.old.diagnostics}
+        return [d for d in self.new.diagnostics if _finding_key(d) not in before]
+
+    @property
+    def findings_removed(self) -> list[Diagnostic]:
+        after = {_finding_key(d) for d in self.new.diagnostics}
+        return [d for d in self.old.diagnostics if _finding_key(d) not in after]
 
     @property
     def valid_input(self) -> list[tuple[AxisValidity, AxisValidity]]:
@@ -79,6 +96,7 @@ class SpecDiff:
             not self.layers
             and not self.shapes
             and self.output[0] == self.output[1]
+            and self.input[0] == self.input[1]
             and not self.valid_input
             and self.findings[0] == self.findings[1]
         )
@@ -86,6 +104,14 @@ class SpecDiff:
 
 def _shape(result: CheckResult) -> str:
     return format_shape(result.inference.output) if result.inference else "?"
+
+
+def _input(result: CheckResult) -> str:
+    return format_shape(result.inference.input) if result.inference else "?"
+
+
+def _finding_key(d: Diagnostic) -> tuple[str, str | None, str]:
+    return (d.code, d.layer, d.message)
 
 
 def _axis_key(axis: AxisValidity) -> tuple[Any, ...]:

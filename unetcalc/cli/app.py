@@ -350,6 +350,9 @@ def diff(
     old: Annotated[str, typer.Argument(help="The old spec.", show_default=False)],
     new: Annotated[str, typer.Argument(help="The new spec.", show_default=False)],
     output_format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = DiffFormat.text,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every changed shape (text: by default the first 8).")
+    ] = False,
 ) -> None:
     """What changed between two versions of a spec: layers, shapes, parameters, output, valid inputs, findings."""
     from unetcalc.diff import diff_results
@@ -361,7 +364,7 @@ def diff(
     elif output_format is DiffFormat.json:
         sys.stdout.write(diff_report.render_json(changes))
     else:
-        diff_report.render_text(_out(), changes)
+        diff_report.render_text(_out(), changes, show_all)
     raise typer.Exit(EXIT_OK)
 
 

@@ -71,11 +71,17 @@ def _layer_line(change: LayerChange) -> str:
     return head + (": " + "; ".join(_change(c) for c in change.details) if change.details else "")
 
 
-def render_text(console: Console, d: SpecDiff) -> None:
+SHAPES_SHOWN = 8  # a longer list of changed shapes is cut (--all shows every one)
+
+
+def render_text(console: Console, d: SpecDiff, show_all: bool = False) -> None:
     console.print(f"diff [bold]{escape(d.old.path)}[/] → [bold]{escape(d.new.path)}[/]")
     if d.unchanged:
         console.print("  no changes in layers, shapes, parameters, output or valid inputs")
         return
+    in_old, in_new = d.input
+    if in_old != in_new:
+        console.print(f"  input     {escape(in_old)} → {escape(in_new)}")
     console.print(f"  params    {_params(d)}")
     out_old, out_new = d.output
     console.print(
@@ -86,6 +92,9 @@ def render_text(console: Console, d: SpecDiff) -> None:
     for old, new in d.valid_input:
         console.print(f"  valid {new.symbol}   {escape(_axis(old))} → {escape(_axis(new))}")
     console.print(f"  findings  {_findings(d)}")
+    for sign, colour, found in (("+", "red", d.findings_added), ("-", "green", d.findings_removed)):
+        for f in found:
+            console.print(f"    [{colour}]{sign}[/] {f.code} {escape(f.message)} (line {f.line})")
     if d.layers:
         console.print(f"  layers ({len(d.layers)} changed):")
         for change in d.layers:
@@ -93,8 +102,11 @@ def render_text(console: Console, d: SpecDiff) -> None:
             console.print(f"    [{colour}]{SYMBOL[change.kind]}[/] {escape(_layer_line(change))}")
     if d.shapes:
         console.print(f"  shapes ({len(d.shapes)} changed):")
-        for s in d.shapes:
+        shown = d.shapes if show_all or len(d.shapes) <= SHAPES_SHOWN else d.shapes[:SHAPES_SHOWN]
+        for s in shown:
             console.print(f"    {escape(s.layer)}: {escape(s.old)} → {escape(s.new)}")
+        if len(shown) < len(d.shapes):
+            console.print(f"    … and {len(d.shapes) - len(shown)} more (--all shows every one)")
 
 
 def render_markdown(d: SpecDiff) -> str:
@@ -102,9 +114,11 @@ def render_markdown(d: SpecDiff) -> str:
     if d.unchanged:
         return "\n".join([*lines, "No changes in layers, shapes, parameters, output or valid inputs.", ""])
     out_old, out_new = d.output
+    in_old, in_new = d.input
     lines += [
         "| | before | after |",
         "|---|---|---|",
+        *([f"| input | {in_old} | {in_new} |"] if in_old != in_new else []),
         f"| parameters | {d.old_params:,} | {d.new_params:,} |"
         if d.old_params is not None and d.new_params is not None
         else "| parameters | ? | ? |",
@@ -116,6 +130,8 @@ def render_markdown(d: SpecDiff) -> str:
         f"| valid {new.symbol} | {markdown_text(_axis(old))} | {markdown_text(_axis(new))} |"
         for old, new in d.valid_input
     ]
+    for sign, found in (("new", d.findings_added), ("gone", d.findings_removed)):
+        lines += [f"| {sign} finding | | {f.code} {markdown_text(f.message)} (line {f.line}) |" for f in found]
     if d.layers:
         lines += ["", f"**Layers** ({len(d.layers)} changed)", ""]
         lines += [f"- `{SYMBOL[c.kind]}` {markdown_text(_layer_line(c))}" for c in d.layers]
@@ -135,6 +151,7 @@ def render_json(d: SpecDiff) -> str:
             "new": d.new_params,
             "delta": None if d.old_params is None or d.new_params is None else d.new_params - d.old_params,
         },
+        "input": {"old": d.input[0], "new": d.input[1]},
         "output": {"old": d.output[0], "new": d.output[1]},
         "valid_input": [
             {"axis": new.axis, "symbol": new.symbol, "old": _axis_json(old), "new": _axis_json(new)}
@@ -143,6 +160,8 @@ def render_json(d: SpecDiff) -> str:
         "findings": {
             "old": {"errors": d.findings[0][0], "warnings": d.findings[0][1]},
             "new": {"errors": d.findings[1][0], "warnings": d.findings[1][1]},
+            "added": [f.to_json() for f in d.findings_added],
+            "removed": [f.to_json() for f in d.findings_removed],
         },
         "layers": [
             {
