@@ -87,3 +87,26 @@ def test_defect_10_diff_shows_the_input_change_first_and_names_new_findings(tmp_
     parsed = json.loads(data)
     assert parsed["input"] == {"old": "572x572x1", "new": "570x570x1"}
     assert {f["code"] for f in parsed["findings"]["added"]} == {"UC103", "UC107"}
+
+
+def test_defect_12_fractional_upsample_sizes_match_pytorch_floats():
+    result = check_text("input: {channels: 1, size: [100]}\nlayers:\n  - {op: upsample, scale: 0.29}\n")
+    assert [s.value for s in result.inference.output.size] == [28]  # floor(100.0 * 0.29) = 28, not 29
+    torch = pytest.importorskip("torch")
+    for scale in (0.29, 0.7, 1.1, 2.3):
+        for n in range(4, 260, 3):
+            text = f"input: {{channels: 1, size: [{n}]}}\nlayers:\n  - {{op: upsample, scale: {scale}}}\n"
+            ours = check_text(text).inference.output.size[0].value
+            theirs = torch.nn.functional.interpolate(torch.zeros(1, 1, n), scale_factor=scale).shape[-1]
+            assert ours == theirs, (scale, n)
+
+
+def test_defect_7_a_default_padding_that_grows_a_1x1_head_is_a_warning():
+    text = (
+        "input: {channels: 1, size: [16, 16]}\ndefaults: {conv: {padding: 1}}\nlayers:\n"
+        "  - {op: conv, filters: 8}\n  - {op: conv, filters: 2, kernel: 1, name: head}\n"
+    )
+    result = check_text(text, "pad.yaml")
+    [warning] = result.warnings
+    assert (warning.code, warning.line, warning.layer) == ("UC204", 5, "head")
+    assert "from `defaults.conv`" in warning.message and "padding: 0" in warning.hint

@@ -59,7 +59,7 @@ def render_result(
         if snippet:
             _snippet(console, source[d.line - 1], d, width)
         if d.hint:
-            lead = "      = hint: " if snippet else "      hint: "
+            lead = f"   {' ' * len(str(d.line))} = hint: " if snippet else "      hint: "
             for number, line in enumerate(_wrap(d.hint, width - len(lead), indent=0)):
                 head_text = f"[dim]{lead.rstrip()}[/] " if number == 0 else " " * len(lead)
                 console.print(f"{head_text}{escape(line)}")

@@ -344,12 +344,13 @@ def upsample(step: Step) -> Shape | None:
         scaled = n * scale
         if Fraction(scale).denominator != 1:
             outcome = step.solver.divisible(scaled, 1)
-            if outcome is Outcome.VIOLATED:
-                if axis not in step.tainted:
-                    bad.append(axis)
-                scaled = Affine.number(math.floor(scaled.const))
+            if outcome is Outcome.VIOLATED and axis not in step.tainted:
+                bad.append(axis)
             elif outcome is Outcome.INFEASIBLE:
                 infeasible.append(axis)
+            if n.is_number:
+                # PyTorch computes floor(float(n) * scale) in double precision: 100 × 0.29 gives 28, not 29.
+                scaled = Affine.number(math.floor(float(n.const) * float(scale)))
         size.append(scaled)
     _report_resampling(
         step,

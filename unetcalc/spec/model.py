@@ -44,6 +44,7 @@ class Layer:
     explicit_name: bool = False
     valid: bool = True  # False when the op or a parameter could not be read
     id: str = ""  # unique key: the name, or name@line for a duplicate (reported as UC006)
+    defaulted: set[str] = field(default_factory=set)  # parameters that came from `defaults`
 
     def __post_init__(self) -> None:
         self.id = self.id or self.name

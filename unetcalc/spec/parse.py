@@ -93,6 +93,24 @@ DUPLICATE_NAME = Rule(
     fix="Rename one of them (here the third pool: `MaxPool3`).",
 )
 
+PADDING_GROWS_SIZE = Rule(
+    code="UC204",
+    name="padding-grows-size",
+    severity=Severity.WARNING,
+    summary="A conv's padding is more than its kernel needs: its output is larger than its input.",
+    what=(
+        "Reports a conv whose padding on an axis exceeds d·(k−1)/2 (what keeps the size), and names the "
+        "`defaults` entry it came from, if any."
+    ),
+    why=(
+        "A `defaults: conv: {padding: 1}` also pads 1×1 heads: the output grows by 2 on each axis and "
+        "every size after it is off, with no error anywhere."
+    ),
+    example="defaults: {conv: {padding: 1}}\n...\n- {op: conv, filters: 2, kernel: 1, name: head}",
+    fix="Give that layer its own `padding` (0 for a 1×1 kernel), or use `padding: same`.",
+)
+
+
 BAD_SHAPE = Rule(
     code="UC008",
     name="bad-shape",
@@ -388,6 +406,7 @@ class _Parser:
                     layer.valid = False
             elif key in op_defaults:
                 layer.params[key] = op_defaults[key]
+                layer.defaulted.add(key)
             elif param.required:
                 if key not in misspelt:
                     self.report(
@@ -407,6 +426,8 @@ class _Parser:
                 layer.params[key] = layer.params.get(param.default_from)
         if layer.valid:
             self._between_parameters(layer, rank)
+        if layer.valid and layer.op == "conv":
+            self._padding_grows(layer)
         self._references(layer, raw)
         for key in ("in", "out"):
             if key in raw and rank is not None:
@@ -474,6 +495,28 @@ class _Parser:
                     )
                     layer.valid = False
                     return
+
+    def _padding_grows(self, layer: Layer) -> None:
+        """A conv whose padding is more than its kernel needs grows the feature map (UC204)."""
+        p = layer.params
+        if p["padding"] in ("same", "valid"):
+            return
+        axes = _broadcast(per_axis_of(p["padding"]), per_axis_of(p["kernel"]), per_axis_of(p["dilation"]))
+        grows = [(q, k, d) for q, k, d in zip(*axes, strict=True) if 2 * q > d * (k - 1)]
+        if not grows:
+            return
+        q, k, d = grows[0]
+        source = " (from `defaults.conv`)" if "padding" in layer.defaulted else ""
+        kernel = "×".join(str(v) for v in axes[1])
+        self.report(
+            PADDING_GROWS_SIZE,
+            f"`padding: {q}`{source} on {layer.name}'s {kernel} kernel makes its output {2 * q - d * (k - 1)} "
+            "larger than its input on that axis",
+            layer.where("padding"),
+            hint=f"give {layer.name} `padding: {d * (k - 1) // 2}` (or `padding: same`)"
+            + (" to override the default" if source else ""),
+            layer=layer.name,
+        )
 
     def _references(self, layer: Layer, raw: YMap) -> None:
         source = raw.get("from")
