@@ -110,3 +110,17 @@ def test_defect_7_a_default_padding_that_grows_a_1x1_head_is_a_warning():
     [warning] = result.warnings
     assert (warning.code, warning.line, warning.layer) == ("UC204", 5, "head")
     assert "from `defaults.conv`" in warning.message and "padding: 0" in warning.hint
+
+
+def test_defect_12_verify_never_runs_a_size_past_the_upper_bound():
+    pytest.importorskip("torch")
+    import dataclasses
+
+    from unetcalc.torch.verify import verification_sizes
+
+    result = check_text("input: {channels: 1, size: [H, W]}\nlayers:\n  - maxpool\n")
+    assert verification_sizes(result) == [(2, 2), (4, 4), (6, 6)]
+    bounded = [dataclasses.replace(axis, max=5) for axis in result.validity.axes]  # as a crop to 5 would bound it
+    result.validity.axes[:] = bounded
+    sizes = verification_sizes(result)
+    assert sizes == [(2, 2), (4, 4)] and all(s <= 5 for size in sizes for s in size)

@@ -48,19 +48,22 @@ def _expected(shape: Shape | None) -> str:
 
 
 def verification_sizes(result: CheckResult, count: int = 3) -> list[tuple[int, ...]]:
-    """The spec's concrete input, or the ``count`` smallest valid sizes of a symbolic one."""
+    """The spec's concrete input, or the ``count`` smallest valid sizes of a symbolic one.
+
+    Only sizes the valid set contains: an axis with an upper bound offers fewer (never one past it).
+    """
     assert result.input is not None and result.validity is not None
     if all(isinstance(s, int) for s in result.input.size):
         return [tuple(int(s) for s in result.input.size)]
-    sizes = []
-    for k in range(count):
-        sizes.append(
-            tuple(
-                value if isinstance(value, int) else (axis.min or 1) + k * axis.modulus
-                for value, axis in zip(result.input.size, result.validity.axes, strict=True)
-            )
-        )
-    return sizes
+    per_axis: list[list[int]] = []
+    for value, axis in zip(result.input.size, result.validity.axes, strict=True):
+        if isinstance(value, int):
+            per_axis.append([value])
+        else:
+            low = axis.min or 1
+            per_axis.append(axis.values(low, low + (count - 1) * axis.modulus) or [low])
+    depth = min(count, max(len(values) for values in per_axis))
+    return [tuple(values[min(k, len(values) - 1)] for values in per_axis) for k in range(depth)]
 
 
 @dataclass(slots=True)
