@@ -124,3 +124,28 @@ def test_defect_12_verify_never_runs_a_size_past_the_upper_bound():
     result.validity.axes[:] = bounded
     sizes = verification_sizes(result)
     assert sizes == [(2, 2), (4, 4)] and all(s <= 5 for size in sizes for s in size)
+
+
+@pytest.mark.parametrize("join", ["concat", "add"])
+def test_defect_9_drawing_does_not_depend_on_operand_order(join):
+    from unetcalc.draw.layout import DECODER, ENCODER, build_diagram
+
+    def spec(order: str) -> str:
+        operands = "{from: up, with: enc}" if order == "up-first" else "{from: enc, with: up}"
+        return (
+            "input: {channels: 1, size: [64, 64]}\nlayers:\n"
+            "  - {op: conv, filters: 8, padding: same, name: enc}\n"
+            "  - {op: maxpool, name: pool}\n"
+            "  - {op: conv, filters: 16, padding: same, name: mid}\n"
+            "  - {op: upconv, filters: 8, name: up}\n"
+            f"  - {{op: {join}, name: join, {operands[1:-1]}}}\n"
+            "  - {op: conv, filters: 2, kernel: 1, name: head}\n"
+        )
+
+    diagrams = [build_diagram(check_text(spec(order), f"{order}.yaml")) for order in ("up-first", "skip-first")]
+    for diagram in diagrams:
+        assert diagram.kind == "u"
+        skips = [e for e in diagram.edges if e.kind == "skip"]
+        sides = {b.id: b.side for b in diagram.blocks}
+        assert [(sides[e.source], sides[e.target], e.tensor) for e in skips] == [(ENCODER, DECODER, "enc")]
+    assert [(b.side, b.level) for b in diagrams[0].blocks] == [(b.side, b.level) for b in diagrams[1].blocks]

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from unetcalc.check import CheckResult
 from unetcalc.shapes.infer import LayerShapes
+from unetcalc.spec.model import Layer
 
 ENCODER, BOTTOM, DECODER, FLAT = "encoder", "bottom", "decoder", "flat"
 
@@ -77,6 +78,18 @@ def _deep_span(levels: list[int]) -> tuple[int, int]:
     return levels.index(deepest), len(levels) - 1 - levels[::-1].index(deepest)
 
 
+def main_and_skips(layer: Layer, position: dict[str, int]) -> tuple[str, tuple[str, ...]]:
+    """The tensor a join continues (the one produced last: the upsampled path) and the skips it joins.
+
+    From the graph, not from operand order: `{op: concat, from: skip, with: up}` (torch.cat((skip, up)),
+    as MONAI, wolny and milesial write it) is the same join as `{from: up, with: skip}`.
+    """
+    if layer.op not in ("concat", "add"):
+        return layer.source, layer.refs
+    main = max(layer.inputs, key=lambda tensor: position.get(tensor, -1))
+    return main, tuple(tensor for tensor in layer.inputs if tensor != main)
+
+
 def looks_like_u(symbolic: list[LayerShapes], levels: list[int]) -> bool:
     """Down level by level, up level by level, and a skip joining equal levels."""
     if not levels or max(levels) == 0:
@@ -94,7 +107,7 @@ def looks_like_u(symbolic: list[LayerShapes], levels: list[int]) -> bool:
         and position.get(ref, -1) < first_deep
         and levels[position.get(ref, 0)] == levels[i]
         for i, e in enumerate(symbolic)
-        for ref in e.layer.refs
+        for ref in main_and_skips(e.layer, position)[1]
         if ref in position
     )
 
@@ -108,8 +121,10 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     kind = "u" if layout in ("auto", "u") and looks_like_u(symbolic, levels) else "flat"
     first_deep, last_deep = _deep_span(levels)
     level_of = {"input": 0} | {e.layer.id: lv for e, lv in zip(entries, levels, strict=True)}
+    position = {e.layer.id: i for i, e in enumerate(entries)}
+    routes = [main_and_skips(e.layer, position) for e in entries]
     # A transition changes resolution: it starts a block and labels the arrow into it.
-    transition = [level_of.get(e.layer.source, 0) != lv for e, lv in zip(entries, levels, strict=True)]
+    transition = [level_of.get(main, 0) != lv for (main, _), lv in zip(routes, levels, strict=True)]
 
     def side(i: int) -> str:
         if kind == "flat":
@@ -125,8 +140,8 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
             detail == "layers"
             or current is None
             or transition[i]
-            or layer.source != entries[current[-1]].layer.id
-            or (bool(layer.refs) and not only_transition)
+            or routes[i][0] != entries[current[-1]].layer.id
+            or (bool(routes[i][1]) and not only_transition)
             or side(i) != side(current[0])
         )
         if new:
@@ -149,9 +164,10 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     for block in blocks:
         for member in block.entries:
             layer = member.layer
+            main, skips = routes[position[layer.id]]
             if member is block.entries[0] or detail == "layers":
-                edges.append(Edge(block_of.get(layer.source, "input"), block.id, "data", member))
-            for ref in layer.refs:
+                edges.append(Edge(block_of.get(main, "input"), block.id, "data", member))
+            for ref in skips:
                 kind_ = "size" if layer.op == "crop" else "skip"
                 edges.append(Edge(block_of.get(ref, ref), block.id, kind_, member, ref))
     return Diagram(kind, tuple(blocks), tuple(edges), max(levels, default=0), {b.id: b for b in blocks})
