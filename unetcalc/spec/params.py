@@ -41,6 +41,8 @@ def _show(value: Any) -> str:
 
 def _axes(value: Any, rank: int | None, *, minimum: int, what: str) -> tuple[int, ...]:
     if isinstance(value, list):
+        if not value:
+            raise ParamError(f"{what} is an empty list; give one value, or one per axis")
         if rank is not None and len(value) != rank:
             raise ParamError(f"{what} lists {len(value)} values; this {rank}D network needs {rank}")
         return tuple(_int(v, minimum=minimum, what=what) for v in value)

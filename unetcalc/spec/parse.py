@@ -577,8 +577,10 @@ def per_axis_of(value: object) -> tuple[int, ...]:
 
 
 def _broadcast(*values: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """Per-axis tuples of one length: a single value stands for every axis."""
+    """Per-axis tuples of one length: a single value stands for every axis (validated lists are never empty)."""
     width = max(len(v) for v in values)
+    if any(len(v) not in (1, width) for v in values):  # ranks disagree: the parameter findings say why
+        return [() for _ in values]
     return [v * width if len(v) == 1 else v for v in values]
 
 
