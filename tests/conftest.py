@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,22 @@ def run_in_fresh_interpreter(*argv: str) -> tuple[int, set[str]]:
     return exit_code, set(modules)
 
 
-def run_unetcalc(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+@dataclass
+class UserRun:
+    """What `unetcalc ARGS` did: as typer's test Result, for the tests that read one."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def invoke_as_user(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> UserRun:
     """Run `unetcalc ARGS` in this process the way users run it: through the program's entry point
-    (the check fast path first, typer otherwise). Its exit code, stdout and stderr."""
+    (the check fast path first, typer otherwise)."""
     import sys
 
     from typer.testing import CliRunner
@@ -58,7 +72,7 @@ def run_unetcalc(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     from unetcalc.cli.entry import main
 
     argv = sys.argv
-    with CliRunner().isolation(input=stdin) as streams:
+    with CliRunner().isolation(input=stdin, env=env) as streams:
         sys.argv = ["unetcalc", *args]
         try:
             main()
@@ -70,4 +84,10 @@ def run_unetcalc(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
             sys.stdout.flush()  # the text wrappers buffer: flush them before reading the bytes
             sys.stderr.flush()
         out, err = streams[0].getvalue(), streams[1].getvalue()
-    return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    return UserRun(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+def run_unetcalc(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """`unetcalc ARGS` as users run it: exit code, stdout, stderr."""
+    run = invoke_as_user(*args, stdin=stdin)
+    return run.exit_code, run.stdout, run.stderr

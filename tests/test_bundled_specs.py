@@ -8,9 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from unetcalc import check_file
-from unetcalc.cli.app import app
 
-from conftest import SPECS
+from conftest import SPECS, invoke_as_user
 
 runner = CliRunner()
 
@@ -89,7 +88,7 @@ def test_other_bundled_specs(name, channels, size, modulus):
 
 @pytest.mark.parametrize("spec", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.name)
 def test_json_v1_for_every_bundled_spec(spec):
-    result = runner.invoke(app, ["check", str(spec), "--format", "json"])
+    result = invoke_as_user("check", str(spec), "--format", "json")
     data = json.loads(result.stdout)
     assert data["version"] == 1 and len(data["files"]) == 1
     entry = data["files"][0]

@@ -12,14 +12,15 @@ from typer.testing import CliRunner
 from unetcalc.cli.app import app
 from unetcalc.report.github import escape_data, escape_property
 
-from conftest import ROOT, SPECS, run_in_fresh_interpreter
+from conftest import ROOT, SPECS, UserRun, invoke_as_user, run_in_fresh_interpreter
 
 runner = CliRunner()
 SARIF_SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"  # vendored: see tests/fixtures/README.md
 
 
-def run(*args: str, env: dict[str, str] | None = None):
-    return runner.invoke(app, list(args), env=env)
+def run(*args: str, env: dict[str, str] | None = None) -> UserRun:
+    """`unetcalc ARGS` through the program's entry point, as CI runs it."""
+    return invoke_as_user(*args, env=env)
 
 
 # -- GitHub annotations ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from unetcalc.cli.app import app
 
-from conftest import run_unetcalc
+from conftest import invoke_as_user, run_unetcalc
 
 runner = CliRunner()
 
@@ -190,7 +190,7 @@ def test_input_option_reads_shapes_as_the_spec_does(text):
     [("570x570x3", "gives 3 channels but"), ("570", "write 256x256 (or 256x256x1"), ("5a0x570", "neither a size")],
 )
 def test_bad_input_option_names_what_is_accepted(text, message):
-    result = runner.invoke(app, ["check", "specs/unet-2015.yaml", "--input", text])
+    result = invoke_as_user("check", "specs/unet-2015.yaml", "--input", text)
     assert result.exit_code == 2 and message in result.stderr
 
 
@@ -198,6 +198,6 @@ def test_conventions_version_quiet_stdin_and_completion():
     assert run("-V")[1].startswith("unetcalc ")
     code, out = run("check", "specs/", "--quiet")
     assert code == 1 and "seed-encoder.yaml" in out and "unet-2015.yaml" not in out and "shape " not in out
-    result = runner.invoke(app, ["check", "-", "--format", "concise"], input=open("specs/seed-encoder.yaml").read())  # noqa: SIM115
+    result = invoke_as_user("check", "-", "--format", "concise", stdin=open("specs/seed-encoder.yaml").read())  # noqa: SIM115
     assert result.exit_code == 1 and "<stdin>:27:47 UC107" in result.stdout
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
