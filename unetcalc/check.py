@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from unetcalc.analysis.declared import check_declared
 from unetcalc.analysis.design import design_findings
@@ -48,8 +49,7 @@ class InputOptionError(ValueError):
     """``--input`` could not be read or does not fit the spec: exit 2."""
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
+class Analysis(NamedTuple):
     """What a spec that has an input and layers yields: all four together, never one without the others."""
 
     input: InputSpec  # the input checked (the spec's, or --input's)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 import unicodedata
 from collections.abc import Sequence
 
@@ -102,6 +101,8 @@ def _wrap(text: str, width: int, indent: int) -> list[str]:
     """``text`` wrapped at ``width`` columns without breaking words (no wrapping when width is 0)."""
     if width <= 0 or len(text) <= width:
         return [text]
+    import textwrap  # only at a terminal: its import costs more than a check of a small spec
+
     return textwrap.wrap(text, width, subsequent_indent=" " * indent, break_long_words=False, break_on_hyphens=False)
 
 
