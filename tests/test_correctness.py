@@ -149,3 +149,22 @@ def test_defect_9_drawing_does_not_depend_on_operand_order(join):
         sides = {b.id: b.side for b in diagram.blocks}
         assert [(sides[e.source], sides[e.target], e.tensor) for e in skips] == [(ENCODER, DECODER, "enc")]
     assert [(b.side, b.level) for b in diagrams[0].blocks] == [(b.side, b.level) for b in diagrams[1].blocks]
+
+
+@pytest.mark.parametrize(
+    ("mode", "size", "runs"),
+    [("reflect", 4, False), ("reflect", 5, True), ("circular", 4, True), ("circular", 3, False)],
+)
+def test_defect_12_reflect_and_circular_padding_wider_than_the_input(mode, size, runs):
+    text = f"input: {{channels: 1, size: [{size}, {size}]}}\nlayers:\n  - {{op: pad, padding: 4, mode: {mode}}}\n"
+    result = check_text(text, "pad.yaml")
+    assert [d.code for d in result.errors] == ([] if runs else ["UC112"])
+    symbolic = check_text(text.replace(f"[{size}, {size}]", "[H, W]"), "pad.yaml")
+    assert symbolic.validity.axes[0].min == (5 if mode == "reflect" else 4)  # the valid set knows the bound
+    torch = pytest.importorskip("torch")
+    try:
+        torch.nn.functional.pad(torch.zeros(1, 1, size, size), [4] * 4, mode=mode)
+        ran = True
+    except (RuntimeError, ValueError):
+        ran = False
+    assert ran == runs  # PyTorch agrees

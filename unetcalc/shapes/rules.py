@@ -130,6 +130,21 @@ NO_VALID_INPUT = Rule(
     fix="Make the downsampling and upsampling factors agree.",
 )
 
+PADDING_LARGER_THAN_INPUT = Rule(
+    code="UC112",
+    name="padding-larger-than-input",
+    severity=Severity.ERROR,
+    summary="A reflect or circular `pad` is wider than the tensor it pads.",
+    what=(
+        "Checks `pad` layers with `mode: reflect` (padding must be smaller than the size) and "
+        "`mode: circular` (at most the size); for a symbolic input this becomes a minimum input size."
+    ),
+    why="PyTorch raises `Padding size should be less than the corresponding input dimension` at run time.",
+    example="a `{op: pad, padding: 4, mode: reflect}` on a 4×4 feature map",
+    fix="Pad less, pad before the tensor gets that small, or use `mode: replicate` or `constant`.",
+)
+
+
 NORM_NEEDS_MORE_VALUES = Rule(
     code="UC111",
     name="norm-needs-more-values",
@@ -479,6 +494,24 @@ def crop(step: Step) -> Shape | None:
 
 def pad(step: Step) -> Shape | None:
     pads = step.per_axis("padding")
+    mode = step.layer.params.get("mode")
+    if mode in ("reflect", "circular"):
+        margin = 1 if mode == "reflect" else 0  # reflect: padding < size; circular: padding ≤ size
+        too_wide = [
+            a
+            for a, (n, q) in enumerate(zip(step.x.size, pads, strict=True))
+            if q and step.solver.at_least(n - q - margin, 0) is Outcome.VIOLATED
+        ]
+        if too_wide:
+            limit = "smaller than" if mode == "reflect" else "at most"
+            step.emit(
+                PADDING_LARGER_THAN_INPUT,
+                f"{step.layer.name} pads {fmt_sizes(step.x.size)} by {max(pads)} in `{mode}` mode on axis "
+                f"{step.axes_text(too_wide)}: PyTorch needs the padding {limit} the size",
+                hint="pad less, or use `mode: replicate`",
+                key="padding",
+            )
+            return None
     return step.out(step.x.channels, [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)])
 
 
