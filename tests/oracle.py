@@ -12,12 +12,13 @@ Used by the property tests and benchmarks/differential.py. Verdicts:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 
 from unetcalc.check import CheckResult, check_text
 from unetcalc.torch.plan import make_plan
 from unetcalc.torch.verify import torch_trace
 
-SHAPE_ERRORS = frozenset({"UC101", "UC102", "UC103", "UC104", "UC109", "UC110", "UC111"})
+SHAPE_ERRORS = frozenset({"UC101", "UC102", "UC103", "UC104", "UC109", "UC110", "UC111", "UC112"})
 STRUCTURAL = frozenset({"UC106"})  # channel errors: no module can be built
 
 
@@ -44,6 +45,15 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
     if any(d.code in STRUCTURAL or d.code.startswith("UC0") for d in symbolic.errors):
         return Verdict("skipped", "broken for every input")
     concrete = check_text(text, input_size=size)
+    # `sizes`, `--near` and `--verify` read the closed-form valid set: it must say what `check` says.
+    claimed = symbolic.validity is not None and all(
+        axis.contains(x) for axis, x in zip(symbolic.validity.axes, size, strict=True)
+    )
+    found = [d for d in concrete.errors if d.code in SHAPE_ERRORS]
+    if claimed and found:
+        return Verdict("disagree", f"`sizes` calls {size} valid but check reports {[d.code for d in found]}")
+    if not claimed and not found and not anisotropic_norm_case(concrete, size):
+        return Verdict("disagree", f"`sizes` calls {size} invalid but check reports nothing")
     trace = torch_trace(make_plan(symbolic), size)
     errors = [d for d in concrete.errors if d.code in SHAPE_ERRORS]
     codes = tuple(f"{d.code}@{d.layer}" for d in errors)
@@ -83,9 +93,26 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
     return Verdict("agree", "PyTorch silently floors where unetcalc reports UC103", codes)
 
 
+def anisotropic_norm_case(concrete: CheckResult, size: tuple[int, ...]) -> bool:
+    """The one documented conservative case: a per-axis valid set asks every axis for ≥ 2 values at an
+    instance/group norm, while PyTorch only needs two positions in all (a 1×2 map runs)."""
+    if len(set(size)) == 1 or concrete.inference is None:
+        return False
+    return any(
+        e.layer.op in ("instancenorm", "groupnorm")
+        and e.ins[0] is not None
+        and any(n.value == 1 for n in e.ins[0].size)
+        for e in concrete.inference.layers
+    )
+
+
 def valid_size(text: str, k: int) -> tuple[int, ...] | None:
     """The k-th smallest valid input size (every axis), or None when there is none."""
     result = check_text(text)
     if result.validity is None or not all(axis.feasible for axis in result.validity.axes):
         return None
-    return tuple((axis.min or 1) + k * axis.modulus for axis in result.validity.axes)
+    sizes = []
+    for axis in result.validity.axes:
+        values = list(islice(axis.iter_values(axis.min or 1, 10**9), k + 1))
+        sizes.append(values[-1])
+    return tuple(sizes)

@@ -54,6 +54,12 @@ def unet_spec(draw, max_rank: int = 2, symbols: bool = True) -> str:
         layers.append(down)
         strides.append(stride)
     layers.append(draw(conv_layer(rank, filters)))
+    # Instance/group norm at the bottleneck, where small inputs leave one value per group (UC111).
+    bottleneck_norm = draw(st.sampled_from([None, "instancenorm", "groupnorm"]))
+    if bottleneck_norm == "instancenorm":
+        layers.append("instancenorm")
+    elif bottleneck_norm == "groupnorm":
+        layers.append({"op": "groupnorm", "groups": filters})
     for level in reversed(range(levels)):
         stride = strides[level]
         up = draw(st.sampled_from(["upconv", "upsample", "upconv_k3"]))
@@ -69,7 +75,17 @@ def unet_spec(draw, max_rank: int = 2, symbols: bool = True) -> str:
         if draw(st.booleans()):
             layers.append(draw(conv_layer(rank, filters)))
         skip = draw(st.sampled_from(["concat", "add"]))
-        layers.append({"op": skip, "with": f"enc{level}", "crop": draw(st.sampled_from(["none", "center"]))})
+        layers.append(
+            {
+                "op": skip,
+                "with": f"enc{level}",
+                "crop": draw(st.sampled_from(["none", "center"])),
+                "name": f"dec{level}",
+            }
+        )
+        if draw(st.booleans()):  # a 1-channel gate added to C channels: PyTorch broadcasts the channel axis
+            layers.append({"op": "conv", "filters": 1, "kernel": 1, "name": f"gate{level}"})
+            layers.append({"op": "add", "from": f"dec{level}", "with": f"gate{level}"})
     layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": "head"})
     names = ["D", "H", "W"][-rank:]
     size = names if symbols else [draw(st.integers(1, 64)) for _ in names]

@@ -120,7 +120,10 @@ def test_defect_12_verify_never_runs_a_size_past_the_upper_bound():
 
     result = check_text("input: {channels: 1, size: [H, W]}\nlayers:\n  - maxpool\n")
     assert verification_sizes(result) == [(2, 2), (4, 4), (6, 6)]
-    bounded = [dataclasses.replace(axis, max=5) for axis in result.validity.axes]  # as a crop to 5 would bound it
+    bounded = [  # as a join with a crop to 5 would bound it
+        dataclasses.replace(axis, classes=tuple(dataclasses.replace(c, max=5) for c in axis.classes))
+        for axis in result.validity.axes
+    ]
     result.validity.axes[:] = bounded
     sizes = verification_sizes(result)
     assert sizes == [(2, 2), (4, 4)] and all(s <= 5 for size in sizes for s in size)
@@ -168,3 +171,113 @@ def test_defect_12_reflect_and_circular_padding_wider_than_the_input(mode, size,
     except (RuntimeError, ValueError):
         ran = False
     assert ran == runs  # PyTorch agrees
+
+
+CEIL_REPRO = """\
+input: {channels: 1, size: [SIZE]}
+layers:
+  - {op: conv, filters: 4, kernel: 3, padding: 1, name: c1}
+  - {op: maxpool, ceil_mode: true, name: p1}
+  - {op: upconv, filters: 4, name: up}
+  - {op: concat, with: c1, crop: center}
+"""
+
+
+def test_defect_1_a_ceil_mode_pool_is_not_a_floor():
+    # 33 → ceil → 17 → 34: the concat cannot crop 33 to 34. The finding is at the concat, not the pool, and
+    # it names the pool that rounded up; nothing says "floors".
+    result = check_text(CEIL_REPRO.replace("SIZE", "33"))
+    assert [(d.code, d.layer) for d in result.errors] == [("UC104", "concat1")]
+    assert "rounded up by `p1`" in result.errors[0].message
+    assert not any("floor" in d.message for d in result.diagnostics)
+    # With a crop that absorbs the rounding (offset crop to the input), every size works.
+    absorbed = CEIL_REPRO.replace("{op: concat, with: c1, crop: center}", "{op: crop, to: input, offset: 0}")
+    assert all(check_text(absorbed.replace("SIZE", str(n))).ok for n in range(1, 40))
+    axis = check_text(absorbed.replace("SIZE", "W")).validity.axes[0]
+    assert (axis.modulus, axis.min) == (1, 1)  # every W ≥ 1: a ceil_mode pool turns 1 into 1
+
+
+def test_defect_1_padded_strided_conv_rounds_up_without_a_finding_of_its_own():
+    spec = (
+        "input: {channels: 1, size: [SIZE]}\nlayers:\n"
+        "  - {op: conv, filters: 4, kernel: 3, stride: 2, padding: 1, name: down}\n"
+        "  - {op: upconv, filters: 4, kernel: 3, stride: 2, padding: 1, output_padding: 1, name: up}\n"
+        "  - {op: conv, filters: 4, kernel: 2, name: trim}\n"
+    )
+    odd = check_text(spec.replace("SIZE", "23"))
+    assert odd.ok and [s.value for s in odd.inference.output.size] == [23]
+    axis = check_text(spec.replace("SIZE", "W")).validity.axes[0]
+    assert axis.contains(23) and axis.contains(24)
+
+
+def test_defect_1_caffe_fcn8s_is_valid_at_every_size_and_500():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "specs" / "gallery" / "fcn8s-caffe.yaml"
+    text = path.read_text()
+    symbolic = check_text(text, str(path))
+    assert symbolic.ok
+    for axis in symbolic.validity.axes:
+        assert (axis.modulus, axis.min, axis.max, str(axis.output)) == (1, 1, None, axis.symbol)
+    at_500 = check_text(text, str(path), input_size=(500, 500))
+    assert at_500.ok and [s.value for s in at_500.inference.output.size] == [500, 500]
+
+
+def test_defect_1_caffe_fcn8s_agrees_with_pytorch_from_1_to_512():
+    pytest.importorskip("torch")
+    from pathlib import Path
+
+    from unetcalc.torch.plan import make_plan
+    from unetcalc.torch.verify import meta_model, torch_trace
+
+    text = (Path(__file__).resolve().parent.parent / "specs" / "gallery" / "fcn8s-caffe.yaml").read_text()
+    symbolic = check_text(text)
+    plan = make_plan(symbolic)
+    model = meta_model(plan)
+    for n in range(1, 513):
+        concrete = check_text(text, input_size=(n, n))
+        trace = torch_trace(plan, (n, n), model)
+        assert concrete.ok and trace.error is None, (n, trace.error, [d.message for d in concrete.errors])
+        assert all(axis.contains(n) for axis in symbolic.validity.axes)
+        for entry in concrete.inference.layers:
+            ours = (entry.out.channels, *(s.value for s in entry.out.size))
+            assert ours == trace.shapes[entry.layer.name], (n, entry.layer.name)
+
+
+NORM_AT_BOTTOM = """\
+input: {channels: 1, size: [H, W]}
+layers:
+  - {op: conv, filters: 4, padding: same, name: e}
+  - maxpool
+  - instancenorm
+  - {op: upconv, filters: 4}
+  - {op: concat, with: e}
+"""
+
+
+def test_defect_2_the_valid_set_knows_instance_norm_needs_two_values():
+    result = check_text(NORM_AT_BOTTOM)
+    assert [(a.modulus, a.residue, a.min) for a in result.validity.axes] == [(2, 0, 4), (2, 0, 4)]
+    assert [d.code for d in check_text(NORM_AT_BOTTOM, input_size=(2, 2)).errors] == ["UC111"]
+    assert check_text(NORM_AT_BOTTOM, input_size=(4, 4)).ok
+
+
+def test_defect_2_verify_sizes_pass_check():
+    pytest.importorskip("torch")
+    from unetcalc.torch.verify import verification_sizes
+
+    for size in verification_sizes(check_text(NORM_AT_BOTTOM)):
+        assert check_text(NORM_AT_BOTTOM, input_size=size).ok, size
+
+
+def test_defect_2_equal_sizes_of_different_slopes_meet_at_one_input():
+    # A crop to a fixed 4 joined with a pooled X: only X = 8 works, and the valid set says exactly that.
+    spec = (
+        "input: {channels: 1, size: [X]}\nlayers:\n"
+        "  - {op: crop, size: 4, name: fixed}\n"
+        "  - {op: maxpool, from: input, name: pooled}\n"
+        "  - {op: concat, with: fixed}\n"
+    )
+    axis = check_text(spec).validity.axes[0]
+    assert (axis.min, axis.max) == (8, 8)
+    assert [n for n in range(1, 20) if check_text(spec, input_size=(n,)).ok] == [8]

@@ -212,7 +212,7 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
         spec_input = InputSpec(spec_input.channels, tuple(input_size))
     graph = build_graph(spec)
     result.diagnostics += graph.diagnostics
-    validity = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path, spec_input.size)
+    validity = _validity(spec, graph, spec_input)
     start = input_shape(spec_input.channels, spec_input.size)
     inference = infer(graph, start, spec.path, nearest_hint(spec_input, validity))
     result.analysis = Analysis(spec_input, graph, validity, inference)
@@ -221,6 +221,25 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
     result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
     result.diagnostics += design_findings(graph, validity, spec.path)
     return result
+
+
+# The valid set depends only on the spec's text and symbols, not on a concrete `--input`: checking one
+# spec at many sizes (`--verify`, a differential run, an editor) solves it once.
+_VALIDITY_CACHE: dict[tuple[str, str, int, tuple[str, ...]], Validity] = {}
+_VALIDITY_CACHE_SIZE = 8
+
+
+def _validity(spec: Spec, graph: Graph, spec_input: InputSpec) -> Validity:
+    symbols = tuple(s if isinstance(s, str) else "" for s in spec_input.size)
+    key = (spec.text, spec.path, spec_input.channels, symbols)
+    cached = _VALIDITY_CACHE.get(key) if spec.text else None
+    if cached is None:
+        cached = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path, spec_input.size)
+        if spec.text:
+            if len(_VALIDITY_CACHE) >= _VALIDITY_CACHE_SIZE:
+                _VALIDITY_CACHE.pop(next(iter(_VALIDITY_CACHE)))
+            _VALIDITY_CACHE[key] = cached
+    return Validity(list(cached.axes), cached.inference)  # callers may replace axes; the cache keeps its own
 
 
 def _sorted(result: CheckResult) -> CheckResult:

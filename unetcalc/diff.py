@@ -115,7 +115,7 @@ def _finding_key(d: Diagnostic) -> tuple[str, str | None, str]:
 
 
 def _axis_key(axis: AxisValidity) -> tuple[Any, ...]:
-    return (axis.modulus, axis.residue, axis.min, axis.max, str(axis.output))
+    return tuple((c.modulus, c.residue, c.min, c.max, str(c.output)) for c in axis.classes)
 
 
 def _layer_details(

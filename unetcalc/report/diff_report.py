@@ -7,9 +7,10 @@ from typing import Any
 from rich.console import Console
 
 from unetcalc.diff import FieldChange, LayerChange, SpecDiff
+from unetcalc.report.labels import validity_text
 from unetcalc.report.markup import escape
-from unetcalc.shapes.validity import AxisValidity
-from unetcalc.textsafe import markdown_code, markdown_text, safe_json, whole
+from unetcalc.shapes.validity import AxisValidity, classes_json
+from unetcalc.textsafe import markdown_code, markdown_text, safe_json
 
 SYMBOL = {"added": "+", "removed": "-", "renamed": "~", "changed": "~"}
 
@@ -41,11 +42,7 @@ def _change(change: FieldChange) -> str:
 
 
 def _axis(axis: AxisValidity) -> str:
-    if not axis.feasible:
-        return "none"
-    s = axis.symbol
-    mod = f"{s} ≡ {whole(axis.residue)} (mod {whole(axis.modulus)}), " if axis.modulus > 1 else ""
-    return f"{mod}{s} ≥ {whole(axis.min or 0)}, output {axis.output}"
+    return validity_text(axis) if axis.feasible else "none"
 
 
 def _axis_json(axis: AxisValidity) -> dict[str, Any]:
@@ -56,6 +53,7 @@ def _axis_json(axis: AxisValidity) -> dict[str, Any]:
         "min": axis.min,
         "max": axis.max,
         "output": None if axis.output is None else str(axis.output),
+        "classes": classes_json(axis),
     }
 
 

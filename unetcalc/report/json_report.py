@@ -11,6 +11,7 @@ from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import Shape
+from unetcalc.shapes.validity import classes_json
 from unetcalc.textsafe import safe_json
 
 JSON_VERSION = 1
@@ -59,6 +60,7 @@ def file_json(result: CheckResult) -> dict[str, Any]:
                     "max": axis.max,
                     "symbol": axis.symbol,
                     "output": None if axis.output is None else str(axis.output),
+                    "classes": classes_json(axis),
                 }
             )
     return {

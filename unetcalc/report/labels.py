@@ -45,14 +45,31 @@ def op_label(layer: Layer, rank: int) -> str:
     return layer.op
 
 
+def _class_text(s: str, modulus: int, residues: tuple[int, ...]) -> str:
+    if modulus <= 1:
+        return ""
+    if len(residues) > 6:
+        shown = ", ".join(whole(r) for r in residues[:5]) + f", … ({len(residues)} residues)"
+    else:
+        shown = ", ".join(whole(r) for r in residues)
+    return f"{s} ≡ {shown} (mod {whole(modulus)})"
+
+
 def validity_text(axis: AxisValidity) -> str:
-    """``H ≡ 12 (mod 16), H ≥ 188 → output H - 184``."""
+    """``H ≡ 12 (mod 16), H ≥ 188 → output H - 184``; several residue classes are listed together."""
     s = axis.symbol
     if not axis.feasible:
         return f"{s}: no valid size"
-    parts = []
-    if axis.modulus > 1:
-        parts.append(f"{s} ≡ {whole(axis.residue)} (mod {whole(axis.modulus)})")
+    classes = axis.classes
+    low = min(c.min for c in classes)
+    alike = all(
+        (c.modulus, c.max, str(c.output)) == (classes[0].modulus, classes[0].max, str(classes[0].output))
+        and c.min == low + (c.residue - low) % c.modulus  # no residue starts later than the others
+        for c in classes
+    )
+    if not alike:  # residues that need their own bounds or give their own output: one clause each
+        return "; ".join(validity_text(AxisValidity(axis.axis, s, (c,))) for c in classes)
+    parts = [p for p in (_class_text(s, axis.modulus, axis.residues),) if p]
     if axis.min is not None:
         parts.append(f"{s} ≥ {whole(axis.min)}")
     if axis.max is not None:
@@ -66,18 +83,8 @@ def validity_text(axis: AxisValidity) -> str:
 def validity_summary(axes: list[AxisValidity]) -> str:
     """One line for all axes; axes that behave alike are named once."""
     first = axes[0]
-    alike = all(
-        (a.modulus, a.residue, a.min, a.max, a.output is None or a.output.coef, a.output is None or a.output.const)
-        == (
-            first.modulus,
-            first.residue,
-            first.min,
-            first.max,
-            first.output is None or first.output.coef,
-            first.output is None or first.output.const,
-        )
-        for a in axes[1:]
-    )
+    shape = validity_text(first).replace(first.symbol, "·")
+    alike = all(validity_text(a).replace(a.symbol, "·") == shape for a in axes[1:])
     if alike and len(axes) > 1:
         return f"{validity_text(first)}  (same for {', '.join(a.symbol for a in axes[1:])})"
     return "; ".join(validity_text(a) for a in axes)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from rich.console import Console
 
 from unetcalc.check import CheckResult
 from unetcalc.report.labels import validity_text
 from unetcalc.report.markup import escape
 from unetcalc.textsafe import whole
+
+SHOWN = 200  # values printed for --range; the count covers the whole range
 
 
 def _int(value: int | None) -> str:
@@ -33,7 +37,10 @@ def render_sizes(console: Console, result: CheckResult, near: int | None, span: 
                 else:
                     console.print(f"    nearest {label} {near}: none")
         if span is not None:
-            values = axis.values(*span)
-            shown = ", ".join(f"{whole(v)}→{_int(axis.output_at(v))}" for v in values[:200])
-            more = f" … ({len(values)} in all)" if len(values) > 200 else ""
-            console.print(f"    {len(values)} valid in {span[0]}..{span[1]} (input→output): {shown or 'none'}{more}")
+            # Streamed and counted per class: a range of 10^9 sizes costs what its first 200 cost.
+            shown = [f"{whole(v)}→{_int(axis.output_at(v))}" for v in islice(axis.iter_values(*span), SHOWN)]
+            total = axis.count(*span)
+            more = f" … ({whole(total)} in all)" if total > SHOWN else ""
+            console.print(
+                f"    {whole(total)} valid in {span[0]}..{span[1]} (input→output): {', '.join(shown) or 'none'}{more}"
+            )

@@ -11,7 +11,7 @@ from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.params import count_params
 from unetcalc.shapes.rules import SIZE_COLLAPSES, Step, rule_for
 from unetcalc.shapes.shape import Shape
-from unetcalc.shapes.solver import Outcome, Solver
+from unetcalc.shapes.solver import Outcome, Solver, SymbolClass
 from unetcalc.spec.graph import Graph
 from unetcalc.spec.model import Layer
 
@@ -58,10 +58,17 @@ def input_shape(channels: int, size: tuple[int | str, ...]) -> Shape:
 
 
 def infer(
-    graph: Graph, start: Shape, path: str, nearest_hint: Callable[[list[int]], str] = lambda axes: ""
+    graph: Graph,
+    start: Shape,
+    path: str,
+    nearest_hint: Callable[[list[int]], str] = lambda axes: "",
+    classes: dict[str, SymbolClass] | None = None,
 ) -> Inference:
-    """Infer every layer's shape from ``start``; findings go to ``result.diagnostics``."""
-    solver = Solver()
+    """Infer every layer's shape from ``start``; findings go to ``result.diagnostics``.
+
+    ``classes`` restricts the input symbols to given residue classes from the start.
+    """
+    solver = Solver(classes)
     for size in start.size:
         if size.symbol is not None:
             solver.symbol(size.symbol)

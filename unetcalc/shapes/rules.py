@@ -187,6 +187,7 @@ class Step:
         self.axis_names = axis_names
         self.reported = False
         self.tainted: set[int] = set().union(*(s.tainted for s in ins))
+        self.rounded: set[int] = set()  # axes this layer rounded up (no finding by itself)
 
     def per_axis(self, key: str) -> tuple[Any, ...]:
         value = self.layer.params.get(key)
@@ -204,7 +205,16 @@ class Step:
         return ", ".join(self.axis_names[a] for a in axes)
 
     def out(self, channels: int, size: list[Affine]) -> Shape:
-        return Shape(channels, tuple(size), frozenset(self.tainted))
+        rounded = frozenset().union(*(s.rounded for s in self.ins), ((a, self.layer.name) for a in self.rounded))
+        return Shape(channels, tuple(size), frozenset(self.tainted), rounded)
+
+    def rounding_note(self, axes: list[int]) -> str:
+        """`` (after `pool1` rounded up on H)`` when a layer above rounded these axes up, else ''."""
+        names = sorted({name for s in self.ins for a, name in s.rounded if a in axes})
+        if not names:
+            return ""
+        shown = ", ".join(f"`{n}`" for n in names[:3]) + (" …" if len(names) > 3 else "")
+        return f" (sizes rounded up by {shown}: PyTorch's ceil_mode/padded-stride rounding)"
 
 
 def fmt_sizes(sizes: list[Affine] | tuple[Affine, ...]) -> str:
@@ -223,26 +233,48 @@ def _strided(
     bad: list[int],
     infeasible: list[int],
 ) -> Affine:
-    """PyTorch's ``floor((n + offset [+ s - 1 if ceil]) / s) + 1`` with ceil_mode's correction."""
+    """PyTorch's ``floor((n + offset [+ s - 1 if ceil]) / s) + 1`` with ceil_mode's correction.
+
+    A size the stride divides is aligned. Otherwise the layer either drops input pixels (a floor: UC103,
+    the decoder cannot restore the size) or rounds up, covering every pixel (ceil_mode, padded strided
+    convs): that is no finding here, the exact size flows on and a later layer that cannot match reports it.
+    """
     if stride == 1:
         return n + (offset + 1)
-    outcome = step.solver.divisible(n, stride)
-    if outcome is Outcome.VIOLATED and axis not in step.tainted:  # only the first inexact floor
-        bad.append(axis)
-    elif outcome is Outcome.INFEASIBLE:
-        infeasible.append(axis)
-    if n.is_number:
-        value = n.value
-        out = (value + offset + (stride - 1 if ceil_mode else 0)) // stride + 1
-        if ceil_mode and (out - 1) * stride >= value + pad:
-            out -= 1
-        return Affine.number(out)
-    # Under the constraint n ≡ 0 (mod s) the floor is exact: n/s + floor(offset/s).
-    extra = math.ceil(Fraction(offset, stride)) if ceil_mode else math.floor(Fraction(offset, stride))
-    out_affine = n / stride + (extra + 1)
-    if ceil_mode and extra * stride >= pad:
-        out_affine = out_affine - 1
-    return out_affine
+    remainder = step.solver.residue_of(n, stride)
+    if remainder is None:  # a symbol whose class leaves n mod s open: assume the aligned class
+        if any(not _drops(r, stride, offset, pad, ceil_mode) for r in range(1, stride)):
+            assert n.symbol is not None
+            step.solver.rounding_symbols.add(n.symbol)
+        if step.solver.divisible(n, stride) is Outcome.INFEASIBLE:
+            infeasible.append(axis)
+        remainder = 0
+    elif remainder and _drops(remainder, stride, offset, pad, ceil_mode):
+        if not n.is_number:
+            step.solver.divisible(n, stride)  # the class forces a dropped pixel: no input works
+            infeasible.append(axis)
+        elif axis not in step.tainted:  # only the first inexact floor
+            bad.append(axis)
+    elif remainder:
+        step.rounded.add(axis)
+    shift = _output_shift(remainder, stride, offset, pad, ceil_mode)
+    return (n + shift) / stride + 1
+
+
+def _output_shift(remainder: int, stride: int, offset: int, pad: int, ceil_mode: bool) -> int:
+    """``c`` with output = (n + c)/s + 1 exactly, for n ≡ remainder (mod s); c = (output − 1)·s − n."""
+    leftover = (remainder + offset) % stride
+    shift = offset - leftover + (stride if ceil_mode and leftover else 0)
+    if ceil_mode and shift >= pad:  # PyTorch: the last window must start inside the input or the left padding
+        shift -= stride
+    return shift
+
+
+def _drops(remainder: int, stride: int, offset: int, pad: int, ceil_mode: bool) -> bool:
+    """Whether the last window ends before the last input pixel (a floor that loses data)."""
+    window = 2 * pad - offset
+    last_end = _output_shift(remainder, stride, offset, pad, ceil_mode) + window - 1 - pad  # relative to n
+    return last_end < -1
 
 
 def _report_resampling(
@@ -390,7 +422,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
             step.emit(
                 SKIP_SIZE_MISMATCH,
                 f"`{other_name}` ({fmt_sizes(other.size)}) is smaller than the input "
-                f"({fmt_sizes(x.size)}) it should be center-cropped to",
+                f"({fmt_sizes(x.size)}) it should be center-cropped to{step.rounding_note(smaller)}",
                 hint="a crop can only remove pixels: check the encoder level this skip comes from",
                 key="with",
             )
@@ -409,7 +441,12 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
                 key="with",
             )
         return
-    differ = [a for a in range(x.rank) if a not in step.tainted and other.size[a] != x.size[a]]
+    # Different slopes meet at one input size: that becomes the valid set (a constraint), not a finding.
+    differ = [
+        a
+        for a in range(x.rank)
+        if a not in step.tainted and step.solver.equal(other.size[a], x.size[a]) is Outcome.VIOLATED
+    ]
     if differ:
         crop_hint = ""
         if all(step.solver.at_least(other.size[a] - x.size[a], 0) is not Outcome.VIOLATED for a in differ):
@@ -420,7 +457,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
         step.emit(
             SKIP_SIZE_MISMATCH,
             f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
-            f"sizes differ on axis {step.axes_text(differ)}{silent}",
+            f"sizes differ on axis {step.axes_text(differ)}{silent}{step.rounding_note(differ)}",
             hint=f"{crop_hint}use `same` padding so the encoder and decoder sizes agree",
             key="with",
         )
@@ -466,22 +503,28 @@ def crop(step: Step) -> Shape | None:
         target = list(step.ins[1].size)
     else:
         target = [Affine.number(s) for s in step.layer.params["size"]]
+    offsets = step.per_axis("offset") if step.layer.params.get("offset") is not None else None
+    # At an offset the window must end inside the input; centered it must only be no larger.
+    reach = [t + (offsets[a] if offsets else 0) for a, t in enumerate(target)]
     larger = [
         a
-        for a, (n, t) in enumerate(zip(step.x.size, target, strict=True))
-        if step.solver.at_least(n - t, 0) is Outcome.VIOLATED
+        for a, (n, r) in enumerate(zip(step.x.size, reach, strict=True))
+        if a not in step.tainted and step.solver.at_least(n - r, 0) is Outcome.VIOLATED
     ]
     if larger:
+        at = f" at offset {'×'.join(map(str, offsets))}" if offsets else ""
         step.emit(
             CROP_LARGER_THAN_INPUT,
-            f"{step.layer.name} crops {fmt_sizes(step.x.size)} to the larger {fmt_sizes(target)}",
-            hint="crop to a smaller size, or use `pad`",
+            f"{step.layer.name} crops {fmt_sizes(step.x.size)} to {fmt_sizes(target)}{at}: the window ends "
+            f"outside the input on axis {step.axes_text(larger)}{step.rounding_note(larger)}",
+            hint="crop to a smaller size or offset, or use `pad`"
+            + (" (Python slicing would silently return a smaller tensor)" if offsets else ""),
         )
         return None
     odd = [
         a
         for a, (n, t) in enumerate(zip(step.x.size, target, strict=True))
-        if a not in step.tainted and (n - t).is_number and (n - t).value % 2
+        if offsets is None and a not in step.tainted and (n - t).is_number and (n - t).value % 2
     ]
     if odd:
         step.emit(
@@ -517,8 +560,21 @@ def pad(step: Step) -> Shape | None:
 
 def _check_norm_values(step: Step) -> None:
     """PyTorch's instance/group norm need more than one value per normalised group."""
+    one_value_per_group = step.layer.op == "instancenorm" or step.x.channels // step.layer.params["groups"] == 1
     if not step.x.is_concrete:
-        return  # a bound on a product of axes; checked for concrete sizes only
+        # PyTorch needs more than one position: a bound on a product of axes. The per-axis valid set asks
+        # each symbolic axis for ≥ 2 unless a fixed axis already has them (exact for isotropic inputs,
+        # conservative for a 1×2 map, which PyTorch would run).
+        fixed = [n.value for n in step.x.size if n.is_number]
+        if not one_value_per_group or any(v >= 2 for v in fixed):
+            return
+        if any(step.solver.at_least(n, 2) is Outcome.INFEASIBLE for n in step.x.size if not n.is_number):
+            step.emit(
+                NORM_NEEDS_MORE_VALUES,
+                f"{step.layer.name} normalises a 1-element feature map at every input size the layers above allow",
+                hint="normalise before the last pool, or use fewer downsampling levels",
+            )
+        return
     positions = math.prod(s.value for s in step.x.size)
     if step.layer.op == "instancenorm" and positions == 1:
         step.emit(

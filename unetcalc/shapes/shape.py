@@ -14,6 +14,9 @@ class Shape:
     # Axes whose size already went through an inexact floor (reported once, at
     # that layer); comparisons on these axes stay silent to avoid a cascade.
     tainted: frozenset[int] = frozenset()
+    # (axis, layer) pairs where a layer above rounded a size up (ceil_mode, padded strided convs): named in
+    # the finding of a later layer that cannot match.
+    rounded: frozenset[tuple[int, str]] = frozenset()
 
     @property
     def rank(self) -> int:

@@ -64,8 +64,14 @@ class SymbolClass:
 class Solver:
     """Collects the constraints one inference pass puts on its symbols."""
 
-    def __init__(self) -> None:
-        self.classes: dict[str, SymbolClass] = {}
+    def __init__(self, classes: dict[str, SymbolClass] | None = None) -> None:
+        # A pass may start from given classes: `validity` explores one residue class at a time.
+        self.classes: dict[str, SymbolClass] = {
+            name: SymbolClass(c.modulus, c.residue, c.lower, c.upper, c.feasible) for name, c in (classes or {}).items()
+        }
+        # Symbols on which a layer that rounds up (ceil_mode, padded strided convs) was met with an undecided
+        # residue: this pass assumed the aligned class, the other residues are explored afterwards.
+        self.rounding_symbols: set[str] = set()
 
     def symbol(self, name: str) -> SymbolClass:
         return self.classes.setdefault(name, SymbolClass())
@@ -94,14 +100,47 @@ class Solver:
         cls.residue %= cls.modulus
         return Outcome.HOLDS
 
+    def residue_of(self, size: Affine, divisor: int) -> int | None:
+        """``size mod divisor`` when the symbol's class decides it (always for a number), else None."""
+        if size.is_number:
+            return int(size.const) % divisor if size.const.denominator == 1 else None
+        assert size.symbol is not None
+        cls = self.symbol(size.symbol)
+        step = size.coef * cls.modulus / divisor  # size = step·divisor·t + base for X = M·t + r
+        base = size.coef * cls.residue + size.const
+        if step.denominator != 1 or base.denominator != 1:
+            return None
+        return int(base) % divisor
+
+    def equal(self, a: Affine, b: Affine) -> Outcome:
+        """Require ``a == b``: numbers compare, equal slopes never meet, different slopes meet at one input."""
+        difference = a - b
+        if difference.is_number:
+            return Outcome.HOLDS if difference.const == 0 else Outcome.VIOLATED
+        assert difference.symbol is not None
+        root = -difference.const / difference.coef
+        if root.denominator != 1:
+            return Outcome.VIOLATED
+        cls = self.symbol(difference.symbol)
+        if not cls.contains(int(root)):
+            return Outcome.VIOLATED
+        cls.lower = cls.upper = int(root)
+        return Outcome.HOLDS
+
     def at_least(self, size: Affine, bound: int) -> Outcome:
         """Require ``size ≥ bound``."""
         if size.is_number:
             return Outcome.HOLDS if size.const >= bound else Outcome.VIOLATED
         assert size.symbol is not None
         cls = self.symbol(size.symbol)
-        limit = (bound - size.const) / size.coef
-        if size.coef > 0:
+        coef, const = size.coef, size.const
+        if coef > 0 and cls.feasible:
+            # Already implied by the lower bound? In integers (the hot path of every pass): a·L/b + c/d ≥ bound.
+            a, b, c, d = coef.numerator, coef.denominator, const.numerator, const.denominator
+            if a * cls.lower * d + c * b >= bound * b * d:
+                return Outcome.HOLDS
+        limit = (bound - const) / coef
+        if coef > 0:
             cls.lower = max(cls.lower, math.ceil(limit))
         else:
             upper = math.floor(limit)

@@ -75,7 +75,7 @@ OPS: dict[str, dict[str, Param]] = {
     },
     "concat": dict(_SKIP),
     "add": dict(_SKIP),
-    "crop": {"to": _p("ref"), "size": _p("size")},
+    "crop": {"to": _p("ref"), "size": _p("size"), "offset": _p("axes_nonneg")},
     "pad": {
         "padding": _p("axes_nonneg", required=True),
         "mode": _p("choice", "constant", choices=("constant", "reflect", "replicate", "circular")),

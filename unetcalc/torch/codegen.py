@@ -46,7 +46,9 @@ def _forward_line(step: PlanStep, var: dict[str, str]) -> str:
         return f"{step.key} = {' + '.join([x, *skips])}"
     if op == "crop":
         target = f"{others[0]}.shape[2:]" if others else literal(tuple(step.layer.params["size"]))
-        return f"{step.key} = center_crop({x}, {target})"
+        offset = step.layer.params.get("offset")
+        at = "" if offset is None else f", {literal(tuple(offset))}"
+        return f"{step.key} = center_crop({x}, {target}{at})"
     if op == "pad":
         pads = [p for amount in reversed(step.layer.params["padding"]) for p in (amount, amount)]
         mode = step.layer.params["mode"]

@@ -11,13 +11,14 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def center_crop(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
-    """Crop the spatial dims of ``x`` to ``size``, offset floor(diff/2) as in the 2015 U-Net."""
+def center_crop(x: torch.Tensor, size: Sequence[int], offset: Sequence[int] | None = None) -> torch.Tensor:
+    """Crop the spatial dims of ``x`` to ``size``: at ``offset`` (Caffe's crop), else centered
+    (offset floor(diff/2), as in the 2015 U-Net)."""
     slices: list[slice] = [slice(None), slice(None)]
-    for have, want in zip(x.shape[2:], size):  # noqa: B905 (generated code runs on older Pythons too)
-        if want > have:
-            raise ValueError(f"cannot center-crop size {have} to the larger {want}")
-        start = (have - want) // 2
+    for axis, (have, want) in enumerate(zip(x.shape[2:], size)):  # noqa: B905 (older Pythons run generated code)
+        start = (have - want) // 2 if offset is None else offset[axis]
+        if start < 0 or start + want > have:
+            raise ValueError(f"cannot crop size {have} to {want} at offset {start}")
         slices.append(slice(start, start + want))
     return x[tuple(slices)]
 
@@ -49,17 +50,18 @@ class Add(nn.Module):
 
 
 class Crop(nn.Module):
-    """Center crop to a fixed size, or to the size of a reference tensor."""
+    """Crop to a fixed size, or to the size of a reference tensor: centered, or at a fixed offset."""
 
-    def __init__(self, size: Sequence[int] | None = None) -> None:
+    def __init__(self, size: Sequence[int] | None = None, offset: Sequence[int] | None = None) -> None:
         super().__init__()
         self.size = size
+        self.offset = offset
 
     def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         size = reference.shape[2:] if reference is not None else self.size
         if size is None:
             raise ValueError("Crop needs a size or a reference tensor")
-        return center_crop(x, size)
+        return center_crop(x, size, self.offset)
 
 
 class Pad(nn.Module):

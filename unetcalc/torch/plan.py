@@ -211,7 +211,8 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
         return ModuleCall("Concat" if op == "concat" else "Add", (), (("crop", p["crop"] == "center"),))
     if op == "crop":
         size = None if p.get("to") is not None else tuple(p["size"])
-        return ModuleCall("Crop", (), (("size", size),))
+        offset = None if p.get("offset") is None else tuple(p["offset"])
+        return ModuleCall("Crop", (), (("size", size), ("offset", offset)))
     if op == "pad":
         return ModuleCall("Pad", (tuple(p["padding"]),), (("mode", p["mode"]), ("value", float(p["value"]))))
     if op == "batchnorm":

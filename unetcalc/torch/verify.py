@@ -6,8 +6,10 @@ with 1024 filters verifies in a few hundred MiB (the torch import itself).
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
+from itertools import islice
 
 import torch
 
@@ -61,7 +63,7 @@ def verification_sizes(result: CheckResult, count: int = 3) -> list[tuple[int, .
             per_axis.append([value])
         else:
             low = axis.min or 1
-            per_axis.append(axis.values(low, low + (count - 1) * axis.modulus) or [low])
+            per_axis.append(list(islice(axis.iter_values(low, sys.maxsize), count)) or [low])
     depth = min(count, max(len(values) for values in per_axis))
     return [tuple(values[min(k, len(values) - 1)] for values in per_axis) for k in range(depth)]
 
@@ -73,13 +75,23 @@ class TorchTrace:
     error: str | None = None
 
 
-def torch_trace(plan: Plan, size: tuple[int, ...]) -> TorchTrace:
-    """Run ``plan`` on the meta device at ``size``; record every layer's output shape."""
+def meta_model(plan: Plan) -> SpecModule:
+    """The plan's module on the meta device (no memory, no compute), in eval mode: shapes, not training."""
+    with torch.device("meta"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return SpecModule(plan).eval()
+
+
+def torch_trace(plan: Plan, size: tuple[int, ...], model: SpecModule | None = None) -> TorchTrace:
+    """Run ``plan`` on the meta device at ``size``; record every layer's output shape.
+
+    Pass ``model`` (from :func:`meta_model`) to trace many sizes without rebuilding it.
+    """
     trace = TorchTrace({})
     names = [step.layer.name for step in plan.steps]
+    model = model if model is not None else meta_model(plan)
     with torch.device("meta"), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # e.g. "padding='same' with even kernel": performance only
-        model = SpecModule(plan).eval()  # shapes, not training: BatchNorm needs no batch statistics
         x = torch.empty(1, plan.in_channels, *size)
         try:
             for index, (_, out) in enumerate(model.trace(x)):
