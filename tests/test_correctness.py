@@ -281,3 +281,136 @@ def test_defect_2_equal_sizes_of_different_slopes_meet_at_one_input():
     axis = check_text(spec).validity.axes[0]
     assert (axis.min, axis.max) == (8, 8)
     assert [n for n in range(1, 20) if check_text(spec, input_size=(n,)).ok] == [8]
+
+
+def _milesial(forget: int | None, declare: bool = False) -> str:
+    """milesial/Pytorch-UNet's UNet (bilinear=False) as a spec; ``forget`` drops that level's concat."""
+
+    def double_conv(c: int, name: str = "", declared: str = "") -> list[str]:
+        tail = f", name: {name}" if name else ""
+        return [
+            f"  - {{op: conv, filters: {c}{declared}}}", "  - batchnorm", "  - relu",
+            f"  - {{op: conv, filters: {c}}}", "  - batchnorm", f"  - {{op: relu{tail}}}",
+        ]  # fmt: skip
+
+    filters = [64, 128, 256, 512, 1024]
+    rows = ["input: {channels: 3, size: [H, W]}", "defaults: {conv: {kernel: 3, padding: 1, bias: false}}", "layers:"]
+    rows += double_conv(64, "x1")
+    for i in range(1, 5):
+        rows += ["  - maxpool", *double_conv(filters[i], f"x{i + 1}")]
+    for i in range(3, -1, -1):
+        rows.append(f"  - {{op: upconv, filters: {filters[i]}, name: up{i + 1}}}")
+        if i != forget:
+            rows.append(f"  - {{op: concat, with: x{i + 1}}}")
+        rows += double_conv(filters[i], declared=f", in: {{channels: {2 * filters[i]}}}" if declare else "")
+    rows.append("  - {op: conv, filters: 2, kernel: 1, padding: 0, bias: true}")
+    return "\n".join(rows) + "\n"
+
+
+def test_defect_3_a_forgotten_skip_connection_is_reported_at_its_decoder_level():
+    complete = check_text(_milesial(None))
+    assert complete.ok and not complete.warnings
+    forgot = check_text(_milesial(2))  # the 1/4 level (x3, 256 channels) loses its concat
+    assert complete.inference.params - forgot.inference.params == 589_824  # the network the spec silently became
+    (finding,) = [d for d in forgot.diagnostics if d.code == "UC205"]
+    assert finding.layer == "up3" and "`x3`" in finding.message
+    assert "`- {op: concat, with: x3}`" in finding.hint
+
+
+def test_defect_3_declared_in_channels_read_as_written_and_the_hint_fixes_the_graph():
+    result = check_text(_milesial(2, declare=True))
+    (finding,) = [d for d in result.errors if d.code == "UC107"]
+    assert "`in: {channels: 512}`" in finding.message and "x512" not in finding.message
+    assert "add `- {op: concat, with: x3}`" in finding.hint and "write `in:" not in finding.hint
+
+
+RESIDUAL_WITHOUT_PROJECTION = """\
+input: {channels: 64, size: [56, 56]}
+layers:
+  - {op: relu, name: block_in}
+  - {op: conv, filters: 128, kernel: 3, stride: 2, padding: 1, name: conv1}
+  - batchnorm
+  - relu
+  - {op: conv, filters: 128, kernel: 3, padding: 1, name: conv2}
+  - batchnorm
+  - {op: add, with: block_in, name: residual}
+"""
+
+
+def test_defect_4_a_residual_add_after_a_strided_conv_gets_a_projection_hint():
+    (finding,) = check_text(RESIDUAL_WITHOUT_PROJECTION).errors
+    assert finding.code == "UC104"
+    assert "`- {op: conv, filters: 128, kernel: 1, stride: 2, from: block_in}`" in finding.hint
+    assert "`conv1` (line 4)" in finding.hint and "crop" not in finding.hint
+    # The hint's own fix checks clean.
+    fixed = RESIDUAL_WITHOUT_PROJECTION.replace(
+        "  - {op: add, with: block_in, name: residual}\n",
+        "  - {op: conv, filters: 128, kernel: 1, stride: 2, from: block_in, name: proj}\n"
+        "  - {op: add, from: batchnorm2, with: proj}\n",
+    )
+    assert check_text(fixed).ok
+
+
+def test_defect_4_a_short_transposed_conv_gets_an_output_padding_hint_naming_it():
+    spec = (
+        "input: {channels: 8, size: [64, 64]}\nlayers:\n"
+        "  - {op: conv, filters: 8, padding: same, name: enc}\n"
+        "  - {op: conv, filters: 16, kernel: 3, stride: 2, padding: 1}\n"
+        "  - {op: upconv, filters: 8, kernel: 3, stride: 2, padding: 1, name: up}\n"
+        "  - relu\n"
+        "  - {op: add, with: enc}\n"
+    )
+    (finding,) = check_text(spec).errors
+    assert "`up` (line 5)" in finding.hint and "`output_padding: 1`" in finding.hint
+    assert "crop" not in finding.hint
+    assert check_text(spec.replace("padding: 1, name: up", "padding: 1, output_padding: 1, name: up")).ok
+
+
+def test_defect_4_valid_convolutions_still_get_the_crop_hint():
+    text = (
+        "input: {channels: 1, size: [64, 64]}\nlayers:\n"
+        "  - {op: conv, filters: 8, name: enc}\n  - maxpool\n  - {op: conv, filters: 8}\n"
+        "  - {op: upconv, filters: 8}\n  - {op: concat, with: enc}\n"
+    )
+    (finding,) = check_text(text).errors
+    assert "`crop: center`" in finding.hint
+
+
+def test_defect_5_a_missing_projection_is_one_finding_not_two():
+    result = check_text(RESIDUAL_WITHOUT_PROJECTION)
+    assert [d.code for d in result.errors] == ["UC104"]
+    assert "channels differ too (128 and 64)" in result.errors[0].message
+
+
+def test_defect_5_one_odd_size_read_by_two_strided_layers_is_one_finding():
+    spec = (
+        "input: {channels: 8, size: [65, 65]}\nlayers:\n"
+        "  - {op: relu, name: x}\n"
+        "  - {op: maxpool, name: pool}\n"
+        "  - {op: conv, filters: 8, kernel: 2, stride: 2, from: x, name: proj}\n"
+        "  - {op: add, with: pool}\n"
+    )
+    assert [(d.code, d.layer) for d in check_text(spec).errors] == [("UC103", "pool")]
+
+
+def test_defect_9_a_skip_through_dropout_keeps_the_u():
+    from unetcalc.draw.layout import DECODER, build_diagram
+
+    spec = (
+        "input: {channels: 1, size: [64, 64]}\ndefaults: {conv: {padding: same}}\nlayers:\n"
+        "  - {op: conv, filters: 8, name: enc1}\n  - maxpool\n  - {op: conv, filters: 16, name: enc2}\n"
+        "  - maxpool\n  - {op: conv, filters: 32, name: bottom}\n"
+        "  - {op: dropout, from: enc2, name: skip2}\n"  # MONAI VNet: dropout on the skip
+        "  - {op: upconv, from: bottom, filters: 16, name: up2}\n"
+        "  - {op: concat, from: up2, with: skip2}\n  - {op: conv, filters: 16, name: dec2}\n"
+        "  - {op: dropout, from: enc1, name: skip1}\n"
+        "  - {op: upconv, from: dec2, filters: 8, name: up1}\n"
+        "  - {op: concat, with: skip1}\n  - {op: conv, filters: 8, name: head}\n"
+    )
+    diagram = build_diagram(check_text(spec, "vnet.yaml"))
+    assert diagram.kind == "u"
+    decoder = [b for b in diagram.blocks if b.side == DECODER]
+    assert [b.level for b in decoder] == [1, 0]
+    skips = {(e.source, e.target, e.tensor) for e in diagram.edges if e.kind == "skip"}
+    assert skips == {("enc2", "dec2", "skip2"), ("enc1", "head", "skip1")}
+    assert not any(e.layer.op == "dropout" for b in diagram.blocks for e in b.entries)

@@ -115,6 +115,41 @@ class _Checker:
             return None
         return previous_out
 
+    def in_hint(self, layer: Layer, declared: DeclaredShape, have: Shape, believed: dict[str, Shape | None]) -> str:
+        """A declaration of channels only states what the author expects: the hint fixes the graph."""
+        if declared.size is not None or declared.channels is None:
+            return f"write `in: {shape_text(have)}`; checking continues from the declared shape"
+        missing = declared.channels - have.channels
+        if missing <= 0:
+            return (
+                f"the layers above give {have.channels} channels, {-missing} more than declared: check the "
+                "filters above or the tensors a concat joins"
+            )
+        joined = {ref for other in self.graph.layers if other.op == "concat" for ref in other.refs}
+        candidates = [
+            other
+            for other in self.graph.layers[: layer.index]
+            if other.id not in joined
+            and other.id != layer.source
+            and (shape := believed.get(other.id)) is not None
+            and shape.channels == missing
+            and all((a - b).is_number and (a - b).const >= 0 for a, b in zip(shape.size, have.size, strict=True))
+            and other.op not in ("maxpool", "avgpool")
+        ]
+        if candidates:
+            # An encoder level's output (what a pooling layer reads) is the usual skip.
+            pooled = {o.source for o in self.graph.layers if o.op in ("maxpool", "avgpool")}
+            skip = next((c for c in reversed(candidates) if c.id in pooled), candidates[-1])
+            return (
+                f"the layers above give {have.channels} channels, {missing} fewer than declared: `{skip.name}` "
+                f"has {missing} and no concat reads it; add `- {{op: concat, with: {skip.name}}}` before "
+                f"{layer.name} (line {layer.line})"
+            )
+        return (
+            f"the layers above give {have.channels} channels, {missing} fewer than declared: a concat of a "
+            f"{missing}-channel tensor is missing above {layer.name}, or the filters above are too few"
+        )
+
     def run(self, start: Shape) -> list[Diagnostic]:
         believed: dict[str, Shape | None] = {"input": start}
         outputs_mode = False
@@ -148,7 +183,7 @@ class _Checker:
                         layer,
                         "in",
                         f"{layer.name} declares `in: {declared_in.text}` but its input is {shape_text(known[0])}",
-                        f"write `in: {shape_text(known[0])}`; checking continues from the declared shape",
+                        self.in_hint(layer, declared_in, known[0], believed),
                     )
                     known[0] = _merge(declared_in, known[0])
             out = self.apply(layer, known)

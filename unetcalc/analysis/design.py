@@ -8,11 +8,14 @@ manual that `unetcalc explain`, `rules` and SARIF show.
 from __future__ import annotations
 
 import inspect
+import math
 import re
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
+from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.validity import Validity
 from unetcalc.spec.graph import Graph
 from unetcalc.spec.ops import UPSAMPLING_OPS
@@ -144,6 +147,94 @@ def depth_mismatch(graph: Graph, validity: Validity | None, path: str) -> Iterat
             column=upsamples[-1].column,
             layer=upsamples[-1].name,
         )
+
+
+@design_rule("UC205", "missing-skip", Severity.WARNING)
+def missing_skip(graph: Graph, validity: Validity | None, path: str) -> Iterator[Diagnostic]:
+    """A decoder level has no skip connection while the other levels have one.
+
+    What it does
+    Finds the levels (resolutions) the decoder returns to and works at, and the encoder tensors at
+    the same resolution. When the decoder reads encoder tensors at some levels but not at one of
+    them, that level's skip is reported at the first decoder layer of the level, naming the encoder
+    tensor it would take.
+
+    Why it matters
+    A forgotten `concat` is not a shape error: the spec still checks and builds, but the network
+    is not the one in the paper or the code (fewer channels, fewer parameters, and no fine detail
+    at that level). In PyTorch code that kept the original channel counts it fails with `expected
+    input to have 512 channels, but got 256`.
+
+    Example
+    - {op: upconv, filters: 256, name: up3}
+    - {op: conv, filters: 256}   # no `{op: concat, with: enc3}` between them
+
+    Fix
+    Add the concat the hint names after the level's up-sampling layer, or declare the channels
+    the next layer expects (`in: {channels: 512}`) so that the mismatch is an error.
+    """
+    if validity is None:
+        return
+    entries = validity.inference.layers
+    maybe = [_scale(e.out) for e in entries]
+    scales = [s for s in maybe if s is not None]
+    if not entries or len(scales) != len(entries):
+        return  # a layer without a resolution (broken, or cropped to a fixed size): levels are unclear
+    deepest = min(scales, key=math.prod)
+    first_deep = scales.index(deepest)
+    last_deep = len(scales) - 1 - scales[::-1].index(deepest)
+    position = {e.layer.id: i for i, e in enumerate(entries)}
+    input_scale = tuple(Fraction(1) for _ in scales[0])
+
+    def scale_of(ref: str) -> tuple[Fraction, ...] | None:
+        return input_scale if ref == "input" else scales[position[ref]] if ref in position else None
+
+    encoder = {entries[i].layer.id for i in range(first_deep)} | {"input"}
+    consumed = {scale_of(ref) for e in entries[last_deep + 1 :] for ref in e.layer.inputs if ref in encoder}
+    if not consumed:
+        return  # no skip anywhere: an autoencoder or FCN-32s, not a U-Net missing one
+    reported: set[tuple[Fraction, ...]] = set()
+    for i in range(last_deep + 1, len(entries)):
+        level, layer = scales[i], entries[i].layer
+        if layer.op != "conv" or level in consumed or level in reported or level == deepest:
+            continue
+        skips = [j for j in range(first_deep) if scales[j] == level]
+        if not skips:
+            continue
+        reported.add(level)
+        skip = entries[skips[-1]]
+        arrival = entries[next(j for j in range(last_deep + 1, len(entries)) if scales[j] == level)]
+        if skip.out is None or arrival.out is None:
+            continue
+        crop = ", crop: center" if skip.out.size != arrival.out.size else ""
+        yield _rule("UC205").finding(
+            f"the decoder works at {_fraction_text(level)} resolution from {arrival.layer.name} on without a skip "
+            f"connection: `{skip.layer.name}` ({skip.out.channels} channels) is not used there, while the other "
+            "levels' skips are",
+            hint=f"concatenate it after {arrival.layer.name} (line {arrival.layer.line}): "
+            f"`- {{op: concat, with: {skip.layer.name}{crop}}}`",
+            file=path,
+            line=arrival.layer.line,
+            column=arrival.layer.column,
+            layer=arrival.layer.name,
+        )
+
+
+def _scale(shape: Shape | None) -> tuple[Fraction, ...] | None:
+    """A tensor's resolution relative to the input, per axis (None when unknown or fixed)."""
+    if shape is None or any(s.coef == 0 for s in shape.size):
+        return None
+    return tuple(s.coef for s in shape.size)
+
+
+def _fraction_text(level: tuple[Fraction, ...]) -> str:
+    def one(v: Fraction) -> str:
+        return f"1/{1 / v}" if v < 1 and (1 / v).denominator == 1 else str(v)
+
+    values = set(level)
+    if values == {1}:
+        return "full"
+    return one(level[0]) if len(values) == 1 else "×".join(one(v) for v in level)
 
 
 def design_findings(graph: Graph, validity: Validity | None, path: str) -> list[Diagnostic]:

@@ -16,6 +16,7 @@ from fractions import Fraction
 from unetcalc.check import CheckResult
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.spec.model import Layer
+from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
 ENCODER, BOTTOM, DECODER, FLAT = "encoder", "bottom", "decoder", "flat"
 
@@ -90,17 +91,43 @@ def main_and_skips(layer: Layer, position: dict[str, int]) -> tuple[str, tuple[s
     return main, tuple(tensor for tensor in layer.inputs if tensor != main)
 
 
+def skip_branches(symbolic: list[LayerShapes], levels: list[int]) -> dict[str, str]:
+    """Decoder-side layers that only carry an encoder tensor to a join → the encoder tensor they carry.
+
+    MONAI's VNet applies dropout to the skip (`{op: dropout, from: enc3}` written among the decoder's
+    rows): that layer belongs to the skip, not to the decoder path, which always comes from the bottleneck.
+    """
+    first_deep, last_deep = _deep_span(levels)
+    position = {e.layer.id: i for i, e in enumerate(symbolic)}
+    origin: dict[str, str] = {}
+    for entry in symbolic[last_deep + 1 :]:
+        layer = entry.layer
+        if layer.op in SHAPE_KEEPING_OPS and not layer.refs:
+            source = origin.get(layer.source, layer.source)
+            if source == "input" or position.get(source, len(symbolic)) < first_deep:
+                origin[layer.id] = source
+    return origin
+
+
+def _effective_positions(symbolic: list[LayerShapes], branches: dict[str, str]) -> dict[str, int]:
+    """Layer positions, with a skip branch placed where the encoder tensor it carries is."""
+    position = {e.layer.id: i for i, e in enumerate(symbolic)}
+    return position | {branch: position.get(origin, -1) for branch, origin in branches.items()}
+
+
 def looks_like_u(symbolic: list[LayerShapes], levels: list[int]) -> bool:
     """Down level by level, up level by level, and a skip joining equal levels."""
     if not levels or max(levels) == 0:
         return False
     first_deep, last_deep = _deep_span(levels)
-    down, up = levels[: first_deep + 1], levels[last_deep:]
+    branches = skip_branches(symbolic, levels)
+    down = levels[: first_deep + 1]
+    up = [lv for e, lv in zip(symbolic[last_deep:], levels[last_deep:], strict=True) if e.layer.id not in branches]
     if any(b < a for a, b in itertools.pairwise(down)):
         return False
     if len(up) < 2 or any(b > a or a - b > 1 for a, b in itertools.pairwise(up)):
         return False
-    position = {e.layer.id: i for i, e in enumerate(symbolic)}
+    position = _effective_positions(symbolic, branches)
     return any(
         e.layer.op in ("concat", "add")
         and i > last_deep
@@ -121,7 +148,8 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     kind = "u" if layout in ("auto", "u") and looks_like_u(symbolic, levels) else "flat"
     first_deep, last_deep = _deep_span(levels)
     level_of = {"input": 0} | {e.layer.id: lv for e, lv in zip(entries, levels, strict=True)}
-    position = {e.layer.id: i for i, e in enumerate(entries)}
+    branches = skip_branches(symbolic, levels) if kind == "u" else {}
+    position = _effective_positions(entries, branches)
     routes = [main_and_skips(e.layer, position) for e in entries]
     # A transition changes resolution: it starts a block and labels the arrow into it.
     transition = [level_of.get(main, 0) != lv for (main, _), lv in zip(routes, levels, strict=True)]
@@ -134,6 +162,8 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
     groups: list[list[int]] = []
     for i, entry in enumerate(entries):
         layer = entry.layer
+        if layer.id in branches:
+            continue  # drawn as part of the skip arrow it sits on
         current = groups[-1] if groups else None
         only_transition = current is not None and len(current) == 1 and transition[current[0]]
         new = (
@@ -159,6 +189,8 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
         blocks.append(block)
         for member in members:
             block_of[member.layer.id] = block.id
+    for branch, origin in branches.items():
+        block_of[branch] = block_of.get(origin, "input")
 
     edges = []
     for block in blocks:

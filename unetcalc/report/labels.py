@@ -69,6 +69,8 @@ def validity_text(axis: AxisValidity) -> str:
     )
     if not alike:  # residues that need their own bounds or give their own output: one clause each
         return "; ".join(validity_text(AxisValidity(axis.axis, s, (c,))) for c in classes)
+    if axis.min is not None and axis.min == axis.max:  # one size only (an equality between two slopes)
+        return f"{s} = {whole(axis.min)}" + (f" → output {axis.output}" if axis.output is not None else "")
     parts = [p for p in (_class_text(s, axis.modulus, axis.residues),) if p]
     if axis.min is not None:
         parts.append(f"{s} ≥ {whole(axis.min)}")

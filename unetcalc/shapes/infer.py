@@ -9,7 +9,7 @@ from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.findings.rules import Rule
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.params import count_params
-from unetcalc.shapes.rules import SIZE_COLLAPSES, Step, rule_for
+from unetcalc.shapes.rules import SIZE_COLLAPSES, PassContext, Step, rule_for
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.solver import Outcome, Solver, SymbolClass
 from unetcalc.spec.graph import Graph
@@ -75,6 +75,8 @@ def infer(
     tensors: dict[str, Shape | None] = {"input": start}
     result = Inference(start, [], tensors, solver)
     names = axis_names(tuple(s.symbol or 0 for s in start.size))
+    context = PassContext()
+    context.shapes = tensors
 
     for layer in graph.layers:
         ins = tuple(tensors.get(name) for name in layer.inputs)
@@ -91,12 +93,13 @@ def infer(
                     rule.finding(message, hint=hint, file=path, line=line, column=column, layer=_layer.name)
                 )
 
-            step = Step(layer, known, solver, report, nearest_hint, names)
+            step = Step(layer, known, solver, report, nearest_hint, names, context)
             out = rule_for(layer.op)(step)
             params = count_params(layer, known[0].channels)
             if out is not None:
                 out = _require_positive(step, out)
         tensors[layer.id] = out
+        context.layers[layer.id] = layer
         result.layers.append(LayerShapes(layer, ins, out, params))
     return result
 

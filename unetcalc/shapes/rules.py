@@ -9,7 +9,7 @@ an inexact floor reported), a symbolic one gets a divisibility constraint.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -19,6 +19,8 @@ from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.shape import Shape, format_sizes
 from unetcalc.shapes.solver import Outcome, Solver
 from unetcalc.spec.model import Layer
+from unetcalc.spec.ops import SHAPE_KEEPING_OPS
+from unetcalc.spec.parse import per_axis_of
 
 # -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
 SIZE_COLLAPSES = Rule(
@@ -166,6 +168,24 @@ Reporter = Callable[..., None]
 HintForAxes = Callable[[list[int]], str]
 
 
+class PassContext:
+    """What one inference pass has seen so far: hints read the graph above a layer through it."""
+
+    def __init__(self) -> None:
+        self.layers: dict[str, Layer] = {}  # tensor id → the layer that produced it
+        self.shapes: dict[str, Shape | None] = {}
+        self.floored: set[tuple[str, int]] = set()  # (tensor, axis) already reported as floored (UC103)
+
+    def chain(self, start: str, limit: int = 64) -> Iterator[Layer]:
+        """The layers up the main path from tensor ``start`` (each layer's `from`), nearest first."""
+        current = self.layers.get(start)
+        for _ in range(limit):
+            if current is None:
+                return
+            yield current
+            current = self.layers.get(current.source)
+
+
 class Step:
     """Everything a shape rule may use for one layer."""
 
@@ -177,7 +197,9 @@ class Step:
         report: Reporter,
         nearest_hint: HintForAxes,
         axis_names: tuple[str, ...],
+        context: PassContext | None = None,
     ) -> None:
+        self.context = context or PassContext()
         self.layer = layer
         self.ins = ins
         self.x = ins[0]
@@ -282,6 +304,12 @@ def _report_resampling(
 ) -> None:
     if bad:
         step.tainted.update(bad)
+        # One odd size is one finding: a second layer reading the same tensor (a strided projection beside a
+        # pool) stays silent.
+        source = step.layer.source
+        bad = [a for a in bad if (source, a) not in step.context.floored]
+        step.context.floored.update((source, a) for a in bad)
+    if bad:
         shown = fmt_sizes(sizes)
         factors = sorted({str(strides[a]) for a in bad})
         step.emit(
@@ -410,7 +438,8 @@ def upsample(step: Step) -> Shape | None:
     return step.out(step.x.channels, size)
 
 
-def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> None:
+def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> bool:
+    """Report a size mismatch between the input and ``other``; True when one was reported."""
     x = step.x
     if crop:
         smaller = [
@@ -426,7 +455,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
                 hint="a crop can only remove pixels: check the encoder level this skip comes from",
                 key="with",
             )
-            return
+            return True
         odd = [
             a
             for a in range(x.rank)
@@ -440,27 +469,77 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> Non
                 hint="the crop sits one pixel off-center (offset floor(diff/2)); choose sizes whose difference is even",
                 key="with",
             )
-        return
+        return False
     # Different slopes meet at one input size: that becomes the valid set (a constraint), not a finding.
     differ = [
         a
         for a in range(x.rank)
         if a not in step.tainted and step.solver.equal(other.size[a], x.size[a]) is Outcome.VIOLATED
     ]
-    if differ:
-        crop_hint = ""
-        if all(step.solver.at_least(other.size[a] - x.size[a], 0) is not Outcome.VIOLATED for a in differ):
-            crop_hint = "add `crop: center` to crop the skip as the 2015 U-Net does, or "
-        silent = ""
-        if step.layer.op == "add" and all(_broadcasts(x.size[a], other.size[a]) for a in differ):
-            silent = " (PyTorch broadcasts the size-1 axis silently instead of failing)"
-        step.emit(
-            SKIP_SIZE_MISMATCH,
-            f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
-            f"sizes differ on axis {step.axes_text(differ)}{silent}{step.rounding_note(differ)}",
-            hint=f"{crop_hint}use `same` padding so the encoder and decoder sizes agree",
-            key="with",
+    if not differ:
+        return False
+    silent = ""
+    if step.layer.op == "add" and all(_broadcasts(x.size[a], other.size[a]) for a in differ):
+        silent = " (PyTorch broadcasts the size-1 axis silently instead of failing)"
+    channels = ""
+    if step.layer.op == "add" and other.channels != x.channels and 1 not in (x.channels, other.channels):
+        channels = f"; the channels differ too ({x.channels} and {other.channels})"  # one cause, one finding
+    step.emit(
+        SKIP_SIZE_MISMATCH,
+        f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
+        f"sizes differ on axis {step.axes_text(differ)}{silent}{channels}{step.rounding_note(differ)}",
+        hint=_join_fix(step, other, other_name, differ),
+        key="with",
+    )
+    return True
+
+
+def _join_fix(step: Step, other: Shape, other_name: str, differ: list[int]) -> str:
+    """The cheapest correct fix for a join whose sizes differ, read from the layers above it."""
+    x = step.x
+    gaps = [other.size[a] - x.size[a] for a in differ]
+    # The main path went through a strided layer the skip did not: project the skip (a ResNet downsample).
+    for layer in step.context.chain(step.layer.source):
+        if layer.id == other_name:
+            break
+        stride = _stride_of(layer)
+        if stride > 1 and layer.op in ("conv", "maxpool", "avgpool"):
+            if all(_reduces_to(other.size[a], x.size[a], stride) for a in differ):
+                return (
+                    f"the main path went through the stride-{stride} `{layer.name}` (line {layer.line}) and "
+                    f"`{other_name}` did not: add a strided 1×1 projection on the skip, `- {{op: conv, filters: "
+                    f"{x.channels}, kernel: 1, stride: {stride}, from: {other_name}}}`, and join that instead"
+                )
+            break
+    # A transposed conv that comes out a few pixels short: output_padding makes it up.
+    for layer in step.context.chain(step.layer.source):
+        if layer.op == "upconv":
+            room = _stride_of(layer) - 1 - max(per_axis_of(layer.params.get("output_padding", 0)))
+            if all(g.is_number and 0 < g.value <= room for g in gaps):
+                short = max(g.value for g in gaps)
+                needed = max(per_axis_of(layer.params.get("output_padding", 0))) + short
+                return f"`{layer.name}` (line {layer.line}) comes out {short} short: give it `output_padding: {needed}`"
+            break
+        if layer.op not in SHAPE_KEEPING_OPS and not (layer.op == "conv" and layer.params.get("padding") == "same"):
+            break
+    if all(step.solver.at_least(g, 0) is not Outcome.VIOLATED for g in gaps):
+        return (
+            "add `crop: center` to crop the larger skip to the decoder's size (valid convolutions shrink the "
+            "decoder side, as in the 2015 U-Net)"
         )
+    return "the skip is smaller than the decoder side: use `same` padding above, or `pad` the skip"
+
+
+def _stride_of(layer: Layer) -> int:
+    stride = layer.params.get("stride")
+    return max(per_axis_of(stride)) if stride is not None else 1
+
+
+def _reduces_to(big: Affine, small: Affine, stride: int) -> bool:
+    """Whether ``small`` is ``big`` downsampled by ``stride`` (rounded either way)."""
+    if big.is_number and small.is_number:
+        return small.value in (big.value // stride, -(-big.value // stride))
+    return big.coef == small.coef * stride
 
 
 def _broadcasts(a: Affine, b: Affine) -> bool:
@@ -478,7 +557,8 @@ def add(step: Step) -> Shape | None:
     crop = step.layer.params.get("crop") == "center"
     channels = step.x.channels
     for other, name in zip(step.ins[1:], step.layer.refs, strict=True):
-        _compare_sizes(step, other, name, crop)
+        if _compare_sizes(step, other, name, crop):
+            continue  # one finding: the size mismatch names the channels, and its fix projects both
         if other.channels != channels and 1 in (other.channels, channels):
             channels = max(channels, other.channels)  # PyTorch's + broadcasts a single channel
         elif other.channels != channels:

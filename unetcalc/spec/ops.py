@@ -110,3 +110,12 @@ def canonical_op(name: str) -> str | None:
 
 def all_op_names() -> list[str]:
     return sorted([*OPS, *ALIASES])
+
+
+# Ops whose output has their input's shape (channels and sizes): a hint or a drawing may look through them.
+SHAPE_KEEPING_OPS = frozenset(
+    (
+        "batchnorm", "instancenorm", "groupnorm", "layernorm", "dropout", "relu", "leakyrelu", "elu", "gelu",
+        "silu", "sigmoid", "tanh", "softmax", "identity",
+    )
+)  # fmt: skip

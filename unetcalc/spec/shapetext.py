@@ -76,7 +76,7 @@ def _parse_mapping(value: dict[str, Any], rank: int) -> DeclaredShape:
         if not isinstance(size, list) or len(size) != rank:
             raise ShapeTextError(f"`size` must be a list of {rank} sizes")
         sizes = tuple(_part(str(s)) for s in size)
-    text = "x".join("?" if s is None else str(s) for s in (sizes or ())) + (
-        f"x{channels}" if channels is not None else ""
-    )
-    return DeclaredShape(channels, sizes, text or "?")
+    if sizes is None:  # channels only: shown as written, never as `x512`
+        return DeclaredShape(channels, None, "?" if channels is None else f"{{channels: {channels}}}")
+    text = "x".join("?" if s is None else str(s) for s in sizes) + (f"x{channels}" if channels is not None else "")
+    return DeclaredShape(channels, sizes, text)
