@@ -89,6 +89,11 @@ def infer(
                 rule: Rule, message: str, *, hint: str = "", key: str | None = None, _layer: Layer = layer
             ) -> None:
                 line, column = _layer.where(key)
+                if _layer.origin is not None:  # a shape error of one use points at that use
+                    message += (
+                        f" (in `{_layer.origin.instance}`, block `{_layer.origin.block}`: its row is line {line})"
+                    )
+                    line, column = _layer.origin.use
                 result.diagnostics.append(
                     rule.finding(message, hint=hint, file=path, line=line, column=column, layer=_layer.name)
                 )

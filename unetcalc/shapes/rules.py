@@ -52,15 +52,17 @@ ODD_SIZE_BEFORE_DOWNSAMPLING = Rule(
     code="UC103",
     name="odd-size-before-downsampling",
     severity=Severity.ERROR,
-    summary="A pooling or strided layer receives a size its stride does not divide.",
+    summary="A pooling or strided layer floors a size its stride does not divide, dropping pixels.",
     what=(
-        "Checks that the input size of every downsampling layer (and every fractional resampling) is a "
-        "multiple of its stride, and reports the first such layer."
+        "Checks that the input size of every downsampling layer that floors (and every fractional resampling) "
+        "is a multiple of its stride, and reports the first such layer once per tensor. Layers that round up "
+        "instead (ceil_mode pools, strided convs padded to cover every pixel) are not reported here: a later "
+        "layer that cannot match their size is (UC104), naming them."
     ),
     why=(
-        "PyTorch silently floors (drops the last row and column) or, with ceil_mode, invents one; the decoder"
-        " then cannot restore the encoder's size and the skip concat fails with `Sizes of tensors must match`"
-        " deep inside training."
+        "PyTorch silently floors (drops the last row and column); the decoder then cannot restore the encoder's"
+        " size and the skip concat fails with `Sizes of tensors must match` deep inside training, or a crop"
+        " hides the shift."
     ),
     example="input: {size: [570, 570]}   # 2015 U-Net: pool2 receives 283×283",
     fix="Use one of the nearest valid input sizes named in the hint (556 or 572 here), or pad the input.",

@@ -28,6 +28,15 @@ class InputSpec:
         return len(self.size)
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a layer expanded from a block comes from: the block instance and the row of its use."""
+
+    instance: str  # "layer3.2"
+    block: str  # "basic_block"
+    use: tuple[int, int]  # line and column of the `- {block: …}` row (the outermost one for nested blocks)
+
+
 @dataclass(slots=True)
 class Layer:
     index: int
@@ -45,6 +54,7 @@ class Layer:
     valid: bool = True  # False when the op or a parameter could not be read
     id: str = ""  # unique key: the name, or name@line for a duplicate (reported as UC006)
     defaulted: set[str] = field(default_factory=set)  # parameters that came from `defaults`
+    origin: Origin | None = None  # set for layers that a block use expanded into
 
     def __post_init__(self) -> None:
         self.id = self.id or self.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import closest, did_you_mean
+from unetcalc.spec.expand import BLOCK_KEYS, Expander
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, validate
@@ -122,7 +124,7 @@ BAD_SHAPE = Rule(
     fix="Write spatial sizes then channels separated by `x`: `252x252x64`.",
 )
 
-TOP_KEYS = ("version", "name", "description", "input", "defaults", "layers")
+TOP_KEYS = ("version", "name", "description", "input", "defaults", "blocks", "layers", "outputs")
 SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_SPEC_BYTES = 20_000_000
 
@@ -160,10 +162,10 @@ class _Parser:
                     hint=did_you_mean(str(key), TOP_KEYS) or f"spec v1 keys: {', '.join(TOP_KEYS)}",
                 )
         version = data.get("version", 1)
-        if version != 1:
+        if version not in (1, 2):
             self.report(
                 BAD_PARAMETER,
-                f"unsupported spec version {version!r}; this unetcalc reads version 1",
+                f"unsupported spec version {version!r}; this unetcalc reads versions 1 and 2",
                 data.value_pos.get("version", data.pos),
             )
         name = data.get("name", stem)
@@ -180,8 +182,91 @@ class _Parser:
         spec_input = self._input(data)
         rank = spec_input.rank if spec_input else None
         defaults = self._defaults(data.get("defaults"), rank, data.value_pos.get("defaults", data.pos))
+        data = self._expand_blocks(data)
         layers = self._layers(data, rank, defaults)
+        self._merge_block_findings(layers)
         return Spec(self.path, name, spec_input, layers, self.diagnostics)
+
+    # -- spec v2: blocks ---------------------------------------------------------
+    def _expand_blocks(self, data: YMap) -> YMap:
+        """Replace block uses in `layers` by the layers they stand for (spec/expand.py)."""
+        raw_blocks = data.get("blocks")
+        raw_layers = data.get("layers")
+        uses = isinstance(raw_layers, YList) and any(isinstance(r, YMap) and "block" in r for r in raw_layers)
+        if raw_blocks is None and not uses:
+            return data
+        blocks: dict[str, YMap] = {}
+        if raw_blocks is not None and not isinstance(raw_blocks, YMap):
+            self.report(
+                BAD_PARAMETER, "`blocks` must be a mapping of block names to definitions", data.value_pos["blocks"]
+            )
+        for block_name, definition in (raw_blocks or {}).items():
+            where = raw_blocks.value_pos[block_name]
+            if not isinstance(definition, YMap):
+                self.report(BAD_PARAMETER, f"block `{block_name}` must be a mapping with `layers`", where)
+                continue
+            for key in definition:
+                if key not in BLOCK_KEYS:
+                    self.report(
+                        UNKNOWN_KEY,
+                        f"`{key}` is not a key of a block definition",
+                        definition.key_pos[key],
+                        hint=did_you_mean(str(key), BLOCK_KEYS) or f"a block takes: {', '.join(BLOCK_KEYS)}",
+                    )
+            params = definition.get("params")
+            if params is not None and not isinstance(params, YMap):
+                self.report(
+                    BAD_PARAMETER,
+                    "a block's `params` must be a mapping (name: default)",
+                    definition.value_pos["params"],
+                )
+                continue
+            blocks[str(block_name)] = definition
+        if not isinstance(raw_layers, YList):
+            return data
+        rules = {
+            "bad": BAD_PARAMETER,
+            "unknown_op": UNKNOWN_OP,
+            "unknown_key": UNKNOWN_KEY,
+            "missing": MISSING_PARAMETER,
+        }
+        expanded = Expander(blocks, self.report, rules).expand(raw_layers)
+        out = YMap(data)
+        out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
+        out["layers"] = expanded
+        return out
+
+    def _merge_block_findings(self, layers: list[Layer]) -> None:
+        """A finding in a block definition is one finding, however many times the block is used."""
+        origin = {layer.name: layer.origin for layer in layers if layer.origin is not None}
+        if not origin:
+            return
+        kept: list[Diagnostic] = []
+        groups: dict[tuple[str, int, int], list[Diagnostic]] = {}
+        for finding in self.diagnostics:
+            where = origin.get(finding.layer or "")
+            if where is None:
+                kept.append(finding)
+                continue
+            key = (finding.code, finding.line, finding.column)
+            if key not in groups:
+                groups[key] = []
+                kept.append(finding)
+            groups[key].append(finding)
+        for index, finding in enumerate(kept):
+            group = groups.get((finding.code, finding.line, finding.column))
+            if not group or group[0] is not finding:
+                continue
+            uses = sorted({origin[f.layer or ""].use[0] for f in group if f.layer in origin})
+            instances = [origin[f.layer or ""].instance for f in group if f.layer in origin]
+            block = origin[finding.layer or ""].block
+            where = f"lines {', '.join(map(str, uses))}" if len(uses) > 1 else f"line {uses[0]}"
+            count = f"{len(instances)} uses" if len(instances) > 1 else "its use"
+            kept[index] = dataclasses.replace(
+                finding,
+                message=f"{finding.message} (in block `{block}`; {count} at {where}: {', '.join(instances[:4])}{' …' if len(instances) > 4 else ''})",
+            )
+        self.diagnostics[:] = kept
 
     def _input(self, data: YMap) -> InputSpec | None:
         value = data.get("input")
@@ -355,7 +440,16 @@ class _Parser:
         if not isinstance(name, str) or not name.strip():
             self.report(BAD_PARAMETER, f"a layer name must be a non-empty string, got {name!r}", raw.value_pos["name"])
             name, explicit = default_name, False
-        layer = Layer(index, op or str(op_raw), name, pos.line, pos.column, key_lines=key_lines, explicit_name=explicit)
+        layer = Layer(
+            index,
+            op or str(op_raw),
+            name,
+            pos.line,
+            pos.column,
+            key_lines=key_lines,
+            explicit_name=explicit,
+            origin=getattr(raw, "origin", None),
+        )
         if op_raw is None:
             self.report(MISSING_PARAMETER, "the layer has no `op`", pos, hint="add e.g. `op: conv`", layer=name)
             layer.valid = False
