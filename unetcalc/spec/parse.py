@@ -200,8 +200,10 @@ class _Parser:
             self.report(
                 BAD_PARAMETER, "`blocks` must be a mapping of block names to definitions", data.value_pos["blocks"]
             )
-        for block_name, definition in (raw_blocks or {}).items():
-            where = raw_blocks.value_pos[block_name]
+            raw_blocks = None
+        table: YMap = raw_blocks if raw_blocks is not None else YMap()
+        for block_name, definition in table.items():
+            where = table.value_pos[block_name]
             if not isinstance(definition, YMap):
                 self.report(BAD_PARAMETER, f"block `{block_name}` must be a mapping with `layers`", where)
                 continue
@@ -244,8 +246,7 @@ class _Parser:
         kept: list[Diagnostic] = []
         groups: dict[tuple[str, int, int], list[Diagnostic]] = {}
         for finding in self.diagnostics:
-            where = origin.get(finding.layer or "")
-            if where is None:
+            if finding.layer not in origin:
                 kept.append(finding)
                 continue
             key = (finding.code, finding.line, finding.column)
@@ -257,14 +258,13 @@ class _Parser:
             group = groups.get((finding.code, finding.line, finding.column))
             if not group or group[0] is not finding:
                 continue
-            uses = sorted({origin[f.layer or ""].use[0] for f in group if f.layer in origin})
-            instances = [origin[f.layer or ""].instance for f in group if f.layer in origin]
-            block = origin[finding.layer or ""].block
-            where = f"lines {', '.join(map(str, uses))}" if len(uses) > 1 else f"line {uses[0]}"
-            count = f"{len(instances)} uses" if len(instances) > 1 else "its use"
+            origins = [o for f in group if (o := origin.get(f.layer or "")) is not None]
+            uses = sorted({o.use[0] for o in origins})
+            lines = f"lines {', '.join(map(str, uses))}" if len(uses) > 1 else f"line {uses[0]}"
+            count = f"{len(origins)} uses" if len(origins) > 1 else "its use"
+            named = ", ".join(o.instance for o in origins[:4]) + (" …" if len(origins) > 4 else "")
             kept[index] = dataclasses.replace(
-                finding,
-                message=f"{finding.message} (in block `{block}`; {count} at {where}: {', '.join(instances[:4])}{' …' if len(instances) > 4 else ''})",
+                finding, message=f"{finding.message} (in block `{origins[0].block}`; {count} at {lines}: {named})"
             )
         self.diagnostics[:] = kept
 
