@@ -369,6 +369,19 @@ def diff(
 
 
 @app.command()
+def expand(spec: Annotated[str, typer.Argument(help="Spec file (v2: blocks, templates).", show_default=False)]) -> None:
+    """Print the equivalent flat spec v1: every block use and template expanded to its layers."""
+    from unetcalc.report.text import render_result
+    from unetcalc.spec.emit import flat_yaml
+
+    result = _load(spec, None)
+    if not result.ok:
+        render_result(_err(), result)
+        raise typer.Exit(EXIT_FINDINGS)
+    sys.stdout.write(flat_yaml(result.spec))
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of spec v1 (for editors: `# yaml-language-server: $schema=...`)."""
     from unetcalc.spec.schema import shipped_schema_text

@@ -79,6 +79,7 @@ class Spec:
     layers: list[Layer]
     diagnostics: list[Diagnostic]
     text: str = ""  # the source, for inline suppressions
+    expanded: dict[str, Any] | None = None  # a v2 spec's document after blocks and templates expanded
 
     @property
     def stem(self) -> str:

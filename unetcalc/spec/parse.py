@@ -182,10 +182,12 @@ class _Parser:
         spec_input = self._input(data)
         rank = spec_input.rank if spec_input else None
         defaults = self._defaults(data.get("defaults"), rank, data.value_pos.get("defaults", data.pos))
-        data = self._expand_blocks(data)
-        layers = self._layers(data, rank, defaults)
+        expanded = self._expand_blocks(data)
+        layers = self._layers(expanded, rank, defaults)
         self._merge_block_findings(layers)
-        return Spec(self.path, name, spec_input, layers, self.diagnostics)
+        spec = Spec(self.path, name, spec_input, layers, self.diagnostics)
+        spec.expanded = expanded if expanded is not data else None
+        return spec
 
     # -- spec v2: blocks ---------------------------------------------------------
     def _expand_blocks(self, data: YMap) -> YMap:

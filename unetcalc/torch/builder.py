@@ -33,6 +33,18 @@ def instantiate(call: ModuleCall) -> nn.Module:
     return module
 
 
+def _place(root: nn.Module, path: tuple[str, ...], module: nn.Module) -> None:
+    """Register ``module`` at ``path``, creating plain container modules on the way (block instances)."""
+    parent = root
+    for part in path[:-1]:
+        child = parent._modules.get(part)
+        if child is None:
+            child = nn.Module()
+            parent.add_module(part, child)
+        parent = child
+    parent.add_module(path[-1], module)
+
+
 class SpecModule(nn.Module):
     """The network of a spec: one submodule per layer (``model.enc1a``), forward follows from/with/to.
 
@@ -43,8 +55,13 @@ class SpecModule(nn.Module):
     def __init__(self, plan: Plan) -> None:
         super().__init__()
         self.spec_name = plan.name
+        by_key: dict[str, nn.Module] = {}
         for step in plan.steps:
-            self.add_module(step.key, instantiate(step.call))
+            module = instantiate(step.call)
+            _place(self, step.path or (step.key,), module)
+            by_key[step.key] = module
+        # The forward pass finds modules by key; a plain dict, so nothing is registered twice.
+        object.__setattr__(self, "by_key", by_key)
         self.routes = [(step.key, step.sources) for step in plan.steps]
         # Free each tensor after its last reader: lower peak memory in inference.
         last_use: dict[str, int] = {}
@@ -53,11 +70,15 @@ class SpecModule(nn.Module):
                 last_use[source] = index
         self.release = [[s for s in set(sources) if last_use[s] == i] for i, (_, sources) in enumerate(self.routes)]
 
+    def _by_key(self) -> dict[str, nn.Module]:
+        table: dict[str, nn.Module] = self.__dict__["by_key"]
+        return table
+
     def trace(self, x: torch.Tensor):  # type: ignore[no-untyped-def]
         """Run the network, yielding (layer key, output) for every layer in order."""
         tensors = {"input": x}
         for (key, sources), release in zip(self.routes, self.release, strict=True):
-            out = self._modules[key](*(tensors[s] for s in sources))  # type: ignore[misc]
+            out = self._by_key()[key](*(tensors[s] for s in sources))
             for s in release:
                 del tensors[s]
             tensors[key] = out

@@ -54,7 +54,41 @@ def _forward_line(step: PlanStep, var: dict[str, str]) -> str:
         mode = step.layer.params["mode"]
         value = f", value={literal(float(step.layer.params['value']))}" if mode == "constant" else ""
         return f"{step.key} = F.pad({x}, {pads!r}, mode={literal(mode)}{value})"
-    return f"{step.key} = self.{step.key}({x})"
+    return f"{step.key} = {module_expression(step)}({x})"
+
+
+def module_expression(step: PlanStep) -> str:
+    """``self.enc1a``, or ``self.layer3[2].conv1`` for a module inside block instances."""
+    path = step.path or (step.key,)
+    return "self" + "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in path)
+
+
+def _container_lines(plan: Plan) -> list[str]:
+    """The containers block instances need, outermost first: `nn.Module()`, or `nn.ModuleList` of them
+    for repetitions (children 0…n-1), so state_dict keys read `layer3.2.conv1.weight`."""
+    children: dict[tuple[str, ...], list[str]] = {}
+    for step in plan.steps:
+        if step.layer.op in INLINE_OPS:
+            continue
+        path = step.path or (step.key,)
+        for i in range(1, len(path)):
+            names = children.setdefault(path[:i], [])
+            if path[i] not in names:
+                names.append(path[i])
+    lines = []
+    for prefix, names in children.items():
+        if any(part.isdigit() for part in prefix[-1:]) and prefix[:-1] in children and _is_list(children[prefix[:-1]]):
+            continue  # created by its parent's ModuleList
+        target = "self" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in prefix)
+        if _is_list(names):
+            lines.append(f"        {target} = nn.ModuleList(nn.Module() for _ in range({len(names)}))")
+        else:
+            lines.append(f"        {target} = nn.Module()")
+    return lines
+
+
+def _is_list(names: list[str]) -> bool:
+    return all(n.isdigit() for n in names) and sorted(int(n) for n in names) == list(range(len(names)))
 
 
 def generate_code(result: CheckResult, plan: Plan | None = None) -> str:
@@ -96,9 +130,10 @@ def generate_code(result: CheckResult, plan: Plan | None = None) -> str:
         "    def __init__(self):",
         "        super().__init__()",
     ]
+    lines += _container_lines(plan)
     for step in plan.steps:
         if step.layer.op not in INLINE_OPS:
-            lines.append(f"        self.{step.key} = {step.call.source()}")
+            lines.append(f"        {module_expression(step)} = {step.call.source()}")
     lines += ["", "    def forward(self, x):"]
     var = {"input": "x"} | {step.key: step.key for step in plan.steps}
     for step, entry in zip(plan.steps, inference.layers, strict=True):

@@ -6,6 +6,7 @@ so both produce the same modules. It does not import torch.
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import math
 import re
@@ -75,6 +76,9 @@ class PlanStep:
     layer: Layer
     call: ModuleCall
     sources: tuple[str, ...]  # keys of the tensors it reads ("input" for the network input)
+    # Where the module sits in the model: (key,) at the top, or ("layer3", "2", "conv1") inside block
+    # instances, so the state_dict reads like hand-written PyTorch (`layer3.2.conv1.weight`).
+    path: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,4 +269,34 @@ def make_plan(result: CheckResult) -> Plan:
         in_channels = entry.ins[0].channels if entry.ins and entry.ins[0] is not None else 0
         call = module_call(layer, in_channels, result.input.rank)
         steps.append(PlanStep(key, layer, call, tuple(keys[source] for source in layer.inputs)))
-    return Plan(result.spec.name, result.input.rank, result.input.channels, tuple(steps))
+    return Plan(result.spec.name, result.input.rank, result.input.channels, tuple(_module_paths(steps, reserved)))
+
+
+def _module_paths(steps: list[PlanStep], reserved: frozenset[str]) -> list[PlanStep]:
+    """Nest the modules of block instances (`layer3.2.conv1`); every other module sits at the top.
+
+    A path whose segments are not plain names, or that would put a module where another one's
+    container is (a layer `enc1` beside a block instance `enc1`), keeps the flat key.
+    """
+    owners: dict[tuple[str, ...], str] = {}  # path prefix → "module" or "container"
+    placed = []
+    for step in steps:
+        parts = tuple(step.layer.name.split(".")) if step.layer.origin is not None else (step.key,)
+        plain = all(p.isdigit() or is_plain_identifier(p, reserved) for p in parts) and not parts[0].isdigit()
+        free = (
+            plain
+            and owners.get(parts) is None
+            and all(owners.get(parts[:i]) in (None, "container") for i in range(1, len(parts)))
+        )
+        path = parts if free else (step.key,)
+        if owners.get(path) is not None:  # the flat key itself is taken by a container
+            path = (identifier(step.key, set(owners_keys(owners)), reserved),)
+        for i in range(1, len(path)):
+            owners[path[:i]] = "container"
+        owners[path] = "module"
+        placed.append(dataclasses.replace(step, path=path))
+    return placed
+
+
+def owners_keys(owners: dict[tuple[str, ...], str]) -> list[str]:
+    return [p[0] for p in owners if len(p) == 1]
