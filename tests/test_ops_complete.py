@@ -24,6 +24,10 @@ def _layer_text(op: str) -> str:
     params = {key: REQUIRED[key] for key, param in OPS[op].items() if param.required}
     if op == "crop":
         params["size"] = [4, 4]
+    if op == "pad":
+        params["padding"] = 1
+    if op == "resize":
+        params["scale"] = 2
     return json.dumps({"op": op, **params})
 
 

@@ -17,7 +17,9 @@ def count_params(layer: Layer, in_channels: int) -> int:
         weights = in_channels * filters // groups * math.prod(kernel)
         return weights + (filters if p["bias"] else 0)
     if op in ("batchnorm", "instancenorm", "groupnorm", "layernorm"):
-        return 2 * in_channels if p.get("affine", True) else 0
+        return 2 * in_channels if p.get("affine") else 0
+    if op == "prelu":
+        return in_channels if p["num_parameters"] == "channels" else 1
     if op == "linear":
         features: int = p["features"]
         return in_channels * features + (features if p["bias"] else 0)
@@ -28,6 +30,6 @@ def count_params(layer: Layer, in_channels: int) -> int:
 
 # Ops without weights: a new op must be added here or above (tests/test_ops_complete.py checks).
 PARAMETER_FREE = frozenset(
-    {"maxpool", "avgpool", "upsample", "concat", "add", "crop", "pad", "dropout", "identity"}
+    {"maxpool", "avgpool", "upsample", "resize", "concat", "add", "multiply", "crop", "pad", "dropout", "identity"}
     | {"relu", "leakyrelu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"}
 )

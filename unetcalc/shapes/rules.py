@@ -413,7 +413,20 @@ def pool(step: Step) -> Shape | None:
 
 
 def upsample(step: Step) -> Shape | None:
-    scales = step.per_axis("scale")
+    return _scaled(step, step.per_axis("scale"), "upsample")
+
+
+def resize(step: Step) -> Shape | None:
+    """`F.interpolate` to a tensor's size (`to`), a fixed `size`, or by a `scale` (as `upsample`)."""
+    p = step.layer.params
+    if p.get("to") is not None:
+        return step.out(step.x.channels, list(step.ins[1].size))
+    if p.get("size") is not None:
+        return step.out(step.x.channels, [Affine.number(v) for v in step.per_axis("size")])
+    return _scaled(step, step.per_axis("scale"), "resize")
+
+
+def _scaled(step: Step, scales: tuple[Any, ...], what: str) -> Shape | None:
     bad: list[int] = []
     infeasible: list[int] = []
     size = []
@@ -435,7 +448,7 @@ def upsample(step: Step) -> Shape | None:
         tuple(str(s) for s in scales),
         bad,
         infeasible,
-        "upsample ×" + "×".join(str(s) for s in scales),
+        f"{what} ×" + "×".join(str(s) for s in scales),
     )
     return step.out(step.x.channels, size)
 
@@ -481,10 +494,10 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
     if not differ:
         return False
     silent = ""
-    if step.layer.op == "add" and all(_broadcasts(x.size[a], other.size[a]) for a in differ):
+    if step.layer.op in ("add", "multiply") and all(_broadcasts(x.size[a], other.size[a]) for a in differ):
         silent = " (PyTorch broadcasts the size-1 axis silently instead of failing)"
     channels = ""
-    if step.layer.op == "add" and other.channels != x.channels and 1 not in (x.channels, other.channels):
+    if step.layer.op in ("add", "multiply") and other.channels != x.channels and 1 not in (x.channels, other.channels):
         channels = f"; the channels differ too ({x.channels} and {other.channels})"  # one cause, one finding
     step.emit(
         SKIP_SIZE_MISMATCH,
@@ -564,9 +577,12 @@ def add(step: Step) -> Shape | None:
         if other.channels != channels and 1 in (other.channels, channels):
             channels = max(channels, other.channels)  # PyTorch's + broadcasts a single channel
         elif other.channels != channels:
+            verb = "multiplies" if step.layer.op == "multiply" else "adds"
             step.emit(
                 CHANNEL_MISMATCH,
-                f"{step.layer.name} adds {step.x.channels} channels to `{name}`'s {other.channels}",
+                f"{step.layer.name} {verb} {step.x.channels} channels by `{name}`'s {other.channels}"
+                if step.layer.op == "multiply"
+                else f"{step.layer.name} {verb} {step.x.channels} channels to `{name}`'s {other.channels}",
                 hint="add a 1×1 conv so both sides have the same channels",
                 key="with",
             )
@@ -618,26 +634,51 @@ def crop(step: Step) -> Shape | None:
 
 
 def pad(step: Step) -> Shape | None:
-    pads = step.per_axis("padding")
+    """`F.pad` by fixed amounts per side, or up to a tensor's size (`to`: diff // 2 before, the rest after)."""
     mode = step.layer.params.get("mode")
+    if step.layer.params.get("to") is not None:
+        target = list(step.ins[1].size)
+        smaller = [
+            a
+            for a, (n, t) in enumerate(zip(step.x.size, target, strict=True))
+            if step.solver.at_least(t - n, 0) is Outcome.VIOLATED
+        ]
+        if smaller:
+            step.emit(
+                SKIP_SIZE_MISMATCH,
+                f"{step.layer.name} pads {fmt_sizes(step.x.size)} to `{step.layer.refs[0]}`'s smaller "
+                f"{fmt_sizes(target)} on axis {step.axes_text(smaller)}: `F.pad` with a negative amount crops instead",
+                hint="pad to a tensor at least as large, or `crop` to it",
+                key="to",
+            )
+            return None
+        sides: list[tuple[int, int] | None] = [
+            ((t - n).value // 2, (t - n).value - (t - n).value // 2) if (t - n).is_number else None
+            for n, t in zip(step.x.size, target, strict=True)
+        ]
+    else:
+        fixed: list[tuple[int, int]] = list(step.per_axis("padding"))
+        target = [n + before + after for n, (before, after) in zip(step.x.size, fixed, strict=True)]
+        sides = list(fixed)
     if mode in ("reflect", "circular"):
         margin = 1 if mode == "reflect" else 0  # reflect: padding < size; circular: padding ≤ size
         too_wide = [
             a
-            for a, (n, q) in enumerate(zip(step.x.size, pads, strict=True))
-            if q and step.solver.at_least(n - q - margin, 0) is Outcome.VIOLATED
+            for a, (n, side) in enumerate(zip(step.x.size, sides, strict=True))
+            if side is not None and max(side) and step.solver.at_least(n - max(side) - margin, 0) is Outcome.VIOLATED
         ]
         if too_wide:
             limit = "smaller than" if mode == "reflect" else "at most"
+            widest = max(max(side) for side in sides if side is not None)
             step.emit(
                 PADDING_LARGER_THAN_INPUT,
-                f"{step.layer.name} pads {fmt_sizes(step.x.size)} by {max(pads)} in `{mode}` mode on axis "
+                f"{step.layer.name} pads {fmt_sizes(step.x.size)} by {widest} in `{mode}` mode on axis "
                 f"{step.axes_text(too_wide)}: PyTorch needs the padding {limit} the size",
                 hint="pad less, or use `mode: replicate`",
-                key="padding",
+                key="padding" if step.layer.params.get("padding") else "to",
             )
             return None
-    return step.out(step.x.channels, [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)])
+    return step.out(step.x.channels, target)
 
 
 def _check_norm_values(step: Step) -> None:
@@ -710,12 +751,14 @@ RULES: dict[str, Callable[[Step], Shape | None]] = {
     "upsample": upsample,
     "concat": concat,
     "add": add,
+    "multiply": add,  # PyTorch's * broadcasts as + does (attention gates, squeeze-and-excitation)
+    "resize": resize,
     "crop": crop,
     "pad": pad,
     "linear": linear,
     # Shape-preserving ops (norms check that they see enough values).
     **dict.fromkeys(
-        ("batchnorm", "instancenorm", "groupnorm", "layernorm", "dropout", "relu", "leakyrelu", "elu", "gelu"),
+        ("batchnorm", "instancenorm", "groupnorm", "layernorm", "dropout", "relu", "prelu", "leakyrelu", "elu", "gelu"),
         same_shape,
     ),
     **dict.fromkeys(("silu", "sigmoid", "tanh", "softmax", "identity"), same_shape),

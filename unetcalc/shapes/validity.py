@@ -239,7 +239,7 @@ def _explore_residues(
 
 
 # Parameter kinds that hold one value per axis (spec/params.py).
-PER_AXIS_KINDS = frozenset({"axes_pos", "axes_nonneg", "conv_padding", "axes_scale", "size"})
+PER_AXIS_KINDS = frozenset({"axes_pos", "axes_nonneg", "conv_padding", "axes_scale", "size", "pad_sides"})
 
 
 def project(graph: Graph, axis: int, rank: int) -> Graph:

@@ -75,18 +75,33 @@ OPS: dict[str, dict[str, Param]] = {
     },
     "concat": dict(_SKIP),
     "add": dict(_SKIP),
+    "multiply": dict(_SKIP),
     "crop": {"to": _p("ref"), "size": _p("size"), "offset": _p("axes_nonneg")},
     "pad": {
-        "padding": _p("axes_nonneg", required=True),
-        "mode": _p("choice", "constant", choices=("constant", "reflect", "replicate", "circular")),
+        "padding": _p("pad_sides"),
+        "to": _p("ref"),
+        "mode": _p("choice", "constant", choices=("constant", "zeros", "reflect", "replicate", "circular")),
         "value": _p("number", 0),
     },
+    "resize": {
+        "size": _p("size"),
+        "scale": _p("axes_scale"),
+        "to": _p("ref"),
+        "mode": _p("choice", "nearest", choices=("nearest", "linear", "bilinear", "bicubic", "trilinear")),
+        "align_corners": _p("bool", None),
+    },
     "batchnorm": {"eps": _p("positive", 1e-5), "momentum": _p("probability", 0.1), "affine": _p("bool", True)},
-    "instancenorm": {"eps": _p("positive", 1e-5), "affine": _p("bool", True)},
+    # PyTorch's InstanceNorm defaults: no affine parameters, no running statistics.
+    "instancenorm": {
+        "eps": _p("positive", 1e-5),
+        "affine": _p("bool", False),
+        "track_running_stats": _p("bool", False),
+    },
     "groupnorm": {"groups": _p("count", required=True), "eps": _p("positive", 1e-5), "affine": _p("bool", True)},
     "layernorm": {"eps": _p("positive", 1e-5), "affine": _p("bool", True)},
     "dropout": {"p": _p("probability", 0.5)},
     "relu": {},
+    "prelu": {"num_parameters": _p("prelu_count", 1)},
     "leakyrelu": {"negative_slope": _p("number", 0.01)},
     "elu": {"alpha": _p("number", 1.0)},
     "gelu": {},
@@ -98,7 +113,7 @@ OPS: dict[str, dict[str, Param]] = {
     "linear": {"features": _p("count", required=True), "bias": _p("bool", True)},
 }
 
-ALIASES = {"convtranspose": "upconv"}
+ALIASES = {"convtranspose": "upconv", "interpolate": "resize", "mul": "multiply"}
 
 UPSAMPLING_OPS = frozenset({"upconv", "upsample"})
 
@@ -115,7 +130,7 @@ def all_op_names() -> list[str]:
 # Ops whose output has their input's shape (channels and sizes): a hint or a drawing may look through them.
 SHAPE_KEEPING_OPS = frozenset(
     (
-        "batchnorm", "instancenorm", "groupnorm", "layernorm", "dropout", "relu", "leakyrelu", "elu", "gelu",
-        "silu", "sigmoid", "tanh", "softmax", "identity",
+        "batchnorm", "instancenorm", "groupnorm", "layernorm", "dropout", "relu", "prelu", "leakyrelu", "elu",
+        "gelu", "silu", "sigmoid", "tanh", "softmax", "identity",
     )
 )  # fmt: skip

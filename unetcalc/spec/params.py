@@ -73,6 +73,28 @@ def validate(param: Param, value: Any, rank: int | None, what: str) -> Any:
         if isinstance(value, str):
             raise ParamError(f"{what} must be `valid`, `same`, a whole number or a list, got {value!r}")
         return _axes(value, rank, minimum=0, what=what)
+    if kind == "pad_sides":  # per axis: one amount for both sides, or [before, after]
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise ParamError(f"{what} is an empty list; give one amount, or one per axis")
+        if rank is not None and len(items) not in (1, rank):
+            raise ParamError(f"{what} lists {len(items)} values; this {rank}D network needs {rank}")
+        pairs = []
+        for item in items:
+            if isinstance(item, list):
+                if len(item) != 2:
+                    raise ParamError(f"{what}: a per-side entry is [before, after], got {_show(item)}")
+                pairs.append((_int(item[0], minimum=0, what=what), _int(item[1], minimum=0, what=what)))
+            else:
+                amount = _int(item, minimum=0, what=what)
+                pairs.append((amount, amount))
+        if len(pairs) == 1:
+            pairs = pairs * (rank or 1)
+        return tuple(pairs)
+    if kind == "prelu_count":
+        if value == "channels" or value == 1:
+            return value
+        raise ParamError(f"{what} must be 1 (one slope) or `channels` (one per channel), got {_show(value)}")
     if kind == "axes_scale":
         values = value if isinstance(value, list) else [value] * (rank or 1)
         if rank is not None and len(values) != rank:

@@ -124,7 +124,17 @@ BAD_SHAPE = Rule(
     fix="Write spatial sizes then channels separated by `x`: `252x252x64`.",
 )
 
-TOP_KEYS = ("version", "name", "description", "input", "defaults", "blocks", "layers", "outputs")
+# Ops that take exactly one of these parameters (a `to` names a tensor whose size they take).
+ONE_OF = {
+    "crop": (("to", "size"), "`{op: crop, to: dec1}` or `{op: crop, size: [388, 388]}`"),
+    "pad": (("padding", "to"), "`{op: pad, padding: 1}` or `{op: pad, to: enc1}` (as milesial's UNet pads)"),
+    "resize": (
+        ("size", "scale", "to"),
+        "`{op: resize, to: enc1}`, `{op: resize, scale: 2}` or `{op: resize, size: 64}`",
+    ),
+}
+
+TOP_KEYS = ("version", "name", "description", "input", "defaults", "blocks", "unet", "layers", "decoder", "outputs")
 SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_SPEC_BYTES = 20_000_000
 
@@ -627,21 +637,23 @@ class _Parser:
                     layer=layer.name,
                 )
                 layer.valid = False
-        if layer.op in ("concat", "add") and layer.params.get("with"):
+        if layer.op in ("concat", "add", "multiply") and layer.params.get("with"):
             layer.refs = tuple(layer.params["with"])
-        if layer.op == "crop":
-            to, size = layer.params.get("to"), layer.params.get("size")
-            if (to is None) == (size is None):
+        if layer.op in ONE_OF:
+            keys, example = ONE_OF[layer.op]
+            given = [k for k in keys if layer.params.get(k) is not None]
+            if len(given) != 1:
                 self.report(
                     MISSING_PARAMETER,
-                    "`crop` needs exactly one of `to` (a layer name) or `size`",
+                    f"`{layer.op}` needs exactly one of {', '.join(f'`{k}`' for k in keys)}"
+                    + (f" (it has {' and '.join(f'`{k}`' for k in given)})" if given else ""),
                     raw.pos,
                     layer=layer.name,
-                    hint="e.g. `{op: crop, to: dec1}` or `{op: crop, size: [388, 388]}`",
+                    hint=f"e.g. {example}",
                 )
                 layer.valid = False
-            elif to is not None:
-                layer.refs = (to,)
+            elif given == ["to"]:
+                layer.refs = (layer.params["to"],)
 
     def _check_names(self, layers: list[Layer]) -> None:
         seen: dict[str, Layer] = {}

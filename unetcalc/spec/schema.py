@@ -37,6 +37,13 @@ def _param(param: Param) -> dict[str, Any]:
         schema = {"anyOf": [{"enum": ["valid", "same"]}, *_axes(_NONNEG)["anyOf"]]}
     elif kind == "axes_scale":
         schema = _axes({"type": "number", "exclusiveMinimum": 0, "maximum": 1024})
+    elif kind == "pad_sides":
+        side = {"type": "array", "items": _NONNEG, "minItems": 2, "maxItems": 2}
+        schema = {
+            "anyOf": [_NONNEG, {"type": "array", "items": {"anyOf": [_NONNEG, side]}, "minItems": 1, "maxItems": 3}]
+        }
+    elif kind == "prelu_count":
+        schema = {"enum": [1, "channels"]}
     elif kind == "bool":
         schema = {"type": "boolean"}
     elif kind == "choice":
@@ -114,7 +121,30 @@ def build_schema() -> dict[str, Any]:
         "anyOf": [
             {"type": "string", "enum": op_names, "description": "a bare op name: that op with default parameters"},
             {"type": "object", "required": ["op"], "properties": {"op": {"enum": op_names}}, "allOf": branches},
+            {
+                "type": "object",
+                "required": ["block"],
+                "description": "spec v2: a use of a block defined under `blocks` (its parameters as keys)",
+                "properties": {
+                    "block": {"type": "string"},
+                    "name": {"type": "string"},
+                    "repeat": {"type": "integer", "minimum": 1},
+                    "first": {"type": "object"},
+                    "from": {"type": "string"},
+                },
+            },
         ]
+    }
+    # Inside a block definition values may be `$param` references: rows are checked after expansion.
+    definitions["block"] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["layers"],
+        "properties": {
+            "params": {"type": "object", "description": "parameter: default (null: required)"},
+            "layers": {"type": "array", "minItems": 1, "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            "output": {"type": "string"},
+        },
     }
     defaults = {
         op: {
@@ -124,7 +154,9 @@ def build_schema() -> dict[str, Any]:
         }
         for op, params in OPS.items()
     }
-    assert set(TOP_KEYS) == {"version", "name", "description", "input", "defaults", "layers"}
+    assert set(TOP_KEYS) == {
+        "version", "name", "description", "input", "defaults", "blocks", "layers", "outputs", "unet", "decoder"
+    }  # fmt: skip
     assert set(COMMON_KEYS) == set(_common())
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -133,9 +165,9 @@ def build_schema() -> dict[str, Any]:
         "description": "A fully convolutional encoder-decoder as a list of layers (unetcalc docs/spec-format.md).",
         "type": "object",
         "additionalProperties": False,
-        "required": ["input", "layers"],
+        "required": ["input"],
         "properties": {
-            "version": {"const": 1},
+            "version": {"enum": [1, 2]},
             "name": {"type": "string"},
             "description": {"type": "string"},
             "input": {
@@ -165,6 +197,10 @@ def build_schema() -> dict[str, Any]:
             },
             "defaults": {"type": "object", "additionalProperties": False, "properties": defaults},
             "layers": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/layer"}},
+            "blocks": {"type": "object", "additionalProperties": {"$ref": "#/definitions/block"}},
+            "outputs": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "unet": {"type": "object", "description": "spec v2: a whole U-Net from a few keys (README)"},
+            "decoder": {"enum": ["mirror"], "description": "spec v2: the symmetric decoder of the written encoder"},
         },
         "definitions": definitions,
     }

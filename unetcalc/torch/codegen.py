@@ -12,7 +12,7 @@ from unetcalc.textsafe import printable
 from unetcalc.torch import modules
 from unetcalc.torch.plan import GENERATED_NAMES, Plan, PlanStep, literal, make_plan
 
-INLINE_OPS = ("concat", "add", "crop", "pad")
+INLINE_OPS = ("concat", "add", "multiply", "crop", "pad", "resize")
 
 
 def class_name(name: str) -> str:
@@ -41,18 +41,30 @@ def _forward_line(step: PlanStep, var: dict[str, str]) -> str:
     if op == "concat":
         skips = [f"center_crop({o}, {x}.shape[2:])" if crop else o for o in others]
         return f"{step.key} = torch.cat([{', '.join([x, *skips])}], dim=1)"
-    if op == "add":
+    if op in ("add", "multiply"):
         skips = [f"center_crop({o}, {x}.shape[2:])" if crop else o for o in others]
-        return f"{step.key} = {' + '.join([x, *skips])}"
+        return f"{step.key} = {(' + ' if op == 'add' else ' * ').join([x, *skips])}"
+    if op == "resize":
+        kwargs = dict(step.call.kwargs)
+        if others:
+            target = f"size={others[0]}.shape[2:]"
+        elif kwargs["size"] is not None:
+            target = f"size={literal(kwargs['size'])}"
+        else:
+            target = f"scale_factor={literal(kwargs['scale_factor'])}"
+        corners = "" if kwargs["align_corners"] is None else f", align_corners={kwargs['align_corners']}"
+        return f"{step.key} = F.interpolate({x}, {target}, mode={literal(kwargs['mode'])}{corners})"
     if op == "crop":
         target = f"{others[0]}.shape[2:]" if others else literal(tuple(step.layer.params["size"]))
         offset = step.layer.params.get("offset")
         at = "" if offset is None else f", {literal(tuple(offset))}"
         return f"{step.key} = center_crop({x}, {target}{at})"
     if op == "pad":
-        pads = [p for amount in reversed(step.layer.params["padding"]) for p in (amount, amount)]
-        mode = step.layer.params["mode"]
+        mode = "constant" if step.layer.params["mode"] == "zeros" else step.layer.params["mode"]
         value = f", value={literal(float(step.layer.params['value']))}" if mode == "constant" else ""
+        if others:
+            return f"{step.key} = pad_to({x}, {others[0]}.shape[2:], mode={literal(mode)}{value})"
+        pads = [p for side in reversed(step.layer.params["padding"]) for p in side]
         return f"{step.key} = F.pad({x}, {pads!r}, mode={literal(mode)}{value})"
     return f"{step.key} = {module_expression(step)}({x})"
 
@@ -100,6 +112,9 @@ def generate_code(result: CheckResult, plan: Plan | None = None) -> str:
     helpers = []
     if needs_crop:
         helpers.append(inspect.getsource(modules.center_crop))
+    needs_pad_to = any(step.layer.op == "pad" and step.layer.params.get("to") is not None for step in plan.steps)
+    if needs_pad_to:
+        helpers.append(inspect.getsource(modules.pad_to))
     for cls in (modules.ChannelLayerNorm, modules.ChannelLinear):
         if cls.__name__ in needed:
             helpers.append(inspect.getsource(cls))
@@ -114,7 +129,7 @@ def generate_code(result: CheckResult, plan: Plan | None = None) -> str:
         "",
         "from __future__ import annotations",
         "",
-        *(["from collections.abc import Sequence", ""] if needs_crop else []),
+        *(["from collections.abc import Sequence", ""] if needs_crop or needs_pad_to else []),
         "import torch",
         "import torch.nn.functional as F  # noqa: F401",
         "from torch import nn",

@@ -64,19 +64,68 @@ class Crop(nn.Module):
         return center_crop(x, size, self.offset)
 
 
-class Pad(nn.Module):
-    """Pad every spatial axis by ``padding[i]`` on both sides."""
+def pad_to(x: torch.Tensor, size: Sequence[int], mode: str = "constant", value: float = 0.0) -> torch.Tensor:
+    """Pad the spatial dims of ``x`` up to ``size``: diff // 2 before, the rest after (milesial's UNet)."""
+    pads: list[int] = []
+    for have, want in reversed(list(zip(x.shape[2:], size))):  # noqa: B905 (older Pythons run generated code)
+        pads += [(want - have) // 2, want - have - (want - have) // 2]
+    return F.pad(x, pads, mode=mode, value=value) if mode == "constant" else F.pad(x, pads, mode=mode)
 
-    def __init__(self, padding: Sequence[int], mode: str = "constant", value: float = 0.0) -> None:
+
+class Pad(nn.Module):
+    """Pad each spatial axis by (before, after), or up to the size of a reference tensor."""
+
+    def __init__(
+        self, padding: Sequence[Sequence[int]] | None = None, mode: str = "constant", value: float = 0.0
+    ) -> None:
         super().__init__()
-        self.pads = [p for amount in reversed(padding) for p in (amount, amount)]
-        self.mode = mode
+        self.pads = None if padding is None else [p for side in reversed(padding) for p in side]
+        self.mode = "constant" if mode == "zeros" else mode
         self.value = value
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        if reference is not None or self.pads is None:
+            if reference is None:
+                raise ValueError("Pad needs amounts or a reference tensor")
+            return pad_to(x, reference.shape[2:], self.mode, self.value)
         if self.mode == "constant":
             return F.pad(x, self.pads, mode="constant", value=self.value)
         return F.pad(x, self.pads, mode=self.mode)
+
+
+class Resize(nn.Module):
+    """F.interpolate to a fixed size, by a scale factor, or to the size of a reference tensor."""
+
+    def __init__(
+        self,
+        size: Sequence[int] | None = None,
+        scale_factor: float | Sequence[float] | None = None,
+        mode: str = "nearest",
+        align_corners: bool | None = None,
+    ) -> None:
+        super().__init__()
+        self.size = size
+        self.scale_factor = scale_factor
+        self.mode = mode
+        self.align_corners = align_corners
+
+    def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        size = tuple(reference.shape[2:]) if reference is not None else self.size
+        scale = None if size is not None else self.scale_factor
+        return F.interpolate(x, size=size, scale_factor=scale, mode=self.mode, align_corners=self.align_corners)
+
+
+class Multiply(nn.Module):
+    """Element-wise product (broadcasting as PyTorch does); with crop=True the others are center-cropped first."""
+
+    def __init__(self, crop: bool = False) -> None:
+        super().__init__()
+        self.crop = crop
+
+    def forward(self, x: torch.Tensor, *others: torch.Tensor) -> torch.Tensor:
+        for o in others:
+            x = x * (center_crop(o, x.shape[2:]) if self.crop else o)
+        return x
 
 
 class ChannelLayerNorm(nn.Module):

@@ -61,8 +61,10 @@ _DEFAULTS = {
 
 
 def _is_default(ctor: str, key: str, value: object, kwargs: dict[str, object]) -> bool:
-    if key == "affine" and "InstanceNorm" in ctor:
+    if key in ("affine", "track_running_stats") and "InstanceNorm" in ctor:
         return value is False
+    if key == "num_parameters":
+        return value == 1
     if key == "stride" and "Pool" in ctor:
         return value == kwargs.get("kernel_size")
     if key == "padding" and value == "valid":
@@ -103,6 +105,7 @@ GENERATED_NAMES = frozenset(
         "nn",
         "F",
         "center_crop",
+        "pad_to",
         "Sequence",
         "ChannelLayerNorm",
         "ChannelLinear",
@@ -211,14 +214,31 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
         if mode != "nearest":
             kwargs.append(("align_corners", bool(p.get("align_corners"))))
         return ModuleCall("nn.Upsample", (), tuple(kwargs))
-    if op in ("concat", "add"):
-        return ModuleCall("Concat" if op == "concat" else "Add", (), (("crop", p["crop"] == "center"),))
+    if op in ("concat", "add", "multiply"):
+        return ModuleCall(op.capitalize(), (), (("crop", p["crop"] == "center"),))
+    if op == "resize":
+        mode = LINEAR_MODES[rank] if p["mode"] in ("linear", "bilinear", "trilinear") else p["mode"]
+        factors: tuple[float, ...] | None = None if p.get("scale") is None else tuple(float(s) for s in p["scale"])
+        return ModuleCall(
+            "Resize",
+            (),
+            (
+                ("size", None if p.get("size") is None else tuple(p["size"])),
+                ("scale_factor", factors if factors is None or len(set(factors)) > 1 else factors[0]),
+                ("mode", mode),
+                ("align_corners", None if mode == "nearest" else bool(p.get("align_corners"))),
+            ),
+        )
+    if op == "prelu":
+        count = in_channels if p["num_parameters"] == "channels" else 1
+        return ModuleCall("nn.PReLU", (), (("num_parameters", count),))
     if op == "crop":
         size = None if p.get("to") is not None else tuple(p["size"])
         offset = None if p.get("offset") is None else tuple(p["offset"])
         return ModuleCall("Crop", (), (("size", size), ("offset", offset)))
     if op == "pad":
-        return ModuleCall("Pad", (tuple(p["padding"]),), (("mode", p["mode"]), ("value", float(p["value"]))))
+        sides = None if p.get("padding") is None else tuple(tuple(side) for side in p["padding"])
+        return ModuleCall("Pad", (sides,), (("mode", p["mode"]), ("value", float(p["value"]))))
     if op == "batchnorm":
         return ModuleCall(
             f"nn.BatchNorm{d}",
@@ -226,7 +246,11 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
             (("eps", p["eps"]), ("momentum", p["momentum"]), ("affine", p["affine"])),
         )
     if op == "instancenorm":
-        return ModuleCall(f"nn.InstanceNorm{d}", (in_channels,), (("eps", p["eps"]), ("affine", p["affine"])))
+        return ModuleCall(
+            f"nn.InstanceNorm{d}",
+            (in_channels,),
+            (("eps", p["eps"]), ("affine", p["affine"]), ("track_running_stats", p["track_running_stats"])),
+        )
     if op == "groupnorm":
         return ModuleCall("nn.GroupNorm", (p["groups"], in_channels), (("eps", p["eps"]), ("affine", p["affine"])))
     if op == "layernorm":
