@@ -74,6 +74,10 @@ class CheckResult:
     def graph(self) -> Graph | None:
         return self.analysis.graph if self.analysis else None
 
+    def spec_outputs(self) -> list[str]:
+        """The layer ids the network returns (`outputs:`, else the last layer)."""
+        return self.analysis.graph.output_ids if self.analysis else []
+
     @property
     def validity(self) -> Validity | None:
         return self.analysis.validity if self.analysis else None

@@ -92,7 +92,7 @@ def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterato
     """A layer's output is never used.
 
     What it does
-    Reports layers (other than the last) that no later layer reads.
+    Reports layers (other than the last and those `outputs` lists) that no later layer reads.
 
     Why it matters
     A dead branch costs parameters and compute and usually means a wrong `from`/`with`.
@@ -104,7 +104,7 @@ def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterato
     Use it (`with: score4`) or remove it.
     """
     for layer in graph.layers:
-        if layer is not graph.output and layer.valid and layer.id not in graph.readers:
+        if layer is not graph.output and layer.id not in graph.outputs and layer.valid and layer.id not in graph.readers:
             yield _rule("UC202").finding(
                 f"the output of {layer.name} is never used",
                 hint="read it with `from`/`with`, or remove the layer",

@@ -69,6 +69,11 @@ def file_json(result: CheckResult) -> dict[str, Any]:
         "ok": result.ok,
         "input": shape_json(inference.input) if inference else None,
         "output": shape_json(inference.output) if inference else None,
+        "outputs": [
+            {"name": name, **(shape_json(inference.tensors.get(name)) or {})} for name in result.spec_outputs()
+        ]
+        if inference
+        else [],
         "valid_input": valid_input,
         "params": inference.params if inference else None,
         "macs": poly_json(costs.macs) if costs else None,

@@ -68,6 +68,9 @@ def render_result(
     if inference is None or quiet:
         return
     output = format_shape(inference.output)
+    returned = result.spec_outputs()
+    if result.spec.outputs and returned:  # several outputs (deep supervision): each, in order
+        output = ", ".join(f"{name} {format_shape(inference.tensors.get(name))}" for name in returned)
     facts = [
         (
             "shape",

@@ -29,10 +29,18 @@ class Graph:
     readers: dict[str, list[str]] = field(default_factory=dict)  # tensor → layers reading it
     broken: set[str] = field(default_factory=set)  # layers with an unresolved reference
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)  # `outputs:` as layer ids; empty: the last layer
 
     @property
     def output(self) -> Layer | None:
         return self.layers[-1] if self.layers else None
+
+    @property
+    def output_ids(self) -> list[str]:
+        """The tensors the network returns, in order."""
+        if self.outputs:
+            return list(self.outputs)
+        return [self.layers[-1].id] if self.layers else []
 
 
 def build_graph(spec: Spec) -> Graph:
@@ -66,11 +74,24 @@ def build_graph(spec: Spec) -> Graph:
             )
         defined[layer.id] = None
         previous = layer.id
+    for name, (line, column) in spec.outputs:
+        if name in defined and name != "input":
+            graph.outputs.append(name)
+        else:
+            graph.diagnostics.append(
+                UNKNOWN_REFERENCE.finding(
+                    f"`outputs` names `{name}`, which is no layer",
+                    hint=did_you_mean(name, defined) or "list layer names, e.g. `outputs: [seg, ds1]`",
+                    file=spec.path,
+                    line=line,
+                    column=column,
+                )
+            )
     return graph
 
 
 def _references(layer: Layer) -> list[tuple[str, str]]:
     refs = [("from", layer.source)]
-    key = "to" if layer.op == "crop" else "with"
+    key = "to" if layer.op in ("crop", "pad", "resize") else "with"
     refs += [(key, ref) for ref in layer.refs]
     return refs

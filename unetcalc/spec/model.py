@@ -80,6 +80,9 @@ class Spec:
     diagnostics: list[Diagnostic]
     text: str = ""  # the source, for inline suppressions
     expanded: dict[str, Any] | None = None  # a v2 spec's document after blocks and templates expanded
+    # `outputs:` (spec v2, deep supervision): the tensors the network returns, in order, with their
+    # positions in the file; empty: the last layer is the one output.
+    outputs: tuple[tuple[str, tuple[int, int]], ...] = ()
 
     @property
     def stem(self) -> str:

@@ -197,7 +197,26 @@ class _Parser:
         self._merge_block_findings(layers)
         spec = Spec(self.path, name, spec_input, layers, self.diagnostics)
         spec.expanded = expanded if expanded is not data else None
+        spec.outputs = self._outputs(expanded)
         return spec
+
+    def _outputs(self, data: YMap) -> tuple[tuple[str, tuple[int, int]], ...]:
+        """`outputs: [seg, ds1, ds2]` (or one name): the tensors the network returns, in that order."""
+        value = data.get("outputs")
+        if value is None:
+            return ()
+        pos = data.value_pos["outputs"]
+        items = value if isinstance(value, YList) else YList([value])
+        positions = value.item_pos if isinstance(value, YList) else [pos]
+        if not items or not all(isinstance(v, str) and v for v in items):
+            self.report(
+                BAD_PARAMETER,
+                "`outputs` must be a layer name or a list of layer names",
+                pos,
+                hint="e.g. `outputs: [seg, ds1, ds2]` (deep supervision)",
+            )
+            return ()
+        return tuple((name, (p.line, p.column)) for name, p in zip(items, positions, strict=True))
 
     # -- spec v2: blocks ---------------------------------------------------------
     def _expand_blocks(self, data: YMap) -> YMap:

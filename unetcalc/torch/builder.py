@@ -63,12 +63,16 @@ class SpecModule(nn.Module):
         # The forward pass finds modules by key; a plain dict, so nothing is registered twice.
         object.__setattr__(self, "by_key", by_key)
         self.routes = [(step.key, step.sources) for step in plan.steps]
-        # Free each tensor after its last reader: lower peak memory in inference.
+        self.returned = plan.returned
+        # Free each tensor after its last reader: lower peak memory in inference. Outputs stay.
         last_use: dict[str, int] = {}
         for index, (_, sources) in enumerate(self.routes):
             for source in sources:
                 last_use[source] = index
-        self.release = [[s for s in set(sources) if last_use[s] == i] for i, (_, sources) in enumerate(self.routes)]
+        self.release = [
+            [s for s in set(sources) if last_use[s] == i and s not in self.returned]
+            for i, (_, sources) in enumerate(self.routes)
+        ]
 
     def _by_key(self) -> dict[str, nn.Module]:
         table: dict[str, nn.Module] = self.__dict__["by_key"]
@@ -84,11 +88,17 @@ class SpecModule(nn.Module):
             tensors[key] = out
             yield key, out
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """The output; a tuple in `outputs:` order when the spec lists several (deep supervision)."""
+        kept: dict[str, torch.Tensor] = {}
         out = x
-        for _, layer_out in self.trace(x):
+        for key, layer_out in self.trace(x):
             out = layer_out
-        return out
+            if key in self.returned:
+                kept[key] = layer_out
+        if len(self.returned) > 1:
+            return tuple(kept[key] for key in self.returned)
+        return kept.get(self.returned[0], out)
 
 
 def build_from_result(result: CheckResult) -> SpecModule:

@@ -153,14 +153,16 @@ def generate_code(result: CheckResult, plan: Plan | None = None) -> str:
     var = {"input": "x"} | {step.key: step.key for step in plan.steps}
     for step, entry in zip(plan.steps, inference.layers, strict=True):
         lines.append(f"        {_forward_line(step, var)}  # {format_shape(entry.out)}")
-    lines += [f"        return {plan.output}", ""]
+    returned = plan.returned
+    lines += [f"        return {returned[0] if len(returned) == 1 else '(' + ', '.join(returned) + ')'}", ""]
     example = ", ".join(str(s) for s in (1, inference.input.channels, *_example_size(result)))
     lines += [
         "",
         'if __name__ == "__main__":',
         f"    model = {name}()",
         f"    out = model(torch.zeros({example}))",
-        '    print(type(model).__name__, tuple(out.shape), sum(p.numel() for p in model.parameters()), "params")',
+        "    shapes = [tuple(o.shape) for o in out] if isinstance(out, tuple) else tuple(out.shape)",
+        '    print(type(model).__name__, shapes, sum(p.numel() for p in model.parameters()), "params")',
         "",
     ]
     return "\n".join(lines)

@@ -89,10 +89,15 @@ class Plan:
     rank: int
     in_channels: int
     steps: tuple[PlanStep, ...]
+    outputs: tuple[str, ...] = ()  # keys of the tensors returned (`outputs:`, deep supervision); () = the last
 
     @property
     def output(self) -> str:
         return self.steps[-1].key
+
+    @property
+    def returned(self) -> tuple[str, ...]:
+        return self.outputs or (self.output,)
 
 
 # Names the generated forward() and module file use for themselves; a layer may not take them.
@@ -293,7 +298,10 @@ def make_plan(result: CheckResult) -> Plan:
         in_channels = entry.ins[0].channels if entry.ins and entry.ins[0] is not None else 0
         call = module_call(layer, in_channels, result.input.rank)
         steps.append(PlanStep(key, layer, call, tuple(keys[source] for source in layer.inputs)))
-    return Plan(result.spec.name, result.input.rank, result.input.channels, tuple(_module_paths(steps, reserved)))
+    outputs = tuple(keys[name] for name in result.spec_outputs()) if result.spec.outputs else ()
+    return Plan(
+        result.spec.name, result.input.rank, result.input.channels, tuple(_module_paths(steps, reserved)), outputs
+    )
 
 
 def _module_paths(steps: list[PlanStep], reserved: frozenset[str]) -> list[PlanStep]:
