@@ -104,7 +104,12 @@ def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterato
     Use it (`with: score4`) or remove it.
     """
     for layer in graph.layers:
-        if layer is not graph.output and layer.id not in graph.outputs and layer.valid and layer.id not in graph.readers:
+        if (
+            layer is not graph.output
+            and layer.id not in graph.outputs
+            and layer.valid
+            and layer.id not in graph.readers
+        ):
             yield _rule("UC202").finding(
                 f"the output of {layer.name} is never used",
                 hint="read it with `from`/`with`, or remove the layer",

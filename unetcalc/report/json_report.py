@@ -69,9 +69,7 @@ def file_json(result: CheckResult) -> dict[str, Any]:
         "ok": result.ok,
         "input": shape_json(inference.input) if inference else None,
         "output": shape_json(inference.output) if inference else None,
-        "outputs": [
-            {"name": name, **(shape_json(inference.tensors.get(name)) or {})} for name in result.spec_outputs()
-        ]
+        "outputs": [{"name": name, **(shape_json(inference.tensors.get(name)) or {})} for name in result.spec_outputs()]
         if inference
         else [],
         "valid_input": valid_input,

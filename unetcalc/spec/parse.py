@@ -16,6 +16,7 @@ from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
+from unetcalc.spec.templates import DECODER_KEYS, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
 
 # -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
@@ -192,7 +193,7 @@ class _Parser:
         spec_input = self._input(data)
         rank = spec_input.rank if spec_input else None
         defaults = self._defaults(data.get("defaults"), rank, data.value_pos.get("defaults", data.pos))
-        expanded = self._expand_blocks(data)
+        expanded = self._expand_templates(self._expand_blocks(data), spec_input)
         layers = self._layers(expanded, rank, defaults)
         self._merge_block_findings(layers)
         spec = Spec(self.path, name, spec_input, layers, self.diagnostics)
@@ -267,6 +268,90 @@ class _Parser:
         out = YMap(data)
         out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
         out["layers"] = expanded
+        return out
+
+    def _expand_templates(self, data: YMap, spec_input: InputSpec | None) -> YMap:
+        """`unet:` (a whole U-Net) or `decoder: mirror` (the decoder of the written encoder) → layer rows."""
+        if "unet" not in data and "decoder" not in data:
+            return data
+        in_channels = spec_input.channels if spec_input else 1
+        raw_defaults = data.get("defaults")
+        conv_defaults = raw_defaults.get("conv") if isinstance(raw_defaults, dict) else None
+        conv_defaults = conv_defaults if isinstance(conv_defaults, dict) else {}
+        out = YMap(data)
+        out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
+        if "unet" in data:
+            pos = data.value_pos["unet"]
+            config = data["unet"]
+            if "layers" in data:
+                self.report(
+                    BAD_PARAMETER,
+                    "a spec has either `unet:` (the template) or `layers:`, not both",
+                    data.key_pos["layers"],
+                    hint="remove `layers`, or write the layers and use `decoder: mirror`",
+                )
+                return data
+            if not isinstance(config, YMap):
+                self.report(BAD_PARAMETER, "`unet` must be a mapping, e.g. `{levels: 4, filters: 64}`", pos)
+                return data
+            settings = unet_settings(config, self.report, BAD_PARAMETER, UNKNOWN_KEY)
+            if settings is None:
+                return data
+            for key, have in (("dims", spec_input.rank if spec_input else None), ("in_channels", in_channels)):
+                if settings[key] is not None and have is not None and settings[key] != have:
+                    self.report(
+                        BAD_PARAMETER,
+                        f"`unet.{key}: {settings[key]}` disagrees with `input` ({have})",
+                        config.value_pos[key],
+                        hint=f"leave `{key}` out: it comes from `input`",
+                    )
+                    return data
+            encoder = unet_rows(settings, pos)
+            decoder = mirror_rows(encoder, pos, settings["classes"], in_channels, conv_defaults, settings)
+            out["layers"] = rows_list(encoder + decoder, pos)
+            return out
+        pos = data.value_pos["decoder"]
+        value = data["decoder"]
+        classes = 2
+        if isinstance(value, YMap) and value.get("mirror") is True:
+            for key in value:
+                if key not in DECODER_KEYS:
+                    self.report(
+                        UNKNOWN_KEY,
+                        f"`{key}` is not a key of `decoder`",
+                        value.key_pos[key],
+                        hint="`decoder` takes: mirror, classes",
+                    )
+            classes = value.get("classes", 2)
+            if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+                self.report(
+                    BAD_PARAMETER,
+                    f"`decoder.classes` must be a whole number ≥ 1, got {classes!r}",
+                    value.value_pos.get("classes", pos),
+                )
+                return data
+        elif value != "mirror":
+            self.report(
+                BAD_PARAMETER,
+                f"`decoder` must be `mirror` or `{{mirror: true, classes: N}}`, got {value!r}",
+                pos,
+                hint="`decoder: mirror` builds the symmetric decoder of the layers written",
+            )
+            return data
+        layers = data.get("layers")
+        if not isinstance(layers, YList) or not layers:
+            return data
+        encoder = list(zip(layers, layers.item_pos, strict=True))
+        decoder = mirror_rows(encoder, pos, classes, in_channels, conv_defaults)
+        if not decoder:
+            self.report(
+                BAD_PARAMETER,
+                "`decoder: mirror` found no pooling or strided layer to mirror",
+                pos,
+                hint="write the encoder with its downsampling rows (`maxpool`, or a conv with `stride: 2`)",
+            )
+            return data
+        out["layers"] = rows_list(encoder + decoder, layers.pos)
         return out
 
     def _merge_block_findings(self, layers: list[Layer]) -> None:

@@ -1,0 +1,224 @@
+"""Spec v2 templates: a whole U-Net from a few keys (`unet:`), and the decoder of a written encoder
+(`decoder: mirror`, as the seed note suggests). Both produce ordinary layer rows (YAML-tree rows with
+the template's position), so everything downstream reads them as if they were written by hand;
+`unetcalc expand` prints them.
+
+    unet: {levels: 4, filters: 64, padding: valid}      # with `input:`: the 2015 U-Net, 31,030,658 params
+
+`decoder: mirror` mirrors each downsampling row (a pool, or a strided conv) of the written layers by
+a 2×2 up-convolution halving the channels, a concat with the encoder tensor of that level (cropped
+when the encoder's convs are unpadded), the same rows as that encoder level, and ends with a 1×1
+conv to `classes` filters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from unetcalc.findings.rules import Rule
+from unetcalc.findings.suggest import did_you_mean
+from unetcalc.spec.ops import canonical_op
+from unetcalc.spec.yamlload import Pos, YList, YMap
+
+Report = Callable[..., None]
+
+UNET_KEYS: dict[str, Any] = {
+    "dims": None,  # from `input.size` when left out
+    "in_channels": None,  # from `input.channels` when left out
+    "classes": 2,
+    "levels": 4,
+    "filters": 64,
+    "growth": 2,
+    "convs": 2,
+    "kernel": 3,
+    "padding": "same",
+    "norm": "none",
+    "act": "relu",
+    "down": "maxpool",
+    "up": "upconv",
+    "skip": "concat",
+    "crop": None,  # center when padding is valid
+}
+CHOICES = {
+    "padding": ("valid", "same"),
+    "norm": ("none", "batch", "instance", "group"),
+    "act": ("relu", "leakyrelu", "prelu"),
+    "down": ("maxpool", "strided"),
+    "up": ("upconv", "upsample"),
+    "skip": ("concat", "add"),
+    "crop": ("center", "none"),
+}
+NORM_OPS = {"batch": {"op": "batchnorm"}, "instance": {"op": "instancenorm", "affine": True}}
+DECODER_KEYS = ("mirror", "classes")
+
+
+def row(pos: Pos, **values: Any) -> YMap:
+    """A layer row as the YAML loader would produce it, placed at ``pos``."""
+    out = YMap(values)
+    out.pos, out.key_pos, out.value_pos = pos, dict.fromkeys(values, pos), dict.fromkeys(values, pos)
+    return out
+
+
+def rows_list(rows: list[tuple[Any, Pos]], pos: Pos) -> YList:
+    out = YList(r for r, _ in rows)
+    out.pos, out.item_pos = pos, [p for _, p in rows]
+    return out
+
+
+def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dict[str, Any] | None:
+    """The template's settings with defaults, or None after reporting what is wrong."""
+    settings = dict(UNET_KEYS)
+    ok = True
+    for key, value in config.items():
+        where = config.value_pos.get(key, config.pos)
+        if key not in UNET_KEYS:
+            report(
+                unknown,
+                f"`{key}` is not a key of the `unet` template",
+                config.key_pos.get(key, config.pos),
+                hint=did_you_mean(str(key), list(UNET_KEYS)) or f"`unet` takes: {', '.join(UNET_KEYS)}",
+            )
+            ok = False
+        elif key in CHOICES and value not in CHOICES[key]:
+            report(bad, f"`unet.{key}` must be one of {', '.join(CHOICES[key])}; got {value!r}", where)
+            ok = False
+        elif key not in CHOICES and (isinstance(value, bool) or not isinstance(value, int)):
+            report(bad, f"`unet.{key}` must be a whole number, got {value!r}", where)
+            ok = False
+        elif key not in CHOICES and value < (0 if key == "levels" else 1):
+            report(bad, f"`unet.{key}` must be at least {0 if key == 'levels' else 1}, got {value}", where)
+            ok = False
+        else:
+            settings[key] = value
+    return settings if ok else None
+
+
+def unet_rows(settings: dict[str, Any], pos: Pos) -> list[tuple[Any, Pos]]:
+    """The encoder rows of the template (the decoder comes from :func:`mirror_rows`)."""
+    rows: list[tuple[Any, Pos]] = []
+    padding = 0 if settings["padding"] == "valid" else "same"
+    for level in range(settings["levels"] + 1):
+        filters = settings["filters"] * settings["growth"] ** level
+        for index in range(settings["convs"]):
+            conv = {"op": "conv", "filters": filters, "kernel": settings["kernel"], "padding": padding}
+            if level and index == 0 and settings["down"] == "strided":
+                conv.update(stride=2, padding=settings["kernel"] // 2)
+            rows.append((row(pos, **conv), pos))
+            rows += [(row(pos, **layer), pos) for layer in _norm_act(settings, filters)]
+        if level < settings["levels"] and settings["down"] == "maxpool":
+            rows.append((row(pos, op="maxpool", kernel=2), pos))
+    return rows
+
+
+def _norm_act(settings: dict[str, Any], filters: int) -> list[dict[str, Any]]:
+    layers: list[dict[str, Any]] = []
+    if settings["norm"] == "group":
+        layers.append({"op": "groupnorm", "groups": min(8, filters)})
+    elif settings["norm"] in NORM_OPS:
+        layers.append(dict(NORM_OPS[settings["norm"]]))
+    layers.append({"op": settings["act"]})
+    return layers
+
+
+def auto_names(rows: list[Any]) -> list[str]:
+    """The name the parser gives each row: its `name`, else op + running count (`relu3`)."""
+    counts: Counter[str] = Counter()
+    names = []
+    for raw in rows:
+        op_raw = raw.get("op") if isinstance(raw, dict) else raw
+        op = canonical_op(op_raw) if isinstance(op_raw, str) else None
+        counts[op or str(op_raw)] += 1
+        name = raw.get("name") if isinstance(raw, dict) else None
+        names.append(name if isinstance(name, str) and name.strip() else f"{op or op_raw}{counts[op or str(op_raw)]}")
+    return names
+
+
+def _is_down(raw: Any) -> bool:
+    op = canonical_op(str(raw.get("op") if isinstance(raw, dict) else raw))
+    if op in ("maxpool", "avgpool"):
+        return True
+    stride = raw.get("stride", 1) if isinstance(raw, dict) else 1
+    strides = stride if isinstance(stride, list) else [stride]
+    return op == "conv" and any(isinstance(s, int) and s > 1 for s in strides)
+
+
+def _unpadded(rows: list[Any], defaults: dict[str, Any]) -> bool:
+    """Whether any conv of the encoder is unpadded (then the skips need a center crop)."""
+    for raw in rows:
+        if not isinstance(raw, dict) or canonical_op(str(raw.get("op"))) != "conv":
+            continue
+        padding = raw.get("padding", defaults.get("padding", "valid"))
+        kernel = raw.get("kernel", defaults.get("kernel", 3))
+        kernels = kernel if isinstance(kernel, list) else [kernel]
+        if (padding in ("valid", 0) or padding == [0] * len(kernels)) and any(k != 1 for k in kernels):
+            return True
+    return False
+
+
+def _channels(raw: Any, current: int) -> int:
+    filters = raw.get("filters") if isinstance(raw, dict) else None
+    return filters if isinstance(filters, int) and not isinstance(filters, bool) else current
+
+
+def mirror_rows(
+    encoder: list[tuple[Any, Pos]],
+    pos: Pos,
+    classes: int,
+    in_channels: int,
+    conv_defaults: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+) -> list[tuple[Any, Pos]]:
+    """The decoder rows that mirror ``encoder``: up-conv, skip, that level's rows again, then the head."""
+    rows = [r for r, _ in encoder]
+    names = auto_names(rows)
+    downs = [i for i, r in enumerate(rows) if _is_down(r)]
+    if not downs:
+        return []
+    crop = _unpadded(rows, conv_defaults) if settings is None or settings["crop"] is None else settings["crop"]
+    skip_op = "concat" if settings is None else settings["skip"]
+    up_kind = "upconv" if settings is None else settings["up"]
+    # Each level: the rows from its start up to its downsampling row; its skip is the row before that.
+    starts = [0, *downs]
+    channels = in_channels
+    level_channels: list[int] = []
+    for start, down in zip(starts[:-1], downs, strict=True):
+        for raw in rows[start:down]:
+            channels = _channels(raw, channels)
+        level_channels.append(channels)
+    for raw in rows[downs[-1] :]:
+        channels = _channels(raw, channels)
+    decoder: list[tuple[Any, Pos]] = []
+    for level in reversed(range(len(downs))):
+        start, down = starts[level], downs[level]
+        skip = names[down - 1] if down > 0 else "input"
+        skip_channels = level_channels[level]
+        up_filters = skip_channels if skip_op == "add" else max(1, channels // 2)
+        if up_kind == "upconv":
+            decoder.append((row(pos, op="upconv", filters=up_filters, kernel=2), pos))
+        else:
+            decoder.append((row(pos, op="upsample", scale=2), pos))
+            decoder.append((row(pos, op="conv", filters=up_filters, kernel=1), pos))
+        join: dict[str, Any] = {"op": skip_op, "with": skip}
+        if crop in (True, "center"):
+            join["crop"] = "center"
+        decoder.append((row(pos, **join), pos))
+        level_rows = rows[start:down]  # a strided conv that opens the level is mirrored without its stride
+        for raw in level_rows:
+            if _is_down(raw) and canonical_op(str(raw.get("op") if isinstance(raw, dict) else raw)) != "conv":
+                continue
+            decoder.append((_copy_row(raw, pos), pos))
+        channels = skip_channels if skip_op == "add" else up_filters + skip_channels
+        for raw in level_rows:
+            channels = _channels(raw, channels)
+    decoder.append((row(pos, op="conv", filters=classes, kernel=1, padding=0), pos))
+    return decoder
+
+
+def _copy_row(raw: Any, pos: Pos) -> Any:
+    """An encoder row for the decoder: no name, declared shapes, `from` or stride (the level's own work)."""
+    if not isinstance(raw, dict):
+        return raw
+    values = {k: v for k, v in raw.items() if k not in ("name", "in", "out", "from", "stride")}
+    return row(pos, **values)
