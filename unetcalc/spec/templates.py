@@ -50,7 +50,7 @@ CHOICES = {
     "skip": ("concat", "add"),
     "crop": ("center", "none"),
 }
-NORM_OPS = {"batch": {"op": "batchnorm"}, "instance": {"op": "instancenorm", "affine": True}}
+NORM_OPS: dict[str, dict[str, Any]] = {"batch": {"op": "batchnorm"}, "instance": {"op": "instancenorm", "affine": True}}
 DECODER_KEYS = ("mirror", "classes")
 
 
