@@ -255,8 +255,8 @@ class Expander:
             row = _copy(row)
             child = row["name"]
             for key in REF_KEYS:
-                if key in row:
-                    row[key] = _map_names(row[key], lambda n: local.get(n, n))
+                if key in row:  # the block's own names, then block instances above (`skip: layer3`)
+                    row[key] = _map_names(row[key], lambda n: local.get(n, self.aliases.get(n, n)))
             if position == 0 and "from" not in row and block_input is not None and block_input != self.previous():
                 row = _with_key(row, "from", block_in, pos)
             if "block" in row:
