@@ -22,7 +22,8 @@ def _plain(value: Any) -> Any:
 
 
 def _flow(value: Any) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=True).strip()
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=True)
+    return text.removesuffix("...\n").strip()  # a bare scalar ends with the document-end marker
 
 
 def flat_yaml(spec: Spec) -> str:

@@ -216,16 +216,21 @@ class Expander:
         local: dict[str, str] = {"in": block_in}
         counts: Counter[str] = Counter()
         last_local = "in"
-        for raw, pos in zip(rows, rows.item_pos, strict=True):
+        after_dropped = False  # the previous row was left out: the next one reads what it stood for
+        for number, (raw, pos) in enumerate(zip(rows, rows.item_pos, strict=True)):
             row = self.substitute(raw, values, pos)
             if isinstance(row, YMap) and "if" in row:
                 condition = row["if"]
                 row = _without(row, "if")
                 if not condition:
-                    source = row.get("from", last_local) if isinstance(row.get("from", last_local), str) else last_local
-                    if isinstance(row.get("name"), str):
-                        local[row["name"]] = local.get(source, source)
+                    source = row.get("from") if isinstance(row.get("from"), str) else last_local
+                    name = row.get("name") if isinstance(row.get("name"), str) else f"<row {number + 1}>"
+                    local[name] = local.get(source, source)
+                    last_local, after_dropped = name, True
                     continue
+            if after_dropped and isinstance(row, (YMap, str)) and (not isinstance(row, YMap) or "from" not in row):
+                row = _with_key(_as_map(row, pos), "from", last_local, pos)
+            after_dropped = False
             if isinstance(row, YMap) and "block" in row:
                 child = row.get("name")
                 child = child if isinstance(child, str) else f"{row.get('block')}{counts[str(row.get('block'))] + 1}"
