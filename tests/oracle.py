@@ -73,8 +73,12 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
             return Verdict("disagree", "PyTorch computed fewer layers", codes)
         return Verdict("agree", "", codes)
     # Errors PyTorch does not raise for: inexact floors, and `add` broadcasting a size-1 axis.
-    hard = [d for d in errors if d.code != "UC103" and "broadcasts" not in d.message]
-    floors = [d for d in errors if d.code == "UC103"]
+    # (`pad` to a smaller tensor: F.pad with a negative amount crops silently.)
+    hard = [
+        d for d in errors if d.code != "UC103" and "broadcasts" not in d.message and "negative amount" not in d.message
+    ]
+    # Errors after which PyTorch goes on silently (it may fail further down): floors, negative pads.
+    floors = [d for d in errors if d.code == "UC103" or "negative amount" in d.message]
     if trace.error is not None:
         failed = trace.failed_at
         if any(d.layer == failed for d in errors):
@@ -84,7 +88,7 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
         return Verdict("disagree", f"PyTorch failed in {failed} ({trace.error}); unetcalc reported {codes}", codes)
     if hard:
         return Verdict("disagree", f"unetcalc reported {codes} but PyTorch ran", codes)
-    for finding in floors:  # PyTorch ran: it must have floored where we said so
+    for finding in (d for d in floors if d.code == "UC103"):  # PyTorch ran: it must have floored where we said so
         entry = next(e for e in concrete.inference.layers if e.layer.name == finding.layer)  # type: ignore[union-attr]
         sizes = [s.value for s in entry.ins[0].size]  # type: ignore[union-attr]
         strides = _strides(concrete, finding.layer or "")

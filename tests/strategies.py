@@ -37,15 +37,29 @@ def downsample(draw, rank: int, filters: int) -> tuple[dict, object]:
 
 
 @st.composite
-def unet_spec(draw, max_rank: int = 2, symbols: bool = True) -> str:
-    """A random encoder–decoder: convs, downsampling, upsampling, skips (concat/add, crop or not)."""
+def unet_spec(draw, max_rank: int = 2, symbols: bool = True, v2: bool = False) -> str:
+    """A random encoder–decoder: convs, downsampling, upsampling, skips (concat/add, crop or not).
+
+    With ``v2``, about half the specs also use spec v2: a block (with a `$param` and `repeat`) for
+    the encoder's convs, prelu, resize/pad to the skip, a multiplicative sigmoid gate, and a deep
+    supervision head listed in `outputs`.
+    """
     rank = draw(st.integers(1, max_rank))
     levels = draw(st.integers(0, 3))
     filters = draw(st.sampled_from([2, 4]))
+    use_v2 = v2 and draw(st.booleans())
     layers: list[object] = []
+    blocks: dict[str, object] = {}
+    if use_v2 and draw(st.booleans()):
+        unit = draw(conv_layer(rank, filters, groups=True))
+        unit["filters"] = "$filters"
+        act = draw(st.sampled_from(["relu", {"op": "prelu", "num_parameters": "channels"}, "batchnorm"]))
+        blocks["unit"] = {"params": {"filters": None}, "layers": [unit, act]}
     strides = []
     for level in range(levels):
-        for _ in range(draw(st.integers(1, 2))):
+        if blocks:
+            layers.append({"block": "unit", "filters": filters, "repeat": draw(st.integers(1, 2)), "name": f"u{level}"})
+        for _ in range(draw(st.integers(0 if blocks else 1, 2))):
             layers.append(draw(conv_layer(rank, filters, groups=True)))
             if draw(st.booleans()):
                 layers.append(draw(st.sampled_from(["batchnorm", "relu", {"op": "groupnorm", "groups": 2}])))
@@ -74,6 +88,14 @@ def unet_spec(draw, max_rank: int = 2, symbols: bool = True) -> str:
             layers.append({"op": "conv", "filters": filters, "kernel": 1})
         if draw(st.booleans()):
             layers.append(draw(conv_layer(rank, filters)))
+        if use_v2:  # bring the decoder to the skip's size as milesial (pad) and wolny (resize) do
+            match = draw(st.sampled_from([None, "pad", "resize"]))
+            if match == "pad":
+                layers.append({"op": "pad", "to": f"enc{level}", "mode": draw(st.sampled_from(["zeros", "replicate"]))})
+            elif match == "resize":
+                layers.append(
+                    {"op": "resize", "to": f"enc{level}", "mode": draw(st.sampled_from(["nearest", "linear"]))}
+                )
         skip = draw(st.sampled_from(["concat", "add"]))
         layers.append(
             {
@@ -85,9 +107,25 @@ def unet_spec(draw, max_rank: int = 2, symbols: bool = True) -> str:
         )
         if draw(st.booleans()):  # a 1-channel gate added to C channels: PyTorch broadcasts the channel axis
             layers.append({"op": "conv", "filters": 1, "kernel": 1, "name": f"gate{level}"})
-            layers.append({"op": "add", "from": f"dec{level}", "with": f"gate{level}"})
+            join = "multiply" if use_v2 and draw(st.booleans()) else "add"
+            if join == "multiply":
+                layers.append({"op": "sigmoid", "name": f"sig{level}"})
+            layers.append(
+                {"op": join, "from": f"dec{level}", "with": f"sig{level}" if join == "multiply" else f"gate{level}"}
+            )
+        if use_v2 and draw(st.booleans()):  # deep supervision: a head at this level, returned as well
+            layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": f"ds{level}"})
+            layers.append({"op": "identity", "from": f"dec{level}"})
     layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": "head"})
     names = ["D", "H", "W"][-rank:]
     size = names if symbols else [draw(st.integers(1, 64)) for _ in names]
-    spec = {"name": "random", "input": {"channels": 2, "size": size}, "layers": layers}
+    spec: dict[str, object] = {"name": "random", "input": {"channels": 2, "size": size}}
+    if blocks:
+        spec["blocks"] = blocks
+    spec["layers"] = layers
+    heads = [
+        layer["name"] for layer in layers if isinstance(layer, dict) and str(layer.get("name", "")).startswith("ds")
+    ]
+    if heads:
+        spec["outputs"] = ["head", *heads]
     return yaml.safe_dump(spec, sort_keys=False)

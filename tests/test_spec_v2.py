@@ -6,6 +6,7 @@ of the code they come from (torchvision/smp, dynamic_network_architectures, LeeJ
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -361,7 +362,9 @@ def _attention_unet():
         )  # fmt: skip
 
     def up_conv(cin, cout):
-        return nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(cin, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU())
+        return nn.Sequential(
+            nn.Upsample(scale_factor=2), nn.Conv2d(cin, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU()
+        )
 
     class Gate(nn.Module):
         def __init__(self, f_g, f_l, f_int):
@@ -377,8 +380,8 @@ def _attention_unet():
         def __init__(self):
             super().__init__()
             f = [64, 128, 256, 512, 1024]
-            self.enc = nn.ModuleList([conv_block(3, 64)] + [conv_block(a, b) for a, b in zip(f, f[1:], strict=False)])
-            self.up = nn.ModuleList([up_conv(b, a) for a, b in zip(f, f[1:], strict=False)])
+            self.enc = nn.ModuleList([conv_block(3, 64)] + [conv_block(a, b) for a, b in itertools.pairwise(f)])
+            self.up = nn.ModuleList([up_conv(b, a) for a, b in itertools.pairwise(f)])
             self.att = nn.ModuleList([Gate(a, a, a // 2) for a in f[:-1]])
             self.dec = nn.ModuleList([conv_block(2 * a, a) for a in f[:-1]])
             self.head = nn.Conv2d(64, 1, 1)

@@ -19,7 +19,7 @@ from strategies import unet_spec
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(text=unet_spec(), sizes=st.lists(st.integers(1, 200), min_size=2, max_size=2))
+@given(text=unet_spec(v2=True), sizes=st.lists(st.integers(1, 200), min_size=2, max_size=2))
 def test_valid_class_matches_concrete_inference(text, sizes):
     symbolic = check_text(text)
     if any(d.code in SHAPE_ERRORS or d.code == "UC106" for d in symbolic.errors):

@@ -23,7 +23,7 @@ from oracle import compare, valid_size
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    text=unet_spec(max_rank=3),
+    text=unet_spec(max_rank=3, v2=True),
     sizes=st.lists(st.integers(1, 96), min_size=3, max_size=3),
     pick_valid=st.booleans(),
     k=st.integers(0, 3),
