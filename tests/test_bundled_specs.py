@@ -105,3 +105,22 @@ def test_json_v1_for_every_bundled_spec(spec):
     for d in entry["diagnostics"]:
         assert set(d) >= {"code", "severity", "message", "hint", "line", "column", "layer"}
         assert d["severity"] in ("error", "warning", "info")
+
+
+@pytest.mark.parametrize("path", sorted((SPECS / "gallery").glob("*.yaml")), ids=lambda p: p.name)
+def test_every_gallery_spec_checks_clean_and_expands_to_a_spec_that_checks_the_same(path):
+    from unetcalc import check_text
+    from unetcalc.spec.emit import flat_yaml
+
+    result = check_file(path)
+    assert result.ok and not result.warnings, [d.message for d in result.diagnostics]
+    flat = check_text(flat_yaml(result.spec), "flat.yaml")
+    assert flat.ok
+    assert [str(e.out) for e in flat.inference.layers] == [str(e.out) for e in result.inference.layers]
+    assert flat.inference.params == result.inference.params
+
+
+def test_expand_command_prints_the_flat_spec():
+    out = invoke_as_user("expand", str(SPECS / "seed-unet-mirror.yaml"))
+    assert out.exit_code == 0
+    assert "decoder:" not in out.stdout and "- {op: upconv, filters: 512, kernel: 2}" in out.stdout
