@@ -54,7 +54,10 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
         return Verdict("disagree", f"`sizes` calls {size} valid but check reports {[d.code for d in found]}")
     if not claimed and not found and not anisotropic_norm_case(concrete, size):
         return Verdict("disagree", f"`sizes` calls {size} invalid but check reports nothing")
-    trace = torch_trace(make_plan(symbolic), size)
+    # Modules need each layer's input channels: from the concrete pass when it reached every layer (the
+    # symbolic pass may stop early in a class that this size is not in).
+    complete = all(e.ins and e.ins[0] is not None for e in concrete.inference.layers)  # type: ignore[union-attr]
+    trace = torch_trace(make_plan(concrete if complete else symbolic), size)
     errors = [d for d in concrete.errors if d.code in SHAPE_ERRORS]
     codes = tuple(f"{d.code}@{d.layer}" for d in errors)
     order = [entry.layer.name for entry in concrete.inference.layers]  # type: ignore[union-attr]

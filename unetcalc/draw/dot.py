@@ -11,7 +11,7 @@ from unetcalc.check import CheckResult
 from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, FLAT, Block, Diagram, Edge
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.report.labels import op_label
-from unetcalc.shapes.infer import LayerShapes
+from unetcalc.shapes.infer import Inference, LayerShapes
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import printable
 
@@ -116,6 +116,12 @@ def _skip_label(edge: Edge, tensors: dict[str, LayerShapes]) -> str:
     return f"crop {'×'.join(before)}→{'×'.join(after)}"
 
 
+def _returned(result: CheckResult, inference: Inference) -> str:
+    if not result.spec.outputs:
+        return format_shape(inference.output, TIMES)
+    return ", ".join(format_shape(inference.tensors.get(name), TIMES) for name in result.spec_outputs())
+
+
 def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str:
     inference = result.inference
     assert inference is not None
@@ -124,7 +130,7 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
     counts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in ((errors, "error"), (warnings, "warning")) if n]
     verdict = f" · {', '.join(counts)}" if counts else ""
     title = (
-        f"{result.spec.name} — {format_shape(inference.input, TIMES)} → {format_shape(inference.output, TIMES)} · "
+        f"{result.spec.name} — {format_shape(inference.input, TIMES)} → {_returned(result, inference)} · "
         f"{inference.params:,} params{verdict}"
     )
     ids = node_ids(diagram)
@@ -175,10 +181,26 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
                 ids[end] = f"r{len(ids)}"
                 graph.node(ids[end], dot_label(end), style="dashed")
         _edge(graph, diagram, edge, tensors, rank, by_layer.get(edge.entry.layer.id, []), ids)
+    _outputs(graph, result, diagram, ids)
     if diagram.kind == "u":
         _align_levels(graph, diagram, detail, ids)
     _legend(graph, diagram, ids)
     return cast(str, graph.source)
+
+
+def _outputs(graph: graphviz.Digraph, result: CheckResult, diagram: Diagram, ids: dict[str, str]) -> None:
+    """With `outputs:` (several outputs), one node per returned tensor, joined to the box that holds it."""
+    if not result.spec.outputs or result.inference is None:
+        return
+    holder = {e.layer.id: block.id for block in diagram.blocks for e in block.entries}
+    for number, name in enumerate(result.spec_outputs()):
+        node = f"out{number}"
+        shape = format_shape(result.inference.tensors.get(name), TIMES)
+        graph.node(
+            node, dot_label(f"output {number + 1}: {name}", shape), shape="box", style="rounded", fillcolor="white"
+        )
+        if name in holder:
+            graph.edge(ids[holder[name]], node, style="dotted")
 
 
 def _edge(

@@ -52,6 +52,7 @@ def table_rows(result: CheckResult) -> list[Row]:
     wrong = {lid for lid, found in result.findings_by_layer().items() if any(d.code in DECLARED_CODES for d in found)}
     costs = compute_costs(inference)
     rows = [Row("0", "input", "", "", format_shape(inference.input), "", None, None, "")]
+    returned = result.spec_outputs() if result.spec.outputs else []
     for number, (entry, macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
         layer = entry.layer
         declared = [f"{k} {d.text}" for k, d in (("in", layer.declared_in), ("out", layer.declared_out)) if d]
@@ -61,7 +62,7 @@ def table_rows(result: CheckResult) -> list[Row]:
         rows.append(
             Row(
                 str(number),
-                layer.name,
+                layer.name + (f" → output {returned.index(layer.id) + 1}" if layer.id in returned else ""),
                 op_label(layer, inference.input.rank),
                 shape_in,
                 format_shape(entry.out),

@@ -63,6 +63,7 @@ def infer(
     path: str,
     nearest_hint: Callable[[list[int]], str] = lambda axes: "",
     classes: dict[str, SymbolClass] | None = None,
+    network_rank: int | None = None,
 ) -> Inference:
     """Infer every layer's shape from ``start``; findings go to ``result.diagnostics``.
 
@@ -75,7 +76,7 @@ def infer(
     tensors: dict[str, Shape | None] = {"input": start}
     result = Inference(start, [], tensors, solver)
     names = axis_names(tuple(s.symbol or 0 for s in start.size))
-    context = PassContext()
+    context = PassContext(network_rank)
     context.shapes = tensors
 
     for layer in graph.layers:

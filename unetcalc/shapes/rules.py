@@ -173,7 +173,10 @@ HintForAxes = Callable[[list[int]], str]
 class PassContext:
     """What one inference pass has seen so far: hints read the graph above a layer through it."""
 
-    def __init__(self) -> None:
+    def __init__(self, network_rank: int | None = None) -> None:
+        # The network's rank when this pass sees it projected to one axis (validity.py): PyTorch picks
+        # the module by it (AvgPool3d's kernel rule).
+        self.network_rank = network_rank
         self.layers: dict[str, Layer] = {}  # tensor id → the layer that produced it
         self.shapes: dict[str, Shape | None] = {}
         self.floored: set[tuple[str, int]] = set()  # (tensor, axis) already reported as floored (UC103)
@@ -388,7 +391,9 @@ def pool(step: Step) -> Shape | None:
     pads = step.per_axis("padding")
     dilations = step.per_axis("dilation") if step.layer.op == "maxpool" else (1,) * step.x.rank
     windows = [d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True)]
-    if step.layer.op == "avgpool" and step.x.rank == 3:  # AvgPool3d (only) rejects inputs smaller than the kernel
+    if (
+        step.layer.op == "avgpool" and (step.context.network_rank or step.x.rank) == 3
+    ):  # AvgPool3d (only) rejects inputs smaller than the kernel
         note = " (AvgPool3d does not allow that, even with padding or ceil_mode)"
         if not _check_kernel(step, list(step.x.size), list(kernels), note):
             return None

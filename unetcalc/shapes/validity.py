@@ -232,7 +232,9 @@ def _explore_residues(
         for residue in range(base.modulus):
             if residue == base.residue and found[symbol]:
                 continue  # the aligned class, already in
-            inference = infer(line, start, path, classes={symbol: SymbolClass(base.modulus, residue)})
+            inference = infer(
+                line, start, path, classes={symbol: SymbolClass(base.modulus, residue)}, network_rank=len(symbols)
+            )
             cls = None if _size_errors(inference) else _class_of(inference, 0, symbol)
             if cls is not None and cls not in found[symbol]:
                 found[symbol].append(cls)

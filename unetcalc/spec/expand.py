@@ -223,8 +223,9 @@ class Expander:
                 condition = row["if"]
                 row = _without(row, "if")
                 if not condition:
-                    source = row.get("from") if isinstance(row.get("from"), str) else last_local
-                    name = row.get("name") if isinstance(row.get("name"), str) else f"<row {number + 1}>"
+                    given, named = row.get("from"), row.get("name")
+                    source: str = given if isinstance(given, str) else last_local
+                    name: str = named if isinstance(named, str) else f"<row {number + 1}>"
                     local[name] = local.get(source, source)
                     last_local, after_dropped = name, True
                     continue
