@@ -218,7 +218,10 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
     result.diagnostics += graph.diagnostics
     validity = _validity(spec, graph, spec_input)
     start = input_shape(spec_input.channels, spec_input.size)
-    inference = infer(graph, start, spec.path, nearest_hint(spec_input, validity))
+    if all(isinstance(s, str) for s in spec_input.size) and validity.inference.input == start:
+        inference = validity.inference  # a symbolic input: the valid-set pass is this very pass
+    else:
+        inference = infer(graph, start, spec.path, nearest_hint(spec_input, validity))
     result.analysis = Analysis(spec_input, graph, validity, inference)
     result.diagnostics += inference.diagnostics
     # Declared sizes were written for the spec's own input; with another one only channels are checked.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
-from unetcalc.findings.suggest import did_you_mean
+from unetcalc.findings.suggest import NameIndex
 from unetcalc.spec.model import Layer, Spec
 
 # -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
@@ -50,6 +51,8 @@ def build_graph(spec: Spec) -> Graph:
         by_name.setdefault(layer.name, layer)
     graph = Graph(spec.layers, by_name)
     defined: dict[str, None] = {"input": None}  # ordered set: membership is O(1)
+    names = NameIndex(["input"])  # did-you-mean in constant time per broken reference
+    recent: deque[str] = deque(["input"], maxlen=6)
     previous = "input"
     for layer in spec.layers:
         if "from" not in layer.key_lines:
@@ -65,7 +68,7 @@ def build_graph(spec: Spec) -> Graph:
                 hint = "layers run in order: a layer can only read layers above it"
             else:
                 message = f"`{key}: {ref}` names no layer"
-                hint = did_you_mean(ref, defined) or f"known names: {', '.join(list(defined)[-6:])}"
+                hint = names.did_you_mean(ref) or f"known names: {', '.join(recent)}"
             line, column = layer.where(key)
             graph.diagnostics.append(
                 UNKNOWN_REFERENCE.finding(
@@ -73,6 +76,8 @@ def build_graph(spec: Spec) -> Graph:
                 )
             )
         defined[layer.id] = None
+        names.add(layer.id)
+        recent.append(layer.id)
         previous = layer.id
     for name, (line, column) in spec.outputs:
         if name in defined and name != "input":
@@ -81,7 +86,7 @@ def build_graph(spec: Spec) -> Graph:
             graph.diagnostics.append(
                 UNKNOWN_REFERENCE.finding(
                     f"`outputs` names `{name}`, which is no layer",
-                    hint=did_you_mean(name, defined) or "list layer names, e.g. `outputs: [seg, ds1]`",
+                    hint=names.did_you_mean(name) or "list layer names, e.g. `outputs: [seg, ds1]`",
                     file=spec.path,
                     line=line,
                     column=column,

@@ -13,7 +13,10 @@ from typing import Any
 
 import yaml
 
-MAX_NODES = 200_000
+# An alias bomb repeats a few written nodes through aliases: it is the repeated nodes that are
+# counted and limited. A big honest file is limited by its bytes (parse.MAX_SPEC_BYTES) instead.
+MAX_ALIAS_NODES = 200_000
+MAX_NODES = 5_000_000
 MAX_DEPTH = 64
 # YAML 1.1 (PyYAML's dialect) reads `010` as octal 8 and `1:20` as sexagesimal 80: nobody means that.
 _SURPRISING_NUMBER = re.compile(r"[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
@@ -62,16 +65,31 @@ class _Converter:
     def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader) -> None:
         self.loader = loader
         self.count = 0
+        self.alias_count = 0  # nodes converted again because an alias (or a merge key) repeats them
+        self.seen: set[int] = set()
+        self.inside_alias = 0
         self.duplicate_keys: list[tuple[str, Pos]] = []
         self.surprising_numbers: list[tuple[str, Any, Pos]] = []
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Any:
+        repeated = id(node) in self.seen
+        self.seen.add(id(node))
+        self.inside_alias += repeated
+        try:
+            return self._convert(node, depth)
+        finally:
+            self.inside_alias -= repeated
+
+    def _convert(self, node: yaml.Node, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        self.alias_count += self.inside_alias > 0
+        if self.alias_count > MAX_ALIAS_NODES:
             raise YamlProblem(
-                f"the document expands to more than {MAX_NODES:,} nodes (a YAML alias bomb?)",
+                f"aliases repeat more than {MAX_ALIAS_NODES:,} nodes (a YAML alias bomb?)",
                 _pos(node),
             )
+        if self.count > MAX_NODES:
+            raise YamlProblem(f"the document has more than {MAX_NODES:,} nodes", _pos(node))
         if depth > MAX_DEPTH:
             raise YamlProblem(f"the document nests deeper than {MAX_DEPTH} levels", _pos(node))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
@@ -137,10 +155,29 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
     return YamlProblem(f"invalid YAML: {problem}", pos)
 
 
+def _depth_bound(text: str) -> int:
+    """An upper bound of the nesting depth, from the text alone (one pass, no parsing).
+
+    A level needs an indentation step or an indicator (`- `, `: `, `? `, `[`, `{`) on its line, or an
+    open flow bracket from an earlier line; counting all of them over-estimates, never under.
+    """
+    worst = balance = 0
+    for line in text.splitlines():
+        stripped = line.lstrip(" ")
+        opens = stripped.count("[") + stripped.count("{")
+        closes = stripped.count("]") + stripped.count("}")
+        indicators = stripped.count("- ") + stripped.count(": ") + stripped.count("? ") + 1
+        worst = max(worst, len(line) - len(stripped) + balance + opens + indicators)
+        balance = max(0, balance + opens - closes)
+    return worst
+
+
 def _check_depth(text: str) -> None:
     """Reject deep nesting before composing: libyaml's composer recurses on the C stack."""
     if _Loader is yaml.SafeLoader:
         return  # the pure-Python composer raises RecursionError, handled by the caller
+    if _depth_bound(text) <= MAX_DEPTH:
+        return  # every ordinary spec: no need to parse it twice
     depth = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
