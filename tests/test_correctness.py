@@ -414,3 +414,34 @@ def test_defect_9_a_skip_through_dropout_keeps_the_u():
     skips = {(e.source, e.target, e.tensor) for e in diagram.edges if e.kind == "skip"}
     assert skips == {("enc2", "dec2", "skip2"), ("enc1", "head", "skip1")}
     assert not any(e.layer.op == "dropout" for b in diagram.blocks for e in b.entries)
+
+
+def test_macs_of_a_transposed_conv_are_the_true_multiply_adds():
+    pytest.importorskip("torch")
+    import torch
+
+    from unetcalc.shapes.cost import compute_costs
+    from unetcalc.torch.builder import build_module
+
+    # An independent count, as ptflops does it: a conv's weights × output positions, a transposed
+    # conv's weights × input positions, one add per output element for a bias.
+    result = check_text(
+        "input: {channels: 3, size: [24, 20]}\nlayers:\n  - {op: conv, filters: 8, kernel: 3}\n"
+        "  - {op: upconv, filters: 4, kernel: 2}\n  - {op: upconv, filters: 2, kernel: 3, stride: 2, bias: false}\n"
+    )
+    total = 0
+
+    def count(module, inputs, output):
+        nonlocal total
+        bias = 0 if module.bias is None else module.bias.numel() * output[0, 0].numel()
+        positions = (inputs[0] if isinstance(module, torch.nn.ConvTranspose2d) else output)[0, 0].numel()
+        total += module.weight.numel() * positions + bias
+
+    model = build_module(result)
+    for module in model.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):
+            module.register_forward_hook(count)
+    model(torch.zeros(1, 3, 24, 20))
+    assert compute_costs(result.inference).macs.value == total
+    torchinfo = compute_costs(result.inference, "torchinfo").macs.value
+    assert torchinfo > total  # parameters × output positions overcounts transposed convs

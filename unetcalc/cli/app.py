@@ -34,6 +34,11 @@ class TableFormat(StrEnum):
     csv = "csv"
 
 
+class MacsConvention(StrEnum):
+    true = "true"
+    torchinfo = "torchinfo"
+
+
 _out, _err = out, err
 
 
@@ -153,17 +158,26 @@ def table(
     wide: Annotated[
         bool, typer.Option("--wide", help="Every column, however wide (rich: by default it fits the terminal).")
     ] = False,
+    macs: Annotated[
+        MacsConvention,
+        typer.Option(
+            "--macs",
+            help="true: multiply-adds as performed (ptflops); torchinfo: parameters × output positions, "
+            "torchinfo's convention (4× for a 2D transposed conv), to compare with it.",
+        ),
+    ] = MacsConvention.true,
 ) -> None:
     """Print the design table, computed: layer, op, in/out shape (HxWxC), filters, params, declared shapes."""
     from unetcalc.report.table import render_csv, render_markdown, render_rich
 
     result = _load(spec, _input_option(input_size))
+    convention = macs.value if isinstance(macs, MacsConvention) else str(macs)
     if output_format is TableFormat.markdown:
-        sys.stdout.write(render_markdown(result))
+        sys.stdout.write(render_markdown(result, convention))
     elif output_format is TableFormat.csv:
-        sys.stdout.write(render_csv(result))
+        sys.stdout.write(render_csv(result, convention))
     else:
-        render_rich(_out(), result, wide)
+        render_rich(_out(), result, wide, convention)
     if result.inference is None:
         from unetcalc.report.text import render_result
 

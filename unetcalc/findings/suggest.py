@@ -57,7 +57,7 @@ class NameIndex:
                 candidate = (edits, abs(len(name_low) - len(low)), name)
                 if best is None or candidate < best:
                     best = candidate
-        return None if best is None or best[2].lower() == low and best[2] == word else best[2]
+        return None if best is None or (best[2].lower() == low and best[2] == word) else best[2]
 
     def did_you_mean(self, word: str) -> str:
         match = self.closest(word)

@@ -45,15 +45,15 @@ class Row:
         return (*astuple(self)[:6], params, macs, self.declared)
 
 
-def table_rows(result: CheckResult) -> list[Row]:
+def table_rows(result: CheckResult, macs: str = "true") -> list[Row]:
     inference = result.inference
     if inference is None:
         return []
     wrong = {lid for lid, found in result.findings_by_layer().items() if any(d.code in DECLARED_CODES for d in found)}
-    costs = compute_costs(inference)
+    costs = compute_costs(inference, macs)
     rows = [Row("0", "input", "", "", format_shape(inference.input), "", None, None, "")]
     returned = result.spec_outputs() if result.spec.outputs else []
-    for number, (entry, macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
+    for number, (entry, layer_macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
         layer = entry.layer
         declared = [f"{k} {d.text}" for k, d in (("in", layer.declared_in), ("out", layer.declared_out)) if d]
         marks = (("✗ " if layer.id in wrong else "✓ ") + "; ".join(declared)) if declared else ""
@@ -68,16 +68,16 @@ def table_rows(result: CheckResult) -> list[Row]:
                 format_shape(entry.out),
                 str(filters),
                 entry.params,
-                macs,
+                layer_macs,
                 marks,
             )
         )
     return rows
 
 
-def _totals(result: CheckResult) -> str:
+def _totals(result: CheckResult, convention: str = "true") -> str:
     assert result.inference is not None
-    macs = poly_json(compute_costs(result.inference).macs)
+    macs = poly_json(compute_costs(result.inference, convention).macs)
     shown = human_count(macs) if isinstance(macs, int) else macs
     return f"Total parameters: {result.inference.params:,}; MACs: {shown}"
 
@@ -98,10 +98,10 @@ def fitting_columns(rows: list[tuple[str, ...]], width: int) -> list[int]:
     return shown
 
 
-def render_rich(console: Console, result: CheckResult, wide: bool = False) -> None:
+def render_rich(console: Console, result: CheckResult, wide: bool = False, macs: str = "true") -> None:
     # The title is printed by us, not by rich: a wrapped title line could start with any text of the name.
     console.print(f"table of {escape(result.spec.name)} — {escape(result.path)}")
-    rows = table_rows(result)
+    rows = table_rows(result, macs)
     cells = [row.cells() for row in rows]
     shown = list(range(len(HEADER))) if wide else fitting_columns(cells, console.width)
     table = Table()
@@ -115,11 +115,11 @@ def render_rich(console: Console, result: CheckResult, wide: bool = False) -> No
     if hidden:
         console.print(f"[dim]columns {', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
     if result.inference is not None:
-        console.print(_totals(result))
+        console.print(_totals(result, macs))
 
 
-def render_markdown(result: CheckResult) -> str:
-    rows = [HEADER, *(tuple(markdown_text(c) for c in row.cells()) for row in table_rows(result))]
+def render_markdown(result: CheckResult, macs: str = "true") -> str:
+    rows = [HEADER, *(tuple(markdown_text(c) for c in row.cells()) for row in table_rows(result, macs))]
     widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
     lines = []
     for n, row in enumerate(rows):
@@ -127,14 +127,14 @@ def render_markdown(result: CheckResult) -> str:
         if n == 0:
             lines.append("| " + " | ".join("-" * widths[i] for i in range(len(HEADER))) + " |")
     if result.inference is not None:
-        lines += ["", _totals(result)]
+        lines += ["", _totals(result, macs)]
     return "\n".join(lines) + "\n"
 
 
-def render_csv(result: CheckResult) -> str:
+def render_csv(result: CheckResult, macs: str = "true") -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
-    for row in table_rows(result):
+    for row in table_rows(result, macs):
         writer.writerow([csv_cell(cell) for cell in row.cells(exact=True)])
     return buffer.getvalue()

@@ -1,9 +1,13 @@
 """Compute cost figures from inferred shapes, without torch.
 
 - params: exact, as ``sum(p.numel())`` of the built module (shapes/params.py).
-- MACs: torchinfo's convention for conv and transposed conv (parameters × output
-  positions); linear layers count parameters × positions (they act at every
-  position); other layers 0.
+- MACs: the true multiply-adds of conv, transposed conv and linear layers, as ptflops
+  counts them: a conv's weights × output positions, a transposed conv's weights ×
+  *input* positions (each input value meets the whole kernel once), plus one add per
+  output element for a bias; norms, activations, pools and resampling count 0.
+  ``convention="torchinfo"`` gives torchinfo's convention instead (parameters × output
+  positions for both kinds of conv: 4× the true count of a 2×2 stride-2 transposed
+  conv in 2D, 8× in 3D), for comparison.
 - activation memory: every layer's output for one sample, plus the input.
 """
 
@@ -17,10 +21,17 @@ from unetcalc.shapes.poly import Poly, numel
 BYTES = {"float32": 4, "bfloat16": 2}
 
 
-def layer_macs(entry: LayerShapes) -> Poly | None:
+MAC_CONVENTIONS = ("true", "torchinfo")
+
+
+def layer_macs(entry: LayerShapes, convention: str = "true") -> Poly | None:
     if entry.out is None or entry.params is None:
         return None
-    if entry.layer.op in ("conv", "upconv", "linear"):
+    op = entry.layer.op
+    if op == "upconv" and convention == "true" and entry.ins and entry.ins[0] is not None:
+        bias = entry.out.channels if entry.layer.params.get("bias") else 0
+        return numel(entry.ins[0].size, 1) * (entry.params - bias) + numel(entry.out.size, 1) * bias
+    if op in ("conv", "upconv", "linear"):
         positions = numel(entry.out.size, 1)
         return positions * entry.params
     return Poly.number(0)
@@ -40,12 +51,12 @@ class Costs:
         return self.activations * BYTES[dtype]
 
 
-def compute_costs(inference: Inference) -> Costs:
+def compute_costs(inference: Inference, convention: str = "true") -> Costs:
     macs = Poly.number(0)
     activations = numel(inference.input.size, inference.input.channels)
     per_layer: list[Poly | None] = []
     for entry in inference.layers:
-        layer_cost = layer_macs(entry)
+        layer_cost = layer_macs(entry, convention)
         per_layer.append(layer_cost)
         if layer_cost is not None:
             macs = macs + layer_cost
