@@ -49,7 +49,7 @@ def _features(spec: dict) -> dict[str, bool]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--examples", type=int, default=5000)
+    parser.add_argument("--examples", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     counts: collections.Counter[str] = collections.Counter()

@@ -248,8 +248,17 @@ def build(
     from unetcalc.torch.builder import build_from_result
 
     console = _out()
+    # Weights are only needed to write them (--save, --onnx): otherwise the model is built on the meta
+    # device, so `build --verify` of a base-1024 U-Net costs what a small one does (no parameter memory).
+    needs_weights = save is not None or onnx is not None
     with _err().status(f"building {result.spec.name}…"):
-        model = build_from_result(result)
+        if needs_weights:
+            model = build_from_result(result)
+        else:
+            import torch
+
+            with torch.device("meta"):
+                model = build_from_result(result)
     render_build_summary(console, result, model)
     ok = True
     if verify:
