@@ -129,9 +129,8 @@ def main() -> None:
         spec.write_text(big_unet())
         for command in (["build", str(spec), "--verify"], ["check", str(spec), "--verify"]):
             seconds, rss, code = run(command, args.limit)
-            print(
-                f"{' '.join(command[:1] + command[2:])} of a 7.9e9-parameter U-Net at 8192²: {seconds:.1f} s, {rss:.0f} MiB (exit {code})"
-            )
+            what = " ".join(command[:1] + command[2:])
+            print(f"{what} of a 7.9e9-parameter U-Net at 8192²: {seconds:.1f} s, {rss:.0f} MiB (exit {code})")
 
 
 if __name__ == "__main__":

@@ -75,3 +75,32 @@ def test_identical_specs():
 
 def test_missing_file_exits_2():
     assert runner.invoke(app, ["diff", "specs/nope.yaml", "specs/unet-1d.yaml"]).exit_code == 2
+
+
+def test_alignment_is_linear_and_finds_at_least_what_difflib_finds():
+    import difflib
+    import random
+
+    from unetcalc.diff import align
+
+    rng = random.Random(1)
+    for _ in range(500):
+        old = [f"l{i}" for i in range(rng.randint(0, 12))]
+        new = list(old)
+        for _ in range(rng.randint(0, 4)):
+            edit = rng.choice(["insert", "delete", "rename"])
+            if edit == "insert":
+                new.insert(rng.randint(0, len(new)), f"n{rng.randint(0, 99)}")
+            elif new:
+                index = rng.randrange(len(new))
+                new[index : index + 1] = [] if edit == "delete" else [f"r{rng.randint(0, 99)}"]
+        opcodes = align(old, new)
+        i = j = 0
+        for tag, i1, i2, j1, j2 in opcodes:  # the opcodes tile both lists; equal runs are equal
+            assert (i1, j1) == (i, j)
+            assert tag != "equal" or old[i1:i2] == new[j1:j2]
+            i, j = i2, j2
+        assert (i, j) == (len(old), len(new))
+        ours = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
+        reference = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+        assert ours >= sum(i2 - i1 for tag, i1, i2, _, _ in reference if tag == "equal")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import gc
 import sys
 from collections.abc import Iterator
@@ -104,11 +105,19 @@ class CheckResult:
 
     def findings_by_layer(self) -> dict[str, list[Diagnostic]]:
         """Findings keyed by layer id (a finding names a layer; with duplicate names, the one above it)."""
+        by_name: dict[str, list[tuple[int, str]]] = {}  # name → (line, id) in file order: one pass, not one per finding
+        for layer in self.spec.layers:
+            by_name.setdefault(layer.name, []).append((layer.line, layer.id))
+        for lines in by_name.values():
+            lines.sort()
         by_id: dict[str, list[Diagnostic]] = {}
         for d in self.diagnostics:
-            candidates = [layer for layer in self.spec.layers if layer.name == d.layer and layer.line <= d.line]
-            if candidates:
-                by_id.setdefault(max(candidates, key=lambda layer: layer.line).id, []).append(d)
+            found = by_name.get(d.layer or "")
+            if not found:
+                continue
+            at = bisect.bisect_right(found, (d.line, "\uffff"))  # the last definition at or above the finding
+            if at:
+                by_id.setdefault(found[at - 1][1], []).append(d)
         return by_id
 
     def layers_ok(self) -> bool:

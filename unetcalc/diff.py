@@ -5,7 +5,6 @@ Values only: report/diff_report.py turns them into text, markdown or JSON.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,13 +139,75 @@ def _layer_details(
     return details
 
 
+def align(old: list[str], new: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib-style opcodes matching layers by name, in O(n log n) (SequenceMatcher is quadratic).
+
+    Names found once in each list are anchors; the longest run of anchors in the same order in both
+    (patience diff) is kept as `equal`, and what lies between two anchors is a `replace` (paired by
+    position there: a layer with the same op is a rename).
+    """
+    where_new: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for name in old:
+        counts[name] = counts.get(name, 0) + 1
+    for j, name in enumerate(new):
+        counts[name] = counts.get(name, 0) + (1 << 20)  # new's count in the high bits
+        where_new[name] = j
+    candidates = [(i, where_new[name]) for i, name in enumerate(old) if counts[name] == 1 + (1 << 20)]
+    anchors = _longest_increasing(candidates)
+    opcodes: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    for ai, aj in [*anchors, (len(old), len(new))]:
+        if ai > i or aj > j:
+            tag = "replace" if ai > i and aj > j else ("delete" if ai > i else "insert")
+            opcodes.append((tag, i, ai, j, aj))
+        if ai < len(old):
+            if opcodes and opcodes[-1][0] == "equal" and opcodes[-1][2] == ai and opcodes[-1][4] == aj:
+                tag, i1, _, j1, _ = opcodes.pop()
+                opcodes.append(("equal", i1, ai + 1, j1, aj + 1))
+            else:
+                opcodes.append(("equal", ai, ai + 1, aj, aj + 1))
+        i, j = ai + 1, aj + 1
+    return opcodes
+
+
+def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of ``pairs`` (ordered by their first item) whose second items increase."""
+    tails: list[int] = []  # tails[k]: index into pairs of the smallest end of an increasing run of length k+1
+    previous: list[int] = [-1] * len(pairs)
+    for index, (_, value) in enumerate(pairs):
+        k = _bisect_tails(pairs, tails, value)
+        if k:
+            previous[index] = tails[k - 1]
+        if k == len(tails):
+            tails.append(index)
+        else:
+            tails[k] = index
+    run: list[tuple[int, int]] = []
+    at = tails[-1] if tails else -1
+    while at != -1:
+        run.append(pairs[at])
+        at = previous[at]
+    return run[::-1]
+
+
+def _bisect_tails(pairs: list[tuple[int, int]], tails: list[int], value: int) -> int:
+    low, high = 0, len(tails)
+    while low < high:
+        middle = (low + high) // 2
+        if pairs[tails[middle]][1] < value:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
 def diff_results(old: CheckResult, new: CheckResult) -> SpecDiff:
     result = SpecDiff(old, new)
     a = old.inference.layers if old.inference else []
     b = new.inference.layers if new.inference else []
-    matcher = difflib.SequenceMatcher(None, [e.layer.name for e in a], [e.layer.name for e in b], autojunk=False)
     pairs: list[tuple[LayerShapes, LayerShapes]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in align([e.layer.name for e in a], [e.layer.name for e in b]):
         if tag == "equal":
             pairs += list(zip(a[i1:i2], b[j1:j2], strict=True))
             continue
