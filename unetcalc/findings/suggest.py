@@ -51,9 +51,10 @@ class NameIndex:
         for key in _deletions(low):
             for name in self._by_key.get(key, ()):
                 name_low = name.lower()
-                # key == word: the name has one letter more; key == name: one letter less; a shared
-                # deletion of both: one letter differs (or two edits).
-                edits = 1 if key in (low, name_low) or len(name_low) == len(low) else 2
+                # key == word: the name has one letter more; key == name: one letter less; else one
+                # letter differs (same length, one position) or two edits.
+                one_apart = len(name_low) == len(low) and sum(a != b for a, b in zip(name_low, low, strict=True)) == 1
+                edits = 1 if key in (low, name_low) or one_apart else 2
                 candidate = (edits, abs(len(name_low) - len(low)), name)
                 if best is None or candidate < best:
                     best = candidate

@@ -16,7 +16,7 @@ from unetcalc.report.markup import escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.poly import Poly
 from unetcalc.shapes.shape import format_shape
-from unetcalc.textsafe import csv_cell, markdown_text
+from unetcalc.textsafe import csv_cell, markdown_text, printable
 
 DECLARED_CODES = ("UC107", "UC108")
 HEADER = ("#", "layer", "op", "in", "out", "filters", "params", "MACs", "declared")
@@ -104,6 +104,37 @@ def render_rich(console: Console, result: CheckResult, wide: bool = False, macs:
     rows = table_rows(result, macs)
     cells = [row.cells() for row in rows]
     shown = list(range(len(HEADER))) if wide else fitting_columns(cells, console.width)
+    if len(rows) > RICH_TABLE_ROWS:
+        _stream_rows(console, cells, shown)
+    else:
+        _rich_table(console, rows, cells, shown)
+    hidden = [HEADER[i] for i in range(len(HEADER)) if i not in shown]
+    if hidden:
+        console.print(f"[dim]columns {', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
+    if result.inference is not None:
+        console.print(_totals(result, macs))
+
+
+# Past this many rows rich's table layout costs seconds (it measures every cell of every row): the
+# rows are streamed as aligned plain text instead, at the cost of the borders.
+RICH_TABLE_ROWS = 1000
+
+
+def _stream_rows(console: Console, cells: list[tuple[str, ...]], shown: list[int]) -> None:
+    text = [[printable(row[i]) for i in shown] for row in [HEADER, *cells]]
+    widths = [max(len(row[k]) for row in text) for k in range(len(shown))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            cell.rjust(width) if HEADER[i] in NUMERIC else cell.ljust(width)
+            for cell, width, i in zip(row, widths, shown, strict=True)
+        ).rstrip()
+
+    out = [line(text[0]), "  ".join("─" * w for w in widths), *(line(row) for row in text[1:])]
+    console.file.write("\n".join(out) + "\n")
+
+
+def _rich_table(console: Console, rows: list[Row], cells: list[tuple[str, ...]], shown: list[int]) -> None:
     table = Table()
     for index in shown:
         table.add_column(HEADER[index], justify="right" if HEADER[index] in NUMERIC else "left")
@@ -111,11 +142,6 @@ def render_rich(console: Console, result: CheckResult, wide: bool = False, macs:
         style = "red" if row.declared.startswith("✗") else None
         table.add_row(*(escape(row_cells[i]) for i in shown), style=style)
     console.print(table)
-    hidden = [HEADER[i] for i in range(len(HEADER)) if i not in shown]
-    if hidden:
-        console.print(f"[dim]columns {', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
-    if result.inference is not None:
-        console.print(_totals(result, macs))
 
 
 def render_markdown(result: CheckResult, macs: str = "true") -> str:
