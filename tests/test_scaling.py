@@ -54,3 +54,21 @@ def test_sizes_counts_a_huge_range_without_listing_it():
     assert run.exit_code == 0
     assert "500000000 valid in 1..1000000000" in run.stdout
     assert run.stdout.count("→") == 2 * (200 + 1 + 1)  # per axis: its rule, the range header, 200 values
+
+
+def test_a_directory_report_streamed_file_by_file_is_the_report_printed_at_once(capsys, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from unetcalc.cli.check_command import run_check
+
+    for spec in sorted((Path(__file__).resolve().parent.parent / "specs").glob("*.yaml")):
+        shutil.copy(spec, tmp_path / spec.name)
+    streamed = run_check([str(tmp_path)], "text")
+    out_streamed = capsys.readouterr().out
+    kept = run_check([str(tmp_path)], "text", keep_results=True)
+    out_kept = capsys.readouterr().out
+    assert out_streamed == out_kept and "files," in out_streamed
+    assert streamed.exit_code == kept.exit_code == 1  # the seed encoder's mistakes
+    assert all(r.inference is None for r in streamed.results)  # only the findings were kept
+    assert all(r.inference is not None for r in kept.results)

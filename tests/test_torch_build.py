@@ -190,7 +190,9 @@ def test_macs_agree_with_torchinfo_for_conv_and_upconv():
         )
         ours = {
             e.layer.name: m.value
-            for e, m in zip(result.inference.layers, compute_costs(result.inference).per_layer_macs, strict=True)
+            for e, m in zip(
+                result.inference.layers, compute_costs(result.inference, "torchinfo").per_layer_macs, strict=True
+            )
         }
         theirs = {info.var_name: info.macs for info in stats.summary_list if info.depth == 1}
         for entry in result.inference.layers:

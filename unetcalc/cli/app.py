@@ -89,7 +89,7 @@ def check(specs: list[str], verify: bool = False, **options: Any) -> None:
 
     Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
     """
-    run = run_check(specs, **options)
+    run = run_check(specs, keep_results=verify, **options)
     failed = run.exit_code == EXIT_FINDINGS
     if verify and run.exit_code != EXIT_USAGE:
         console = _out() if run.format is CheckFormat.text else _err()

@@ -84,8 +84,14 @@ def run_check(
     config_file: str | None = None,
     specs_only: bool = False,
     quiet: bool = False,
+    keep_results: bool = False,
 ) -> CheckRun:
-    """Check ``specs``, print the report in ``output_format``, and say which exit code applies."""
+    """Check ``specs``, print the report in ``output_format``, and say which exit code applies.
+
+    The text formats print each file's report as soon as it is checked and keep only what the summary
+    needs, so a directory of thousands of specs holds one analysis at a time; ``keep_results`` keeps
+    every full result (``--verify`` reads them afterwards).
+    """
     from unetcalc.cli.files import expand_paths
     from unetcalc.findings.config import Config, ConfigError, discover_config, load_config
 
@@ -104,23 +110,48 @@ def run_check(
     for problem in problems:
         print_error(problem)
     found: dict[str, Config] = {}  # one discovery per directory, not per file
+    summary = len(files) > 1 or len(files) != len(specs)
+    stream = not keep_results and fmt in (CheckFormat.text, CheckFormat.concise)
     for path in files:
         try:
             folder = str(path.resolve().parent)
             if explicit is None and folder not in found:
                 found[folder] = discover_config(path)
             config = explicit or found[folder]
-            run.results.append(check_file(path, override, config))
+            result = check_file(path, override, config)
             strict_for.append(strict or config.strict)
         except (SpecFileError, InputOptionError, ConfigError) as exc:
             print_error(str(exc))
             unreadable = True
-    render(fmt, run.results, strict_for, summary=len(files) > 1 or len(files) != len(specs), quiet=quiet)
+            continue
+        if stream:
+            render(fmt, [result], strict_for[-1:], summary=False, quiet=quiet)
+            result = _summary_only(result)
+        run.results.append(result)
+    if stream:
+        if summary:
+            render_summary_line(run.results)
+    else:
+        render(fmt, run.results, strict_for, summary=summary, quiet=quiet)
     if unreadable:
         run.exit_code = EXIT_USAGE
     elif any(r.errors or (s and r.warnings) for r, s in zip(run.results, strict_for, strict=True)):
         run.exit_code = EXIT_FINDINGS
     return run
+
+
+def _summary_only(result: CheckResult) -> CheckResult:
+    """What the summary line and the exit code read of a result already printed: its findings."""
+    from unetcalc.spec.model import Spec
+
+    spec = Spec(result.spec.path, result.spec.name, None, [], [])
+    return CheckResult(spec, diagnostics=result.diagnostics)
+
+
+def render_summary_line(results: list[CheckResult]) -> None:
+    from unetcalc.report.text import render_summary
+
+    render_summary(text_out(), results)
 
 
 def render(

@@ -200,7 +200,18 @@ def build_schema() -> dict[str, Any]:
             "blocks": {"type": "object", "additionalProperties": {"$ref": "#/definitions/block"}},
             "outputs": {"type": "array", "minItems": 1, "items": {"type": "string"}},
             "unet": {"type": "object", "description": "spec v2: a whole U-Net from a few keys (README)"},
-            "decoder": {"enum": ["mirror"], "description": "spec v2: the symmetric decoder of the written encoder"},
+            "decoder": {
+                "description": "spec v2: the symmetric decoder of the written encoder",
+                "anyOf": [
+                    {"enum": ["mirror"]},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["mirror"],
+                        "properties": {"mirror": {"const": True}, "classes": {"type": "integer", "minimum": 1}},
+                    },
+                ],
+            },
         },
         "definitions": definitions,
     }
