@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import gc
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -236,7 +238,54 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
     # Declared sizes were written for the spec's own input; with another one only channels are checked.
     result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
     result.diagnostics += design_findings(graph, validity, spec.path)
+    result.diagnostics += _filters_column(spec, inference)
     return result
+
+
+def _filters_column(spec: Spec, inference: Inference) -> list[Diagnostic]:
+    """A note's Filters column on a relu or pool row states the channels it outputs: check them."""
+    from unetcalc.analysis.declared import DECLARED_SHAPE_MISMATCH
+
+    findings = []
+    ids = {(layer.name, layer.line): layer.id for layer in spec.layers}  # a duplicate name has its own id
+    for name, channels, (line, column) in spec.expected_channels:
+        shape = inference.tensors.get(ids.get((name, line), name))
+        if shape is not None and shape.channels != channels:
+            findings.append(
+                DECLARED_SHAPE_MISMATCH.finding(
+                    f"{name} lists {channels} filters but outputs {shape.channels} channels",
+                    hint=f"write {shape.channels} in the Filters column",
+                    file=spec.path,
+                    line=line,
+                    column=column,
+                    layer=name,
+                )
+            )
+    return findings
+
+
+def check_note(
+    path: str | Path, input_size: tuple[int | str, ...] | None = None, config: Config | None = None
+) -> tuple[list[CheckResult], int]:
+    """Check every layer table of a markdown note; also how many other tables it has."""
+    from unetcalc.spec.parse import parse_note
+
+    if not Path(path).is_file():
+        raise SpecFileError(f"{path}: no such file")
+    try:
+        text = Path(path).read_bytes()[: MAX_SPEC_BYTES + 1].decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecFileError(f"{path}: cannot read it ({exc})") from None
+    specs, skipped = parse_note(text, str(path))
+    results = [check_spec(spec, input_size, config) for spec in specs]
+    for result in results:  # a note's author edits cells, not `in:` keys
+        result.diagnostics = [
+            dataclasses.replace(d, hint=_CELL_HINT.sub(r"write `\1` in this cell", d.hint)) for d in result.diagnostics
+        ]
+    return results, skipped
+
+
+_CELL_HINT = re.compile(r"write `(?:in|out): ([^`]*)`")
 
 
 # The valid set depends only on the spec's text and symbols, not on a concrete `--input`: checking one

@@ -11,10 +11,15 @@ import os
 import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
 from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, print_error, text_out
+from unetcalc.spec.markdown import is_markdown
+
+if TYPE_CHECKING:
+    from unetcalc.findings.config import Config
 
 
 class CheckFormat(StrEnum):
@@ -93,7 +98,7 @@ def run_check(
     every full result (``--verify`` reads them afterwards).
     """
     from unetcalc.cli.files import expand_paths
-    from unetcalc.findings.config import Config, ConfigError, discover_config, load_config
+    from unetcalc.findings.config import ConfigError, discover_config, load_config
 
     default = CheckFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else CheckFormat.text
     fmt = CheckFormat(output_format) if output_format else default
@@ -118,16 +123,20 @@ def run_check(
             if explicit is None and folder not in found:
                 found[folder] = discover_config(path)
             config = explicit or found[folder]
-            result = check_file(path, override, config)
-            strict_for.append(strict or config.strict)
+            if is_markdown(str(path)):
+                results = _check_note(path, override, config, fmt)
+            else:
+                results = [check_file(path, override, config)]
         except (SpecFileError, InputOptionError, ConfigError) as exc:
             print_error(str(exc))
             unreadable = True
             continue
-        if stream:
-            render(fmt, [result], strict_for[-1:], summary=False, quiet=quiet)
-            result = _summary_only(result)
-        run.results.append(result)
+        for result in results:
+            strict_for.append(strict or config.strict)
+            if stream:
+                render(fmt, [result], strict_for[-1:], summary=False, quiet=quiet)
+                result = _summary_only(result)
+            run.results.append(result)
     if stream:
         if summary:
             render_summary_line(run.results)
@@ -138,6 +147,22 @@ def run_check(
     elif any(r.errors or (s and r.warnings) for r, s in zip(run.results, strict_for, strict=True)):
         run.exit_code = EXIT_FINDINGS
     return run
+
+
+def _check_note(
+    path: Path, override: tuple[int | str, ...] | None, config: Config, fmt: CheckFormat
+) -> list[CheckResult]:
+    """Every layer table of a markdown note, checked; says how many tables it read (text formats)."""
+    from unetcalc.check import check_note
+
+    results, skipped = check_note(path, override, config)
+    if fmt in (CheckFormat.text, CheckFormat.concise):
+        other = f" ({skipped} other table{'s' if skipped != 1 else ''} skipped)" if skipped else ""
+        read = f"{len(results)} layer table{'s' if len(results) != 1 else ''}"
+        print_error(f"{escape(path.as_posix())}: read {read}{other}") if not results else text_out().print(
+            f"[dim]{escape(path.as_posix())}: read {read}{other}[/]"
+        )
+    return results
 
 
 def _summary_only(result: CheckResult) -> CheckResult:

@@ -10,17 +10,22 @@ from pathlib import Path
 from unetcalc.findings.config import Config, discover_config
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+NOTE_SUFFIXES = (".md", ".markdown")
+# A markdown layer table: a header row that names an operation column (checked exactly when read).
+_OPERATION_HEADER = re.compile(r"^\s*\|.*\b(operation|op|type|layer type)\b.*\|", re.IGNORECASE | re.MULTILINE)
 SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", "build", "dist"}
 _LAYERS_KEY = re.compile(r"(^|[{,\s])layers\s*:", re.MULTILINE)
 
 
 def looks_like_spec(path: Path) -> bool:
-    """A YAML file with a `layers:` key (read from its first 64 KiB)."""
+    """A YAML file with a `layers:` key, or a markdown note with a layer table (from its first 64 KiB)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(65536).decode("utf-8", errors="replace")
     except OSError:
         return False
+    if path.suffix.lower() in NOTE_SUFFIXES:
+        return bool(_OPERATION_HEADER.search(head))  # other markdown is skipped without parsing it
     return bool(_LAYERS_KEY.search(head))
 
 
@@ -31,7 +36,7 @@ def _scan(directory: Path, config: Config) -> list[Path]:
         if any(part in SKIP_DIRS for part in path.relative_to(directory).parts[:-1]):
             continue
         if (
-            path.suffix in SPEC_SUFFIXES
+            path.suffix.lower() in (*SPEC_SUFFIXES, *NOTE_SUFFIXES)
             and path.is_file()
             and not config.excludes(path, root)
             and looks_like_spec(path)

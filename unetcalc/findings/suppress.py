@@ -24,7 +24,8 @@ UNUSED_SUPPRESSION = Rule(
     fix="Remove the comment, or name the code that is reported on that line.",
 )
 
-PATTERN = re.compile(r"#\s*unetcalc:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
+# `# unetcalc: ignore[…]` in YAML; `<!-- unetcalc: ignore[…] -->` on a markdown table's row.
+PATTERN = re.compile(r"(?:#|<!--)\s*unetcalc:\s*ignore(?:\[([^\]]*)\])?", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,9 @@ def _span(line: str, start: int) -> int:
     """
     if start >= len(line):
         return 1
+    if line.lstrip().startswith("|"):  # a markdown table row: the cell, up to its `|`
+        end = line.find("|", start)
+        return max(len(line[start : end if end >= 0 else len(line)].rstrip()), 1)
     opener = line[start]
     if opener in "{[":
         depth, quote = 0, ""

@@ -83,6 +83,9 @@ class Spec:
     # `outputs:` (spec v2, deep supervision): the tensors the network returns, in order, with their
     # positions in the file; empty: the last layer is the one output.
     outputs: tuple[tuple[str, tuple[int, int]], ...] = ()
+    # A markdown table's Filters column on rows that are not convs: (layer, channels, cell) to compare
+    # with the channels the layer outputs.
+    expected_channels: tuple[tuple[str, int, tuple[int, int]], ...] = ()
 
     @property
     def stem(self) -> str:

@@ -824,6 +824,22 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
     return spec
 
 
+def parse_note(text: str, path: str) -> tuple[list[Spec], int]:
+    """The layer tables of a markdown note as specs (one per table), and how many other tables it has."""
+    from unetcalc.spec.markdown import find_tables, table_document
+
+    tables, skipped = find_tables(text)
+    specs = []
+    for table in tables:
+        parser = _Parser(path)
+        document, expected = table_document(table, parser.report, UNKNOWN_OP)
+        spec = parser.parse(document)
+        spec.text = text
+        spec.expected_channels = tuple((name, channels, (pos.line, pos.column)) for name, channels, pos in expected)
+        specs.append(spec)
+    return specs, skipped
+
+
 def parse_bytes(data: bytes, path: str) -> Spec:
     if len(data) > MAX_SPEC_BYTES:
         parser = _Parser(path)

@@ -1,0 +1,345 @@
+"""Layer tables in markdown notes: `| Layers | Dimensions | Operation | Filters |` read as specs.
+
+Each table whose header has an operation column becomes one spec, named after the nearest heading
+above it. Rows become the same YAML-tree rows a spec file produces, placed at the table's cells, so
+every finding points at `note.md:LINE:COL` of the cell it is about. The note's other syntax
+(front matter, code fences, HTML comments, Obsidian embeds and callouts) is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from unetcalc.spec.yamlload import Pos, YList, YMap
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+# Header synonyms, compared lower-case without punctuation.
+COLUMNS = {
+    "name": ("layer", "layers", "name", "block", "stage"),
+    "dims": ("dimensions", "dimension", "shape", "size", "input", "in", "input shape", "input size", "tensor"),
+    "out": ("output", "out", "output shape", "output size"),
+    "op": ("operation", "op", "type", "layer type", "operation type", "operator"),
+    "filters": ("filters", "channels", "kernels", "units", "features", "filter", "number of filters", "nfilters"),
+}
+
+
+@dataclass(slots=True)
+class Cell:
+    text: str
+    pos: Pos
+
+
+@dataclass(slots=True)
+class Table:
+    heading: str
+    header_line: int
+    columns: dict[str, int]  # role → column index
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Operation:
+    op: str | None  # None: the input row
+    params: dict[str, Any]
+    concat_with: str | None = None  # "Concat with Conv3": the skip's name, when the cell names it
+    skip: bool = False  # a concat without a named tensor (`Copy and crop`)
+
+
+class OperationError(ValueError):
+    """An operation cell that is not a known operation (the message says what was read)."""
+
+
+def is_markdown(path: str) -> bool:
+    return path.lower().endswith(MARKDOWN_SUFFIXES)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[^a-z0-9 #]", "", text.lower().replace("_", " ")).strip()
+
+
+def _cells(line: str, number: int) -> list[Cell]:
+    """The cells of a table row, each with the column where its text starts."""
+    body = line.rstrip()
+    start = body.index("|") + 1
+    end = len(body) - 1 if body.endswith("|") else len(body)
+    cells, column = [], start
+    for part in re.split(r"(?<!\\)\|", body[start:end]):
+        offset = len(part) - len(part.lstrip())
+        cells.append(Cell(part.strip(), Pos(number, column + offset + 1)))
+        column += len(part) + 1
+    return cells
+
+
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def find_tables(text: str) -> tuple[list[Table], int]:
+    """Every layer table of the note, and how many other tables were skipped."""
+    lines = text.splitlines()
+    tables: list[Table] = []
+    skipped = 0
+    heading = ""
+    fence: str | None = None
+    in_comment = False
+    index = 0
+    if lines and lines[0].strip() == "---":  # front matter
+        index = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
+    while index < len(lines):
+        line = lines[index]
+        stripped = line.strip()
+        if in_comment:
+            in_comment = "-->" not in line
+            index += 1
+            continue
+        if fence is not None:
+            fence = None if stripped.startswith(fence) else fence
+            index += 1
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            index += 1
+            continue
+        if stripped.startswith("<!--") and "-->" not in stripped:
+            in_comment = True
+            index += 1
+            continue
+        match = _HEADING.match(line)
+        if match:
+            heading = re.sub(r"\[\[([^]|]*)(\|[^]]*)?]]", r"\1", match.group(2)).strip()
+        if "|" in line and index + 1 < len(lines) and _SEPARATOR.match(lines[index + 1]) and "-" in lines[index + 1]:
+            header = _cells(line, index + 1)
+            columns = _columns(header)
+            table = Table(heading, index + 1, columns)
+            index += 2
+            while index < len(lines) and lines[index].strip().startswith("|"):
+                table.rows.append(_cells(lines[index], index + 1))
+                index += 1
+            if "op" in columns:
+                tables.append(table)
+            else:
+                skipped += 1
+            continue
+        index += 1
+    return tables, skipped
+
+
+def _columns(header: list[Cell]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for number, cell in enumerate(header):
+        name = _normal(cell.text)
+        for role, synonyms in COLUMNS.items():
+            if role not in columns and name in synonyms:
+                columns[role] = number
+                break
+    return columns
+
+
+_SIZE = r"(\d+)(?:\s*x\s*(\d+))?(?:\s*x\s*(\d+))?"
+
+
+def _window(match: re.Match[str], first: int = 1) -> list[int]:
+    """The kernel sizes a match's groups ``first``… (`3x3`, `3 x 3 x 3`) hold."""
+    return [int(v) for v in match.groups()[first - 1 : first + 2] if v is not None]
+
+
+def parse_operation(cell: str) -> Operation:
+    """`Conv 3x3`, `conv3x3 s2`, `Max Pooling 2×2`, `Up-conv 2x2`, `Upsample x2`, `Relu`, `Concat with Conv3`…"""
+    raw = cell.strip()
+    text = raw.lower().replace("×", "x").replace("*", "x").strip()
+    text = re.sub(r"(?<=\d)\s*x\s*(?=\d)", "x", text)
+    words = re.sub(r"[-_]", " ", text)
+    if text in ("", "input", "input layer", "image", "input image"):
+        return Operation(None, {})
+    concat = re.match(r"^(?:concat(?:enate)?|concatenation|copy(?: and| &)? crop|copy|skip|merge)\b(.*)$", words)
+    if concat:
+        rest = concat.group(1).strip()
+        target = (
+            re.match(r"^(?:with|from|of|to)?\s*([A-Za-z_][\w.]*)$", raw.split(None, 1)[1].strip()) if rest else None
+        )
+        params: dict[str, Any] = {}
+        if "crop" in words:
+            params["crop"] = "center"
+        if target and target.group(1).lower() not in ("and", "crop", "with"):
+            name = target.group(1)
+            return Operation("concat", params, concat_with=name)
+        with_match = re.search(r"\b(?:with|from|of)\s+([A-Za-z_][\w.]*)\s*$", raw)
+        if with_match:
+            return Operation("concat", params, concat_with=with_match.group(1))
+        return Operation("concat", params, skip=True)
+    upconv = re.match(
+        r"^(?:up ?conv(?:olution)?|transposed conv(?:olution)?|deconv(?:olution)?)\s*" + _SIZE + r"?$", words
+    )
+    if upconv:
+        window = _window(upconv) if upconv.group(1) else [2]
+        return Operation("upconv", {"kernel": _axes(window)})
+    upsample = re.match(r"^(?:upsample|upsampling|up sampling|upscale)\s*x?\s*(\d+)?\s*x?$", words)
+    if upsample:
+        return Operation("upsample", {"scale": int(upsample.group(1) or 2)})
+    pool = re.match(r"^(max|avg|average)\s*pool(?:ing)?\s*" + _SIZE + r"?(.*)$", words)
+    if pool:
+        op = "maxpool" if pool.group(1) == "max" else "avgpool"
+        params = {"kernel": _axes(_window(pool, 2) or [2])}
+        params.update(_stride(pool.group(5)))
+        return Operation(op, params)
+    conv = re.match(r"^conv(?:olution)?\s*" + _SIZE + r"(.*)$", words)
+    if conv:
+        params = {"kernel": _axes(_window(conv))}
+        rest = conv.group(4)
+        params.update(_stride(rest))
+        if "same" in rest:
+            params["padding"] = "same"
+        padding = re.search(r"\b(?:pad|padding|p)\s*(\d+)", rest)
+        if padding:
+            params["padding"] = int(padding.group(1))
+        return Operation("conv", params)
+    dropout = re.match(r"^dropout\s*(0?\.\d+|1(?:\.0)?|0)?$", words.replace(" .", "."))
+    if dropout:
+        return Operation("dropout", {"p": float(dropout.group(1))} if dropout.group(1) else {})
+    simple = {
+        "relu": "relu", "re lu": "relu", "leaky relu": "leakyrelu", "leakyrelu": "leakyrelu", "lrelu": "leakyrelu",
+        "prelu": "prelu", "elu": "elu", "gelu": "gelu", "silu": "silu", "swish": "silu", "sigmoid": "sigmoid",
+        "tanh": "tanh", "softmax": "softmax", "batch norm": "batchnorm", "batchnorm": "batchnorm",
+        "batch normalization": "batchnorm", "bn": "batchnorm", "instance norm": "instancenorm",
+        "instancenorm": "instancenorm", "instance normalization": "instancenorm", "identity": "identity",
+    }  # fmt: skip
+    key = re.sub(r"\s+", " ", words.replace(".", "")).strip()
+    if key in simple:
+        return Operation(simple[key], {})
+    raise OperationError(f"cannot read the operation `{raw}`")
+
+
+def _axes(window: list[int]) -> int | list[int]:
+    return window[0] if len(set(window)) == 1 else window
+
+
+def _stride(rest: str) -> dict[str, Any]:
+    match = re.search(r"\b(?:s|stride|/)\s*(\d+)", rest)
+    return {"stride": int(match.group(1))} if match else {}
+
+
+OPERATION_EXAMPLES = (
+    "Conv 3x3",
+    "conv3x3 s2",
+    "Max Pooling 2x2",
+    "Up-conv 2x2",
+    "Upsample x2",
+    "Relu",
+    "Batch norm",
+    "Dropout 0.5",
+    "Copy and crop",
+    "Concat with Conv3",
+    "Softmax",
+)
+
+
+def _row_map(values: dict[str, Any], positions: dict[str, Pos], pos: Pos) -> YMap:
+    out = YMap(values)
+    out.pos, out.key_pos, out.value_pos = pos, dict(positions), dict(positions)
+    return out
+
+
+def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, list[tuple[str, int, Pos]]]:
+    """The spec document of one table (a YAML-tree mapping placed at its cells), and the Filters
+    values of rows that are not convs: (layer name, channels, cell) for the caller to compare."""
+    columns = table.columns
+    rows = YList()
+    rows.pos, rows.item_pos = Pos(table.header_line, 1), []
+    expected: list[tuple[str, int, Pos]] = []
+    input_row: YMap | None = None
+    pools: list[str] = []  # the tensor before each pool: what a later `Copy and crop` joins
+    names: list[str] = []
+    skips_seen = 0
+    counts: dict[str, int] = {}
+
+    def cell(row: list[Cell], role: str) -> Cell | None:
+        number = columns.get(role)
+        return row[number] if number is not None and number < len(row) and row[number].text else None
+
+    for row in table.rows:
+        op_cell = cell(row, "op")
+        name_cell = cell(row, "name")
+        row_pos = row[0].pos if row else Pos(table.header_line, 1)
+        try:
+            operation = parse_operation(op_cell.text if op_cell else "")
+        except OperationError as exc:
+            assert op_cell is not None
+            hint = "write it the way the README's table shows, e.g. " + ", ".join(
+                f"`{e}`" for e in OPERATION_EXAMPLES[:6]
+            )
+            report(unknown_op, str(exc), op_cell.pos, hint=hint)
+            continue
+        filters_cell = cell(row, "filters")
+        filters = _whole(filters_cell.text) if filters_cell else None
+        dims_cell = cell(row, "dims")
+        out_cell = cell(row, "out")
+        if operation.op is None:  # the input row
+            size_cell = dims_cell or out_cell
+            if size_cell is None:
+                continue
+            from unetcalc.spec.shapetext import split_shape
+
+            parts = [p.strip() for p in split_shape(size_cell.text)]
+            channels = filters if filters is not None else (int(parts[-1]) if len(parts) == 3 else 1)
+            sizes = [int(p) for p in parts[:2]] if len(parts) >= 2 else [int(p) for p in parts]
+            input_row = _row_map(
+                {"channels": channels, "size": YList(sizes)},
+                {"channels": filters_cell.pos if filters_cell else size_cell.pos, "size": size_cell.pos},
+                row_pos,
+            )
+            input_row["size"].pos, input_row["size"].item_pos = size_cell.pos, [size_cell.pos] * len(sizes)
+            continue
+        values: dict[str, Any] = {"op": operation.op, **operation.params}
+        positions: dict[str, Pos] = dict.fromkeys(values, op_cell.pos if op_cell else row_pos)
+        op = operation.op
+        counts[op] = counts.get(op, 0) + 1
+        name = name_cell.text if name_cell else f"{op}{counts[op]}"
+        if name_cell:
+            values["name"], positions["name"] = name, name_cell.pos
+        if op in ("conv", "upconv"):
+            if filters is None:
+                values["filters"], positions["filters"] = 1, op_cell.pos if op_cell else row_pos
+            else:
+                values["filters"] = filters
+                positions["filters"] = filters_cell.pos if filters_cell else row_pos
+        elif filters is not None and filters_cell is not None:
+            expected.append((name, filters, filters_cell.pos))
+        if op == "concat":
+            target = operation.concat_with
+            if target is None and pools:
+                skips_seen += 1
+                target = pools[-skips_seen] if skips_seen <= len(pools) else None
+            if target is None:
+                report(
+                    unknown_op,
+                    f"`{op_cell.text if op_cell else ''}` does not say which tensor it joins",
+                    op_cell.pos if op_cell else row_pos,
+                    hint="name it, e.g. `Concat with Conv3`",
+                )
+                continue
+            values["with"], positions["with"] = target, positions["op"]
+        if dims_cell is not None:
+            values["in"], positions["in"] = dims_cell.text, dims_cell.pos
+        if out_cell is not None:
+            values["out"], positions["out"] = out_cell.text, out_cell.pos
+        if op in ("maxpool", "avgpool") or (op == "conv" and values.get("stride", 1) not in (1, [1, 1])):
+            pools.append(names[-1] if names else "input")
+        names.append(name)
+        rows.append(_row_map(values, positions, row_pos))
+        rows.item_pos.append(row_pos)
+    document: dict[str, Any] = {"name": table.heading or f"table at line {table.header_line}"}
+    positions = {"name": Pos(table.header_line, 1)}
+    if input_row is not None:
+        document["input"], positions["input"] = input_row, input_row.pos
+    document["defaults"] = _row_map({"conv": _row_map({"padding": "valid"}, {}, rows.pos)}, {}, rows.pos)
+    positions["defaults"] = rows.pos
+    document["layers"], positions["layers"] = rows, rows.pos
+    return _row_map(document, positions, Pos(table.header_line, 1)), expected
+
+
+def _whole(text: str) -> int | None:
+    match = re.fullmatch(r"\s*(\d+)\s*", text.replace(",", ""))
+    return int(match.group(1)) if match else None
