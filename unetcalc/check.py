@@ -174,7 +174,13 @@ def read_spec(path: str | Path) -> Spec:
 def check_file(
     path: str | Path, input_size: tuple[int | str, ...] | None = None, config: Config | None = None
 ) -> CheckResult:
-    """Check one spec file. Raises SpecFileError only when the file cannot be read."""
+    """Check one spec file (a markdown note: its first layer table). Raises SpecFileError only when the
+    file cannot be read, or a note has no layer table."""
+    if str(path).lower().endswith((".md", ".markdown")):
+        results, _ = check_note(path, input_size, config)
+        if not results:
+            raise SpecFileError(f"{path}: no layer table (a markdown table with an Operation column)")
+        return results[0]
     return check_spec(read_spec(path), input_size, config)
 
 

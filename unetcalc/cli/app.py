@@ -34,6 +34,11 @@ class TableFormat(StrEnum):
     csv = "csv"
 
 
+class TableStyle(StrEnum):
+    full = "full"
+    note = "note"
+
+
 class MacsConvention(StrEnum):
     true = "true"
     torchinfo = "torchinfo"
@@ -158,6 +163,14 @@ def table(
     wide: Annotated[
         bool, typer.Option("--wide", help="Every column, however wide (rich: by default it fits the terminal).")
     ] = False,
+    style: Annotated[
+        TableStyle,
+        typer.Option(
+            "--style",
+            help="markdown only: `note` writes a design note's columns (Layers | Dimensions | Operation | "
+            "Filters, input shapes as `252 x 252 x 64`), corrected, to paste back.",
+        ),
+    ] = TableStyle.full,
     macs: Annotated[
         MacsConvention,
         typer.Option(
@@ -172,7 +185,13 @@ def table(
 
     result = _load(spec, _input_option(input_size))
     convention = macs.value if isinstance(macs, MacsConvention) else str(macs)
-    if output_format is TableFormat.markdown:
+    if style is TableStyle.note:
+        from unetcalc.report.note_table import render_note_table
+
+        if output_format is not TableFormat.markdown:
+            raise _fail("--style note writes markdown: add --format markdown")
+        sys.stdout.write(render_note_table(result))
+    elif output_format is TableFormat.markdown:
         sys.stdout.write(render_markdown(result, convention))
     elif output_format is TableFormat.csv:
         sys.stdout.write(render_csv(result, convention))
@@ -402,6 +421,50 @@ def expand(spec: Annotated[str, typer.Argument(help="Spec file (v2: blocks, temp
         render_result(_err(), result)
         raise typer.Exit(EXIT_FINDINGS)
     sys.stdout.write(flat_yaml(result.spec))
+
+
+@app.command()
+def convert(
+    note: Annotated[str, typer.Argument(help="A markdown note with layer tables.", show_default=False)],
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="The spec file (a directory when the note has several tables)."),
+    ] = None,
+) -> None:
+    """Write the YAML spec of each layer table in a markdown note (one per table, named after its heading)."""
+    import re
+
+    from unetcalc.check import check_note
+    from unetcalc.spec.emit import flat_yaml
+
+    try:
+        results, _ = check_note(note)
+    except SpecFileError as exc:
+        raise _fail(str(exc)) from None
+    if not results:
+        raise _fail(f"{note}: no layer table (a markdown table with an Operation column)")
+    texts = [
+        flat_yaml(r.spec).replace(" expanded by unetcalc: spec v1", " converted by unetcalc: spec v1") for r in results
+    ]
+    if output is None:
+        sys.stdout.write("---\n".join(texts))
+        return
+    if len(results) == 1 and not Path(output).is_dir():
+        targets = [output]
+    else:
+        Path(output).mkdir(parents=True, exist_ok=True)
+        slugs = [
+            re.sub(r"[^a-z0-9]+", "-", r.spec.name.lower()).strip("-") or f"table{i + 1}" for i, r in enumerate(results)
+        ]
+        targets = [str(Path(output) / f"{slug}.yaml") for slug in slugs]
+    _check_targets(targets, [note])
+    for target, text in zip(targets, texts, strict=True):
+
+        def write_text(tmp: Path, text: str = text) -> int:
+            return tmp.write_text(text, encoding="utf-8")
+
+        _write(target, write_text)
+        _out().print(f"wrote {escape(target)}")
 
 
 @app.command()

@@ -835,6 +835,7 @@ def parse_note(text: str, path: str) -> tuple[list[Spec], int]:
         document, expected = table_document(table, parser.report, UNKNOWN_OP)
         spec = parser.parse(document)
         spec.text = text
+        spec.expanded = document  # what `unetcalc convert` writes
         spec.expected_channels = tuple((name, channels, (pos.line, pos.column)) for name, channels, pos in expected)
         specs.append(spec)
     return specs, skipped
