@@ -219,7 +219,10 @@ def test_pre_commit_hook_definition():
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     hook = next(h for h in hooks if h["id"] == "unetcalc")
     assert hook["language"] == "python" and hook["entry"].startswith("unetcalc check")
-    assert re.search(hook["files"], "specs/unet-2015.yaml") and not re.search(hook["files"], "README.md")
+    assert re.search(hook["files"], "specs/unet-2015.yaml") and re.search(hook["files"], "specs/seed-note.md")
+    # Markdown without a layer table (this README) is skipped; a note with one is checked.
+    assert run(*hook["entry"].split()[1:], "README.md", "specs/unet-2015.yaml").exit_code == 0
+    assert run(*hook["entry"].split()[1:], "README.md", "specs/seed-note.md").exit_code == 1
     # pre-commit hands every changed YAML file to the hook: non-specs are skipped, specs are checked.
     args = [*hook["entry"].split()[1:], ".pre-commit-hooks.yaml", "specs/seed-encoder.yaml"]
     result = run(*args)

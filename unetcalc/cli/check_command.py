@@ -159,9 +159,7 @@ def _check_note(
     if fmt in (CheckFormat.text, CheckFormat.concise):
         other = f" ({skipped} other table{'s' if skipped != 1 else ''} skipped)" if skipped else ""
         read = f"{len(results)} layer table{'s' if len(results) != 1 else ''}"
-        print_error(f"{escape(path.as_posix())}: read {read}{other}") if not results else text_out().print(
-            f"[dim]{escape(path.as_posix())}: read {read}{other}[/]"
-        )
+        text_out().print(f"[dim]{escape(path.as_posix())}: read {read}{other}[/]")
     return results
 
 

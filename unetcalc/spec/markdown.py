@@ -118,7 +118,9 @@ def find_tables(text: str) -> tuple[list[Table], int]:
             while index < len(lines) and lines[index].strip().startswith("|"):
                 table.rows.append(_cells(lines[index], index + 1))
                 index += 1
-            if "op" in columns:
+            # An operation column and one more a layer table has (name, shape or filters): the README's
+            # `| op | parameters |` table is not one.
+            if "op" in columns and len(columns.keys() & {"name", "dims", "out", "filters"}) >= 1:
                 tables.append(table)
             else:
                 skipped += 1
