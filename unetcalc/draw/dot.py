@@ -49,12 +49,19 @@ def _token(entry: LayerShapes, rank: int) -> str:
     return op_label(layer, rank)
 
 
+# Repeated units are short (conv + norm + act, a residual block): periods up to this are looked for,
+# which keeps compress linear in the block's length (any period made it cubic on a long block).
+MAX_PERIOD = 12
+# A box lists at most this many steps; a longer block says how many more it holds.
+MAX_STEPS = 8
+
+
 def compress(tokens: list[str]) -> list[str]:
     """['conv 3×3', 'ReLU', 'conv 3×3', 'ReLU'] → ['2× conv 3×3 + ReLU']."""
     out, i = [], 0
     while i < len(tokens):
         best_p, best_k = 1, 1
-        for p in range(1, (len(tokens) - i) // 2 + 1):
+        for p in range(1, min(MAX_PERIOD, (len(tokens) - i) // 2) + 1):
             k = 1
             while tokens[i + k * p : i + (k + 1) * p] == tokens[i : i + p]:
                 k += 1
@@ -95,6 +102,8 @@ def _block_label(block: Block, rank: int, findings: list[Diagnostic], detail: st
         lines = [entry.layer.name, op_label(entry.layer, rank), format_shape(entry.out, TIMES)]
     else:
         steps = compress([_token(e, rank) for e in body])
+        if len(steps) > MAX_STEPS:
+            steps = [*steps[: MAX_STEPS - 1], f"… {len(steps) - MAX_STEPS + 1} more steps"]
         shape_in = format_shape(body[0].ins[0], TIMES) if body[0].ins else "?"
         lines = [block.id, " → ".join(steps), f"{shape_in} → {format_shape(block.entries[-1].out, TIMES)}"]
     for d in findings:
