@@ -149,6 +149,13 @@ def test_an_unreadable_operation_is_one_finding_at_its_cell(tmp_path):
     (finding,) = [d for d in result.diagnostics if d.code == "UC002"]
     line = note.read_text().splitlines()[finding.line - 1]
     assert line[finding.column - 1 :].startswith("Frobnicate")
+    (typo,) = check_note(_write(tmp_path / "typo.md", note.read_text().replace("Frobnicate", "Maxpoolng 2x2")))[0]
+    assert "did you mean `Max Pooling`?" in next(d for d in typo.diagnostics if d.code == "UC002").hint
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
 
 
 def test_surrounding_note_syntax_is_ignored_and_rows_can_be_suppressed(tmp_path):

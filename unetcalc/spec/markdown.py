@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from unetcalc.findings.suggest import closest
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -238,6 +239,14 @@ OPERATION_EXAMPLES = (
 )
 
 
+# What the reader understands, for did-you-mean on an unreadable cell.
+OPERATION_WORDS = (
+    "Conv", "Convolution", "Max Pooling", "MaxPool", "Avg Pooling", "Up-conv", "Up-convolution", "Upsample",
+    "Relu", "Leaky ReLU", "PReLU", "Sigmoid", "Softmax", "Tanh", "Batch norm", "Instance norm", "Dropout",
+    "Concat", "Copy and crop",
+)  # fmt: skip
+
+
 def _row_map(values: dict[str, Any], positions: dict[str, Pos], pos: Pos) -> YMap:
     out = YMap(values)
     out.pos, out.key_pos, out.value_pos = pos, dict(positions), dict(positions)
@@ -269,9 +278,10 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             operation = parse_operation(op_cell.text if op_cell else "")
         except OperationError as exc:
             assert op_cell is not None
-            hint = "write it the way the README's table shows, e.g. " + ", ".join(
-                f"`{e}`" for e in OPERATION_EXAMPLES[:6]
-            )
+            word = re.sub(r"[\d\sx×.]+$", "", op_cell.text).strip()
+            guess = closest(word, OPERATION_WORDS)
+            examples = ", ".join(f"`{e}`" for e in OPERATION_EXAMPLES[:6])
+            hint = (f"did you mean `{guess}`? " if guess else "") + f"operations are written e.g. {examples}"
             report(unknown_op, str(exc), op_cell.pos, hint=hint)
             continue
         filters_cell = cell(row, "filters")
