@@ -205,4 +205,6 @@ class _Checker:
 
 def check_declared(graph: Graph, start: Shape, path: str, check_sizes: bool = True) -> list[Diagnostic]:
     """Findings for declared ``in``/``out`` shapes; sizes are skipped when ``check_sizes`` is False."""
+    if not any(layer.declared_in is not None or layer.declared_out is not None for layer in graph.layers):
+        return []  # nothing declared: no second pass over the layers
     return _Checker(graph, path, check_sizes).run(start)
