@@ -26,7 +26,7 @@ class NameIndex:
     quadratic.
     """
 
-    PER_KEY = 32  # names kept per key: enough to rank, bounded however alike the names are
+    PER_KEY = 8  # names kept per key: enough to rank, bounded however alike the names are
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         self._by_key: dict[str, list[str]] = {}
