@@ -10,6 +10,7 @@ reads it back to the same network (a property test checks).
 from __future__ import annotations
 
 from unetcalc.check import CheckResult
+from unetcalc.report.table import markdown_grid
 from unetcalc.shapes.shape import Shape, format_shape
 from unetcalc.spec.model import Layer
 from unetcalc.textsafe import markdown_text
@@ -88,11 +89,4 @@ def render_note_table(result: CheckResult) -> str:
                 str(filters),
             )
         )
-    cells = [tuple(markdown_text(c) for c in row) for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(NOTE_HEADER))]
-    lines = []
-    for number, row in enumerate(cells):
-        lines.append("| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |")
-        if number == 0:
-            lines.append("| " + " | ".join("-" * widths[i] for i in range(len(NOTE_HEADER))) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(markdown_grid([tuple(markdown_text(c) for c in row) for row in rows])) + "\n"

@@ -144,14 +144,20 @@ def _rich_table(console: Console, rows: list[Row], cells: list[tuple[str, ...]],
     console.print(table)
 
 
-def render_markdown(result: CheckResult, macs: str = "true") -> str:
-    rows = [HEADER, *(tuple(markdown_text(c) for c in row.cells()) for row in table_rows(result, macs))]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+def markdown_grid(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows of escaped cells as an aligned markdown table; the first row is the header."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
         lines.append("| " + " | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) + " |")
         if n == 0:
-            lines.append("| " + " | ".join("-" * widths[i] for i in range(len(HEADER))) + " |")
+            lines.append("| " + " | ".join("-" * width for width in widths) + " |")
+    return lines
+
+
+def render_markdown(result: CheckResult, macs: str = "true") -> str:
+    rows = [HEADER, *(tuple(markdown_text(c) for c in row.cells()) for row in table_rows(result, macs))]
+    lines = markdown_grid(rows)
     if result.inference is not None:
         lines += ["", _totals(result, macs)]
     return "\n".join(lines) + "\n"

@@ -164,14 +164,7 @@ class _Parser:
                 hint="start the file with `name:`, `input:` and `layers:` keys",
             )
             return Spec(self.path, stem, None, [], self.diagnostics)
-        for key in data:
-            if key not in TOP_KEYS:
-                self.report(
-                    UNKNOWN_KEY,
-                    f"unknown top-level key `{key}`",
-                    data.key_pos[key],
-                    hint=did_you_mean(str(key), TOP_KEYS) or f"spec v1 keys: {', '.join(TOP_KEYS)}",
-                )
+        self._unknown_keys(data, TOP_KEYS, "unknown top-level key `{key}`", "spec keys")
         version = data.get("version", 1)
         if version not in (1, 2):
             self.report(
@@ -219,6 +212,17 @@ class _Parser:
             return ()
         return tuple((name, (p.line, p.column)) for name, p in zip(items, positions, strict=True))
 
+    def _unknown_keys(self, mapping: YMap, allowed: tuple[str, ...], message: str, listing: str) -> None:
+        """UC003 for each key of ``mapping`` not in ``allowed``, with a did-you-mean or the list."""
+        for key in mapping:
+            if key not in allowed:
+                self.report(
+                    UNKNOWN_KEY,
+                    message.format(key=key),
+                    mapping.key_pos[key],
+                    hint=did_you_mean(str(key), allowed) or f"{listing}: {', '.join(allowed)}",
+                )
+
     # -- spec v2: blocks ---------------------------------------------------------
     def _expand_blocks(self, data: YMap) -> YMap:
         """Replace block uses in `layers` by the layers they stand for (spec/expand.py)."""
@@ -239,14 +243,7 @@ class _Parser:
             if not isinstance(definition, YMap):
                 self.report(BAD_PARAMETER, f"block `{block_name}` must be a mapping with `layers`", where)
                 continue
-            for key in definition:
-                if key not in BLOCK_KEYS:
-                    self.report(
-                        UNKNOWN_KEY,
-                        f"`{key}` is not a key of a block definition",
-                        definition.key_pos[key],
-                        hint=did_you_mean(str(key), BLOCK_KEYS) or f"a block takes: {', '.join(BLOCK_KEYS)}",
-                    )
+            self._unknown_keys(definition, BLOCK_KEYS, "`{key}` is not a key of a block definition", "a block takes")
             params = definition.get("params")
             if params is not None and not isinstance(params, YMap):
                 self.report(
