@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from itertools import islice
 
 from unetcalc.check import CheckResult, check_text
-from unetcalc.torch.plan import make_plan
-from unetcalc.torch.verify import torch_trace
 
 SHAPE_ERRORS = frozenset({"UC101", "UC102", "UC103", "UC104", "UC109", "UC110", "UC111", "UC112"})
 STRUCTURAL = frozenset({"UC106"})  # channel errors: no module can be built
@@ -39,6 +37,10 @@ def _strides(result: CheckResult, name: str) -> tuple[int, ...] | None:
 
 
 def compare(text: str, size: tuple[int, ...]) -> Verdict:
+    # torch only here: the property tests that import this module's helpers run without it
+    from unetcalc.torch.plan import make_plan
+    from unetcalc.torch.verify import torch_trace
+
     symbolic = check_text(text)
     if symbolic.input is None or not symbolic.layers_ok():
         return Verdict("skipped", "spec does not parse")
