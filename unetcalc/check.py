@@ -285,13 +285,18 @@ def check_note(
     specs, skipped = parse_note(text, str(path))
     results = [check_spec(spec, input_size, config) for spec in specs]
     for result in results:  # a note's author edits cells, not `in:` keys
-        result.diagnostics = [
-            dataclasses.replace(d, hint=_CELL_HINT.sub(r"write `\1` in this cell", d.hint)) for d in result.diagnostics
-        ]
+        result.diagnostics = [dataclasses.replace(d, hint=_note_hint(d.hint)) for d in result.diagnostics]
     return results, skipped
 
 
 _CELL_HINT = re.compile(r"write `(?:in|out): ([^`]*)`")
+
+
+def _note_hint(hint: str) -> str:
+    """A hint in a note's terms: cells and rows, not YAML keys."""
+    if hint.startswith("add `input:"):
+        return "add a first row for the input, e.g. `| Input Layer | 254 x 254 | | 1 |` (its size, then channels)"
+    return _CELL_HINT.sub(r"write `\1` in this cell", hint)
 
 
 # The valid set depends only on the spec's text and symbols, not on a concrete `--input`: checking one
