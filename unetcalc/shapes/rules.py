@@ -472,7 +472,8 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
                 SKIP_SIZE_MISMATCH,
                 f"`{other_name}` ({fmt_sizes(other.size)}) is smaller than the input "
                 f"({fmt_sizes(x.size)}) it should be center-cropped to{step.rounding_note(smaller)}",
-                hint="a crop can only remove pixels: check the encoder level this skip comes from",
+                hint=(step.rounding_note(smaller) and step.nearest_hint(smaller))
+                or "a crop can only remove pixels: check the encoder level this skip comes from",
                 key="with",
             )
             return True
