@@ -97,9 +97,17 @@ STYLES = {
 }
 
 
-def _styled_note(header: str, operations: list[str]) -> str:
+NOTATIONS = {  # shapes as notes write them
+    "compact": "{}x{}x{}",
+    "words": "{}×{}×{}",
+    "reordered": "({}, {}, {})",
+    "extra columns": "{}, {}, {}",
+}
+
+
+def _styled_note(header: str, operations: list[str], notation: str = "{} x {} x {}") -> str:
     roles = [c.strip().lower() for c in header.strip("|").split("|")]
-    sizes = ["64 x 64 x 1", "62 x 62 x 8", "62 x 62 x 8", "31 x 31 x 8"]
+    sizes = [notation.format(*dims) for dims in ((64, 64, 1), (62, 62, 8), (62, 62, 8), (31, 31, 8))]
     filters = ["8", "8", "8", "16"]
     lines = ["---", "tags: [unet]", "---", "# My encoder", "", header, "|" + "---|" * len(roles)]
     input_row = {"name": "Input Layer", "dims": "64 x 64", "op": "", "filters": "1"}
@@ -128,7 +136,7 @@ def test_tables_in_ten_human_styles_read_as_the_intended_network(style, tmp_path
     if style == "strided":
         text = _styled_note(header, operations).replace("31 x 31 x 8", "30 x 30 x 8")  # valid 3×3 stride 2
     else:
-        text = _styled_note(header, operations)
+        text = _styled_note(header, operations, NOTATIONS.get(style, "{} x {} x {}"))
     note.write_text(text)
     (result,), _ = check_note(note)
     assert result.spec.name == "My encoder"

@@ -294,7 +294,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 continue
             from unetcalc.spec.shapetext import split_shape
 
-            parts = [p.strip() for p in split_shape(size_cell.text)]
+            parts = [p.strip() for p in split_shape(shape_text(size_cell.text))]
             channels = filters if filters is not None else (int(parts[-1]) if len(parts) == 3 else 1)
             sizes = [int(p) for p in parts[:2]] if len(parts) >= 2 else [int(p) for p in parts]
             input_row = _row_map(
@@ -334,9 +334,9 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 continue
             values["with"], positions["with"] = target, positions["op"]
         if dims_cell is not None:
-            values["in"], positions["in"] = dims_cell.text, dims_cell.pos
+            values["in"], positions["in"] = shape_text(dims_cell.text), dims_cell.pos
         if out_cell is not None:
-            values["out"], positions["out"] = out_cell.text, out_cell.pos
+            values["out"], positions["out"] = shape_text(out_cell.text), out_cell.pos
         if op in ("maxpool", "avgpool") or (op == "conv" and values.get("stride", 1) not in (1, [1, 1])):
             pools.append(names[-1] if names else "input")
         names.append(name)
@@ -350,6 +350,14 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
     positions["defaults"] = rows.pos
     document["layers"], positions["layers"] = rows, rows.pos
     return _row_map(document, positions, Pos(table.header_line, 1)), expected
+
+
+def shape_text(text: str) -> str:
+    """A shape as notes write it — `252 x 252 x 64`, `252×252×64`, `(252, 252, 64)` — in the spec's form."""
+    inner = text.strip()
+    if inner[:1] in "([" and inner[-1:] in ")]":
+        inner = inner[1:-1]
+    return " x ".join(part.strip() for part in inner.split(",")) if "," in inner else inner
 
 
 def _whole(text: str) -> int | None:
