@@ -47,11 +47,9 @@ def test_the_comparison_can_fail():
         trace.shapes = {name: (c, *(s + 1 for s in rest)) for name, (c, *rest) in trace.shapes.items()}
         return trace
 
-    import oracle as differential
-
-    differential.torch_trace = lying_trace
+    verify_module.torch_trace = lying_trace  # the oracle imports it when it compares
     try:
         verdict = compare(text, (10,))
     finally:
-        differential.torch_trace = original
+        verify_module.torch_trace = original
     assert verdict.kind == "disagree" and "conv1" in verdict.reason
