@@ -22,6 +22,8 @@ MAX_DEPTH = 64
 _SURPRISING_NUMBER = re.compile(r"[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 
 
@@ -72,16 +74,26 @@ class _Converter:
         self.surprising_numbers: list[tuple[str, Any, Pos]] = []
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Any:
-        repeated = id(node) in self.seen
-        self.seen.add(id(node))
-        self.inside_alias += repeated
-        try:
-            return self._convert(node, depth)
-        finally:
-            self.inside_alias -= repeated
+        key = id(node)
+        if key in self.seen:  # an alias (or merge key) repeats this node: its whole subtree counts
+            self.inside_alias += 1
+            try:
+                return self._convert(node, depth)
+            finally:
+                self.inside_alias -= 1
+        self.seen.add(key)
+        return self._convert(node, depth)
 
     def _convert(self, node: yaml.Node, depth: int) -> Any:
         self.count += 1
+        if type(node) is yaml.ScalarNode and not self.inside_alias:
+            # The common scalars without PyYAML's constructor machinery (a third of a big spec's time):
+            # strings as written, plain decimal integers. Anything else takes the general path below.
+            if node.tag == _STR_TAG:
+                return node.value
+            text = node.value
+            if node.tag == _INT_TAG and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+                return int(text)
         self.alias_count += self.inside_alias > 0
         if self.alias_count > MAX_ALIAS_NODES:
             raise YamlProblem(
