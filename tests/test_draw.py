@@ -127,7 +127,7 @@ def test_symbolic_input_draws_expressions():
 
 def test_findings_are_drawn_red_and_orange():
     source = dot_for("unet-2015", input_size=(570, 570))
-    assert re.search(r'b\d+ \[label="enc3\n[^"]*UC103 at pool2" color="#c62828"', source)
+    assert re.search(r'b\d+ \[label="enc3a\n[^"]*UC103 at pool2" color="#c62828"', source)
     assert "1 error" in source
     warning = check_file("tests/fixtures/warning-only.yaml")
     assert "#ef6c00" in to_dot(warning, build_diagram(warning))
@@ -194,3 +194,20 @@ def test_layers_detail_keeps_the_u(route, monkeypatch):
     assert all(centres[a][1] < centres[b][1] for a, b in itertools.pairwise(down))  # encoder goes down
     assert all(centres[a][1] > centres[b][1] for a, b in itertools.pairwise(up))  # decoder goes up
     assert abs(centres["enc1"][1] - centres["cat1"][1]) < 1.0 and centres["enc1"][0] < centres["cat1"][0]
+
+
+def test_boxes_are_named_after_a_named_layer_or_their_role_never_an_auto_name():
+    from unetcalc import check_text
+
+    text = (
+        "input: {channels: 1, size: [64, 64]}\ndefaults: {conv: {padding: same}}\nlayers:\n"
+        "  - {op: conv, filters: 8}\n  - relu\n  - {op: conv, filters: 8, name: stem}\n  - maxpool\n"
+        "  - {op: conv, filters: 16}\n  - relu\n  - maxpool\n  - {op: conv, filters: 32}\n  - relu\n"
+        "  - {op: upconv, filters: 16}\n  - {op: concat, with: relu2}\n  - {op: conv, filters: 16}\n"
+        "  - {op: upconv, filters: 8}\n  - {op: concat, with: stem}\n  - {op: conv, filters: 2, kernel: 1}\n"
+    )
+    diagram = build_diagram(check_text(text, "roles.yaml"))
+    titles = [b.title for b in diagram.blocks]
+    assert titles[0] == "stem"  # the first layer the author named
+    assert "enc2" in titles and "bottleneck" in titles and "dec1" in titles and "dec2" in titles
+    assert not any(re.fullmatch(r"(relu|conv|maxpool|upconv|concat)\d+", t) for t in titles)

@@ -105,7 +105,11 @@ def _block_label(block: Block, rank: int, findings: list[Diagnostic], detail: st
         if len(steps) > MAX_STEPS:
             steps = [*steps[: MAX_STEPS - 1], f"… {len(steps) - MAX_STEPS + 1} more steps"]
         shape_in = format_shape(body[0].ins[0], TIMES) if body[0].ins else "?"
-        lines = [block.id, " → ".join(steps), f"{shape_in} → {format_shape(block.entries[-1].out, TIMES)}"]
+        lines = [
+            block.title or block.id,
+            " → ".join(steps),
+            f"{shape_in} → {format_shape(block.entries[-1].out, TIMES)}",
+        ]
     for d in findings:
         lines.append(f"{'✗' if d.severity is Severity.ERROR else '!'} {d.code} at {d.layer}")
     return dot_label(*lines)

@@ -8,6 +8,7 @@ side of the U; the resampling layer that starts a block labels the arrow into it
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class Block:
     level: int
     entries: tuple[LayerShapes, ...]
     transition: LayerShapes | None  # the resampling layer that starts the block, if any
+    title: str = ""  # what the box is called: its first named layer, else its role (enc2, bottleneck, dec1)
 
     @property
     def body(self) -> tuple[LayerShapes, ...]:
@@ -185,7 +187,7 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
         members = tuple(entries[i] for i in group)
         first = group[0]
         arrow = entries[first] if transition[first] and detail == "blocks" else None
-        block = Block(members[-1].layer.name, side(first), levels[first], members, arrow)
+        block = Block(members[-1].layer.name, side(first), levels[first], members, arrow, _title(members, arrow))
         blocks.append(block)
         for member in members:
             block_of[member.layer.id] = block.id
@@ -202,4 +204,31 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
             for ref in skips:
                 kind_ = "size" if layer.op == "crop" else "skip"
                 edges.append(Edge(block_of.get(ref, ref), block.id, kind_, member, ref))
+    blocks = _role_titles(blocks)
     return Diagram(kind, tuple(blocks), tuple(edges), max(levels, default=0), {b.id: b for b in blocks})
+
+
+def _title(members: tuple[LayerShapes, ...], transition: LayerShapes | None) -> str:
+    """The first layer the author named (the transition arrow's own layer aside), else ''."""
+    body = [m for m in members if m is not transition] or list(members)
+    return next((m.layer.name for m in body if m.layer.explicit_name), "")
+
+
+def _role_titles(blocks: list[Block]) -> list[Block]:
+    """Boxes without a named layer are called after their role, never after an auto name (`relu7`)."""
+    counts: dict[str, int] = {}
+    titled = []
+    for block in blocks:
+        if block.title:
+            titled.append(block)
+            continue
+        if block.side == BOTTOM:
+            role = "bottleneck"
+        elif block.side in (ENCODER, DECODER):
+            role = f"{'enc' if block.side == ENCODER else 'dec'}{block.level + 1}"
+        else:
+            role = "block"
+        counts[role] = counts.get(role, 0) + 1
+        name = role if counts[role] == 1 else f"{role}.{counts[role]}"
+        titled.append(dataclasses.replace(block, title=name))
+    return titled
