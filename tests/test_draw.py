@@ -6,6 +6,7 @@ import itertools
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -211,3 +212,23 @@ def test_boxes_are_named_after_a_named_layer_or_their_role_never_an_auto_name():
     assert titles[0] == "stem"  # the first layer the author named
     assert "enc2" in titles and "bottleneck" in titles and "dec1" in titles and "dec2" in titles
     assert not any(re.fullmatch(r"(relu|conv|maxpool|upconv|concat)\d+", t) for t in titles)
+
+
+@pytest.mark.parametrize(
+    "path", sorted([*Path("specs").glob("*.yaml"), *Path("specs/gallery").glob("*.yaml")]), ids=lambda p: p.name
+)
+def test_every_bundled_and_gallery_spec_draws_within_2500_by_3000_px(path, tmp_path):
+    svg = tmp_path / "d.svg"
+    assert runner.invoke(app, ["draw", str(path), "-o", str(svg)]).exit_code in (0, 1)  # 1: drawn with its errors
+    head = svg.read_text()[:3000]
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', head).groups())
+    assert width * 4 / 3 <= 2500 and height * 4 / 3 <= 3000, (width, height)  # pt → px at 96 dpi
+
+
+def test_residual_blocks_collapse_into_their_levels_box():
+    result = check_file("specs/gallery/resnet34-unet.yaml")
+    diagram = build_diagram(result)
+    assert diagram.kind == "u"
+    titles = [b.title for b in diagram.blocks]
+    assert [t for t in titles if t.startswith("layer")] == ["layer1", "layer2", "layer3", "layer4"]
+    assert not any(e.source == e.target for e in diagram.edges)  # residual adds are inside their box

@@ -162,24 +162,32 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
         return ENCODER if i < first_deep else DECODER if i > last_deep else BOTTOM
 
     groups: list[list[int]] = []
+    members: set[str] = set()  # the layer ids of the current group
     for i, entry in enumerate(entries):
         layer = entry.layer
         if layer.id in branches:
             continue  # drawn as part of the skip arrow it sits on
         current = groups[-1] if groups else None
         only_transition = current is not None and len(current) == 1 and transition[current[0]]
+        # Residual blocks stay in their level's box: a join whose every input is already in the box, and a
+        # strided projection that reaches the box's level beside its main path (ResNet's downsample).
+        same_box = current is not None and side(i) == side(current[0]) and levels[i] == levels[current[-1]]
+        local_join = bool(routes[i][1]) and same_box and all(r in members for r in routes[i][1])
+        beside = transition[i] and same_box and len(current or ()) > 1 and layer.op in ("conv", "maxpool", "avgpool")
         new = (
             detail == "layers"
             or current is None
-            or transition[i]
-            or routes[i][0] != entries[current[-1]].layer.id
-            or (bool(routes[i][1]) and not only_transition)
+            or (transition[i] and not beside)
+            or (routes[i][0] not in members and not beside)
+            or (bool(routes[i][1]) and not only_transition and not local_join)
             or side(i) != side(current[0])
         )
         if new:
             groups.append([i])
+            members = {layer.id}
         else:
             groups[-1].append(i)
+            members.add(layer.id)
 
     blocks = []
     block_of = {"input": "input"}
@@ -203,7 +211,8 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
                 edges.append(Edge(block_of.get(main, "input"), block.id, "data", member))
             for ref in skips:
                 kind_ = "size" if layer.op == "crop" else "skip"
-                edges.append(Edge(block_of.get(ref, ref), block.id, kind_, member, ref))
+                if block_of.get(ref, ref) != block.id:  # a residual inside the box is summarised by the box
+                    edges.append(Edge(block_of.get(ref, ref), block.id, kind_, member, ref))
     blocks = _role_titles(blocks)
     return Diagram(kind, tuple(blocks), tuple(edges), max(levels, default=0), {b.id: b for b in blocks})
 
@@ -211,7 +220,10 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
 def _title(members: tuple[LayerShapes, ...], transition: LayerShapes | None) -> str:
     """The first layer the author named (the transition arrow's own layer aside), else ''."""
     body = [m for m in members if m is not transition] or list(members)
-    return next((m.layer.name for m in body if m.layer.explicit_name), "")
+    first = next((m.layer for m in body if m.layer.explicit_name), None)
+    if first is not None and first.origin is not None:  # a block use: the name the spec gave it (`layer2`)
+        return first.origin.instance.split(".")[0]
+    return first.name if first is not None else ""
 
 
 def _role_titles(blocks: list[Block]) -> list[Block]:
