@@ -162,7 +162,7 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
         return ENCODER if i < first_deep else DECODER if i > last_deep else BOTTOM
 
     groups: list[list[int]] = []
-    members: set[str] = set()  # the layer ids of the current group
+    in_group: set[str] = set()  # the layer ids of the current group
     for i, entry in enumerate(entries):
         layer = entry.layer
         if layer.id in branches:
@@ -172,22 +172,22 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
         # Residual blocks stay in their level's box: a join whose every input is already in the box, and a
         # strided projection that reaches the box's level beside its main path (ResNet's downsample).
         same_box = current is not None and side(i) == side(current[0]) and levels[i] == levels[current[-1]]
-        local_join = bool(routes[i][1]) and same_box and all(r in members for r in routes[i][1])
+        local_join = bool(routes[i][1]) and same_box and all(r in in_group for r in routes[i][1])
         beside = transition[i] and same_box and len(current or ()) > 1 and layer.op in ("conv", "maxpool", "avgpool")
         new = (
             detail == "layers"
             or current is None
             or (transition[i] and not beside)
-            or (routes[i][0] not in members and not beside)
+            or (routes[i][0] not in in_group and not beside)
             or (bool(routes[i][1]) and not only_transition and not local_join)
             or side(i) != side(current[0])
         )
         if new:
             groups.append([i])
-            members = {layer.id}
+            in_group = {layer.id}
         else:
             groups[-1].append(i)
-            members.add(layer.id)
+            in_group.add(layer.id)
 
     blocks = []
     block_of = {"input": "input"}
