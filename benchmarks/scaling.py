@@ -57,6 +57,21 @@ def deep_unet(n: int) -> str:  # n/2 pooling levels down, then back up: exact sy
     return HEADER + down + "  - {op: conv, filters: 4}\n" + up
 
 
+def multilevel_unet(n: int, levels: int = 4) -> str:  # a 4-level symbolic U-Net of n layers (target: < 1 s at 10k)
+    per = n // (2 * levels + 1)
+    rows = []
+    for level in range(levels):
+        rows += ["  - {op: conv, filters: 8}\n"] * (per - 1) + [
+            f"  - {{op: conv, filters: 8, name: e{level}}}\n",
+            "  - maxpool\n",
+        ]
+    rows += ["  - {op: conv, filters: 8}\n"] * per
+    for level in reversed(range(levels)):
+        rows += ["  - {op: upconv, filters: 8}\n", f"  - {{op: concat, with: e{level}}}\n"]
+        rows += ["  - {op: conv, filters: 8}\n"] * (per - 2)
+    return HEADER + "".join(rows)
+
+
 def renamed_pair(n: int, path: Path) -> list[Path]:
     old = path.with_suffix(".old.yaml")
     new = path.with_suffix(".new.yaml")
@@ -78,6 +93,7 @@ CASES: dict[str, tuple[Callable[[int], str] | None, list[str]]] = {
     "finding on every layer (table csv)": (finding_everywhere, ["table", "{spec}", "--format", "csv"]),
     "suppression on every line (check)": (suppressed_everywhere, ["check", "{spec}"]),
     "deep symbolic U-Net (check)": (deep_unet, ["check", "{spec}"]),
+    "4-level symbolic U-Net (check)": (multilevel_unet, ["check", "{spec}"]),
     "diff, every other layer renamed": (None, ["diff", "{old}", "{new}"]),
     "sizes --range 1..10^9": (plain, ["sizes", "{spec}", "--range", "1..1000000000"]),
 }
