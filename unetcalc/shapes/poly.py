@@ -6,6 +6,8 @@ symbols; exact rational coefficients keep every figure exact.
 
 from __future__ import annotations
 
+import functools
+
 from fractions import Fraction
 
 from unetcalc.shapes.affine import Affine
@@ -101,7 +103,14 @@ class Poly:
 
 
 def numel(sizes: tuple[Affine, ...], channels: int) -> Poly:
-    total = Poly.number(channels)
+    """Elements of a tensor: channels × the product of its sizes (a polynomial for symbolic sizes)."""
+    return _positions(tuple(sizes)) * channels if channels != 1 else _positions(tuple(sizes))
+
+
+@functools.lru_cache(maxsize=4096)
+def _positions(sizes: tuple[Affine, ...]) -> Poly:
+    # Layers of one level share their sizes: the product is computed once per distinct size.
+    total = Poly.number(1)
     for size in sizes:
         total = total * Poly.from_affine(size)
     return total
