@@ -7,7 +7,6 @@ symbols; exact rational coefficients keep every figure exact.
 from __future__ import annotations
 
 import functools
-
 from fractions import Fraction
 
 from unetcalc.shapes.affine import Affine
