@@ -232,3 +232,12 @@ def test_residual_blocks_collapse_into_their_levels_box():
     titles = [b.title for b in diagram.blocks]
     assert [t for t in titles if t.startswith("layer")] == ["layer1", "layer2", "layer3", "layer4"]
     assert not any(e.source == e.target for e in diagram.edges)  # residual adds are inside their box
+
+
+def test_attention_gates_and_the_1d_decoder_keep_one_box_per_level():
+    from unetcalc.draw.layout import DECODER
+
+    for path, levels in (("specs/gallery/attention-unet.yaml", [3, 2, 1, 0]), ("specs/unet-1d.yaml", [2, 1, 0])):
+        diagram = build_diagram(check_file(path))
+        assert diagram.kind == "u", path
+        assert [b.level for b in diagram.blocks if b.side == DECODER] == levels, path  # one box per level

@@ -44,7 +44,7 @@ def _token(entry: LayerShapes, rank: int) -> str:
     layer = entry.layer
     if layer.op in SHORT:
         return SHORT[layer.op]
-    if layer.op in ("concat", "add"):
+    if layer.op in ("concat", "add", "multiply"):
         return layer.op
     return op_label(layer, rank)
 

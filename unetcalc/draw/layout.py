@@ -20,6 +20,7 @@ from unetcalc.spec.model import Layer
 from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
 ENCODER, BOTTOM, DECODER, FLAT = "encoder", "bottom", "decoder", "flat"
+JOIN_OPS = ("concat", "add", "multiply")  # ops that join a skip (an attention gate multiplies it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def main_and_skips(layer: Layer, position: dict[str, int]) -> tuple[str, tuple[s
     From the graph, not from operand order: `{op: concat, from: skip, with: up}` (torch.cat((skip, up)),
     as MONAI, wolny and milesial write it) is the same join as `{from: up, with: skip}`.
     """
-    if layer.op not in ("concat", "add"):
+    if layer.op not in JOIN_OPS:
         return layer.source, layer.refs
     main = max(layer.inputs, key=lambda tensor: position.get(tensor, -1))
     return main, tuple(tensor for tensor in layer.inputs if tensor != main)
@@ -131,7 +132,7 @@ def looks_like_u(symbolic: list[LayerShapes], levels: list[int]) -> bool:
         return False
     position = _effective_positions(symbolic, branches)
     return any(
-        e.layer.op in ("concat", "add")
+        e.layer.op in JOIN_OPS
         and i > last_deep
         and position.get(ref, -1) < first_deep
         and levels[position.get(ref, 0)] == levels[i]
@@ -172,13 +173,19 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
         # Residual blocks stay in their level's box: a join whose every input is already in the box, and a
         # strided projection that reaches the box's level beside its main path (ResNet's downsample).
         same_box = current is not None and side(i) == side(current[0]) and levels[i] == levels[current[-1]]
-        local_join = bool(routes[i][1]) and same_box and all(r in in_group for r in routes[i][1])
+
+        def gate_input(ref: str, i: int = i, same_box: bool = same_box) -> bool:
+            """An encoder tensor of this decoder level: what an attention gate reads beside the decoder path."""
+            at = position.get(ref, len(entries))
+            return side(i) == DECODER and same_box and at < first_deep and level_of.get(ref) == levels[i]
+
+        local_join = bool(routes[i][1]) and same_box and all(r in in_group or gate_input(r) for r in routes[i][1])
         beside = transition[i] and same_box and len(current or ()) > 1 and layer.op in ("conv", "maxpool", "avgpool")
         new = (
             detail == "layers"
             or current is None
             or (transition[i] and not beside)
-            or (routes[i][0] not in in_group and not beside)
+            or (routes[i][0] not in in_group and not beside and not gate_input(routes[i][0]))
             or (bool(routes[i][1]) and not only_transition and not local_join)
             or side(i) != side(current[0])
         )
