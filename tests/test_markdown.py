@@ -246,3 +246,17 @@ def test_any_note_table_reads_back_to_the_same_network(text, tmp_path_factory):
     assert not again.errors, [(d.code, d.message) for d in again.errors]
     assert [str(e.out) for e in again.inference.layers] == [str(e.out) for e in original.inference.layers]
     assert again.inference.params == original.inference.params
+
+
+def test_unreadable_or_symbolic_sizes_in_a_note_are_findings_or_symbols_never_a_crash(tmp_path):
+    header = "| Layers | Dimensions | Operation | Filters |\n|---|---|---|---|\n"
+    bad = _write(tmp_path / "bad.md", header + "| Input Layer | 16 x 16 | | 1 |\n| c | ??? | Conv 3x3 | many |\n")
+    (result,), _ = check_note(bad)
+    assert [(d.code, d.line) for d in result.errors] == [("UC008", 4)]
+    symbolic = _write(
+        tmp_path / "sym.md", header + "| Input Layer | H x W | | 3 |\n| c | H x W x 3 | Conv 3x3 same | 8 |\n"
+    )
+    (result,), _ = check_note(symbolic)
+    assert result.ok and [str(s) for s in result.inference.output.size] == ["H", "W"]
+    run = invoke_as_user("check", str(_write(tmp_path / "word.md", header + "| Input Layer | big | | x |\n")))
+    assert "Traceback" not in run.stdout + run.stderr and "internal error" not in run.stdout + run.stderr

@@ -295,8 +295,10 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             from unetcalc.spec.shapetext import split_shape
 
             parts = [p.strip() for p in split_shape(shape_text(size_cell.text))]
-            channels = filters if filters is not None else (int(parts[-1]) if len(parts) == 3 else 1)
-            sizes = [int(p) for p in parts[:2]] if len(parts) >= 2 else [int(p) for p in parts]
+            # Sizes as written: numbers, or symbols (`H x W`); anything else is the parser's to report, at the cell.
+            last = parts[-1] if len(parts) == 3 else ""
+            channels = filters if filters is not None else (int(last) if last.isascii() and last.isdigit() else 1)
+            sizes = [int(p) if p.isascii() and p.isdigit() else p for p in (parts[:2] if len(parts) >= 2 else parts)]
             input_row = _row_map(
                 {"channels": channels, "size": YList(sizes)},
                 {"channels": filters_cell.pos if filters_cell else size_cell.pos, "size": size_cell.pos},
@@ -333,7 +335,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 )
                 continue
             values["with"], positions["with"] = target, positions["op"]
-        if dims_cell is not None:
+        if dims_cell is not None and not _symbolic(dims_cell.text):  # `H x W x 64` states nothing to check
             values["in"], positions["in"] = shape_text(dims_cell.text), dims_cell.pos
         if out_cell is not None:
             values["out"], positions["out"] = shape_text(out_cell.text), out_cell.pos
@@ -358,6 +360,13 @@ def shape_text(text: str) -> str:
     if inner[:1] in "([" and inner[-1:] in ")]":
         inner = inner[1:-1]
     return " x ".join(part.strip() for part in inner.split(",")) if "," in inner else inner
+
+
+def _symbolic(text: str) -> bool:
+    """A shape written with symbols (`H x W x 64`, `H/2 x W/2`): the note's sizes for any input."""
+    from unetcalc.spec.shapetext import split_shape
+
+    return any(re.search(r"[A-Za-z]", part) for part in split_shape(shape_text(text)))
 
 
 def _whole(text: str) -> int | None:
