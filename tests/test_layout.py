@@ -74,7 +74,8 @@ def test_floors_import_only_downwards():
         "analysis": {"shapes", "spec", "findings", "textsafe"},
         "check": {"analysis", "shapes", "spec", "findings", "textsafe"},
         "diff": {"check", "analysis", "shapes", "spec", "findings", "textsafe"},
-        "report": {"check", "diff", "analysis", "shapes", "spec", "findings", "textsafe"},
+        "memory": {"check", "analysis", "shapes", "spec", "findings", "textsafe"},
+        "report": {"check", "diff", "memory", "analysis", "shapes", "spec", "findings", "textsafe"},
         "draw": {"report", "check", "shapes", "spec", "findings", "textsafe"},
         "torch": {"check", "shapes", "spec", "findings", "textsafe"},
     }

@@ -381,6 +381,152 @@ def draw(
     raise typer.Exit(EXIT_FINDINGS if result.errors else EXIT_OK)
 
 
+class Precision(StrEnum):
+    fp32 = "fp32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+
+
+class Optimizer(StrEnum):
+    adam = "adam"
+    adamw = "adamw"
+    sgd = "sgd"
+    sgd_momentum = "sgd-momentum"
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+PrecisionOption = Annotated[
+    Precision, typer.Option("--precision", "-p", help="fp32, or bf16/fp16 autocast (float32 weights).")
+]
+OptimizerOption = Annotated[
+    Optimizer, typer.Option("--optimizer", help="Its state counts: Adam/AdamW 2×, momentum 1×.")
+]
+ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", "-f", help="text or json.")]
+
+
+def _checked(spec: str, input_size: tuple[int | str, ...] | None) -> CheckResult:
+    """A spec that checks without errors, or its findings on stderr and exit 1."""
+    result = _load(spec, input_size)
+    if result.inference is None or not result.ok or not result.layers_ok():
+        from unetcalc.report.text import render_result
+
+        render_result(_err(), result)
+        _err().print("[bold red]error:[/] memory needs a spec that checks without errors")
+        raise typer.Exit(EXIT_FINDINGS)
+    return result
+
+
+@app.command()
+def memory(
+    spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
+    batch: Annotated[int, typer.Option("--batch", "-b", min=1, help="Samples per step.")] = 1,
+    precision: PrecisionOption = Precision.fp32,
+    optimizer: OptimizerOption = Optimizer.adam,
+    input_size: InputOption = None,
+    output_format: ReportFormatOption = ReportFormat.text,
+) -> None:
+    """Peak GPU memory of one training step (forward, backward, optimizer step) and of inference.
+
+    The figure torch.cuda.max_memory_allocated() reports, with its breakdown: weights, gradients,
+    optimizer state, tensors saved for backward (per layer), gradients and cuDNN workspace at the peak.
+    """
+    from unetcalc.memory.estimate import estimate_memory
+    from unetcalc.report.memory_report import render_memory, render_memory_json
+
+    result = _checked(spec, _input_option(input_size))
+    estimate = estimate_memory(result, batch, precision.value, optimizer.value)
+    if output_format is ReportFormat.json:
+        sys.stdout.write(render_memory_json(result, estimate))
+    else:
+        render_memory(_out(), result, estimate)
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def fit(
+    spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
+    budget: Annotated[
+        str,
+        typer.Option("--memory", "-m", help="GPU memory to fit in: 24GiB, 80GB, 11G, 16000MiB.", show_default=False),
+    ],
+    batch: Annotated[
+        int | None,
+        typer.Option("--batch", "-b", min=1, help="Fix the batch and find the largest valid input size instead."),
+    ] = None,
+    size: Annotated[
+        str | None, typer.Option("--size", "--input", "-i", help="The input size to find the largest batch at.")
+    ] = None,
+    grow: Annotated[
+        str | None,
+        typer.Option(
+            "--grow", help="With --batch: grow only this axis (H, W, D or 0, 1, 2); default every axis alike."
+        ),
+    ] = None,
+    reserve: Annotated[
+        str, typer.Option("--reserve", help="Keep this much free (CUDA context, fragmentation), e.g. 1GiB.")
+    ] = "0",
+    precision: PrecisionOption = Precision.fp32,
+    optimizer: OptimizerOption = Optimizer.adam,
+    output_format: ReportFormatOption = ReportFormat.text,
+) -> None:
+    """The largest batch that fits a GPU, or (with --batch) the largest valid input size that fits."""
+    from unetcalc.memory.fit import FitError, largest_batch, largest_size, parse_bytes
+    from unetcalc.report.memory_report import fit_json, render_fit
+
+    try:
+        limit = parse_bytes(budget) - parse_bytes(reserve)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if limit <= 0:
+        raise _fail(f"--reserve {reserve} leaves nothing of --memory {budget}")
+    if batch is not None and size is not None:
+        raise _fail("give --batch (find the largest input) or --size (find the largest batch), not both")
+    result = _checked(spec, _input_option(size))
+    assert result.input is not None and result.validity is not None
+    start = result.input.size
+    try:
+        if batch is None:
+            if not all(isinstance(s, int) for s in start):
+                raise _fail(
+                    f"the input is symbolic ({'x'.join(map(str, start))}): give --size (e.g. 512x512) to find the "
+                    "largest batch there, or --batch to find the largest input"
+                )
+            answer = largest_batch(result.spec, tuple(int(s) for s in start), limit, precision.value, optimizer.value)
+            question = "largest batch"
+        else:
+            axis = _axis_option(grow, result)
+            sizes = tuple(s if isinstance(s, int) else 0 for s in start)
+            answer = largest_size(
+                result.spec, tuple(result.validity.axes), sizes, axis, batch, limit, precision.value, optimizer.value
+            )
+            question = "largest valid input" + ("" if axis is None else f" growing axis {grow}")
+    except FitError as exc:
+        raise _fail(f"{spec}: {exc}") from None
+    if output_format is ReportFormat.json:
+        from unetcalc.textsafe import safe_json
+
+        sys.stdout.write(safe_json(fit_json(result, answer)) + "\n")
+    else:
+        render_fit(_out(), result, answer, question)
+    raise typer.Exit(EXIT_OK)
+
+
+def _axis_option(grow: str | None, result: CheckResult) -> int | None:
+    if grow is None or grow.lower() == "all":
+        return None
+    assert result.validity is not None
+    names = [axis.symbol for axis in result.validity.axes]
+    if grow.isdigit() and int(grow) < len(names):
+        return int(grow)
+    if grow in names:
+        return names.index(grow)
+    raise _fail(f"--grow {grow}: name an axis of the input ({', '.join(names)}) or its number, or all")
+
+
 class DiffFormat(StrEnum):
     text = "text"
     markdown = "markdown"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from unetcalc.check import CheckResult
-from unetcalc.report.costs import costs_line
+from unetcalc.report.costs import batch_one_memory, costs_line
 from unetcalc.report.markup import escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
@@ -19,7 +19,7 @@ def render_build_summary(console: Console, result: CheckResult, model: object) -
         f"[bold green]✓ built[/] {escape(result.spec.name)} ({escape(result.path)}): {len(inference.layers)} layers, "
         f"{counted:,} params, {format_shape(inference.input)} → {format_shape(inference.output)}"
     )
-    console.print(f"  {escape(costs_line(compute_costs(inference)))}")
+    console.print(f"  {escape(costs_line(compute_costs(inference), batch_one_memory(result)))}")
     if counted != inference.params:  # would be a bug in shapes/params.py
         console.print(f"[bold red]  parameter count mismatch: inferred {inference.params:,}, built {counted:,}[/]")
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unetcalc.shapes.cost import BYTES, Costs
 from unetcalc.shapes.poly import Poly
+
+if TYPE_CHECKING:
+    from unetcalc.check import CheckResult
+    from unetcalc.memory.estimate import MemoryEstimate
 
 
 def human_bytes(count: int) -> str:
@@ -31,12 +35,37 @@ def _bytes(value: Poly) -> str:
     return human_bytes(value.value) if value.is_number else f"{value.format(exact=False)} B"
 
 
-def costs_line(costs: Costs) -> str:
-    act32, act16 = costs.activation_bytes("float32"), costs.activation_bytes("bfloat16")
-    return (
-        f"MACs {_count(costs.macs)}   activations {_bytes(act32)} fp32 / {_bytes(act16)} bf16 (one sample)   "
-        f"weights {human_bytes(costs.param_bytes('float32'))} fp32"
-    )
+def bytes_text(value: int | Poly) -> str:
+    """``1.2 GiB``; a polynomial with coefficients in binary units: ``4.0 KiB·H·W + 1.8 GiB``."""
+    if isinstance(value, int):
+        return human_bytes(max(value, 0))
+    parts = []
+    for monomial in sorted(value.terms, key=lambda m: (-sum(p for _, p in m), m)):
+        coef = value.terms[monomial]
+        body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
+        number = human_bytes(round(abs(coef))) if abs(coef) >= 1 else f"{float(abs(coef)):.2f} B"
+        parts.append(("- " if coef < 0 else "+ ") + (f"{number}·{body}" if body else number))
+    joined = " ".join(parts)
+    return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
+
+
+def costs_line(costs: Costs, memory: MemoryEstimate | None = None) -> str:
+    """MACs, the memory of a training step and of inference at batch 1 (when known), and the weights."""
+    parts = [f"MACs {_count(costs.macs)}"]
+    if memory is not None:
+        parts.append(f"train step {bytes_text(memory.training.peak)} (batch 1, fp32, Adam)")
+        parts.append(f"inference {bytes_text(memory.inference.peak)}")
+    parts.append(f"weights {human_bytes(costs.param_bytes('float32'))} fp32")
+    return "   ".join(parts)
+
+
+def batch_one_memory(result: CheckResult) -> MemoryEstimate | None:
+    """The peak memory at batch 1 in float32 with Adam, for a spec that checked without errors."""
+    if result.inference is None or not result.ok or not result.layers_ok():
+        return None
+    from unetcalc.memory.estimate import estimate_memory
+
+    return estimate_memory(result)
 
 
 def poly_json(value: Poly | None) -> int | str | None:
@@ -45,10 +74,18 @@ def poly_json(value: Poly | None) -> int | str | None:
     return value.value if value.is_number else value.format(exact=True, grouping=False)
 
 
-def memory_json(costs: Costs) -> dict[str, Any]:
+def memory_json(costs: Costs, memory: MemoryEstimate | None) -> dict[str, Any]:
+    """Batch 1, float32, Adam: `unetcalc memory` has every batch, precision and optimizer."""
     return {
-        "activations": {dtype: poly_json(costs.activation_bytes(dtype)) for dtype in BYTES},
+        "train_step_peak": None if memory is None else _bytes_json(memory.training.peak),
+        "inference_peak": None if memory is None else _bytes_json(memory.inference.peak),
         "params": {dtype: costs.param_bytes(dtype) for dtype in BYTES},
         "unit": "bytes",
         "batch": 1,
+        "precision": "fp32",
+        "optimizer": "adam",
     }
+
+
+def _bytes_json(value: int | Poly) -> int | str | None:
+    return value if isinstance(value, int) else poly_json(value)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from unetcalc.check import CheckResult
-from unetcalc.report.costs import memory_json, poly_json
+from unetcalc.report.costs import batch_one_memory, memory_json, poly_json
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.cost import compute_costs
@@ -75,7 +75,7 @@ def file_json(result: CheckResult) -> dict[str, Any]:
         "valid_input": valid_input,
         "params": inference.params if inference else None,
         "macs": poly_json(costs.macs) if costs else None,
-        "memory": memory_json(costs) if costs else None,
+        "memory": memory_json(costs, batch_one_memory(result)) if costs else None,
         "layers": layers,
         "diagnostics": [d.to_json() for d in result.diagnostics],
     }

@@ -9,7 +9,7 @@ from unetcalc.analysis.hints import nearest_text
 from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import rules_by_code
-from unetcalc.report.costs import costs_line
+from unetcalc.report.costs import batch_one_memory, costs_line
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.report.labels import validity_summary
 from unetcalc.report.markup import Printer, escape
@@ -79,7 +79,7 @@ def render_result(
         ),
     ]
     if inference.output is not None:
-        facts.append(("cost", costs_line(compute_costs(inference))))
+        facts.append(("cost", costs_line(compute_costs(inference), batch_one_memory(result))))
     if result.validity is not None and inference.output is not None:
         facts.append(("valid", validity_summary(result.validity.axes)))
     for title, text in facts:

@@ -8,7 +8,7 @@
   ``convention="torchinfo"`` gives torchinfo's convention instead (parameters × output
   positions for both kinds of conv: 4× the true count of a 2×2 stride-2 transposed
   conv in 2D, 8× in 3D), for comparison.
-- activation memory: every layer's output for one sample, plus the input.
+- memory: not here; unetcalc/memory replays what PyTorch allocates in a training step and in inference.
 """
 
 from __future__ import annotations
@@ -41,25 +41,18 @@ def layer_macs(entry: LayerShapes, convention: str = "true") -> Poly | None:
 class Costs:
     params: int
     macs: Poly
-    activations: Poly  # elements, one sample
     per_layer_macs: list[Poly | None]
 
     def param_bytes(self, dtype: str = "float32") -> int:
         return self.params * BYTES[dtype]
 
-    def activation_bytes(self, dtype: str = "float32") -> Poly:
-        return self.activations * BYTES[dtype]
-
 
 def compute_costs(inference: Inference, convention: str = "true") -> Costs:
     macs = Poly.number(0)
-    activations = numel(inference.input.size, inference.input.channels)
     per_layer: list[Poly | None] = []
     for entry in inference.layers:
         layer_cost = layer_macs(entry, convention)
         per_layer.append(layer_cost)
         if layer_cost is not None:
             macs = macs + layer_cost
-        if entry.out is not None:
-            activations = activations + numel(entry.out.size, entry.out.channels)
-    return Costs(inference.params, macs, activations, per_layer)
+    return Costs(inference.params, macs, per_layer)

@@ -1,0 +1,184 @@
+"""Text and JSON for `unetcalc memory` and `unetcalc fit`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+from unetcalc.check import CheckResult
+from unetcalc.memory.estimate import REFERENCE_SIZE, Bytes, LayerMemory, MemoryEstimate, measure_size
+from unetcalc.memory.fit import Fit
+from unetcalc.report.costs import bytes_text, human_bytes, poly_json
+from unetcalc.report.markup import escape
+from unetcalc.shapes.shape import format_shape
+from unetcalc.textsafe import safe_json
+
+MEMORY_JSON_VERSION = 1
+SHOWN_LAYERS = 8  # the layers that keep the most, in text; JSON lists every layer
+OPTIMIZER_NAMES = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "sgd-momentum": "SGD with momentum"}
+KIND_ORDER = (
+    "weights",
+    "optimizer state",
+    "gradients",
+    "input",
+    "activations",
+    "half-precision weight copies",
+    "gradients of activations",
+    "transient",
+    "workspace",
+)
+NOT_COUNTED = (
+    "not counted: the CUDA context (~0.3-0.6 GiB per process) and the caching allocator's slack "
+    "(memory_reserved exceeds memory_allocated); leave room for them"
+)
+
+
+def amount_json(value: Bytes) -> int | str | None:
+    return value if isinstance(value, int) else poly_json(value)
+
+
+def _heading(result: CheckResult, estimate: MemoryEstimate) -> str:
+    inference = result.inference
+    assert inference is not None
+    optimizer = OPTIMIZER_NAMES[estimate.optimizer]
+    return (
+        f"[bold]{escape(result.spec.name)}[/] ({escape(result.path)})  {format_shape(inference.input)} → "
+        f"{format_shape(inference.output)}   batch {estimate.batch}, {estimate.precision}"
+        f"{' autocast' if estimate.precision != 'fp32' else ''}, {optimizer}"
+    )
+
+
+def render_memory(console: Console, result: CheckResult, estimate: MemoryEstimate) -> None:
+    training, inference = estimate.training, estimate.inference
+    console.print(_heading(result, estimate))
+    if estimate.symbolic:
+        console.print(
+            f"  sizes are polynomials in the input symbols; a peak is the largest term where every symbol is "
+            f"{REFERENCE_SIZE} (use --input for exact figures at a size)"
+        )
+    console.print(
+        f"  [bold]training step[/] peak {escape(bytes_text(training.peak))}  "
+        f"(max_memory_allocated, at {escape(training.peak_at)})"
+    )
+    rows = [
+        ("weights", training.weights, "parameters and buffers, float32"),
+        ("gradients", training.gradients, "of the parameters, float32"),
+        ("optimizer state", training.optimizer, OPTIMIZER_NAMES[estimate.optimizer]),
+        ("saved for backward", training.saved, "after the forward, with the output"),
+    ]
+    for label, value, note in rows:
+        console.print(f"    {label:<20} {escape(bytes_text(value)):>14}   {escape(note)}")
+    at_peak = ", ".join(
+        f"{kind} {bytes_text(training.at_peak[kind])}" for kind in KIND_ORDER if kind in training.at_peak
+    )
+    console.print(f"    live at the peak: {escape(at_peak)}")
+    console.print(
+        f"  [bold]inference[/] (eval, no_grad) peak {escape(bytes_text(inference.peak))}: "
+        f"{escape(bytes_text(inference.activations))} over weights and input (at {escape(inference.peak_at)})"
+    )
+    keepers = _largest_keepers(training.per_layer)
+    if keepers:
+        console.print(f"  layers that keep the most for backward (--format json lists all {len(training.per_layer)}):")
+        for layer in keepers:
+            console.print(
+                f"    {escape(layer.name):<24} {escape(layer.op):<12} {escape(bytes_text(layer.saved)):>12}   "
+                f"{escape(layer.kept)}"
+            )
+    console.print(f"  [dim]{NOT_COUNTED}[/]")
+
+
+def _largest_keepers(per_layer: list[LayerMemory]) -> list[LayerMemory]:
+    return sorted(per_layer, key=lambda layer: -measure_size(layer.saved))[:SHOWN_LAYERS]
+
+
+def memory_json(result: CheckResult, estimate: MemoryEstimate) -> dict[str, Any]:
+    inference = result.inference
+    assert inference is not None
+    training = estimate.training
+    layer_lines = {layer.name: layer.line for layer in result.spec.layers}
+    return {
+        "version": MEMORY_JSON_VERSION,
+        "path": result.path,
+        "name": result.spec.name,
+        "batch": estimate.batch,
+        "precision": estimate.precision,
+        "optimizer": estimate.optimizer,
+        "unit": "bytes",
+        "symbolic": estimate.symbolic,
+        "input": {
+            "channels": inference.input.channels,
+            "size": [int(s.const) if s.is_number else str(s) for s in inference.input.size],
+        },
+        "training": {
+            "peak_bytes": amount_json(training.peak),
+            "peak_at": training.peak_at,
+            "weights": amount_json(training.weights),
+            "gradients": amount_json(training.gradients),
+            "optimizer": amount_json(training.optimizer),
+            "saved": amount_json(training.saved),
+            "transient": amount_json(training.at_peak.get("transient", 0)),
+            "workspace": amount_json(training.at_peak.get("workspace", 0)),
+            "at_peak": {kind: amount_json(value) for kind, value in training.at_peak.items()},
+            "per_layer": [
+                {
+                    "layer": layer.name,
+                    "line": layer_lines.get(layer.name),
+                    "op": layer.op,
+                    "saved_bytes": amount_json(layer.saved),
+                    "kept": layer.kept,
+                }
+                for layer in training.per_layer
+            ],
+        },
+        "inference": {
+            "peak_bytes": amount_json(estimate.inference.peak),
+            "activations_bytes": amount_json(estimate.inference.activations),
+            "peak_at": estimate.inference.peak_at,
+        },
+    }
+
+
+def render_memory_json(result: CheckResult, estimate: MemoryEstimate) -> str:
+    return safe_json(memory_json(result, estimate)) + "\n"
+
+
+def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -> None:
+    size = "x".join(map(str, fit.size))
+    peak = int(fit.estimate.training.peak)  # type: ignore[arg-type]
+    console.print(
+        f"[bold]{escape(result.spec.name)}[/] ({escape(result.path)})  {fit.estimate.precision}"
+        f"{' autocast' if fit.estimate.precision != 'fp32' else ''}, {OPTIMIZER_NAMES[fit.estimate.optimizer]}, "
+        f"budget {human_bytes(fit.limit)}"
+    )
+    console.print(
+        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  peak {human_bytes(peak)}, "
+        f"margin {human_bytes(max(fit.margin, 0))}  (inference peak {escape(bytes_text(fit.estimate.inference.peak))})"
+    )
+    if fit.over is not None:
+        batch, over_size, over_peak = fit.over
+        console.print(
+            f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {human_bytes(over_peak)}"
+        )
+    console.print(f"  [dim]{NOT_COUNTED}[/]")
+
+
+def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:
+    peak = int(fit.estimate.training.peak)  # type: ignore[arg-type]
+    return {
+        "version": MEMORY_JSON_VERSION,
+        "path": result.path,
+        "name": result.spec.name,
+        "precision": fit.estimate.precision,
+        "optimizer": fit.estimate.optimizer,
+        "unit": "bytes",
+        "limit_bytes": fit.limit,
+        "batch": fit.batch,
+        "size": list(fit.size),
+        "peak_bytes": peak,
+        "margin_bytes": fit.limit - peak,
+        "inference_peak_bytes": amount_json(fit.estimate.inference.peak),
+        "next": None
+        if fit.over is None
+        else {"batch": fit.over[0], "size": list(fit.over[1]), "peak_bytes": fit.over[2]},
+    }
