@@ -33,17 +33,17 @@ def docstring_text(text: str) -> str:
     return printable(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _forward_line(step: PlanStep, var: dict[str, str]) -> str:
-    ins = [var[s] for s in step.sources]
+def _forward_expression(step: PlanStep, ins: list[str]) -> str:
+    """The right-hand side that computes ``step`` from the variables ``ins`` holding its inputs."""
     x, others = ins[0], ins[1:]
     op = step.layer.op
     crop = step.layer.params.get("crop") == "center"
     if op == "concat":
         skips = [f"center_crop({o}, {x}.shape[2:])" if crop else o for o in others]
-        return f"{step.key} = torch.cat([{', '.join([x, *skips])}], dim=1)"
+        return f"torch.cat([{', '.join([x, *skips])}], dim=1)"
     if op in ("add", "multiply"):
         skips = [f"center_crop({o}, {x}.shape[2:])" if crop else o for o in others]
-        return f"{step.key} = {(' + ' if op == 'add' else ' * ').join([x, *skips])}"
+        return f"{(' + ' if op == 'add' else ' * ').join([x, *skips])}"
     if op == "resize":
         kwargs = dict(step.call.kwargs)
         if others:
@@ -53,20 +53,75 @@ def _forward_line(step: PlanStep, var: dict[str, str]) -> str:
         else:
             target = f"scale_factor={literal(kwargs['scale_factor'])}"
         corners = "" if kwargs["align_corners"] is None else f", align_corners={kwargs['align_corners']}"
-        return f"{step.key} = F.interpolate({x}, {target}, mode={literal(kwargs['mode'])}{corners})"
+        return f"F.interpolate({x}, {target}, mode={literal(kwargs['mode'])}{corners})"
     if op == "crop":
         target = f"{others[0]}.shape[2:]" if others else literal(tuple(step.layer.params["size"]))
         offset = step.layer.params.get("offset")
         at = "" if offset is None else f", {literal(tuple(offset))}"
-        return f"{step.key} = center_crop({x}, {target}{at})"
+        return f"center_crop({x}, {target}{at})"
     if op == "pad":
         mode = "constant" if step.layer.params["mode"] == "zeros" else step.layer.params["mode"]
         value = f", value={literal(float(step.layer.params['value']))}" if mode == "constant" else ""
         if others:
-            return f"{step.key} = pad_to({x}, {others[0]}.shape[2:], mode={literal(mode)}{value})"
+            return f"pad_to({x}, {others[0]}.shape[2:], mode={literal(mode)}{value})"
         pads = [p for side in reversed(step.layer.params["padding"]) for p in side]
-        return f"{step.key} = F.pad({x}, {pads!r}, mode={literal(mode)}{value})"
-    return f"{step.key} = {module_expression(step)}({x})"
+        return f"F.pad({x}, {pads!r}, mode={literal(mode)}{value})"
+    return f"{module_expression(step)}({x})"
+
+
+def forward_lines(plan: Plan, shapes: list[str]) -> list[str]:
+    """``forward()`` as a PyTorch engineer writes it: one variable ``x`` along each chain, a name only for
+    a tensor read again later (a skip) or returned, deleted after its last reader, so that every tensor
+    is freed as soon as it can be (inference of the 2015 U-Net at batch 16 needs a quarter of the memory
+    it needs when every intermediate stays a live local)."""
+    steps = plan.steps
+    returned = set(plan.returned)
+    readers: dict[str, list[int]] = {}
+    for index, step in enumerate(steps):
+        for source in step.sources:
+            readers.setdefault(source, []).append(index)
+    last_use = {tensor: uses[-1] for tensor, uses in readers.items()}
+
+    def chained(tensor: str, index: int) -> bool:  # read once more, by the very next step: it lives in x
+        return tensor not in returned and set(readers.get(tensor, [])) == {index + 1}
+
+    input_name = "x" if chained("input", -1) else "input"
+    holds = "input" if input_name == "x" else None  # the tensor x holds
+    body = []
+    for index, step in enumerate(steps):
+        ins = ["x" if source == holds else (input_name if source == "input" else source) for source in step.sources]
+        expression = _forward_expression(step, ins)
+        comment = f"  # {shapes[index]}"
+        if index == len(steps) - 1 and plan.returned == (step.key,):
+            body.append(f"        return {expression}{comment}")
+            break
+        following = steps[index + 1].sources[:1] if index + 1 < len(steps) else ()
+        stale = holds is not None and last_use.get(holds, -1) <= index and holds not in returned
+        if chained(step.key, index):
+            target, holds = "x", step.key
+        elif step.key in following:  # named (read again later), and the next step goes on from it
+            target, holds = f"x = {step.key}", step.key
+        else:
+            target = step.key
+        body.append(f"        {target} = {expression}{comment}")
+        done = [
+            source
+            for source in dict.fromkeys(step.sources)
+            if last_use[source] == index
+            and source not in returned
+            and source != holds
+            and not chained(source, index - 1)
+        ]
+        names = [input_name if source == "input" else source for source in done]
+        if stale and holds is not None and not target.startswith("x") and "x" not in names:
+            names.append("x")
+            holds = None
+        if names:
+            body.append(f"        del {', '.join(names)}")
+    else:
+        outputs = plan.returned
+        body.append(f"        return {outputs[0] if len(outputs) == 1 else '(' + ', '.join(outputs) + ')'}")
+    return ["", f"    def forward(self, {input_name}):", *body, ""]
 
 
 def module_expression(step: PlanStep) -> str:
@@ -149,12 +204,7 @@ def generate_code(result: CheckResult, plan: Plan | None = None) -> str:
     for step in plan.steps:
         if step.layer.op not in INLINE_OPS:
             lines.append(f"        {module_expression(step)} = {step.call.source()}")
-    lines += ["", "    def forward(self, x):"]
-    var = {"input": "x"} | {step.key: step.key for step in plan.steps}
-    for step, entry in zip(plan.steps, inference.layers, strict=True):
-        lines.append(f"        {_forward_line(step, var)}  # {format_shape(entry.out)}")
-    returned = plan.returned
-    lines += [f"        return {returned[0] if len(returned) == 1 else '(' + ', '.join(returned) + ')'}", ""]
+    lines += forward_lines(plan, [format_shape(entry.out) for entry in inference.layers])
     example = ", ".join(str(s) for s in (1, inference.input.channels, *_example_size(result)))
     lines += [
         "",
