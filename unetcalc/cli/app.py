@@ -332,6 +332,56 @@ class Detail(StrEnum):
     layers = "layers"
 
 
+class DrawStyle(StrEnum):
+    boxes = "boxes"
+    paper = "paper"
+
+
+def _width_cm(text: str) -> float:
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(cm|mm|in|pt)?\s*", text)
+    if match is None:
+        raise _fail(f"--width {text!r}: write a length such as 17cm, 85mm or 6.7in")
+    value = float(match.group(1)) * {"cm": 1.0, "mm": 0.1, "in": 2.54, "pt": 2.54 / 72, None: 1.0}[match.group(2)]
+    if not 2.0 <= value <= 200.0:
+        raise _fail(f"--width {text}: between 2 cm and 200 cm")
+    return value
+
+
+def _draw_paper(result: CheckResult, fmt: str, target: str, width: str) -> None:
+    """`draw --style paper`: SVG and PDF written directly, PNG through resvg-py."""
+    from unetcalc.draw.paper import PT_PER_CM, paper_figure
+    from unetcalc.draw.paper_pdf import figure_pdf
+    from unetcalc.draw.paper_svg import figure_svg
+
+    if fmt == "dot":
+        raise _fail("--style paper writes svg, pdf or png (dot is for the box diagram)")
+    wanted = _width_cm(width)
+    figure = paper_figure(result, wanted)
+    if fmt == "pdf":
+        data = figure_pdf(figure)
+    else:
+        data = figure_svg(figure)
+        if fmt == "png":
+            try:
+                import resvg_py
+            except ImportError:
+                raise _fail(
+                    "PNG of --style paper needs a rasteriser: pip install 'unetcalc[png]' "
+                    "(SVG and PDF work as they are)"
+                ) from None
+            data = bytes(resvg_py.svg_to_bytes(svg_string=data.decode("utf-8"), dpi=300.0, background="white"))
+    _write(target, lambda tmp: tmp.write_bytes(data))
+    actual = figure.width * figure.scale / PT_PER_CM
+    if target != "-":
+        note = f"; shrunk to fit: text {figure.text_size:.1f} pt" if figure.scale < 0.999 else ""
+        _err().print(
+            f"wrote {escape(target)} ({fmt}, paper style, {actual:.1f} × "
+            f"{figure.height * figure.scale / PT_PER_CM:.1f} cm{note})"
+        )
+
+
 @app.command()
 def draw(
     spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
@@ -344,6 +394,12 @@ def draw(
     layout: Annotated[Layout, typer.Option("--layout", help="u: the U shape (falls back to flat); flat.")] = Layout.u,
     detail: Annotated[Detail, typer.Option("--detail", help="blocks: one box per level run; layers.")] = Detail.blocks,
     input_size: InputOption = None,
+    style: Annotated[
+        DrawStyle, typer.Option("--style", help="boxes (Graphviz) or paper: the 2015 paper's bars, no Graphviz.")
+    ] = DrawStyle.boxes,
+    width: Annotated[
+        str, typer.Option("--width", help="--style paper: the figure's width, e.g. 17cm, 8.5cm, 6.7in.")
+    ] = "17cm",
 ) -> None:
     """Draw the architecture with graphviz: encoder down the left, decoder up the right, skips across."""
     from unetcalc.draw.render import FORMATS, RendererMissing, RenderFailed, render, renderer_name
@@ -362,6 +418,9 @@ def draw(
         render_result(_err(), result)
         _err().print("[bold red]error:[/] the spec cannot be drawn until it parses; nothing was written")
         raise typer.Exit(EXIT_FINDINGS)
+    if style is DrawStyle.paper:
+        _draw_paper(result, fmt, target, width)
+        raise typer.Exit(EXIT_FINDINGS if result.errors else EXIT_OK)
     from unetcalc.draw.dot import to_dot
     from unetcalc.draw.layout import build_diagram
 

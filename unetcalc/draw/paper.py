@@ -1,0 +1,376 @@
+"""The 2015-paper figure: one bar per feature map, computed from the spec.
+
+Bars stand on one baseline per level (the encoder descends on the left, the decoder rises on the right);
+a bar's height grows with the spatial size and its width with the channel count, both on a log scale
+and clamped, so a 1024-channel 28×28 map and a 64-channel 568×568 map both read. Channel counts stand
+above the bars, sizes beside them; arrows are coloured by operation and listed in a legend. The levels
+come from the graph (draw/layout.py), not from names. The result is a :class:`Figure` of primitives in
+points; paper_svg.py and paper_pdf.py write it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from unetcalc.check import CheckResult
+from unetcalc.draw.layout import build_diagram
+from unetcalc.shapes.infer import LayerShapes
+from unetcalc.spec.ops import SHAPE_KEEPING_OPS
+
+PT_PER_CM = 72 / 2.54
+FONT = 7.0  # points: the text size of a two-column paper's figures
+BAR_MIN_H, BAR_MAX_H = 9.0, 58.0
+BAR_MIN_W, BAR_MAX_W = 1.5, 11.0
+ROW_GAP = 26.0  # between a level's baseline and the tallest bar of the next level (labels, arrows)
+MIN_GAP = 7.0  # the shortest arrow between two bars
+MARGIN = 10.0
+SIZE_FONT = FONT - 1.5
+MAX_DESCRIPTIONS = 3  # per legend line: the first kinds of conv (or pool …) met
+BAR_FILL, BAR_STROKE, COPY_FILL = "#9ecae1", "#2b5d87", "#ffffff"
+# kind → (colour, legend order); the legend lists the kinds a figure uses, with their descriptions
+ARROWS = {
+    "conv": "#2c5aa0",
+    "down": "#c0392b",
+    "up": "#1e8449",
+    "copy": "#7f7f7f",
+    "head": "#16a085",
+    "join": "#8e44ad",
+    "other": "#555555",
+}
+ACTIVATION_NAMES = {
+    "relu": "ReLU", "leakyrelu": "LeakyReLU", "prelu": "PReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU",
+    "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "batchnorm": "BN", "instancenorm": "IN",
+    "groupnorm": "GN", "layernorm": "LN", "dropout": "dropout",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    role: str  # "bar" or "copy" (the skip half of a concatenation), "legend"
+    level: int = 0
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    x: float
+    y: float
+    text: str
+    size: float = FONT
+    anchor: str = "middle"  # start | middle | end
+    rotate: bool = False  # read bottom to top, as size labels beside a bar
+    role: str = ""  # "channels", "size", "arrow", "legend", "title"
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    points: tuple[tuple[float, float], ...]
+    kind: str
+    legend: bool = False  # the sample arrow of a legend line
+
+    @property
+    def color(self) -> str:
+        return ARROWS[self.kind]
+
+
+@dataclass(slots=True)
+class Figure:
+    width: float  # points
+    height: float
+    rects: list[Rect] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
+    arrows: list[Arrow] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (kind, description) in order of first use
+    scale: float = 1.0  # < 1: the figure is shrunk, text included, to the width asked for
+
+    @property
+    def text_size(self) -> float:
+        """The body text size on paper, in points."""
+        return FONT * self.scale
+
+
+@dataclass(slots=True)
+class Bar:
+    entry: LayerShapes | None  # None: the network input
+    level: int
+    channels: int
+    size_value: float  # the spatial size used for the height (geometric mean of the axes)
+    size_text: str
+    kind: str  # the arrow kind into it
+    description: str  # "conv 3×3, ReLU"
+    copy_channels: int = 0  # a concatenation's skip part, drawn white on its left
+    skips: tuple[str, ...] = ()  # tensors joined into it
+    crops: bool = False
+    x: float = 0.0
+    w: float = 0.0
+    h: float = 0.0
+    tensors: set[str] = field(default_factory=set)  # tensor ids this bar stands for
+    source: str = "input"  # the tensor its incoming arrow comes from
+
+
+def paper_figure(result: CheckResult, width_cm: float = 17.0) -> Figure:
+    """The figure for a spec that checked (shapes known), ``width_cm`` wide where it fits."""
+    assert result.inference is not None and result.validity is not None
+    diagram = build_diagram(result, "auto", "blocks")
+    level_of = {e.layer.id: b.level for b in diagram.blocks for e in b.entries}
+    bars = _bars(result, level_of)
+    _size_bars(bars)
+    figure = _place(bars, width_cm * PT_PER_CM)
+    figure.scale = min(1.0, width_cm * PT_PER_CM / figure.width)
+    return figure
+
+
+def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
+    inference = result.inference
+    assert inference is not None
+    shown = result.validity.inference if result.validity is not None else inference
+    symbolic = {e.layer.id: e for e in shown.layers} if not _concrete(result) else {}
+    start = inference.input
+    bars = [Bar(None, 0, start.channels, _size_value(start.size), _size_text(start.size), "conv", "input")]
+    bars[0].tensors.add("input")
+    bar_of = {"input": 0}
+    for entry in inference.layers:
+        layer = entry.layer
+        if entry.out is None:
+            continue
+        text_entry = symbolic.get(layer.id, entry)
+        size_text = _size_text(text_entry.out.size) if text_entry.out is not None else ""
+        source_bar = bar_of.get(layer.source, len(bars) - 1)
+        if layer.op in SHAPE_KEEPING_OPS or layer.op == "crop" or layer.op == "pad":
+            # drawn on its input's bar: its name joins the description of the arrow into that bar
+            bar = bars[source_bar]
+            word = ACTIVATION_NAMES.get(layer.op, layer.op)
+            if word not in bar.description.split(", ") and bar.entry is not None:
+                bar.description += f", {word}"
+            bar.tensors.add(layer.id)
+            bar_of[layer.id] = source_bar
+            continue
+        kind, description = _arrow_kind(entry)
+        level = level_of.get(layer.id, 0)
+        bar = Bar(entry, level, entry.out.channels, _size_value(entry.out.size), size_text, kind, description)
+        bar.source = layer.source
+        if layer.op == "concat":
+            skips = tuple(r for r in layer.refs)
+            bar.skips, bar.crops = skips, layer.params.get("crop") == "center"
+            bar.copy_channels = sum(e.channels for e in entry.ins[1:] if e is not None)
+            previous = bars[source_bar]
+            if source_bar == len(bars) - 1 and previous.entry is not None and previous.level == level:
+                # the up-convolved map and its copy are one bar, white and coloured, as in the paper
+                bar.kind, bar.description, bar.source = previous.kind, previous.description, previous.source
+                bar.tensors |= previous.tensors
+                bars.pop()
+        elif layer.op in ("add", "multiply"):
+            bar.skips = tuple(layer.refs)
+        bar.tensors.add(layer.id)
+        bars.append(bar)
+        for tensor in bar.tensors:
+            bar_of[tensor] = len(bars) - 1
+    return bars
+
+
+def _concrete(result: CheckResult) -> bool:
+    assert result.inference is not None
+    return all(s.is_number for s in result.inference.input.size)
+
+
+def _size_value(sizes: tuple) -> float:  # type: ignore[type-arg]
+    values = [float(s.const) if s.is_number else float(s.at(512)) for s in sizes]
+    values = [max(v, 1.0) for v in values]
+    return math.prod(values) ** (1 / len(values)) if values else 1.0
+
+
+def _size_text(sizes: tuple) -> str:  # type: ignore[type-arg]
+    parts = [str(s) for s in sizes]
+    return "×".join(f"({p})" if " " in p and len(parts) > 1 else p for p in parts).replace(" ", "")
+
+
+def _arrow_kind(entry: LayerShapes) -> tuple[str, str]:
+    layer = entry.layer
+    p = layer.params
+    op = layer.op
+
+    def k(values: object) -> str:
+        items = list(values) if isinstance(values, (list, tuple)) else [values]
+        return "×".join(str(v) for v in items) if len(set(items)) > 1 else f"{items[0]}×{items[0]}"
+
+    if op == "conv":
+        stride = p.get("stride") or (1,)
+        if any(s > 1 for s in stride):
+            return "down", f"conv {k(p['kernel'])}, stride {max(stride)}"
+        if all(v == 1 for v in p.get("kernel", (3,))):
+            return "head", "conv 1×1"
+        return "conv", f"conv {k(p['kernel'])}"
+    if op in ("maxpool", "avgpool"):
+        return "down", f"{'max' if op == 'maxpool' else 'avg'} pool {k(p['kernel'])}"
+    if op == "upconv":
+        return "up", f"up-conv {k(p['kernel'])}"
+    if op in ("upsample", "resize"):
+        mode = p.get("mode") or "nearest"
+        return "up", f"upsample ({mode})"
+    if op == "linear":
+        return "head", "linear"
+    if op in ("add", "multiply"):
+        return "join", "add" if op == "add" else "multiply"
+    if op == "concat":
+        return "copy", "concatenate"
+    return "other", op
+
+
+def _size_bars(bars: list[Bar]) -> None:
+    sizes = [b.size_value for b in bars]
+    low, high = math.log(min(sizes)), math.log(max(sizes))
+    top = max(b.channels for b in bars)
+    for bar in bars:
+        t = 1.0 if high == low else (math.log(bar.size_value) - low) / (high - low)
+        bar.h = BAR_MIN_H + (BAR_MAX_H - BAR_MIN_H) * t
+        bar.w = _width(bar.channels, top)
+
+
+def _width(channels: int, top: int) -> float:
+    if top <= 1:
+        return BAR_MIN_W
+    t = math.log2(max(channels, 1)) / math.log2(max(top, 2))
+    return BAR_MIN_W + (BAR_MAX_W - BAR_MIN_W) * min(max(t, 0.0), 1.0)
+
+
+def _place(bars: list[Bar], target_width: float) -> Figure:
+    """x: a bar after the previous one, or right under/over it when the level changes; y: per level."""
+    # x = fixed + steps·gap for every bar: place with no gap, then choose the gap that fills the width
+    fixed, steps, x, k = [], [], MARGIN + FONT, 0
+    for i, bar in enumerate(bars):
+        if i:
+            previous = bars[i - 1]
+            if previous.level == bar.level:
+                x, k = x + previous.w, k + 1
+            else:
+                x += (previous.w - bar.w) / 2
+        fixed.append(x)
+        steps.append(k)
+    right = max(f + b.w for f, b in zip(fixed, bars, strict=True))
+    fill = (target_width - MARGIN - right) / max(k, 1)
+    labels = [_text_width(b.size_text, SIZE_FONT) for b in bars]
+    readable = max(
+        ((labels[i] + labels[i + 1] - bars[i].w - bars[i + 1].w) / 2 + 3.0 for i in range(len(bars) - 1)
+         if bars[i].level == bars[i + 1].level),
+        default=MIN_GAP,
+    )  # fmt: skip
+    gap = max(MIN_GAP, readable, min(fill, 48.0))
+    for bar, f, k_i in zip(bars, fixed, steps, strict=True):
+        bar.x = f + k_i * gap
+    depth = max(b.level for b in bars)
+    tallest = [max((b.h for b in bars if b.level == lv), default=BAR_MIN_H) for lv in range(depth + 1)]
+    baselines, y = [], MARGIN + FONT + 2
+    for lv in range(depth + 1):
+        y += tallest[lv]
+        baselines.append(y)
+        y += ROW_GAP + FONT
+    width = max(b.x + b.w for b in bars) + MARGIN
+    figure = Figure(width=max(width, target_width), height=0)
+    _draw(figure, bars, baselines)
+    legend_y = baselines[-1] + ROW_GAP
+    figure.height = _legend(figure, legend_y)
+    return figure
+
+
+def _text_width(text: str, size: float) -> float:
+    """A generous estimate: renderers without Helvetica fall back to wider fonts (DejaVu Sans)."""
+    return len(text) * size * 0.58
+
+
+def _draw(figure: Figure, bars: list[Bar], baselines: list[float]) -> None:
+    index = {tensor: i for i, bar in enumerate(bars) for tensor in bar.tensors}
+    seen_sizes: dict[int, str] = {}
+    for i, bar in enumerate(bars):
+        base = baselines[bar.level]
+        top = base - bar.h
+        name = bar.entry.layer.name if bar.entry is not None else "input"
+        copy_w = bar.w * bar.copy_channels / bar.channels if bar.copy_channels else 0.0
+        if copy_w:
+            figure.rects.append(Rect(bar.x, top, copy_w, bar.h, COPY_FILL, "copy", bar.level, name))
+        figure.rects.append(Rect(bar.x + copy_w, top, bar.w - copy_w, bar.h, BAR_FILL, "bar", bar.level, name))
+        figure.texts.append(Text(bar.x + bar.w / 2, top - 2.0, str(bar.channels), FONT - 0.5, role="channels"))
+        if seen_sizes.get(bar.level) != bar.size_text or i == 0:
+            figure.texts.append(Text(bar.x + bar.w / 2, base + SIZE_FONT + 1.0, bar.size_text, SIZE_FONT, role="size"))
+            seen_sizes[bar.level] = bar.size_text
+        if i == 0:
+            continue
+        source = bars[index.get(bar.source, i - 1)]
+        _connect(figure, source, bar, baselines, adjacent=source is bars[i - 1])
+        figure_kinds(figure, bar.kind, bar.description)
+        for skip in bar.skips:
+            origin = index.get(skip)
+            if origin is None or bars[origin] is source:
+                continue
+            kind = "copy" if bar.entry is not None and bar.entry.layer.op == "concat" else "join"
+            _skip(figure, bars[origin], bar, baselines, kind, bar.crops)
+
+
+def figure_kinds(figure: Figure, kind: str, description: str) -> None:
+    for i, (known, text) in enumerate(figure.legend):
+        if known == kind:
+            shown = text.split(" / ")
+            if description not in shown and len(shown) < MAX_DESCRIPTIONS:
+                figure.legend[i] = (known, f"{text} / {description}")
+            return
+    figure.legend.append((kind, description))
+
+
+def _connect(figure: Figure, source: Bar, bar: Bar, baselines: list[float], adjacent: bool) -> None:
+    sb, tb = baselines[source.level], baselines[bar.level]
+    if source.level == bar.level:
+        y = sb - min(source.h, bar.h) / 2
+        if adjacent and bar.x >= source.x + source.w:
+            figure.arrows.append(Arrow(((source.x + source.w + 0.8, y), (bar.x - 0.8, y)), bar.kind))
+        else:  # a branch read from further back: over the bars between
+            lift = sb - max(source.h, bar.h) - FONT - 2
+            points = ((source.x + source.w / 2, sb - source.h), (source.x + source.w / 2, lift),
+                      (bar.x + bar.w / 2, lift), (bar.x + bar.w / 2, tb - bar.h))  # fmt: skip
+            figure.arrows.append(Arrow(points, bar.kind))
+        return
+    cx_source, cx_bar = source.x + source.w / 2, bar.x + bar.w / 2
+    if bar.level > source.level:  # down: from under the source to the top of the bar (above its label)
+        start, end = (cx_source, sb + SIZE_FONT + 2.5), (cx_bar, tb - bar.h - FONT - 1.0)
+    else:  # up: from the top of the source (above its label) to under the bar
+        start, end = (cx_source, sb - source.h - FONT - 1.0), (cx_bar, tb + SIZE_FONT + 2.5)
+    if abs(start[0] - end[0]) < 0.5:
+        figure.arrows.append(Arrow((start, end), bar.kind))
+    else:
+        figure.arrows.append(
+            Arrow((start, (start[0], (start[1] + end[1]) / 2), (end[0], (start[1] + end[1]) / 2), end), bar.kind)
+        )
+
+
+def _skip(figure: Figure, origin: Bar, bar: Bar, baselines: list[float], kind: str, crops: bool) -> None:
+    ob, tb = baselines[origin.level], baselines[bar.level]
+    label = "copy and crop" if crops else "copy" if kind == "copy" else "skip"
+    if kind == "copy":
+        figure_kinds(figure, kind, label)
+    if origin.level == bar.level:
+        y = ob - min(origin.h, bar.h) * 0.55
+        figure.arrows.append(Arrow(((origin.x + origin.w + 0.8, y), (bar.x - 0.8, y)), kind))
+        middle = (origin.x + origin.w + bar.x) / 2
+        if kind == "copy" and bar.x - origin.x - origin.w > _text_width(label, SIZE_FONT) + 4:  # else: the legend
+            figure.texts.append(Text(middle, y - 1.8, label, SIZE_FONT, role="arrow"))
+        return
+    start = (origin.x + origin.w + 0.8, ob - origin.h / 2)
+    end = (bar.x - 0.8, tb - bar.h / 2)
+    figure.arrows.append(Arrow((start, (end[0] - 4, start[1]), (end[0] - 4, end[1]), end), kind))
+
+
+def _legend(figure: Figure, y: float) -> float:
+    """One line per arrow kind used (wrapping to the width); returns the figure's height."""
+    x = MARGIN
+    for kind, description in figure.legend:
+        width = 14 + _text_width(description, FONT) + 10
+        if x + width > figure.width - MARGIN and x > MARGIN:
+            x, y = MARGIN, y + FONT + 5
+        figure.arrows.append(Arrow(((x, y - FONT * 0.35), (x + 11, y - FONT * 0.35)), kind, legend=True))
+        figure.texts.append(Text(x + 14, y, description, FONT, "start", role="legend"))
+        x += width
+    return y + MARGIN
