@@ -260,9 +260,13 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
          if bars[i].level == bars[i + 1].level),
         default=MIN_GAP,
     )  # fmt: skip
-    gap = max(MIN_GAP, readable, min(fill, 48.0))
-    for bar, f, k_i in zip(bars, fixed, steps, strict=True):
-        bar.x = f + k_i * gap
+    floor = max(MIN_GAP, readable)
+    gap = max(floor, min(fill, 48.0))
+    for _ in range(8):  # the decoder may have to step right of its level's encoder: shrink the gap to fit
+        right = _positions(bars, gap)
+        if right + MARGIN <= target_width + 0.5 or gap <= floor:
+            break
+        gap = max(floor, gap * (target_width - MARGIN - (right - gap * k)) / (gap * k + 1e-9))
     depth = max(b.level for b in bars)
     tallest = [max((b.h for b in bars if b.level == lv), default=BAR_MIN_H) for lv in range(depth + 1)]
     baselines, y = [], MARGIN + FONT + 2
@@ -276,6 +280,25 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
     legend_y = baselines[-1] + ROW_GAP
     figure.height = _legend(figure, legend_y)
     return figure
+
+
+def _positions(bars: list[Bar], gap: float) -> float:
+    """Place the bars left to right (a level change stays under/over the bar before it, unless that
+    would put a decoder bar among its level's encoder bars, where the copy arrows run); the right edge."""
+    right_at: dict[int, float] = {}
+    x = MARGIN + FONT
+    for i, bar in enumerate(bars):
+        if i:
+            previous = bars[i - 1]
+            if previous.level == bar.level:
+                x = previous.x + previous.w + gap
+            else:
+                x = previous.x + (previous.w - bar.w) / 2
+                if bar.level < previous.level and bar.level in right_at:
+                    x = max(x, right_at[bar.level] + 3 * gap)
+        bar.x = x
+        right_at[bar.level] = max(right_at.get(bar.level, 0.0), x + bar.w)
+    return max(right_at.values())
 
 
 def _text_width(text: str, size: float) -> float:
@@ -308,7 +331,8 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float]) -> None:
             if origin is None or bars[origin] is source:
                 continue
             kind = "copy" if bar.entry is not None and bar.entry.layer.op == "concat" else "join"
-            _skip(figure, bars[origin], bar, baselines, kind, bar.crops)
+            between = [b for b in bars if b.level == bar.level and bars[origin].x < b.x < bar.x]
+            _skip(figure, bars[origin], bar, baselines, kind, bar.crops, between)
 
 
 def figure_kinds(figure: Figure, kind: str, description: str) -> None:
@@ -346,11 +370,21 @@ def _connect(figure: Figure, source: Bar, bar: Bar, baselines: list[float], adja
         )
 
 
-def _skip(figure: Figure, origin: Bar, bar: Bar, baselines: list[float], kind: str, crops: bool) -> None:
+def _skip(
+    figure: Figure, origin: Bar, bar: Bar, baselines: list[float], kind: str, crops: bool, between: list[Bar]
+) -> None:
     ob, tb = baselines[origin.level], baselines[bar.level]
     label = "copy and crop" if crops else "copy" if kind == "copy" else "skip"
     if kind == "copy":
         figure_kinds(figure, kind, label)
+    if origin.level == bar.level and between:  # over the bars in the way, down onto the copied half
+        over = ob - max(b.h for b in [origin, bar, *between]) - FONT - 3.0
+        x0, x1 = origin.x + origin.w / 2, bar.x + min(bar.w * bar.copy_channels / max(bar.channels, 1), bar.w) / 2
+        top = ob - bar.h - FONT - 0.5
+        figure.arrows.append(Arrow(((x0, ob - origin.h - FONT - 0.5), (x0, over), (x1, over), (x1, top)), kind))
+        if kind == "copy" and x1 - x0 > _text_width(label, SIZE_FONT) + 4:
+            figure.texts.append(Text((x0 + x1) / 2, over - 1.8, label, SIZE_FONT, role="arrow"))
+        return
     if origin.level == bar.level:
         y = ob - min(origin.h, bar.h) * 0.55
         figure.arrows.append(Arrow(((origin.x + origin.w + 0.8, y), (bar.x - 0.8, y)), kind))
