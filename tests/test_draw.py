@@ -39,7 +39,7 @@ def test_golden_dot_layers_detail(golden):
     golden("draw-unet-2015-layers.dot", source)
     result = check_file(SPECS / "unet-2015.yaml")
     for entry in result.inference.layers:  # one node per layer, labelled with the layer name
-        assert re.search(rf'^\s*b\d+ \[label="{entry.layer.name}\n', source, re.MULTILINE), entry.layer.name
+        assert re.search(rf'^\s*b\d+ \[label="{entry.layer.name}: ', source, re.MULTILINE), entry.layer.name
 
 
 def test_levels_come_from_the_graph_not_the_names(tmp_path):
@@ -195,6 +195,30 @@ def test_layers_detail_keeps_the_u(route, monkeypatch):
     assert all(centres[a][1] < centres[b][1] for a, b in itertools.pairwise(down))  # encoder goes down
     assert all(centres[a][1] > centres[b][1] for a, b in itertools.pairwise(up))  # decoder goes up
     assert abs(centres["enc1"][1] - centres["cat1"][1]) < 1.0 and centres["enc1"][0] < centres["cat1"][0]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_layers_detail_puts_the_legend_below_every_box_and_stays_compact(route, monkeypatch, tmp_path):
+    """Issue 13: the legend sat among the 2015 U-Net's bottleneck boxes, and the view was 6,885 px tall."""
+    import sys
+
+    sys.path.insert(0, str(SPECS.parent / "benchmarks"))
+    try:
+        from draw import deep_unet
+    finally:
+        sys.path.pop(0)
+    monkeypatch.setenv("UNETCALC_RENDERER", route)
+    deep = tmp_path / "deep.yaml"
+    deep.write_text(deep_unet(200))
+    for path, most_pt in ((SPECS / "unet-2015.yaml", 1900), (deep, 7000)):  # were 2,441 pt and 9,319 pt
+        result = check_file(path)
+        diagram = build_diagram(result, detail="layers")
+        svg = render(to_dot(result, diagram, "layers"), "svg")
+        centres = _node_centres(svg)
+        legend = centres.pop("legend")
+        assert all(legend[1] > y for _, y in centres.values()), path.name
+        height_pt = float(re.search(rb'height="([0-9.]+)pt"', svg).group(1))
+        assert height_pt <= most_pt, (path.name, height_pt)  # two-line boxes, tight rows
 
 
 def test_boxes_are_named_after_a_named_layer_or_their_role_never_an_auto_name():

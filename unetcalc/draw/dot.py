@@ -97,9 +97,9 @@ def _findings(block: Block, by_layer: dict[str, list[Diagnostic]]) -> list[Diagn
 
 def _block_label(block: Block, rank: int, findings: list[Diagnostic], detail: str) -> str:
     body = block.body or block.entries
-    if detail == "layers":
+    if detail == "layers":  # two lines a box: a 200-layer network stays a readable column of boxes
         entry = block.entries[0]
-        lines = [entry.layer.name, op_label(entry.layer, rank), format_shape(entry.out, TIMES)]
+        lines = [f"{entry.layer.name}: {op_label(entry.layer, rank)}", format_shape(entry.out, TIMES)]
     else:
         steps = compress([_token(e, rank) for e in body])
         if len(steps) > MAX_STEPS:
@@ -155,8 +155,8 @@ def to_dot(result: CheckResult, diagram: Diagram, detail: str = "blocks") -> str
             "labelloc": "t",
             "fontname": FONT,
             "fontsize": "16",
-            "nodesep": "0.5",
-            "ranksep": "0.45",
+            "nodesep": "0.5" if detail == "blocks" else "0.3",
+            "ranksep": "0.45" if detail == "blocks" else "0.22",
             "newrank": "true",
             "pad": "0.3",
         },
@@ -302,8 +302,9 @@ def _legend(graph: graphviz.Digraph, diagram: Diagram, ids: dict[str, str]) -> N
         color="#999999",
         fontsize="9",
     )
-    if diagram.kind == "u":
-        lowest = max(diagram.blocks, key=lambda b: (b.level, b.side == BOTTOM), default=None)
+    if diagram.kind == "u":  # the last box of the deepest level: with one box per layer, the bottom of the U
+        order = {b.id: i for i, b in enumerate(diagram.blocks)}
+        lowest = max(diagram.blocks, key=lambda b: (b.level, b.side == BOTTOM, order[b.id]), default=None)
     else:
         lowest = diagram.blocks[-1] if diagram.blocks else None
     if lowest is not None:  # one row below the deepest (U) or the last (flat) block
