@@ -1,4 +1,4 @@
-"""Regenerate the drawings in docs/ (the README shows them): python scripts/docs_images.py
+"""Regenerate the drawings in docs/ (the README shows them): python scripts/docs_images.py [--png]
 
 Both come from the bundled 2015 U-Net with the commands the README gives. The box diagram uses the
 WebAssembly Graphviz that installs with unetcalc, so every machine writes the same bytes;
@@ -26,10 +26,39 @@ def draw(name: str, target: Path) -> None:
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
 
 
+# Looked at before calling the figures done (issue 13): both styles of four kinds of network, as PNG.
+# Not byte-checked by a test: rasterisers differ between machines.
+FIGURE_SPECS = ("unet-2015", "unet3d", "unet-1d", "fcn8s")
+
+
+def pngs() -> None:
+    out = ROOT / "docs" / "figures"
+    out.mkdir(exist_ok=True)
+    for spec in FIGURE_SPECS:
+        for style in ("boxes", "paper"):
+            target = out / f"{spec}-{style}.png"
+            command = [
+                sys.executable,
+                "-m",
+                "unetcalc",
+                "draw",
+                f"specs/{spec}.yaml",
+                "--style",
+                style,
+                "-o",
+                str(target),
+            ]
+            env = {**os.environ, "UNETCALC_RENDERER": "wasm"}
+            subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+            print(f"wrote {target.relative_to(ROOT)}")
+
+
 def main() -> int:
     for name in DRAWINGS:
         draw(name, ROOT / "docs" / name)
         print(f"wrote docs/{name}")
+    if "--png" in sys.argv:
+        pngs()
     return 0
 
 

@@ -264,7 +264,7 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
     gap = max(floor, min(fill, 48.0))
     for _ in range(8):  # the decoder may have to step right of its level's encoder: shrink the gap to fit
         right = _positions(bars, gap)
-        if right + MARGIN <= target_width + 0.5 or gap <= floor:
+        if right + 2 * MARGIN <= target_width + 0.5 or gap <= floor:
             break
         gap = max(floor, gap * (target_width - MARGIN - (right - gap * k)) / (gap * k + 1e-9))
     depth = max(b.level for b in bars)
@@ -274,7 +274,7 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
         y += tallest[lv]
         baselines.append(y)
         y += ROW_GAP + FONT
-    width = max(b.x + b.w for b in bars) + MARGIN
+    width = max(b.x + b.w for b in bars) + 2 * MARGIN
     figure = Figure(width=max(width, target_width), height=0)
     _draw(figure, bars, baselines)
     legend_y = baselines[-1] + ROW_GAP
