@@ -260,3 +260,17 @@ def test_memory_and_fit_do_not_import_torch():
     for argv in (("memory", "specs/unet-2015.yaml"), ("fit", "specs/unet-same.yaml", "--memory", "24GiB")):
         code, modules = run_in_fresh_interpreter(*argv)
         assert code == 0 and "torch" not in modules
+
+
+def test_check_leaves_the_memory_of_huge_specs_to_the_memory_command(tmp_path):
+    from unetcalc.report.costs import SUMMARY_MEMORY_LAYERS
+
+    spec = tmp_path / "long.yaml"
+    rows = "".join("  - relu\n" for _ in range(SUMMARY_MEMORY_LAYERS))
+    spec.write_text(f"input: {{channels: 1, size: [8, 8]}}\nlayers:\n  - {{op: conv, filters: 2}}\n{rows}")
+    run = invoke_as_user("check", str(spec))
+    assert run.exit_code == 0 and "memory: run `unetcalc memory`" in run.stdout
+    small = invoke_as_user("check", "specs/unet-2015.yaml")
+    assert "train step 1.2 GiB (batch 1, fp32, Adam)" in small.stdout
+    data = json.loads(invoke_as_user("memory", str(spec), "-f", "json").stdout)
+    assert data["training"]["peak_bytes"] > 0 and len(data["training"]["per_layer"]) == SUMMARY_MEMORY_LAYERS + 1

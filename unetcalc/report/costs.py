@@ -49,19 +49,29 @@ def bytes_text(value: int | Poly) -> str:
     return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
 
 
-def costs_line(costs: Costs, memory: MemoryEstimate | None = None) -> str:
+# The batch-1 memory summary replays the network twice (~25 µs a layer, more for a symbolic input): past
+# this many layers `check` leaves it to `unetcalc memory`, so that a linter stays linear and fast.
+SUMMARY_MEMORY_LAYERS = 5_000
+
+
+def costs_line(costs: Costs, memory: MemoryEstimate | None = None, layers: int = 0) -> str:
     """MACs, the memory of a training step and of inference at batch 1 (when known), and the weights."""
     parts = [f"MACs {_count(costs.macs)}"]
     if memory is not None:
         parts.append(f"train step {bytes_text(memory.training.peak)} (batch 1, fp32, Adam)")
         parts.append(f"inference {bytes_text(memory.inference.peak)}")
+    elif layers > SUMMARY_MEMORY_LAYERS:
+        parts.append(f"memory: run `unetcalc memory` ({layers:,} layers)")
     parts.append(f"weights {human_bytes(costs.param_bytes('float32'))} fp32")
     return "   ".join(parts)
 
 
 def batch_one_memory(result: CheckResult) -> MemoryEstimate | None:
-    """The peak memory at batch 1 in float32 with Adam, for a spec that checked without errors."""
+    """The peak memory at batch 1 in float32 with Adam, for a spec that checked without errors (and has
+    at most SUMMARY_MEMORY_LAYERS layers)."""
     if result.inference is None or not result.ok or not result.layers_ok():
+        return None
+    if len(result.inference.layers) > SUMMARY_MEMORY_LAYERS:
         return None
     from unetcalc.memory.estimate import estimate_memory
 

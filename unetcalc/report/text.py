@@ -79,7 +79,7 @@ def render_result(
         ),
     ]
     if inference.output is not None:
-        facts.append(("cost", costs_line(compute_costs(inference), batch_one_memory(result))))
+        facts.append(("cost", costs_line(compute_costs(inference), batch_one_memory(result), len(inference.layers))))
     if result.validity is not None and inference.output is not None:
         facts.append(("valid", validity_summary(result.validity.axes)))
     for title, text in facts:
