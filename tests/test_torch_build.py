@@ -257,3 +257,47 @@ def test_generated_forward_computes_what_the_builder_computes(path, tmp_path):
     assert len(want) == len(got)
     for a, b in zip(want, got, strict=True):
         assert torch.allclose(a, b)
+
+
+SAVED_CASES = [
+    ("unet-2015", (188, 188)),
+    ("unet-same", (64, 64)),
+    ("unet3d", None),
+    ("unet-1d", None),
+    ("fcn8s", (64, 64)),
+    ("gallery/attention-unet", (64, 64)),
+    ("gallery/resnet34-unet", (64, 64)),
+    ("gallery/nnunet-3d-anisotropic", None),
+    ("gallery/fcn8s-caffe", (64, 64)),
+]
+
+
+@pytest.mark.parametrize(("name", "size"), SAVED_CASES, ids=[c[0] for c in SAVED_CASES])
+def test_memory_model_saves_what_autograd_saves(name, size):
+    """`unetcalc memory`'s per-layer saved tensors against PyTorch's own: every tensor autograd packs for
+    backward (saved_tensors_hooks), parameters aside, each storage once. CPU differs from CUDA only in
+    small statistics and dropout's mask (a float on CPU, one byte on CUDA): within 2 %."""
+    from unetcalc.memory.estimate import estimate_memory
+
+    result = check_file(SPECS / f"{name}.yaml", size)
+    if size is None and name == "unet3d":  # the smallest valid patch, not 116×132×132, on a CPU
+        result = check_file(SPECS / f"{name}.yaml", tuple(axis.min for axis in result.validity.axes))
+    elif not all(s.is_number for s in result.inference.input.size):  # symbolic: a small valid size
+        result = check_file(SPECS / f"{name}.yaml", tuple(axis.nearest(31)[1] for axis in result.validity.axes))
+    predicted = sum(layer.saved for layer in estimate_memory(result, batch=2).training.per_layer)
+    torch.manual_seed(0)
+    model = build_module(result).train()
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    saved: dict[int, int] = {}
+
+    def pack(tensor):  # type: ignore[no-untyped-def]
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in params:
+            saved[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    x = torch.randn(2, result.inference.input.channels, *(int(s.const) for s in result.inference.input.size))
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        model(x)
+    measured = sum(saved.values())
+    assert abs(predicted - measured) <= 0.02 * measured, (predicted, measured)
