@@ -31,9 +31,9 @@ def _visible(char: str) -> str:
 
 def printable(text: str) -> str:
     """``text`` with every control, format and separator character shown as an escape (``\\n``, ``\\x1b``)."""
+    if text.isprintable():  # no category isprintable() accepts is unsafe (it refuses Zs besides ours)
+        return text
     if text.isascii():
-        if text.isprintable():
-            return text
         return "".join(_visible(c) if not c.isprintable() else c for c in text)
     return "".join(_visible(c) if is_unsafe(c) else c for c in text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from unetcalc.shapes.cost import BYTES, Costs
@@ -43,7 +44,8 @@ def bytes_text(value: int | Poly) -> str:
     for monomial in sorted(value.terms, key=lambda m: (-sum(p for _, p in m), m)):
         coef = value.terms[monomial]
         body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
-        number = human_bytes(round(abs(coef))) if abs(coef) >= 1 else f"{float(abs(coef)):.2f} B"
+        magnitude = Fraction(-coef if coef < 0 else coef)
+        number = human_bytes(round(magnitude)) if magnitude >= 1 else f"{float(magnitude):.2f} B"
         parts.append(("- " if coef < 0 else "+ ") + (f"{number}·{body}" if body else number))
     joined = " ".join(parts)
     return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from rich.console import Console
 from rich.table import Table
@@ -42,7 +42,17 @@ class Row:
         if self.macs is not None:
             value = poly_json(self.macs)
             macs = str(value) if exact or not isinstance(value, int) else human_count(value)
-        return (*astuple(self)[:6], params, macs, self.declared)
+        return (
+            self.index,
+            self.name,
+            self.op,
+            self.shape_in,
+            self.shape_out,
+            self.filters,
+            params,
+            macs,
+            self.declared,
+        )
 
 
 def table_rows(result: CheckResult, macs: str = "true") -> list[Row]:

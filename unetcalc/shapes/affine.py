@@ -6,6 +6,7 @@ per axis), or a plain integer when the input is concrete (``coef == 0``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -64,6 +65,9 @@ class Affine:
         return self.coef * x + self.const
 
     def __str__(self) -> str:
+        return _affine_text(self)
+
+    def _text(self) -> str:
         if self.is_number:
             return _fmt_fraction(self.const)
         # Print over a common denominator: (H - 124)/16 rather than H/16 - 31/4.
@@ -83,6 +87,12 @@ class Affine:
         if den == 1:
             return body
         return f"({body})/{whole(den)}" if b else f"{body}/{whole(den)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _affine_text(size: Affine) -> str:
+    # Layers of one level share their sizes: a table of 100k rows formats each size once.
+    return size._text()
 
 
 def _lcm(a: int, b: int) -> int:

@@ -13,21 +13,38 @@ from unetcalc.shapes.affine import Affine
 from unetcalc.textsafe import whole
 
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
+Coef = int | Fraction  # a whole coefficient is kept as an int: int arithmetic is ~10× Fraction's
+
+
+def _coef(value: Coef) -> Coef:
+    return value.numerator if value.denominator == 1 else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _monomial_product(m1: Monomial, m2: Monomial) -> Monomial:
+    if not m1:
+        return m2
+    if not m2:
+        return m1
+    powers = dict(m1)
+    for symbol, power in m2:
+        powers[symbol] = powers.get(symbol, 0) + power
+    return tuple(sorted(powers.items()))
 
 
 class Poly:
     __slots__ = ("terms",)
 
-    def __init__(self, terms: dict[Monomial, Fraction] | None = None) -> None:
-        self.terms = {m: c for m, c in (terms or {}).items() if c}
+    def __init__(self, terms: dict[Monomial, Coef] | None = None) -> None:
+        self.terms: dict[Monomial, Coef] = {m: _coef(c) for m, c in (terms or {}).items() if c}
 
     @staticmethod
     def number(value: int | Fraction) -> Poly:
-        return Poly({(): Fraction(value)})
+        return Poly({(): value})
 
     @staticmethod
     def from_affine(size: Affine) -> Poly:
-        terms: dict[Monomial, Fraction] = {(): size.const}
+        terms: dict[Monomial, Coef] = {(): size.const}
         if size.symbol is not None:
             terms[((size.symbol, 1),)] = size.coef
         return Poly(terms)
@@ -43,37 +60,39 @@ class Poly:
         return int(self.terms.get((), 0))
 
     def __add__(self, other: Poly | int) -> Poly:
-        other = other if isinstance(other, Poly) else Poly.number(other)
+        if not isinstance(other, Poly):
+            if not other:
+                return self
+            other = Poly.number(other)
         terms = dict(self.terms)
         for m, c in other.terms.items():
-            terms[m] = terms.get(m, Fraction(0)) + c
+            terms[m] = terms.get(m, 0) + c
         return Poly(terms)
 
     __radd__ = __add__
 
     def __mul__(self, other: Poly | int | Fraction) -> Poly:
         if not isinstance(other, Poly):
+            if other == 1:
+                return self
             return Poly({m: c * other for m, c in self.terms.items()})
-        terms: dict[Monomial, Fraction] = {}
+        terms: dict[Monomial, Coef] = {}
         for m1, c1 in self.terms.items():
             for m2, c2 in other.terms.items():
-                powers = dict(m1)
-                for s, p in m2:
-                    powers[s] = powers.get(s, 0) + p
-                key = tuple(sorted(powers.items()))
-                terms[key] = terms.get(key, Fraction(0)) + c1 * c2
+                key = _monomial_product(m1, m2)
+                terms[key] = terms.get(key, 0) + c1 * c2
         return Poly(terms)
 
     __rmul__ = __mul__
 
     def at(self, values: dict[str, int]) -> Fraction:
-        total = Fraction(0)
+        total: Coef = Fraction(0)
         for monomial, coef in self.terms.items():
             term = coef
             for symbol, power in monomial:
                 term *= values[symbol] ** power
             total += term
-        return total
+        return Fraction(total)
 
     def __str__(self) -> str:
         return self.format(exact=True)
@@ -87,7 +106,7 @@ class Poly:
         for monomial in sorted(self.terms, key=lambda m: (-sum(p for _, p in m), m)):
             coef = self.terms[monomial]
             body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
-            magnitude = abs(coef)
+            magnitude = -coef if coef < 0 else coef
             numerator = whole(magnitude.numerator, grouping)
             if magnitude.denominator == 1:
                 number = numerator
