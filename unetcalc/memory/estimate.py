@@ -159,9 +159,9 @@ def estimate_memory(
     basis = network_basis(result)
     returned = result.graph.output_ids
     input_bytes = _counter(basis)(result.inference.input) * batch * FLOAT
-    counts = element_counts(result, basis)
-    training = _training(result, counts, batch, compute, optimizer, returned, input_bytes)
-    inference = _inference(result, counts, batch, compute, returned, input_bytes)
+    setup = _Setup(result, element_counts(result, basis), batch, compute, returned, input_bytes)
+    training = _training(setup, optimizer)
+    inference = _inference(setup)
     return MemoryEstimate(batch, precision, optimizer, training, inference, basis is not None)
 
 
@@ -170,23 +170,27 @@ def _weights(nodes: list[Node]) -> tuple[int, int]:
     return params * FLOAT + sum(n.buffers for n in nodes), params * FLOAT
 
 
-def _training(
-    result: CheckResult,
-    counts: list[tuple[tuple[Amount, ...], Amount]],
-    batch: int,
-    compute: int,
-    optimizer: str,
-    returned: list[str],
-    input_bytes: Amount,
-) -> TrainingMemory:
-    nodes = network_nodes(result, compute, True, counts)
+@dataclass(frozen=True, slots=True)
+class _Setup:
+    """What both replays share."""
+
+    result: CheckResult
+    counts: list[tuple[tuple[Amount, ...], Amount]]
+    batch: int
+    compute: int
+    returned: list[str]
+    input_bytes: Amount
+
+
+def _training(setup: _Setup, optimizer: str) -> TrainingMemory:
+    nodes = network_nodes(setup.result, setup.compute, True, setup.counts)
     weights, gradients = _weights(nodes)
     states, temporaries = OPTIMIZERS[optimizer]
-    replay = Replay(nodes, returned, batch, compute, training=True, measure=measure_size)
+    replay = Replay(nodes, setup.returned, setup.batch, setup.compute, training=True, measure=measure_size)
     pool = replay.pool
     pool.alloc("weights", weights, "weights")
     pool.alloc("optimizer", gradients * states, "optimizer state")
-    pool.alloc("input", input_bytes, "input")
+    pool.alloc("input", setup.input_bytes, "input")
     replay.forward()
     saved = pool.kinds.get("activations", 0) + pool.kinds.get("half-precision weight copies", 0)
     replay.loss()
@@ -204,19 +208,12 @@ def _training(
     )
 
 
-def _inference(
-    result: CheckResult,
-    counts: list[tuple[tuple[Amount, ...], Amount]],
-    batch: int,
-    compute: int,
-    returned: list[str],
-    input_bytes: Amount,
-) -> InferenceMemory:
-    nodes = network_nodes(result, compute, False, counts)
+def _inference(setup: _Setup) -> InferenceMemory:
+    nodes = network_nodes(setup.result, setup.compute, False, setup.counts)
     weights, _ = _weights(nodes)
-    replay = Replay(nodes, returned, batch, compute, training=False, measure=measure_size)
+    replay = Replay(nodes, setup.returned, setup.batch, setup.compute, training=False, measure=measure_size)
     replay.pool.alloc("weights", weights, "weights")
-    replay.pool.alloc("input", input_bytes, "input")
+    replay.pool.alloc("input", setup.input_bytes, "input")
     base = replay.pool.total
     replay.forward()
     return InferenceMemory(exact(replay.pool.peak), exact(replay.pool.peak + base * -1), replay.pool.peak_at)
