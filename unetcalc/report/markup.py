@@ -42,6 +42,8 @@ def strip_markup(markup: str) -> str:
 
     Mirrors rich.markup.render: literal text between tags also turns ``\\[`` into ``[``.
     """
+    if "[" not in markup:  # most lines: nothing to strip
+        return markup
     pieces: list[str] = []
     position = 0
     for match in _TAG.finditer(markup):
