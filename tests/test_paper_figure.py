@@ -163,3 +163,32 @@ def test_committed_docs_images_are_what_the_commands_write_today(tmp_path):
         except subprocess.CalledProcessError as exc:  # pragma: no cover - shows why
             raise AssertionError(exc.stderr) from None
         assert target.read_bytes() == (ROOT / "docs" / name).read_bytes(), f"docs/{name}: run scripts/docs_images.py"
+
+
+def test_residual_and_repeated_blocks_collapse_into_one_bar():
+    result = check_file(SPECS / "gallery" / "resnet34-unet.yaml")
+    figure = paper_figure(result)
+    bars = [r for r in figure.rects if r.role == "bar"]
+    assert len(bars) < len(result.inference.layers) / 4
+    repeated = [t.text for t in figure.texts if t.role == "channels" and "×" in t.text]
+    assert "64 ×10" in repeated  # ResNet34's first stage: the pooled map and three basic blocks
+    assert figure.scale > 0.9  # readable at 17 cm: the text stays ≥ 6 pt
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "unet-2015",
+        "unet3d",
+        "unet-1d",
+        "fcn8s",
+        "unet-same",
+        "gallery/resnet34-unet",
+        "gallery/nnunet-3d-anisotropic",
+        "gallery/fcn8s-caffe",
+        "gallery/attention-unet",
+    ],
+)
+def test_every_bundled_figure_is_readable_at_two_column_width(name):
+    """17 cm wide with text of at least 5 pt: sizes stand on end when lying flat they would not fit."""
+    assert paper_figure(check_file(SPECS / f"{name}.yaml")).text_size >= 5.0

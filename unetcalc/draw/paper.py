@@ -25,6 +25,7 @@ BAR_MIN_W, BAR_MAX_W = 1.5, 11.0
 ROW_GAP = 26.0  # between a level's baseline and the tallest bar of the next level (labels, arrows)
 MIN_GAP = 7.0  # the shortest arrow between two bars
 MARGIN = 10.0
+UPRIGHT_BELOW = 0.8  # size labels stand on end when lying flat they would shrink the figure below this
 SIZE_FONT = FONT - 1.5
 MAX_DESCRIPTIONS = 3  # per legend line: the first kinds of conv (or pool …) met
 BAR_FILL, BAR_STROKE, COPY_FILL = "#9ecae1", "#2b5d87", "#ffffff"
@@ -105,6 +106,7 @@ class Bar:
     kind: str  # the arrow kind into it
     description: str  # "conv 3×3, ReLU"
     copy_channels: int = 0  # a concatenation's skip part, drawn white on its left
+    repeat: int = 1  # identical feature maps in a row (residual blocks), drawn once: "64 ×6"
     skips: tuple[str, ...] = ()  # tensors joined into it
     crops: bool = False
     x: float = 0.0
@@ -171,7 +173,48 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
         bars.append(bar)
         for tensor in bar.tensors:
             bar_of[tensor] = len(bars) - 1
-    return bars
+    return _collapse(bars)
+
+
+MAX_PLAIN_RUN = 4  # maps in a plain conv run still drawn one by one (a U-Net level has 2-3, VGG's 3)
+
+
+def _collapse(bars: list[Bar]) -> list[Bar]:
+    """A run of maps of one size and channel count, each made from the one before, becomes one bar marked
+    ×N when it holds a residual add or is longer than MAX_PLAIN_RUN: a ResNet encoder stays a few bars,
+    while a U-Net level keeps a bar per conv, as in the paper."""
+    runs: list[list[Bar]] = []
+    for bar in bars:
+        run = runs[-1] if runs else None
+        head = run[0] if run else None
+        joined = set().union(*(b.tensors for b in run)) if run else set()
+        same = (
+            run is not None
+            and head is not None
+            and head.entry is not None
+            and bar.entry is not None
+            and bar.level == head.level
+            and bar.channels == head.channels
+            and bar.size_text == head.size_text
+            and not bar.copy_channels
+            and bar.source in joined
+            and all(skip in joined for skip in bar.skips)
+        )
+        if same and run is not None:
+            run.append(bar)
+        else:
+            runs.append([bar])
+    kept: list[Bar] = []
+    for run in runs:
+        if len(run) > 1 and (len(run) > MAX_PLAIN_RUN or any(b.kind == "join" for b in run[1:])):
+            head = run[0]
+            head.repeat = len(run)
+            for member in run[1:]:
+                head.tensors |= member.tensors
+            kept.append(head)
+        else:
+            kept.extend(run)
+    return kept
 
 
 def _concrete(result: CheckResult) -> bool:
@@ -254,42 +297,63 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
         steps.append(k)
     right = max(f + b.w for f, b in zip(fixed, bars, strict=True))
     fill = (target_width - MARGIN - right) / max(k, 1)
-    labels = [_text_width(b.size_text, SIZE_FONT) for b in bars]
+    shown = _size_labels(bars)
+    labels = [_text_width(b.size_text, SIZE_FONT) if shown[i] else 0.0 for i, b in enumerate(bars)]
     readable = max(
         ((labels[i] + labels[i + 1] - bars[i].w - bars[i + 1].w) / 2 + 3.0 for i in range(len(bars) - 1)
-         if bars[i].level == bars[i + 1].level),
+         if bars[i].level == bars[i + 1].level and labels[i] and labels[i + 1]),
         default=MIN_GAP,
     )  # fmt: skip
-    floor = max(MIN_GAP, readable)
+    _fit_gap(bars, target_width, max(MIN_GAP, readable), fill, k)
+    # Sizes written across would make the figure too wide to read: stand them on end under the bars,
+    # as the paper does (the rows grow taller instead of the figure wider).
+    upright = target_width / (max(b.x + b.w for b in bars) + 2 * MARGIN) < UPRIGHT_BELOW
+    if upright:
+        _fit_gap(bars, target_width, MIN_GAP, fill, k)
+    depth = max(b.level for b in bars)
+    tallest = [max((b.h for b in bars if b.level == lv), default=BAR_MIN_H) for lv in range(depth + 1)]
+    hanging = [
+        max((labels[i] for i, b in enumerate(bars) if b.level == lv), default=0.0) if upright else 0.0
+        for lv in range(depth + 1)
+    ]
+    baselines, y = [], MARGIN + FONT + 2
+    for lv in range(depth + 1):
+        y += tallest[lv]
+        baselines.append(y)
+        y += ROW_GAP + FONT + hanging[lv]
+    width = max(b.x + b.w for b in bars) + 2 * MARGIN
+    figure = Figure(width=max(width, target_width), height=0)
+    under = [hanging[lv] + 3.0 if upright else SIZE_FONT + 2.5 for lv in range(depth + 1)]
+    _draw(figure, bars, baselines, upright, under)
+    legend_y = baselines[-1] + under[-1] + FONT + 8.0
+    figure.height = _legend(figure, legend_y)
+    return figure
+
+
+def _fit_gap(bars: list[Bar], target_width: float, floor: float, fill: float, steps: int) -> float:
+    """The gap between bars that fills ``target_width`` (never under ``floor``); bars placed with it."""
     gap = max(floor, min(fill, 48.0))
     for _ in range(8):  # the decoder may have to step right of its level's encoder: shrink the gap to fit
         right = _positions(bars, gap)
         if right + 2 * MARGIN <= target_width + 0.5 or gap <= floor:
             break
-        gap = max(floor, gap * (target_width - MARGIN - (right - gap * k)) / (gap * k + 1e-9))
-    depth = max(b.level for b in bars)
-    tallest = [max((b.h for b in bars if b.level == lv), default=BAR_MIN_H) for lv in range(depth + 1)]
-    baselines, y = [], MARGIN + FONT + 2
-    for lv in range(depth + 1):
-        y += tallest[lv]
-        baselines.append(y)
-        y += ROW_GAP + FONT
-    width = max(b.x + b.w for b in bars) + 2 * MARGIN
-    figure = Figure(width=max(width, target_width), height=0)
-    _draw(figure, bars, baselines)
-    legend_y = baselines[-1] + ROW_GAP
-    figure.height = _legend(figure, legend_y)
-    return figure
+        gap = max(floor, gap * (target_width - MARGIN - (right - gap * steps)) / (gap * steps + 1e-9))
+    _positions(bars, gap)
+    return gap
 
 
 def _positions(bars: list[Bar], gap: float) -> float:
     """Place the bars left to right (a level change stays under/over the bar before it, unless that
     would put a decoder bar among its level's encoder bars, where the copy arrows run); the right edge."""
     right_at: dict[int, float] = {}
+    index = {tensor: i for i, bar in enumerate(bars) for tensor in bar.tensors}
     x = MARGIN + FONT
     for i, bar in enumerate(bars):
         if i:
             previous = bars[i - 1]
+            source = bars[index.get(bar.source, i - 1)]
+            if source.level != bar.level and index.get(bar.source, i) < i:
+                previous = source  # under/over the map it comes from (not a side head drawn just before)
             if previous.level == bar.level:
                 x = previous.x + previous.w + gap
             else:
@@ -301,14 +365,25 @@ def _positions(bars: list[Bar], gap: float) -> float:
     return max(right_at.values())
 
 
+def _size_labels(bars: list[Bar]) -> list[bool]:
+    """Which bars carry their size: the first of a level, and each whose size differs from the bar before it there."""
+    last: dict[int, str] = {}
+    shown = []
+    for bar in bars:
+        shown.append(last.get(bar.level) != bar.size_text)
+        last[bar.level] = bar.size_text
+    return shown
+
+
 def _text_width(text: str, size: float) -> float:
     """A generous estimate: renderers without Helvetica fall back to wider fonts (DejaVu Sans)."""
     return len(text) * size * 0.58
 
 
-def _draw(figure: Figure, bars: list[Bar], baselines: list[float]) -> None:
+def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool, under: list[float]) -> None:
+    """``under``: per level, how far below the baseline the size labels reach (arrows start past them)."""
     index = {tensor: i for i, bar in enumerate(bars) for tensor in bar.tensors}
-    seen_sizes: dict[int, str] = {}
+    shown = _size_labels(bars)
     for i, bar in enumerate(bars):
         base = baselines[bar.level]
         top = base - bar.h
@@ -317,14 +392,18 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float]) -> None:
         if copy_w:
             figure.rects.append(Rect(bar.x, top, copy_w, bar.h, COPY_FILL, "copy", bar.level, name))
         figure.rects.append(Rect(bar.x + copy_w, top, bar.w - copy_w, bar.h, BAR_FILL, "bar", bar.level, name))
-        figure.texts.append(Text(bar.x + bar.w / 2, top - 2.0, str(bar.channels), FONT - 0.5, role="channels"))
-        if seen_sizes.get(bar.level) != bar.size_text or i == 0:
+        channels = str(bar.channels) if bar.repeat == 1 else f"{bar.channels} ×{bar.repeat}"
+        figure.texts.append(Text(bar.x + bar.w / 2, top - 2.0, channels, FONT - 0.5, role="channels"))
+        if shown[i] and upright:  # read bottom to top, hanging under the bar
+            figure.texts.append(
+                Text(bar.x + bar.w / 2 + SIZE_FONT * 0.35, base + 2.0, bar.size_text, SIZE_FONT, "end", True, "size")
+            )
+        elif shown[i]:
             figure.texts.append(Text(bar.x + bar.w / 2, base + SIZE_FONT + 1.0, bar.size_text, SIZE_FONT, role="size"))
-            seen_sizes[bar.level] = bar.size_text
         if i == 0:
             continue
         source = bars[index.get(bar.source, i - 1)]
-        _connect(figure, source, bar, baselines, adjacent=source is bars[i - 1])
+        _connect(figure, source, bar, baselines, under, adjacent=source is bars[i - 1])
         figure_kinds(figure, bar.kind, bar.description)
         for skip in bar.skips:
             origin = index.get(skip)
@@ -345,7 +424,7 @@ def figure_kinds(figure: Figure, kind: str, description: str) -> None:
     figure.legend.append((kind, description))
 
 
-def _connect(figure: Figure, source: Bar, bar: Bar, baselines: list[float], adjacent: bool) -> None:
+def _connect(figure: Figure, source: Bar, bar: Bar, baselines: list[float], under: list[float], adjacent: bool) -> None:
     sb, tb = baselines[source.level], baselines[bar.level]
     if source.level == bar.level:
         y = sb - min(source.h, bar.h) / 2
@@ -359,9 +438,9 @@ def _connect(figure: Figure, source: Bar, bar: Bar, baselines: list[float], adja
         return
     cx_source, cx_bar = source.x + source.w / 2, bar.x + bar.w / 2
     if bar.level > source.level:  # down: from under the source to the top of the bar (above its label)
-        start, end = (cx_source, sb + SIZE_FONT + 2.5), (cx_bar, tb - bar.h - FONT - 1.0)
+        start, end = (cx_source, sb + under[source.level]), (cx_bar, tb - bar.h - FONT - 1.0)
     else:  # up: from the top of the source (above its label) to under the bar
-        start, end = (cx_source, sb - source.h - FONT - 1.0), (cx_bar, tb + SIZE_FONT + 2.5)
+        start, end = (cx_source, sb - source.h - FONT - 1.0), (cx_bar, tb + under[bar.level])
     if abs(start[0] - end[0]) < 0.5:
         figure.arrows.append(Arrow((start, end), bar.kind))
     else:
