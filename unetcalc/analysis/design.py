@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
+from unetcalc.shapes.affine import fraction_key
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.validity import Validity
 from unetcalc.spec.graph import Graph
@@ -195,18 +196,19 @@ def missing_skip(graph: Graph, validity: Validity | None, path: str) -> Iterator
         return input_scale if ref == "input" else scales[position[ref]] if ref in position else None
 
     encoder = {entries[i].layer.id for i in range(first_deep)} | {"input"}
-    consumed = {scale_of(ref) for e in entries[last_deep + 1 :] for ref in e.layer.inputs if ref in encoder}
+    consumed = {_level_key(scale_of(ref)) for e in entries[last_deep + 1 :] for ref in e.layer.inputs if ref in encoder}
     if not consumed:
         return  # no skip anywhere: an autoencoder or FCN-32s, not a U-Net missing one
-    reported: set[tuple[Fraction, ...]] = set()
+    reported: set[object] = set()
     for i in range(last_deep + 1, len(entries)):
         level, layer = scales[i], entries[i].layer
-        if layer.op != "conv" or level in consumed or level in reported or level == deepest:
+        key = _level_key(level)
+        if layer.op != "conv" or key in consumed or key in reported or level == deepest:
             continue
         skips = [j for j in range(first_deep) if scales[j] == level]
         if not skips:
             continue
-        reported.add(level)
+        reported.add(key)
         skip = entries[skips[-1]]
         arrival = entries[next(j for j in range(last_deep + 1, len(entries)) if scales[j] == level)]
         if skip.out is None or arrival.out is None:
@@ -223,6 +225,11 @@ def missing_skip(graph: Graph, validity: Validity | None, path: str) -> Iterator
             column=arrival.layer.column,
             layer=arrival.layer.name,
         )
+
+
+def _level_key(scale: tuple[Fraction, ...] | None) -> object:
+    """A set key for a resolution: Fractions 1/2^k hash alike every 61 levels (see affine.fraction_key)."""
+    return None if scale is None else tuple(fraction_key(f) for f in scale)
 
 
 def _scale(shape: Shape | None) -> tuple[Fraction, ...] | None:

@@ -6,7 +6,6 @@ per axis), or a plain integer when the input is concrete (``coef == 0``).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -89,10 +88,27 @@ class Affine:
         return f"({body})/{whole(den)}" if b else f"{body}/{whole(den)}"
 
 
-@functools.lru_cache(maxsize=4096)
 def _affine_text(size: Affine) -> str:
     # Layers of one level share their sizes: a table of 100k rows formats each size once.
-    return size._text()
+    key = (size.symbol, fraction_key(size.coef), fraction_key(size.const))
+    text = _TEXTS.get(key)
+    if text is None:
+        if len(_TEXTS) >= 4096:
+            _TEXTS.clear()
+        text = _TEXTS[key] = size._text()
+    return text
+
+
+_TEXTS: dict[object, str] = {}
+
+
+def fraction_key(value: Fraction) -> tuple[int, int, int]:
+    """A dict key for a Fraction that hashes well.
+
+    Python hashes 1/2^k by 2^k modulo 2^61 - 1, which repeats every 61 levels: a deep network's
+    resolutions would all land in 61 buckets of a dict. The denominator's bit length tells them apart.
+    """
+    return (value.denominator.bit_length(), value.numerator, value.denominator)
 
 
 def _lcm(a: int, b: int) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from unetcalc.shapes.infer import Inference, LayerShapes
-from unetcalc.shapes.poly import Poly, numel
+from unetcalc.shapes.poly import Coef, Monomial, Poly, numel
 
 BYTES = {"float32": 4, "bfloat16": 2}
 
@@ -48,11 +48,12 @@ class Costs:
 
 
 def compute_costs(inference: Inference, convention: str = "true") -> Costs:
-    macs = Poly.number(0)
+    total: dict[Monomial, Coef] = {}  # summed in place: a Poly per addition would copy every term each time
     per_layer: list[Poly | None] = []
     for entry in inference.layers:
         layer_cost = layer_macs(entry, convention)
         per_layer.append(layer_cost)
         if layer_cost is not None:
-            macs = macs + layer_cost
-    return Costs(inference.params, macs, per_layer)
+            for monomial, coef in layer_cost.terms.items():
+                total[monomial] = total.get(monomial, 0) + coef
+    return Costs(inference.params, Poly(total), per_layer)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from fractions import Fraction
 
-from unetcalc.shapes.affine import Affine
+from unetcalc.shapes.affine import Affine, fraction_key
 from unetcalc.textsafe import whole
 
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
@@ -122,12 +122,21 @@ class Poly:
 
 def numel(sizes: tuple[Affine, ...], channels: int) -> Poly:
     """Elements of a tensor: channels × the product of its sizes (a polynomial for symbolic sizes)."""
-    return _positions(tuple(sizes)) * channels if channels != 1 else _positions(tuple(sizes))
-
-
-@functools.lru_cache(maxsize=4096)
-def _positions(sizes: tuple[Affine, ...]) -> Poly:
     # Layers of one level share their sizes: the product is computed once per distinct size.
+    key = tuple((s.symbol, fraction_key(s.coef), fraction_key(s.const)) for s in sizes)
+    positions = _POSITIONS.get(key)
+    if positions is None:
+        if len(_POSITIONS) >= _POSITIONS_KEPT:
+            _POSITIONS.clear()
+        positions = _POSITIONS[key] = _product(sizes)
+    return positions * channels if channels != 1 else positions
+
+
+_POSITIONS: dict[object, Poly] = {}
+_POSITIONS_KEPT = 4096
+
+
+def _product(sizes: tuple[Affine, ...]) -> Poly:
     total = Poly.number(1)
     for size in sizes:
         total = total * Poly.from_affine(size)
