@@ -152,15 +152,20 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
         f"budget {human_bytes(fit.limit)}"
     )
     console.print(
-        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  peak {human_bytes(peak)}, "
+        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  peak {_precise(peak)}, "
         f"margin {human_bytes(max(fit.margin, 0))}  (inference peak {escape(bytes_text(fit.estimate.inference.peak))})"
     )
     if fit.over is not None:
         batch, over_size, over_peak = fit.over
         console.print(
-            f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {human_bytes(over_peak)}"
+            f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {_precise(over_peak)}"
         )
     console.print(f"  [dim]{NOT_COUNTED}[/]")
+
+
+def _precise(count: int) -> str:
+    """Two decimals in GiB: a peak just over the budget must not print as the budget itself."""
+    return f"{count / 2**30:.2f} GiB" if count >= 2**30 else human_bytes(count)
 
 
 def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:
