@@ -144,7 +144,7 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
         text_entry = symbolic.get(layer.id, entry)
         size_text = _size_text(text_entry.out.size) if text_entry.out is not None else ""
         source_bar = bar_of.get(layer.source, len(bars) - 1)
-        if layer.op in SHAPE_KEEPING_OPS or layer.op == "crop" or layer.op == "pad":
+        if layer.op in SHAPE_KEEPING_OPS:
             # drawn on its input's bar: its name joins the description of the arrow into that bar
             bar = bars[source_bar]
             word = ACTIVATION_NAMES.get(layer.op, layer.op)
