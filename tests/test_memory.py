@@ -274,3 +274,15 @@ def test_check_leaves_the_memory_of_huge_specs_to_the_memory_command(tmp_path):
     assert "train step 1.2 GiB (batch 1, fp32, Adam)" in small.stdout
     data = json.loads(invoke_as_user("memory", str(spec), "-f", "json").stdout)
     assert data["training"]["peak_bytes"] > 0 and len(data["training"]["per_layer"]) == SUMMARY_MEMORY_LAYERS + 1
+
+
+def test_hostile_names_never_start_a_workflow_command(tmp_path):
+    spec = tmp_path / "h.yaml"
+    spec.write_text(
+        'name: "::error::n"\ninput: {channels: 1, size: [8, 8]}\n'
+        'layers:\n  - {op: conv, filters: 2, name: "::error::x"}\n'
+    )
+    for args in (("memory", str(spec)), ("fit", str(spec), "-m", "1GiB")):
+        run = invoke_as_user(*args)
+        assert run.exit_code == 0, run.output
+        assert not any(line.lstrip().startswith("::") for line in run.output.splitlines()), run.output

@@ -12,7 +12,7 @@ from unetcalc.memory.fit import Fit
 from unetcalc.report.costs import bytes_text, human_bytes, poly_json
 from unetcalc.report.markup import escape
 from unetcalc.shapes.shape import format_shape
-from unetcalc.textsafe import safe_json
+from unetcalc.textsafe import path_text, printable, safe_json
 
 MEMORY_JSON_VERSION = 1
 SHOWN_LAYERS = 8  # the layers that keep the most, in text; JSON lists every layer
@@ -43,7 +43,7 @@ def _heading(result: CheckResult, estimate: MemoryEstimate) -> str:
     assert inference is not None
     optimizer = OPTIMIZER_NAMES[estimate.optimizer]
     return (
-        f"[bold]{escape(result.spec.name)}[/] ({escape(result.path)})  {format_shape(inference.input)} → "
+        f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  {format_shape(inference.input)} → "
         f"{format_shape(inference.output)}   batch {estimate.batch}, {estimate.precision}"
         f"{' autocast' if estimate.precision != 'fp32' else ''}, {optimizer}"
     )
@@ -82,10 +82,16 @@ def render_memory(console: Console, result: CheckResult, estimate: MemoryEstimat
         console.print(f"  layers that keep the most for backward (--format json lists all {len(training.per_layer)}):")
         for layer in keepers:
             console.print(
-                f"    {escape(layer.name):<24} {escape(layer.op):<12} {escape(bytes_text(layer.saved)):>12}   "
-                f"{escape(layer.kept)}"
+                f"    {escape(_row_name(layer.name)):<24} {escape(layer.op):<12} "
+                f"{escape(bytes_text(layer.saved)):>12}   {escape(layer.kept)}"
             )
     console.print(f"  [dim]{NOT_COUNTED}[/]")
+
+
+def _row_name(name: str) -> str:
+    """A layer name that starts a line: quoted when it would read as a GitHub workflow command (``::``)."""
+    safe = printable(name)
+    return f"`{safe}`" if safe.startswith("::") else safe
 
 
 def _largest_keepers(per_layer: list[LayerMemory]) -> list[LayerMemory]:
@@ -147,7 +153,7 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
     size = "x".join(map(str, fit.size))
     peak = int(fit.estimate.training.peak)  # type: ignore[arg-type]
     console.print(
-        f"[bold]{escape(result.spec.name)}[/] ({escape(result.path)})  {fit.estimate.precision}"
+        f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  {fit.estimate.precision}"
         f"{' autocast' if fit.estimate.precision != 'fp32' else ''}, {OPTIMIZER_NAMES[fit.estimate.optimizer]}, "
         f"budget {human_bytes(fit.limit)}"
     )
