@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from unetcalc.draw.paper import ARROWS, PT_PER_CM, Arrow, Figure
+from unetcalc.draw.paper import ARROWS, BAR_STROKE, PT_PER_CM, Arrow, Figure
 from unetcalc.textsafe import printable
 
 FONT_FAMILY = "Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif"
@@ -33,7 +33,7 @@ def figure_svg(figure: Figure) -> bytes:
         out.append(
             f'<rect class="{rect.role}" data-level="{rect.level}" data-layer={quoteattr(printable(rect.name))} '
             f'x="{_n(rect.x)}" y="{_n(top)}" width="{_n(rect.w)}" height="{_n(bottom - top)}" '
-            f'fill="{rect.fill}" stroke="#2b5d87" stroke-width="0.4"/>'
+            f'fill="{rect.fill}" stroke="{BAR_STROKE}" stroke-width="0.4"/>'
         )
     for arrow in figure.arrows:
         out.append(_arrow(arrow))
