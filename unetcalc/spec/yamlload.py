@@ -64,8 +64,11 @@ def _pos(node: yaml.Node) -> Pos:
 
 
 class _Converter:
-    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader) -> None:
+    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader, release: bool = False) -> None:
         self.loader = loader
+        # Without anchors no node is read twice: each converted subtree can go at once, so a 100k-layer
+        # spec never holds its node tree (~3 KB a layer) and its data at the same time.
+        self.release = release
         self.count = 0
         self.alias_count = 0  # nodes converted again because an alias (or a merge key) repeats them
         self.seen: set[int] = set()
@@ -128,9 +131,11 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             items = YList()
             items.pos, items.item_pos = _pos(node), []
-            for item in node.value:
+            for index, item in enumerate(node.value):
                 items.append(self.convert(item, depth + 1))
                 items.item_pos.append(_pos(item))
+                if self.release:
+                    node.value[index] = None
             return items
         value = self.loader.construct_object(node, deep=True)
         if not getattr(node, "style", None) and node.tag in _NUMBER_TAGS and _SURPRISING_NUMBER.fullmatch(node.value):
@@ -226,7 +231,7 @@ def load_yaml_text(text: str) -> LoadedYaml:
         node = loader.get_single_node()
         if node is None:
             raise YamlProblem("the file holds no YAML document (only comments?)")
-        converter = _Converter(loader)
+        converter = _Converter(loader, release="&" not in text)
         data = converter.convert(node)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_problem(exc, text) from None
