@@ -39,7 +39,10 @@ def plain(n: int) -> str:
 
 def unique_block(n: int) -> str:  # one long block with no repeating pattern (draw's run compression)
     ops = ["relu", "sigmoid", "tanh", "gelu", "silu", "elu", "identity"]
-    return chain(n, lambda i: f"  - {{op: conv, filters: {4 + i % 7}, kernel: {1 + 2 * (i % 2)}}}\n  - {ops[i % 7]}\n")
+    # two layers a step: n layers in all
+    return chain(
+        n // 2, lambda i: f"  - {{op: conv, filters: {4 + i % 7}, kernel: {1 + 2 * (i % 2)}}}\n  - {ops[i % 7]}\n"
+    )
 
 
 def finding_everywhere(n: int) -> str:  # a warning on every layer (UC204: padding grows the size)
