@@ -89,8 +89,8 @@ def poly_json(value: Poly | None) -> int | str | None:
 def memory_json(costs: Costs, memory: MemoryEstimate | None) -> dict[str, Any]:
     """Batch 1, float32, Adam: `unetcalc memory` has every batch, precision and optimizer."""
     return {
-        "train_step_peak": None if memory is None else _bytes_json(memory.training.peak),
-        "inference_peak": None if memory is None else _bytes_json(memory.inference.peak),
+        "train_step_peak": None if memory is None else bytes_json(memory.training.peak),
+        "inference_peak": None if memory is None else bytes_json(memory.inference.peak),
         "params": {dtype: costs.param_bytes(dtype) for dtype in BYTES},
         "unit": "bytes",
         "batch": 1,
@@ -99,5 +99,6 @@ def memory_json(costs: Costs, memory: MemoryEstimate | None) -> dict[str, Any]:
     }
 
 
-def _bytes_json(value: int | Poly) -> int | str | None:
+def bytes_json(value: int | Poly) -> int | str | None:
+    """Bytes for JSON: an int, or a polynomial as a string."""
     return value if isinstance(value, int) else poly_json(value)

@@ -7,9 +7,9 @@ from typing import Any
 from rich.console import Console
 
 from unetcalc.check import CheckResult
-from unetcalc.memory.estimate import REFERENCE_SIZE, Bytes, LayerMemory, MemoryEstimate, measure_size
+from unetcalc.memory.estimate import REFERENCE_SIZE, LayerMemory, MemoryEstimate, measure_size
 from unetcalc.memory.fit import Fit
-from unetcalc.report.costs import bytes_text, human_bytes, poly_json
+from unetcalc.report.costs import bytes_json, bytes_text, human_bytes
 from unetcalc.report.markup import escape
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import path_text, printable, safe_json
@@ -32,10 +32,6 @@ NOT_COUNTED = (
     "not counted: the CUDA context (~0.3-0.6 GiB per process) and the caching allocator's slack "
     "(memory_reserved exceeds memory_allocated); leave room for them"
 )
-
-
-def amount_json(value: Bytes) -> int | str | None:
-    return value if isinstance(value, int) else poly_json(value)
 
 
 def _heading(result: CheckResult, estimate: MemoryEstimate) -> str:
@@ -117,29 +113,29 @@ def memory_json(result: CheckResult, estimate: MemoryEstimate) -> dict[str, Any]
             "size": [int(s.const) if s.is_number else str(s) for s in inference.input.size],
         },
         "training": {
-            "peak_bytes": amount_json(training.peak),
+            "peak_bytes": bytes_json(training.peak),
             "peak_at": training.peak_at,
-            "weights": amount_json(training.weights),
-            "gradients": amount_json(training.gradients),
-            "optimizer": amount_json(training.optimizer),
-            "saved": amount_json(training.saved),
-            "transient": amount_json(training.at_peak.get("transient", 0)),
-            "workspace": amount_json(training.at_peak.get("workspace", 0)),
-            "at_peak": {kind: amount_json(value) for kind, value in training.at_peak.items()},
+            "weights": bytes_json(training.weights),
+            "gradients": bytes_json(training.gradients),
+            "optimizer": bytes_json(training.optimizer),
+            "saved": bytes_json(training.saved),
+            "transient": bytes_json(training.at_peak.get("transient", 0)),
+            "workspace": bytes_json(training.at_peak.get("workspace", 0)),
+            "at_peak": {kind: bytes_json(value) for kind, value in training.at_peak.items()},
             "per_layer": [
                 {
                     "layer": layer.name,
                     "line": layer_lines.get(layer.name),
                     "op": layer.op,
-                    "saved_bytes": amount_json(layer.saved),
+                    "saved_bytes": bytes_json(layer.saved),
                     "kept": layer.kept,
                 }
                 for layer in training.per_layer
             ],
         },
         "inference": {
-            "peak_bytes": amount_json(estimate.inference.peak),
-            "activations_bytes": amount_json(estimate.inference.activations),
+            "peak_bytes": bytes_json(estimate.inference.peak),
+            "activations_bytes": bytes_json(estimate.inference.activations),
             "peak_at": estimate.inference.peak_at,
         },
     }
@@ -188,7 +184,7 @@ def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:
         "size": list(fit.size),
         "peak_bytes": peak,
         "margin_bytes": fit.limit - peak,
-        "inference_peak_bytes": amount_json(fit.estimate.inference.peak),
+        "inference_peak_bytes": bytes_json(fit.estimate.inference.peak),
         "next": None
         if fit.over is None
         else {"batch": fit.over[0], "size": list(fit.over[1]), "peak_bytes": fit.over[2]},
