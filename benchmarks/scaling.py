@@ -3,7 +3,7 @@
 Every case runs `unetcalc …` in a process of its own (wait4 gives that process's peak RSS) on a
 generated spec of 1k, 10k (and, with --full, 100k) layers; the growth exponent between sizes is
 log(t2/t1)/log(n2/n1): 1.0 is linear. Prints figures, asserts nothing (shared machines make timed
-asserts flaky). Run: python benchmarks/scaling.py [--full] [--only CASE] [--limit SECONDS]
+asserts flaky). Run: python benchmarks/scaling.py [--full | --sizes N,...] [--only CASE] [--limit SECONDS]
 """
 
 from __future__ import annotations
@@ -121,8 +121,11 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also 100k layers")
     parser.add_argument("--only", help="run the cases whose name contains this")
     parser.add_argument("--limit", type=float, default=300, help="seconds before a run is stopped")
+    parser.add_argument("--sizes", help="comma-separated layer counts instead (e.g. 100000): no growth then")
     args = parser.parse_args()
     sizes = [1_000, 10_000, 100_000] if args.full else [1_000, 10_000]
+    if args.sizes:
+        sizes = [int(n) for n in args.sizes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"{'case':<38} " + "  ".join(f"{n:>7} layers: s / MiB" for n in sizes) + "   growth")
@@ -142,8 +145,11 @@ def main() -> None:
                 seconds, rss, _ = run(argv, args.limit)
                 times.append(seconds)
                 cells.append(f"{seconds:>8.2f} / {rss:>5.0f}")
-            growth = [math.log(b / a) / math.log(10) for a, b in itertools.pairwise(times)]
+            measured = zip(sizes, times, strict=True)
+            growth = [math.log(b / a) / math.log(m / n) for (n, a), (m, b) in itertools.pairwise(measured)]
             print(f"{name:<38} " + "  ".join(f"{c:>22}" for c in cells) + "   " + " ".join(f"{g:.2f}" for g in growth))
+        if args.only and args.only not in "build/check --verify":
+            return
         spec = folder / "big.yaml"
         spec.write_text(big_unet())
         for command in (["build", str(spec), "--verify"], ["check", str(spec), "--verify"]):

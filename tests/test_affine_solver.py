@@ -1,6 +1,9 @@
+import math
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.solver import Outcome, Solver, SymbolClass, _solve_congruence
@@ -58,3 +61,50 @@ def test_bounds_give_the_smallest_member_and_neighbours():
     assert cls.nearest(572) == (556, 588)
     assert cls.nearest(100) == (None, 188)
     assert cls.contains(572) and not cls.contains(570) and not cls.contains(172)
+
+
+small = st.integers(min_value=-50, max_value=50)
+positive = st.integers(min_value=1, max_value=12)
+
+
+@given(small, small, positive, st.lists(st.tuples(st.sampled_from("+-*/"), small, positive), max_size=8))
+@settings(max_examples=300, deadline=None)
+def test_integer_sizes_compute_what_fractions_compute(num, off, den, steps):
+    """Affine keeps (num·H + off)/den in integers: every result equals Fraction arithmetic, in lowest terms."""
+    size = Affine.var("H") * num / den + Fraction(off, den)
+    coef, const = Fraction(num, den), Fraction(off, den)
+    for op, value, divisor in steps:
+        if op == "+":
+            size, const = size + value, const + value
+        elif op == "-":
+            size, const = size - Fraction(value, divisor), const - Fraction(value, divisor)
+        elif op == "*":
+            size, coef, const = size * value, coef * value, const * value
+        else:
+            size, coef, const = size / divisor, coef / divisor, const / divisor
+    assert (size.coef, size.const) == (coef, const)
+    assert math.gcd(size.num, size.off, size.den) == 1 and size.den > 0
+    assert (size.symbol == "H") == (coef != 0)
+    assert size == Affine(coef, const, "H") and hash(size) == hash(Affine(coef, const, "H"))
+    assert size.at(7) == coef * 7 + const
+
+
+@given(small, small, positive, st.integers(min_value=-20, max_value=20))
+@settings(max_examples=300, deadline=None)
+def test_at_least_keeps_exactly_the_inputs_that_satisfy_it(num, off, den, bound):
+    size = Affine.var("H") * num / den + Fraction(off, den)
+    solver = Solver()
+    outcome = solver.at_least(size, bound)
+    satisfied = [x for x in range(1, 200) if size.at(x) >= bound]
+    if size.is_number:
+        assert outcome is (Outcome.HOLDS if size.const >= bound else Outcome.VIOLATED)
+        return
+    cls = solver.symbol("H")
+    kept = [x for x in range(1, 200) if cls.contains(x)]
+    assert kept == satisfied and (outcome is Outcome.INFEASIBLE) == (not satisfied)
+
+
+def test_deep_denominators_hash_apart():
+    """2^k hashes like 2^(k mod 61): sizes 61 levels apart must still land in different buckets."""
+    sizes = [Affine.var("H") / 2**k for k in range(0, 400)]
+    assert len({hash(s) for s in sizes}) == len(sizes)

@@ -234,7 +234,7 @@ def _level_key(scale: tuple[Fraction, ...] | None) -> object:
 
 def _scale(shape: Shape | None) -> tuple[Fraction, ...] | None:
     """A tensor's resolution relative to the input, per axis (None when unknown or fixed)."""
-    if shape is None or any(s.coef == 0 for s in shape.size):
+    if shape is None or any(not s.num for s in shape.size):
         return None
     return tuple(s.coef for s in shape.size)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from fractions import Fraction
 
-from unetcalc.shapes.affine import Affine, fraction_key
+from unetcalc.shapes.affine import Affine
 from unetcalc.textsafe import whole
 
 Monomial = tuple[tuple[str, int], ...]  # sorted (symbol, power) pairs; () is the constant
@@ -44,9 +44,14 @@ class Poly:
 
     @staticmethod
     def from_affine(size: Affine) -> Poly:
-        terms: dict[Monomial, Coef] = {(): size.const}
-        if size.symbol is not None:
-            terms[((size.symbol, 1),)] = size.coef
+        if size.den == 1:
+            terms: dict[Monomial, Coef] = {(): size.off}
+            if size.symbol is not None:
+                terms[((size.symbol, 1),)] = size.num
+        else:
+            terms = {(): size.const}
+            if size.symbol is not None:
+                terms[((size.symbol, 1),)] = size.coef
         return Poly(terms)
 
     @property
@@ -123,12 +128,11 @@ class Poly:
 def numel(sizes: tuple[Affine, ...], channels: int) -> Poly:
     """Elements of a tensor: channels × the product of its sizes (a polynomial for symbolic sizes)."""
     # Layers of one level share their sizes: the product is computed once per distinct size.
-    key = tuple((s.symbol, fraction_key(s.coef), fraction_key(s.const)) for s in sizes)
-    positions = _POSITIONS.get(key)
+    positions = _POSITIONS.get(sizes)
     if positions is None:
         if len(_POSITIONS) >= _POSITIONS_KEPT:
             _POSITIONS.clear()
-        positions = _POSITIONS[key] = _product(sizes)
+        positions = _POSITIONS[sizes] = _product(sizes)
     return positions * channels if channels != 1 else positions
 
 

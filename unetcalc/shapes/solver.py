@@ -78,19 +78,18 @@ class Solver:
 
     def divisible(self, size: Affine, divisor: Fraction | int) -> Outcome:
         """Require ``size / divisor`` to be a whole number."""
-        if size.is_number:
-            quotient = size.const / Fraction(divisor)
-            return Outcome.HOLDS if quotient.denominator == 1 else Outcome.VIOLATED
+        if type(divisor) is not int:
+            divisor = Fraction(divisor)
+            return self.divisible(size * divisor.denominator, divisor.numerator)
+        if not size.num:
+            return Outcome.HOLDS if size.off % (size.den * divisor) == 0 else Outcome.VIOLATED
         assert size.symbol is not None
         cls = self.symbol(size.symbol)
         if not cls.feasible:
             return Outcome.INFEASIBLE
-        # size/divisor = A·t + B for X = M·t + r; it is whole iff A'·t ≡ -B' (mod L).
-        a = size.coef * cls.modulus / Fraction(divisor)
-        b = (size.coef * cls.residue + size.const) / Fraction(divisor)
-        scale = math.lcm(a.denominator, b.denominator)
-        a_int, b_int = int(a * scale), int(b * scale)
-        solution = _solve_congruence(a_int, -b_int, scale)
+        # With X = M·t + r, size/divisor = (num·M·t + num·r + off)/(den·divisor) is whole iff
+        # num·M·t ≡ -(num·r + off) (mod den·divisor).
+        solution = _solve_congruence(size.num * cls.modulus, -(size.num * cls.residue + size.off), size.den * divisor)
         if solution is None:
             cls.feasible = False
             return Outcome.INFEASIBLE
@@ -102,48 +101,47 @@ class Solver:
 
     def residue_of(self, size: Affine, divisor: int) -> int | None:
         """``size mod divisor`` when the symbol's class decides it (always for a number), else None."""
-        if size.is_number:
-            return int(size.const) % divisor if size.const.denominator == 1 else None
+        if not size.num:
+            return size.off % divisor if size.den == 1 else None
         assert size.symbol is not None
         cls = self.symbol(size.symbol)
-        step = size.coef * cls.modulus / divisor  # size = step·divisor·t + base for X = M·t + r
-        base = size.coef * cls.residue + size.const
-        if step.denominator != 1 or base.denominator != 1:
+        # size = (num·M·t + num·r + off)/den for X = M·t + r: decided when both parts are whole and the
+        # step num·M/den is a multiple of divisor.
+        step, base = size.num * cls.modulus, size.num * cls.residue + size.off
+        if step % (size.den * divisor) or base % size.den:
             return None
-        return int(base) % divisor
+        return (base // size.den) % divisor
 
     def equal(self, a: Affine, b: Affine) -> Outcome:
         """Require ``a == b``: numbers compare, equal slopes never meet, different slopes meet at one input."""
         difference = a - b
-        if difference.is_number:
-            return Outcome.HOLDS if difference.const == 0 else Outcome.VIOLATED
+        if not difference.num:
+            return Outcome.HOLDS if not difference.off else Outcome.VIOLATED
         assert difference.symbol is not None
-        root = -difference.const / difference.coef
-        if root.denominator != 1:
+        if difference.off % difference.num:
             return Outcome.VIOLATED
+        root = -difference.off // difference.num
         cls = self.symbol(difference.symbol)
-        if not cls.contains(int(root)):
+        if not cls.contains(root):
             return Outcome.VIOLATED
-        cls.lower = cls.upper = int(root)
+        cls.lower = cls.upper = root
         return Outcome.HOLDS
 
     def at_least(self, size: Affine, bound: int) -> Outcome:
         """Require ``size ≥ bound``."""
-        if size.is_number:
-            return Outcome.HOLDS if size.const >= bound else Outcome.VIOLATED
+        num, off, den = size.num, size.off, size.den
+        if not num:
+            return Outcome.HOLDS if off >= bound * den else Outcome.VIOLATED
         assert size.symbol is not None
         cls = self.symbol(size.symbol)
-        coef, const = size.coef, size.const
-        if coef > 0 and cls.feasible:
-            # Already implied by the lower bound? In integers (the hot path of every pass): a·L/b + c/d ≥ bound.
-            a, b, c, d = coef.numerator, coef.denominator, const.numerator, const.denominator
-            if a * cls.lower * d + c * b >= bound * b * d:
+        # (num·X + off)/den ≥ bound  ⇔  num·X ≥ bound·den - off
+        need = bound * den - off
+        if num > 0:
+            if cls.feasible and num * cls.lower >= need:  # already implied by the lower bound: every pass's hot path
                 return Outcome.HOLDS
-        limit = (bound - const) / coef
-        if coef > 0:
-            cls.lower = max(cls.lower, math.ceil(limit))
+            cls.lower = max(cls.lower, -(-need // num))
         else:
-            upper = math.floor(limit)
+            upper = need // num  # X ≤ need/num when num < 0: its floor
             cls.upper = upper if cls.upper is None else min(cls.upper, upper)
         if cls.smallest() is None:
             cls.feasible = False
