@@ -14,7 +14,7 @@ import typer
 from unetcalc import __version__
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
 from unetcalc.cli.check_command import CHECK_OPTIONS, SPECS_HELP, CheckFormat, run_check
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, escape, out, print_error
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, escape, out, print_error, text_out
 from unetcalc.findings.rules import all_rules, rules_by_code
 
 if TYPE_CHECKING:
@@ -611,7 +611,7 @@ def diff(
     elif output_format is DiffFormat.json:
         sys.stdout.write(diff_report.render_json(changes))
     else:
-        diff_report.render_text(_out(), changes, show_all)
+        diff_report.render_text(text_out(), changes, show_all)  # plain lines when piped: no rich per line
     raise typer.Exit(EXIT_OK)
 
 

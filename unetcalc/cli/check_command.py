@@ -189,8 +189,7 @@ def render(
         return
     console = text_out()
     width = int(getattr(console, "width", 0))  # a terminal's width; 0 (no wrapping) in logs and pipes
-    for line in output.render(results, options._replace(width=width)).splitlines():
-        console.print(line)
+    output.print_to(console, results, options._replace(width=width))
 
 
 __all__ = ["CheckFormat", "CheckRun", "escape", "render", "run_check"]

@@ -29,32 +29,35 @@ class NameIndex:
     PER_KEY = 8  # names kept per key: enough to rank, bounded however alike the names are
 
     def __init__(self, names: Iterable[str] = ()) -> None:
-        self._by_key: dict[str, list[str]] = {}
+        self._by_key: dict[str, list[tuple[str, str]]] = {}  # key → (lower-case name, name)
         self._pending: list[str] = list(names)  # filed at the first question: most specs never ask one
 
     def add(self, name: str) -> None:
         self._pending.append(name)
 
-    def _file(self, name: str) -> None:
-        for key in _deletions(name.lower()):
-            bucket = self._by_key.setdefault(key, [])
-            if len(bucket) < self.PER_KEY:
-                bucket.append(name)
+    def _file_pending(self) -> None:
+        by_key, limit = self._by_key, self.PER_KEY
+        for name in self._pending:
+            entry = (name.lower(), name)
+            for key in _deletions(entry[0]):
+                bucket = by_key.get(key)
+                if bucket is None:
+                    by_key[key] = [entry]
+                elif len(bucket) < limit:
+                    bucket.append(entry)
+        self._pending.clear()
 
     def closest(self, word: str) -> str | None:
         """The nearest indexed name within two edits (one edit preferred, then the nearer length)."""
-        for name in self._pending:
-            self._file(name)
-        self._pending.clear()
+        if self._pending:
+            self._file_pending()
         low = word.lower()
         best: tuple[int, int, str] | None = None
         for key in _deletions(low):
-            for name in self._by_key.get(key, ()):
-                name_low = name.lower()
+            for name_low, name in self._by_key.get(key, ()):
                 # key == word: the name has one letter more; key == name: one letter less; else one
                 # letter differs (same length, one position) or two edits.
-                one_apart = len(name_low) == len(low) and sum(a != b for a, b in zip(name_low, low, strict=True)) == 1
-                edits = 1 if key in (low, name_low) or one_apart else 2
+                edits = 1 if key in (low, name_low) or _one_apart(name_low, low) else 2
                 candidate = (edits, abs(len(name_low) - len(low)), name)
                 if best is None or candidate < best:
                     best = candidate
@@ -63,6 +66,19 @@ class NameIndex:
     def did_you_mean(self, word: str) -> str:
         match = self.closest(word)
         return f"did you mean `{match}`?" if match else ""
+
+
+def _one_apart(a: str, b: str) -> bool:
+    """Same length, one position differs."""
+    if len(a) != len(b):
+        return False
+    differ = 0
+    for x, y in zip(a, b, strict=True):
+        if x != y:
+            differ += 1
+            if differ > 1:
+                return False
+    return differ == 1
 
 
 def _deletions(word: str) -> set[str]:

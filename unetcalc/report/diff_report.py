@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
-
 from unetcalc.diff import FieldChange, LayerChange, SpecDiff
 from unetcalc.report.labels import validity_text
-from unetcalc.report.markup import escape
+from unetcalc.report.markup import Printer, escape
 from unetcalc.shapes.validity import AxisValidity, classes_json
 from unetcalc.textsafe import markdown_code, markdown_text, safe_json
 
@@ -72,7 +70,7 @@ def _layer_line(change: LayerChange) -> str:
 SHAPES_SHOWN = 8  # a longer list of changed shapes is cut (--all shows every one)
 
 
-def render_text(console: Console, d: SpecDiff, show_all: bool = False) -> None:
+def render_text(console: Printer, d: SpecDiff, show_all: bool = False) -> None:
     console.print(f"diff [bold]{escape(d.old.path)}[/] → [bold]{escape(d.new.path)}[/]")
     if d.unchanged:
         console.print("  no changes in layers, shapes, parameters, output or valid inputs")

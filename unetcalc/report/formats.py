@@ -2,7 +2,9 @@
 
 Every renderer has one signature, ``(results, options) -> str``. Formats marked ``markup`` return
 rich markup lines, which the CLI prints through its console (colours at a terminal, plain text
-elsewhere); the others return the exact bytes to write (JSON, SARIF, workflow commands).
+elsewhere); the others return the exact bytes to write (JSON, SARIF, workflow commands). A markup
+format also names a printer, ``(console, results, options) -> None``, that prints those lines as it
+makes them (the CLI's way: a report of 100k findings is never held whole).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
     from unetcalc.check import CheckResult
+    from unetcalc.report.markup import Printer
 
 
 # NamedTuples, not dataclasses: this module is on `check`'s start-up path, where a frozen slotted
@@ -27,6 +30,7 @@ class RenderOptions(NamedTuple):
 
 DEFAULT_OPTIONS = RenderOptions()
 Renderer = Callable[[Sequence["CheckResult"], RenderOptions], str]
+LinePrinter = Callable[["Printer", Sequence["CheckResult"], RenderOptions], None]
 
 
 class OutputFormat(NamedTuple):
@@ -35,9 +39,15 @@ class OutputFormat(NamedTuple):
     function: str
     markup: bool  # rich markup lines, printed through the console
     style: str | None = None  # the text style this format fixes (full, concise)
+    printer: str = ""  # markup formats: the function that prints the lines as it makes them
 
     def renderer(self) -> Renderer:
         return cast(Renderer, getattr(importlib.import_module(self.module), self.function))
+
+    def print_to(self, console: Printer, results: Sequence[CheckResult], options: RenderOptions) -> None:
+        """Print a markup format's lines to ``console`` as they are made."""
+        printer = cast(LinePrinter, getattr(importlib.import_module(self.module), self.printer))
+        printer(console, results, options._replace(style=self.style) if self.style else options)
 
     def render(self, results: Sequence[CheckResult], options: RenderOptions) -> str:
         return self.renderer()(results, options._replace(style=self.style) if self.style else options)
@@ -46,8 +56,12 @@ class OutputFormat(NamedTuple):
 CHECK_FORMATS: dict[str, OutputFormat] = {
     f.name: f
     for f in (
-        OutputFormat("text", "unetcalc.report.text", "render_report", markup=True, style="full"),
-        OutputFormat("concise", "unetcalc.report.text", "render_report", markup=True, style="concise"),
+        OutputFormat(
+            "text", "unetcalc.report.text", "render_report", markup=True, style="full", printer="print_report"
+        ),
+        OutputFormat(
+            "concise", "unetcalc.report.text", "render_report", markup=True, style="concise", printer="print_report"
+        ),
         OutputFormat("json", "unetcalc.report.json_report", "render_json", markup=False),
         OutputFormat("github", "unetcalc.report.github", "render_github", markup=False),
         OutputFormat("sarif", "unetcalc.report.sarif", "render_sarif", markup=False),

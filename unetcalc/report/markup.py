@@ -26,6 +26,8 @@ def escape(text: str) -> str:
     text report prints passes through here.
     """
     text = printable(text)
+    if "[" not in text and not text.endswith("\\"):  # nothing to escape: most names and messages
+        return text
 
     def double(match: re.Match[str]) -> str:
         backslashes, tag = match.groups()
@@ -44,6 +46,8 @@ def strip_markup(markup: str) -> str:
     """
     if "[" not in markup:  # most lines: nothing to strip
         return markup
+    if "\\" not in markup:  # no escapes: every tag goes (the loop below, in C)
+        return _TAG.sub("", markup)
     pieces: list[str] = []
     position = 0
     for match in _TAG.finditer(markup):

@@ -111,6 +111,8 @@ def _wrap(text: str, width: int, indent: int) -> list[str]:
 
 def _display_width(text: str) -> int:
     """Terminal columns of ``text``: East Asian wide characters take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
@@ -179,13 +181,18 @@ class _Lines:
 def render_report(results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> str:
     """The human report of every result, as rich markup lines (the registry's signature)."""
     lines = _Lines()
+    print_report(lines, results, options)
+    return "".join(f"{line}\n" for line in lines.lines)
+
+
+def print_report(console: Printer, results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> None:
+    """The human report, printed line by line as it is made: a report of 100k findings is never held whole."""
     strict_for = options.strict_for or (False,) * len(results)
     for result, strict in zip(results, strict_for, strict=True):
         if not (options.quiet and not result.diagnostics):
-            render_result(lines, result, strict, options.style, options.width, options.quiet)
+            render_result(console, result, strict, options.style, options.width, options.quiet)
     if options.summary:
-        render_summary(lines, results)
-    return "".join(f"{line}\n" for line in lines.lines)
+        render_summary(console, results)
 
 
 def render_summary(console: Printer, results: Sequence[CheckResult]) -> None:
