@@ -181,3 +181,82 @@ def test_releasing_converted_nodes_changes_nothing_but_memory():
         loader.dispose()
         results.append((data, [layer.value_pos for layer in data["layers"] if hasattr(layer, "value_pos")]))
     assert results[0] == results[1]
+
+
+EDGE_YAML = """\
+name: 'edge' # quoted
+version: 1
+input: {channels: 3, size: [H, 256]}
+flags: [true, no, ~, null, 1.5, -2, 0x1F, 010, 1:20, "010", '', 2026-11-25]
+text: |
+  a block
+  scalar
+empty:
+dup: 1
+dup: 2
+1: int key
+layers:
+  - conv
+  - {op: conv, filters: 64, kernel: [3, 3], name: "c[1]"}
+  - op: maxpool
+    stride: 2
+"""
+
+
+def _tree(value):
+    """Data with every position the loader keeps, for comparing two readers."""
+    if isinstance(value, dict):
+        return ("map", value.pos, value.key_pos, value.value_pos, [(k, _tree(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", value.pos, value.item_pos, [_tree(v) for v in value])
+    return (type(value).__name__, value)
+
+
+@pytest.mark.parametrize("loader_class", ["C", "pure"])
+def test_event_reader_builds_what_the_node_path_builds(loader_class):
+    """Plain YAML is read from parser events, without a node tree: data, positions, duplicate keys and
+    surprising numbers must equal the node path's on every bundled spec and on awkward scalars."""
+    import yaml
+
+    from unetcalc.spec import yamlload
+
+    loader_type = yaml.SafeLoader if loader_class == "pure" else yamlload._Loader
+    texts = [EDGE_YAML] + [p.read_text() for p in sorted(SPECS.rglob("*.yaml")) if "&" not in p.read_text()]
+    assert len(texts) > 10
+    for text in texts:
+        loader = loader_type(text)
+        events = yamlload._events_to_data(loader)
+        loader.dispose()
+        loader = loader_type(text)
+        converter = yamlload._Converter(loader)
+        data = converter.convert(loader.get_single_node())
+        loader.dispose()
+        assert _tree(events.data) == _tree(data)
+        assert events.duplicate_keys == converter.duplicate_keys
+        assert events.surprising_numbers == converter.surprising_numbers
+    edge = yamlload.load_yaml_text(EDGE_YAML)
+    assert [k for k, _ in edge.duplicate_keys] == ["dup"] and edge.data["dup"] == 2
+    assert {text for text, _, _ in edge.surprising_numbers} == {"010", "1:20"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",  # anchors and aliases
+        "base: {k: 1}\nother:\n  <<: {k: 2}\n",  # a merge key
+        "a: !!str 010\n",  # an explicit tag
+        "a: 1\n---\nb: 2\n",  # two documents
+        "? [a, b]\n: 1\n",  # a list as a key
+        "a: [1, 2\n",  # a syntax error
+        "# only a comment\n",
+    ],
+)
+def test_event_reader_leaves_everything_else_to_the_node_path(text):
+    import yaml
+
+    from unetcalc.spec import yamlload
+
+    loader = yamlload._Loader(text)
+    with pytest.raises((yamlload._NotPlain, yaml.YAMLError)):
+        yamlload._events_to_data(loader)
+    loader.dispose()
