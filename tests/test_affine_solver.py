@@ -108,3 +108,26 @@ def test_deep_denominators_hash_apart():
     """2^k hashes like 2^(k mod 61): sizes 61 levels apart must still land in different buckets."""
     sizes = [Affine.var("H") / 2**k for k in range(0, 400)]
     assert len({hash(s) for s in sizes}) == len(sizes)
+
+
+coefficients = st.one_of(
+    st.integers(-1000, 1000),
+    st.builds(Fraction, st.integers(-1000, 1000), st.sampled_from([2**k for k in (1, 2, 5, 61, 62, 130, 400)])),
+    st.builds(Fraction, st.integers(-1000, 1000), st.integers(1, 50)),
+)
+monomials = st.sampled_from([(), (("H", 1),), (("W", 1),), (("H", 1), ("W", 1))])
+
+
+@given(st.lists(st.dictionaries(monomials, coefficients, max_size=4), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_sum_polys_equals_adding_one_by_one(terms):
+    """sum_polys adds power-of-two fractions as scaled integers: the result must be the exact sum."""
+    from unetcalc.shapes.poly import Poly, sum_polys
+
+    polys = [Poly(t) for t in terms]
+    naive = Poly()
+    for poly in polys:
+        naive = naive + poly
+    total = sum_polys(polys)
+    assert total.terms == naive.terms
+    assert all(type(c) is int or c.denominator != 1 for c in total.terms.values())  # whole numbers stay ints

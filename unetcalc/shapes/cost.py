@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from unetcalc.shapes.infer import Inference, LayerShapes
-from unetcalc.shapes.poly import Coef, Monomial, Poly, numel
+from unetcalc.shapes.poly import Poly, numel, sum_polys
 
 BYTES = {"float32": 4, "bfloat16": 2}
 
@@ -48,12 +48,16 @@ class Costs:
 
 
 def compute_costs(inference: Inference, convention: str = "true") -> Costs:
-    total: dict[Monomial, Coef] = {}  # summed in place: a Poly per addition would copy every term each time
-    per_layer: list[Poly | None] = []
-    for entry in inference.layers:
-        layer_cost = layer_macs(entry, convention)
-        per_layer.append(layer_cost)
-        if layer_cost is not None:
-            for monomial, coef in layer_cost.terms.items():
-                total[monomial] = total.get(monomial, 0) + coef
-    return Costs(inference.params, Poly(total), per_layer)
+    """Parameters and MACs of every layer and in total (computed once per inference and convention)."""
+    key = (id(inference), convention)
+    cached = _LAST.get(key)
+    if cached is not None and cached[0] is inference:
+        return cached[1]
+    per_layer = [layer_macs(entry, convention) for entry in inference.layers]
+    costs = Costs(inference.params, sum_polys(p for p in per_layer if p is not None), per_layer)
+    _LAST.clear()  # one kept: a report asks for the costs of the result it renders, several times
+    _LAST[key] = (inference, costs)
+    return costs
+
+
+_LAST: dict[tuple[int, str], tuple[Inference, Costs]] = {}

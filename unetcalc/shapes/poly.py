@@ -7,6 +7,7 @@ symbols; exact rational coefficients keep every figure exact.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from fractions import Fraction
 
 from unetcalc.shapes.affine import Affine
@@ -115,14 +116,52 @@ class Poly:
             numerator = whole(magnitude.numerator, grouping)
             if magnitude.denominator == 1:
                 number = numerator
-            elif exact or max(magnitude.numerator, magnitude.denominator).bit_length() > 1000:
-                number = f"{numerator}/{whole(magnitude.denominator)}"  # a float would overflow
-            else:
+            elif exact or not _fits_float(magnitude):
+                number = f"{numerator}/{whole(magnitude.denominator)}"
+            else:  # huge numerator and denominator of a moderate ratio (a deep network's H·W/4^k sums) are fine
                 number = f"{float(magnitude):{',' if grouping else ''}.2f}"
             text = body if body and magnitude == 1 else (f"{number}·{body}" if body else number)
             parts.append(("- " if coef < 0 else "+ ") + text)
         joined = " ".join(parts)
         return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
+
+
+def _fits_float(value: Coef) -> bool:
+    return value.numerator.bit_length() - value.denominator.bit_length() < 1000
+
+
+def sum_polys(polys: Iterable[Poly]) -> Poly:
+    """The sum of many polynomials, without a gcd per addition.
+
+    A deep network's coefficients are fractions over ever larger powers of two (H·W/4^k at level k):
+    adding them as Fractions costs a big-integer gcd each time. Power-of-two denominators are summed
+    as integers over the largest one instead (m/2^e scaled up), with one Fraction per monomial at the end.
+    """
+    whole: dict[Monomial, int] = {}
+    dyadic: dict[Monomial, tuple[int, int]] = {}  # monomial → (m, e): m / 2^e
+    other: dict[Monomial, Fraction] = {}
+    for poly in polys:
+        for monomial, coef in poly.terms.items():
+            if type(coef) is int:
+                whole[monomial] = whole.get(monomial, 0) + coef
+                continue
+            denominator = coef.denominator
+            if denominator & (denominator - 1):  # not a power of two
+                other[monomial] = other.get(monomial, Fraction(0)) + coef
+                continue
+            exponent = denominator.bit_length() - 1
+            m, e = dyadic.get(monomial, (0, exponent))
+            if exponent >= e:
+                dyadic[monomial] = ((m << (exponent - e)) + coef.numerator, exponent)
+            else:
+                dyadic[monomial] = (m + (coef.numerator << (e - exponent)), e)
+    total: dict[Monomial, Coef] = dict(whole)
+    for monomial, (m, e) in dyadic.items():
+        shift = min(e, (m & -m).bit_length() - 1) if m else e  # strip common factors of two: one cheap gcd
+        total[monomial] = total.get(monomial, 0) + Fraction(m >> shift, 1 << (e - shift))
+    for monomial, value in other.items():
+        total[monomial] = total.get(monomial, 0) + value
+    return Poly(total)
 
 
 def numel(sizes: tuple[Affine, ...], channels: int) -> Poly:
