@@ -131,3 +131,19 @@ def test_sum_polys_equals_adding_one_by_one(terms):
     total = sum_polys(polys)
     assert total.terms == naive.terms
     assert all(type(c) is int or c.denominator != 1 for c in total.terms.values())  # whole numbers stay ints
+
+
+@given(st.lists(st.tuples(small, small, positive, st.sampled_from(["D", "H", "W", None])), min_size=1, max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_numel_equals_the_product_evaluated(sizes):
+    """numel's direct expansion (whole sizes, distinct symbols) and its general path agree with evaluation."""
+    from unetcalc.shapes.poly import numel
+
+    affines = tuple(
+        Affine.number(off) if symbol is None else Affine.var(symbol) * num / den + off
+        for num, off, den, symbol in sizes
+    )
+    values = {"D": 5, "H": 7, "W": 11}
+    expected = 3 * math.prod(a.at(values[a.symbol]) if a.symbol else a.const for a in affines)
+    assert numel(affines, 3).at(values) == expected
+    assert all(type(c) is int or c.denominator != 1 for c in numel(affines, 3).terms.values())

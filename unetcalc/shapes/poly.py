@@ -7,6 +7,7 @@ symbols; exact rational coefficients keep every figure exact.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterable
 from fractions import Fraction
 
@@ -37,7 +38,14 @@ class Poly:
     __slots__ = ("terms",)
 
     def __init__(self, terms: dict[Monomial, Coef] | None = None) -> None:
-        self.terms: dict[Monomial, Coef] = {m: _coef(c) for m, c in (terms or {}).items() if c}
+        self.terms: dict[Monomial, Coef] = {m: c if type(c) is int else _coef(c) for m, c in (terms or {}).items() if c}
+
+    @staticmethod
+    def _normal(terms: dict[Monomial, Coef]) -> Poly:
+        """A Poly of terms already normal: no zero coefficient, whole numbers as ints."""
+        poly = _new_poly(Poly)
+        poly.terms = terms
+        return poly
 
     @staticmethod
     def number(value: int | Fraction) -> Poly:
@@ -81,6 +89,8 @@ class Poly:
         if not isinstance(other, Poly):
             if other == 1:
                 return self
+            if type(other) is int and other and all(type(c) is int for c in self.terms.values()):
+                return Poly._normal({m: c * other for m, c in self.terms.items()})
             return Poly({m: c * other for m, c in self.terms.items()})
         terms: dict[Monomial, Coef] = {}
         for m1, c1 in self.terms.items():
@@ -109,21 +119,29 @@ class Poly:
         if not self.terms:
             return "0"
         parts = []
-        for monomial in sorted(self.terms, key=lambda m: (-sum(p for _, p in m), m)):
+        for monomial, body in _layout(tuple(self.terms)):
             coef = self.terms[monomial]
-            body = "·".join(s if p == 1 else f"{s}^{p}" for s, p in monomial)
             magnitude = -coef if coef < 0 else coef
-            numerator = whole(magnitude.numerator, grouping)
-            if magnitude.denominator == 1:
-                number = numerator
+            if type(magnitude) is int:
+                if magnitude.bit_length() <= 150:  # short enough to print exactly (big_int's limit is ~200)
+                    number = f"{magnitude:,}" if grouping else str(magnitude)
+                else:
+                    number = whole(magnitude, grouping)
             elif exact or not _fits_float(magnitude):
-                number = f"{numerator}/{whole(magnitude.denominator)}"
+                number = f"{whole(magnitude.numerator, grouping)}/{whole(magnitude.denominator)}"
             else:  # huge numerator and denominator of a moderate ratio (a deep network's H·W/4^k sums) are fine
                 number = f"{float(magnitude):{',' if grouping else ''}.2f}"
             text = body if body and magnitude == 1 else (f"{number}·{body}" if body else number)
             parts.append(("- " if coef < 0 else "+ ") + text)
         joined = " ".join(parts)
         return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(monomials: tuple[Monomial, ...]) -> tuple[tuple[Monomial, str], ...]:
+    """The monomials in print order (highest degree first) with their text: ``H·W``, ``H^2``."""
+    ordered = sorted(monomials, key=lambda m: (-sum(p for _, p in m), m))
+    return tuple((m, "·".join(s if p == 1 else f"{s}^{p}" for s, p in m)) for m in ordered)
 
 
 def _fits_float(value: Coef) -> bool:
@@ -179,7 +197,24 @@ _POSITIONS: dict[object, Poly] = {}
 _POSITIONS_KEPT = 4096
 
 
+_new_poly = object.__new__
+
+
 def _product(sizes: tuple[Affine, ...]) -> Poly:
+    symbols = [s.symbol for s in sizes if s.symbol is not None]
+    if all(s.den == 1 for s in sizes) and all(a < b for a, b in itertools.pairwise(symbols)):
+        # Whole sizes in distinct symbols, in order (every spec's H, W or D, H, W): expand directly.
+        terms: dict[Monomial, Coef] = {(): 1}
+        for size in sizes:
+            expanded: dict[Monomial, Coef] = {}
+            factor = ((size.symbol, 1),) if size.symbol is not None else ()
+            for monomial, coef in terms.items():
+                if size.num:
+                    expanded[monomial + factor] = coef * size.num
+                if size.off:
+                    expanded[monomial] = coef * size.off
+            terms = expanded
+        return Poly._normal(terms)
     total = Poly.number(1)
     for size in sizes:
         total = total * Poly.from_affine(size)
