@@ -80,3 +80,25 @@ def test_fast_path_output_equals_typer_output(args):
 def test_fast_path_does_not_import_typer():
     code, modules = run_in_fresh_interpreter("check", "specs/unet-2015.yaml")
     assert code == 0 and "typer" not in modules and "rich" not in modules  # stdout is not a terminal here
+
+
+def test_the_program_exits_at_once_with_every_byte_written_and_its_exit_code(tmp_path):
+    """`python -m unetcalc` ends with os._exit after flushing: the output must be whole, the code right."""
+    import json
+    import subprocess
+    import sys
+
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "unetcalc", *args], capture_output=True, text=True, cwd=ROOT)
+
+    ok = program("check", "specs/unet-2015.yaml", "--format", "json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["files"][0]["ok"] is True
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("input: {channels: 1, size: [65, 65]}\nlayers:\n  - {op: conv, filters: 4, kernel: 3}\n  - maxpool\n")
+    findings = program("check", str(bad))
+    assert findings.returncode == 1 and "UC1" in findings.stdout and findings.stdout.endswith("\n")
+    missing = program("check", str(tmp_path / "missing.yaml"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    typer_command = program("table", "specs/unet-2015.yaml", "--format", "csv")
+    rows = typer_command.stdout.splitlines()
+    assert typer_command.returncode == 0 and rows[0].startswith("#,layer") and rows[-1].startswith("49,head,")

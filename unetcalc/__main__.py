@@ -1,3 +1,3 @@
-from unetcalc.cli.entry import main
+from unetcalc.cli.entry import run
 
-main()
+run()
