@@ -94,7 +94,9 @@ def test_the_program_exits_at_once_with_every_byte_written_and_its_exit_code(tmp
     ok = program("check", "specs/unet-2015.yaml", "--format", "json")
     assert ok.returncode == 0 and json.loads(ok.stdout)["files"][0]["ok"] is True
     bad = tmp_path / "bad.yaml"
-    bad.write_text("input: {channels: 1, size: [65, 65]}\nlayers:\n  - {op: conv, filters: 4, kernel: 3}\n  - maxpool\n")
+    bad.write_text(
+        "input: {channels: 1, size: [65, 65]}\nlayers:\n  - {op: conv, filters: 4, kernel: 3}\n  - maxpool\n"
+    )
     findings = program("check", str(bad))
     assert findings.returncode == 1 and "UC1" in findings.stdout and findings.stdout.endswith("\n")
     missing = program("check", str(tmp_path / "missing.yaml"))
