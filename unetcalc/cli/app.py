@@ -181,7 +181,7 @@ def table(
     ] = MacsConvention.true,
 ) -> None:
     """Print the design table, computed: layer, op, in/out shape (HxWxC), filters, params, declared shapes."""
-    from unetcalc.report.table import render_csv, render_markdown, render_rich
+    from unetcalc.report.table import render_markdown, render_rich, write_csv
 
     result = _load(spec, _input_option(input_size))
     convention = macs.value if isinstance(macs, MacsConvention) else str(macs)
@@ -194,7 +194,7 @@ def table(
     elif output_format is TableFormat.markdown:
         sys.stdout.write(render_markdown(result, convention))
     elif output_format is TableFormat.csv:
-        sys.stdout.write(render_csv(result, convention))
+        write_csv(sys.stdout, result, convention)
     else:
         render_rich(_out(), result, wide, convention)
     if result.inference is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -56,12 +58,17 @@ class Row:
 
 
 def table_rows(result: CheckResult, macs: str = "true") -> list[Row]:
+    return list(iter_rows(result, macs))
+
+
+def iter_rows(result: CheckResult, macs: str = "true") -> Iterator[Row]:
+    """The table's rows one by one: the input, then every layer."""
     inference = result.inference
     if inference is None:
-        return []
+        return
     wrong = {lid for lid, found in result.findings_by_layer().items() if any(d.code in DECLARED_CODES for d in found)}
     costs = compute_costs(inference, macs)
-    rows = [Row("0", "input", "", "", format_shape(inference.input), "", None, None, "")]
+    yield Row("0", "input", "", "", format_shape(inference.input), "", None, None, "")
     returned = result.spec_outputs() if result.spec.outputs else []
     for number, (entry, layer_macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
         layer = entry.layer
@@ -69,20 +76,17 @@ def table_rows(result: CheckResult, macs: str = "true") -> list[Row]:
         marks = (("✗ " if layer.id in wrong else "✓ ") + "; ".join(declared)) if declared else ""
         filters = layer.params.get("filters") or layer.params.get("features") or ""
         shape_in = format_shape(entry.ins[0]) if entry.ins else ""
-        rows.append(
-            Row(
-                str(number),
-                layer.name + (f" → output {returned.index(layer.id) + 1}" if layer.id in returned else ""),
-                op_label(layer, inference.input.rank),
-                shape_in,
-                format_shape(entry.out),
-                str(filters),
-                entry.params,
-                layer_macs,
-                marks,
-            )
+        yield Row(
+            str(number),
+            layer.name + (f" → output {returned.index(layer.id) + 1}" if layer.id in returned else ""),
+            op_label(layer, inference.input.rank),
+            shape_in,
+            format_shape(entry.out),
+            str(filters),
+            entry.params,
+            layer_macs,
+            marks,
         )
-    return rows
 
 
 def _totals(result: CheckResult, convention: str = "true") -> str:
@@ -175,8 +179,13 @@ def render_markdown(result: CheckResult, macs: str = "true") -> str:
 
 def render_csv(result: CheckResult, macs: str = "true") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADER)
-    for row in table_rows(result, macs):
-        writer.writerow([csv_cell(cell) for cell in row.cells(exact=True)])
+    write_csv(buffer, result, macs)
     return buffer.getvalue()
+
+
+def write_csv(stream: TextIO, result: CheckResult, macs: str = "true") -> None:
+    """The table as CSV, written row by row as it is made (a 100k-row table is never held whole)."""
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(HEADER)
+    for row in iter_rows(result, macs):
+        writer.writerow([csv_cell(cell) for cell in row.cells(exact=True)])

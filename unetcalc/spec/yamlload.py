@@ -232,7 +232,8 @@ def _events_to_data(loader: yaml.SafeLoader | yaml.CSafeLoader) -> LoadedYaml:
     resolve: Callable[..., str] = loader.resolve
     if type(get()) is not yaml.StreamStartEvent or type(get()) is not yaml.DocumentStartEvent:
         raise _NotPlain
-    resolved: dict[str, str] = {}  # plain scalar → its tag: most values repeat (op names, small numbers)
+    # A plain scalar's text → its tag and the first string of that text: most keys and values repeat.
+    resolved: dict[str, tuple[str, str]] = {}
     duplicates: list[tuple[str, Pos]] = []
     surprising: list[tuple[str, Any, Pos]] = []
     # Open containers, innermost last: (container, key waiting for its value, where that key stands).
@@ -251,11 +252,13 @@ def _events_to_data(loader: yaml.SafeLoader | yaml.CSafeLoader) -> LoadedYaml:
                 value: Any = text
                 tag = _STR_TAG
             else:
-                tag = resolved.get(text, "")
-                if not tag:
+                known = resolved.get(text)
+                if known is None:
                     tag = _STR_TAG if not _IMPLICIT.get(text[:1]) else resolve(yaml.ScalarNode, text, event.implicit)
                     if len(resolved) < 4096:
-                        resolved[text] = tag
+                        resolved[text] = (tag, text)
+                else:  # the first string of this text is shared: every layer's `op`, `filters`, `conv` is one
+                    tag, text = known
                 if tag == _STR_TAG:
                     value = text
                 elif tag == _INT_TAG and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
