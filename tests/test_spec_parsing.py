@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unetcalc import check_text
 from unetcalc.spec.parse import parse_text
@@ -260,3 +262,71 @@ def test_event_reader_leaves_everything_else_to_the_node_path(text):
     with pytest.raises((yamlload._NotPlain, yaml.YAMLError)):
         yamlload._events_to_data(loader)
     loader.dispose()
+
+
+_WORDS = ["conv", "relu", "filters", "kernel", "name", "op", "padding", "same", "enc1", "True", "yes", "null", "x.y"]
+_SIMPLE = ["conv", "relu", "filters", "kernel", "name", "op", "padding", "same", "enc1", "x.y", "0", "4", "64"]
+_VALUES = [*_WORDS, "0", "4", "64", "010", "1.5", "0x1F", "1_000", "-1", "'q'", "[3, 3]", "~", "a:b", "é"]
+
+
+@st.composite
+def layer_blocks(draw):
+    """A spec whose `layers:` block mixes simple lines with every form the line reader must leave to YAML."""
+    indent = draw(st.sampled_from(["", "  ", "    "]))
+    simple = draw(st.booleans())  # half the blocks only simple lines: the shortcut must then take them
+    values = _SIMPLE if simple else _VALUES
+    kinds = ["map", "map", "map", "bare", "comment", "blank", *([] if simple else ["odd-indent"])]
+    lines = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(kinds))
+        if kind == "map":
+            entries = draw(
+                st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_VALUES)), min_size=1, max_size=4)
+            )
+            body = ", ".join(f"{k}: {v}" for k, v in entries)
+            space = draw(st.sampled_from(["", " "]))
+            comment = draw(st.sampled_from(["", "  # unetcalc: ignore[UC204]", " #x"]))
+            lines.append(f"{indent}- {{{space}{body}{space}}}{comment}")
+        elif kind == "bare":
+            lines.append(f"{indent}- {draw(st.sampled_from(_SIMPLE[:9] if simple else values))}")
+        elif kind == "comment":
+            lines.append(draw(st.sampled_from(["# a comment", "   # indented comment"])))
+        elif kind == "blank":
+            lines.append("")
+        else:
+            lines.append(f"{indent} - relu")
+    head = "name: t\ninput: {channels: 1, size: [H, W]}\n"
+    key = draw(st.sampled_from(["layers:", "layers:  # the network", "layers: "]))
+    tail = draw(st.sampled_from(["", "outputs: [enc1]\n", "# end\nversion: 1\n"]))
+    return head + key + "\n" + "\n".join(lines) + "\n" + tail
+
+
+@given(layer_blocks())
+@settings(max_examples=400, deadline=None)
+def test_line_reader_reads_exactly_what_yaml_reads(text):
+    """The one-layer-a-line shortcut must give what the YAML event reader gives, positions and duplicate
+    keys included, or step aside (None) and leave the file to it."""
+    from unetcalc.spec import yamlload
+
+    fast = yamlload._read_plain(text)
+    slow = yamlload._read_events(text)
+    if slow is None:
+        assert fast is None
+        return
+    assert fast is not None
+    assert _tree(fast.data) == _tree(slow.data)
+    assert fast.duplicate_keys == slow.duplicate_keys and fast.surprising_numbers == slow.surprising_numbers
+
+
+def test_line_reader_takes_the_simple_lines_big_specs_are_written_in():
+    from unetcalc.spec.yamllines import read_layer_lines
+
+    simple = "input: {channels: 1, size: [H, W]}\nlayers:\n  - {op: conv, filters: 4, name: c1}  # note\n  - relu\n"
+    block = read_layer_lines(simple + "outputs: [c1]\n")
+    assert block is not None and [dict(layer) if isinstance(layer, dict) else layer for layer in block.layers] == [
+        {"op": "conv", "filters": 4, "name": "c1"},
+        "relu",
+    ]
+    assert block.rest.splitlines()[1:] == ["layers: []", "", "", "outputs: [c1]"]  # lines keep their numbers
+    for other in ("  - {op: conv, kernel: [3, 3]}\n", "  - {op: 'conv'}\n", "  - {op: conv, rate: 0.5}\n"):
+        assert read_layer_lines(simple + other) is None

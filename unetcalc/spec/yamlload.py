@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
+
+from unetcalc.spec.yamldata import MAX_NODES, Pos, YList, YMap
+from unetcalc.spec.yamllines import read_layer_lines
+
+__all__ = ["MAX_NODES", "LoadedYaml", "Pos", "YList", "YMap", "YamlProblem", "load_yaml_text"]
 
 # An alias bomb repeats a few written nodes through aliases: it is the repeated nodes that are
 # counted and limited. A big honest file is limited by its bytes (parse.MAX_SPEC_BYTES) instead.
 MAX_ALIAS_NODES = 200_000
-MAX_NODES = 5_000_000
 MAX_DEPTH = 64
 # YAML 1.1 (PyYAML's dialect) reads `010` as octal 8 and `1:20` as sexagesimal 80: nobody means that.
 _SURPRISING_NUMBER = re.compile(r"[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
@@ -28,26 +32,8 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 
 
-class Pos(NamedTuple):  # a NamedTuple: a big spec makes a million of them, at half a frozen dataclass's cost
-    line: int
-    column: int
-
-
 # libyaml's parser when PyYAML was built with it (10× faster on large specs); both are safe loaders.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class YMap(dict):  # type: ignore[type-arg]
-    """A mapping that remembers where it, its keys and its values stand."""
-
-    pos: Pos
-    key_pos: dict[Any, Pos]
-    value_pos: dict[Any, Pos]
-
-
-class YList(list):  # type: ignore[type-arg]
-    pos: Pos
-    item_pos: list[Pos]
 
 
 class YamlProblem(Exception):
@@ -317,6 +303,32 @@ def _events_to_data(loader: yaml.SafeLoader | yaml.CSafeLoader) -> LoadedYaml:
             stack[-1] = (parent, no_key, key_pos)
 
 
+def _read_plain(text: str) -> LoadedYaml | None:
+    """Plain data without a node tree: one simple layer a line without YAML, the rest from events."""
+    block = read_layer_lines(text)
+    loaded = _read_events(block.rest if block is not None else text)
+    if block is None or loaded is None:
+        return loaded
+    data = loaded.data
+    placeholder = data.get("layers") if isinstance(data, YMap) else None
+    if not isinstance(placeholder, YList) or placeholder or data.value_pos["layers"].line != block.line:
+        return _read_events(text)  # the block was not the top-level `layers:` after all
+    data["layers"] = block.layers
+    data.value_pos["layers"] = block.layers.pos
+    loaded.duplicate_keys = sorted([*loaded.duplicate_keys, *block.duplicate_keys], key=lambda found: found[1])
+    return loaded
+
+
+def _read_events(text: str) -> LoadedYaml | None:
+    loader = _Loader(text)
+    try:
+        return _events_to_data(loader)
+    except (_NotPlain, yaml.YAMLError, RecursionError):
+        return None  # composed by the caller, where every problem gets its message
+    finally:
+        loader.dispose()
+
+
 def _mark_pos(mark: Any) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
 
@@ -335,14 +347,10 @@ def load_yaml_text(text: str) -> LoadedYaml:
     if not text.strip():
         raise YamlProblem("the file is empty: a spec needs at least `input` and `layers`")
     _check_depth(text)
-    if "&" not in text and "<<" not in text:  # no anchor or merge key can be in it: try the event reader
-        loader = _Loader(text)
-        try:
-            return _events_to_data(loader)
-        except (_NotPlain, yaml.YAMLError, RecursionError):
-            pass  # composed below, where every problem gets its message
-        finally:
-            loader.dispose()
+    if "&" not in text and "<<" not in text:  # no anchor or merge key can be in it: try the faster readers
+        loaded = _read_plain(text)
+        if loaded is not None:
+            return loaded
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
