@@ -234,9 +234,22 @@ def _level_key(scale: tuple[Fraction, ...] | None) -> object:
 
 def _scale(shape: Shape | None) -> tuple[Fraction, ...] | None:
     """A tensor's resolution relative to the input, per axis (None when unknown or fixed)."""
-    if shape is None or any(not s.num for s in shape.size):
+    if shape is None:
         return None
-    return tuple(s.coef for s in shape.size)
+    # The bit length keeps a deep network's denominators 2^k apart (Python hashes 2^k like 2^(k mod 61)).
+    key = tuple((s.num, s.den.bit_length(), s.den) for s in shape.size)
+    scale = _SCALES.get(key)
+    if scale is None:
+        if any(not num for num, _, _ in key):
+            return None
+        scale = tuple(Fraction(num, den) for num, _, den in key)
+        if len(_SCALES) >= 4096:
+            _SCALES.clear()
+        _SCALES[key] = scale  # a network has a handful of resolutions: each made once
+    return scale
+
+
+_SCALES: dict[tuple[tuple[int, int, int], ...], tuple[Fraction, ...]] = {}
 
 
 def _fraction_text(level: tuple[Fraction, ...]) -> str:

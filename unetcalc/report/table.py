@@ -17,7 +17,7 @@ from unetcalc.report.labels import op_label
 from unetcalc.report.markup import escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.poly import Poly
-from unetcalc.shapes.shape import format_shape
+from unetcalc.shapes.shape import Shape, format_shape
 from unetcalc.textsafe import csv_cell, markdown_text, printable
 
 DECLARED_CODES = ("UC107", "UC108")
@@ -68,20 +68,24 @@ def iter_rows(result: CheckResult, macs: str = "true") -> Iterator[Row]:
         return
     wrong = {lid for lid, found in result.findings_by_layer().items() if any(d.code in DECLARED_CODES for d in found)}
     costs = compute_costs(inference, macs)
-    yield Row("0", "input", "", "", format_shape(inference.input), "", None, None, "")
+    last_shape: Shape | None = inference.input
+    last_text = format_shape(inference.input)
+    yield Row("0", "input", "", "", last_text, "", None, None, "")
     returned = result.spec_outputs() if result.spec.outputs else []
     for number, (entry, layer_macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
         layer = entry.layer
         declared = [f"{k} {d.text}" for k, d in (("in", layer.declared_in), ("out", layer.declared_out)) if d]
         marks = (("✗ " if layer.id in wrong else "✓ ") + "; ".join(declared)) if declared else ""
         filters = layer.params.get("filters") or layer.params.get("features") or ""
-        shape_in = format_shape(entry.ins[0]) if entry.ins else ""
+        # A chain's input is the row above's output: the same Shape, formatted once.
+        shape_in = "" if not entry.ins else last_text if entry.ins[0] is last_shape else format_shape(entry.ins[0])
+        last_shape, last_text = entry.out, format_shape(entry.out)
         yield Row(
             str(number),
             layer.name + (f" → output {returned.index(layer.id) + 1}" if layer.id in returned else ""),
             op_label(layer, inference.input.rank),
             shape_in,
-            format_shape(entry.out),
+            last_text,
             str(filters),
             entry.params,
             layer_macs,

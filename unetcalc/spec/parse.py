@@ -607,7 +607,7 @@ class _Parser:
         for key, param in schema.items():
             if key in raw:
                 try:
-                    layer.params[key] = validate(param, raw[key], rank, f"`{key}`")
+                    layer.params[key] = _validated(param, raw[key], rank, key)
                 except ParamError as exc:
                     self.report(BAD_PARAMETER, str(exc), raw.value_pos[key], layer=layer.name)
                     layer.valid = False
@@ -625,7 +625,7 @@ class _Parser:
                     )
                 layer.valid = False
             elif param.default is not None:
-                layer.params[key] = validate(param, param.default, rank, f"`{key}`")
+                layer.params[key] = _validated(param, param.default, rank, key)
             else:
                 layer.params[key] = None
         for key, param in schema.items():  # defaults that are another parameter's value (stride = kernel)
@@ -791,6 +791,25 @@ def _broadcast(*values: tuple[int, ...]) -> list[tuple[int, ...]]:
     if any(len(v) not in (1, width) for v in values):  # ranks disagree: the parameter findings say why
         return [() for _ in values]
     return [v * width if len(v) == 1 else v for v in values]
+
+
+def _validated(param: Param, value: Any, rank: int | None, key: str) -> Any:
+    """validate(), remembered for plain values: a big spec repeats `filters: 64`, `kernel: 3` on every layer."""
+    if type(value) is not int and type(value) is not str:
+        return validate(param, value, rank, f"`{key}`")
+    cache_key = (id(param), type(value), value, rank)
+    known = _VALIDATED.get(cache_key)
+    if known is not None and known[0] is param:  # the entry holds its Param: an id is never reused under it
+        return known[1]
+    result = validate(param, value, rank, f"`{key}`")  # a ParamError is raised each time, never kept
+    if isinstance(result, (int, str, float, tuple)) or result is None:  # immutable: safe to share
+        if len(_VALIDATED) >= 4096:
+            _VALIDATED.clear()
+        _VALIDATED[cache_key] = (param, result)
+    return result
+
+
+_VALIDATED: dict[tuple[int, type, Any, int | None], tuple[Param, Any]] = {}
 
 
 def parse_text(text: str, path: str = "<spec>") -> Spec:
