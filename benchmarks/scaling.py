@@ -83,6 +83,18 @@ def renamed_pair(n: int, path: Path) -> list[Path]:
     return [old, new]
 
 
+SPEC_LAYERS_IN_DIRECTORY = 20  # the directory case: n layers as n/20 files (5,000 files at 100k)
+
+
+def spec_directory(n: int, path: Path) -> Path:
+    folder = path.with_suffix(".d")
+    folder.mkdir(exist_ok=True)
+    text = plain(SPEC_LAYERS_IN_DIRECTORY)
+    for i in range(n // SPEC_LAYERS_IN_DIRECTORY):
+        (folder / f"spec{i}.yaml").write_text(text.replace("layers:", f"name: s{i}\nlayers:"))
+    return folder
+
+
 def big_unet() -> str:
     return "input: {channels: 3, size: [8192, 8192]}\nunet: {levels: 4, filters: 1024, padding: same}\n"
 
@@ -98,6 +110,7 @@ CASES: dict[str, tuple[Callable[[int], str] | None, list[str]]] = {
     "deep symbolic U-Net (check)": (deep_unet, ["check", "{spec}"]),
     "4-level symbolic U-Net (check)": (multilevel_unet, ["check", "{spec}"]),
     "diff, every other layer renamed": (None, ["diff", "{old}", "{new}"]),
+    "directory of n/20 specs (check)": (None, ["check", "{folder}"]),
     "sizes --range 1..10^9": (plain, ["sizes", "{spec}", "--range", "1..1000000000"]),
 }
 
@@ -136,12 +149,14 @@ def main() -> None:
             cells = []
             for n in sizes:
                 spec = folder / f"case{n}.yaml"
-                old = new = spec
-                if generate is None:
+                old = new = directory = spec
+                if name.startswith("directory"):
+                    directory = spec_directory(n, spec)
+                elif generate is None:
                     old, new = renamed_pair(n, spec)
                 else:
                     spec.write_text(generate(n))
-                argv = [a.format(spec=spec, out=folder / "out", old=old, new=new) for a in command]
+                argv = [a.format(spec=spec, out=folder / "out", old=old, new=new, folder=directory) for a in command]
                 seconds, rss, _ = run(argv, args.limit)
                 times.append(seconds)
                 cells.append(f"{seconds:>8.2f} / {rss:>5.0f}")

@@ -204,3 +204,14 @@ def test_conventions_version_quiet_stdin_and_completion():
     result = invoke_as_user("check", "-", "--format", "concise", stdin=open("specs/seed-encoder.yaml").read())  # noqa: SIM115
     assert result.exit_code == 1 and "<stdin>:27:47 UC107" in result.stdout
     assert "--install-completion" in runner.invoke(app, ["--help"]).stdout
+
+
+def test_memory_figures_for_one_spec_not_for_a_lint_of_many(tmp_path):
+    """Each spec's batch-1 memory is a replay of its network: shown for one file, left out over a directory."""
+    spec = tmp_path / "a.yaml"
+    spec.write_text("input: {channels: 1, size: [64, 64]}\nlayers:\n  - {op: conv, filters: 8, padding: same}\n")
+    (tmp_path / "b.yaml").write_text(spec.read_text())
+    code, one, _ = run_unetcalc("check", str(spec))
+    assert code == 0 and "train step" in one and "inference" in one
+    code, many, _ = run_unetcalc("check", str(tmp_path))
+    assert code == 0 and many.count("✓ OK") == 2 and "train step" not in many and "MACs" in many

@@ -117,6 +117,9 @@ def run_check(
     found: dict[str, Config] = {}  # one discovery per directory, not per file
     summary = len(files) > 1 or len(files) != len(specs)
     stream = not keep_results and fmt in (CheckFormat.text, CheckFormat.concise)
+    # The batch-1 memory figures replay each network (~1.5 ms for a small symbolic spec): a run over many
+    # files is a lint, and leaves them to `unetcalc memory`. One file shows them.
+    memory = len(files) == 1
     for path in files:
         try:
             folder = str(path.resolve().parent)
@@ -134,14 +137,14 @@ def run_check(
         for result in results:
             strict_for.append(strict or config.strict)
             if stream:
-                render(fmt, [result], strict_for[-1:], summary=False, quiet=quiet)
+                render(fmt, [result], strict_for[-1:], summary=False, quiet=quiet, memory=memory)
                 result = _summary_only(result)
             run.results.append(result)
     if stream:
         if summary:
             render_summary_line(run.results)
     else:
-        render(fmt, run.results, strict_for, summary=summary, quiet=quiet)
+        render(fmt, run.results, strict_for, summary=summary, quiet=quiet, memory=memory)
     if unreadable:
         run.exit_code = EXIT_USAGE
     elif any(r.errors or (s and r.warnings) for r, s in zip(run.results, strict_for, strict=True)):
@@ -178,12 +181,17 @@ def render_summary_line(results: list[CheckResult]) -> None:
 
 
 def render(
-    fmt: CheckFormat, results: list[CheckResult], strict_for: list[bool], summary: bool, quiet: bool = False
+    fmt: CheckFormat,
+    results: list[CheckResult],
+    strict_for: list[bool],
+    summary: bool,
+    quiet: bool = False,
+    memory: bool = True,
 ) -> None:
     from unetcalc.report.formats import CHECK_FORMATS, RenderOptions
 
     output = CHECK_FORMATS[fmt.value]
-    options = RenderOptions(tuple(strict_for), summary, quiet)
+    options = RenderOptions(tuple(strict_for), summary, quiet, memory=memory)
     if not output.markup:
         sys.stdout.write(output.render(results, options))
         return

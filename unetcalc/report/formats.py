@@ -26,6 +26,7 @@ class RenderOptions(NamedTuple):
     quiet: bool = False  # findings only
     width: int = 0  # wrap text at this many columns (0: no wrapping)
     style: str = "full"  # text: full (source snippet) or concise (one line a finding)
+    memory: bool = True  # text: the batch-1 memory figures (a replay per spec: left out when linting many files)
 
 
 DEFAULT_OPTIONS = RenderOptions()

@@ -31,6 +31,7 @@ def render_result(
     style: str = "full",
     width: int = 0,
     quiet: bool = False,
+    memory: bool = True,
 ) -> None:
     """The human report: verdict, findings, shapes, costs, valid inputs.
 
@@ -38,6 +39,7 @@ def render_result(
     hint (rustc/ruff style); ``"concise"`` one ``path:line:col CODE message`` line and the hint.
     ``width`` wraps messages at that many columns without breaking words (0: no wrapping).
     ``quiet`` leaves out the shapes, costs and valid inputs: the verdict and the findings only.
+    ``memory=False`` leaves out the batch-1 memory figures (each costs a replay of the network).
     """
     errors, warnings = len(result.errors), len(result.warnings)
     failed = errors or (strict and warnings)
@@ -79,7 +81,8 @@ def render_result(
         ),
     ]
     if inference.output is not None:
-        facts.append(("cost", costs_line(compute_costs(inference), batch_one_memory(result), len(inference.layers))))
+        estimate = batch_one_memory(result) if memory else None
+        facts.append(("cost", costs_line(compute_costs(inference), estimate, len(inference.layers))))
     if result.validity is not None and inference.output is not None:
         facts.append(("valid", validity_summary(result.validity.axes)))
     for title, text in facts:
@@ -190,7 +193,7 @@ def print_report(console: Printer, results: Sequence[CheckResult], options: Rend
     strict_for = options.strict_for or (False,) * len(results)
     for result, strict in zip(results, strict_for, strict=True):
         if not (options.quiet and not result.diagnostics):
-            render_result(console, result, strict, options.style, options.width, options.quiet)
+            render_result(console, result, strict, options.style, options.width, options.quiet, options.memory)
     if options.summary:
         render_summary(console, results)
 
