@@ -25,11 +25,13 @@ def run() -> None:
         if isinstance(exc.code, str):
             sys.stderr.write(exc.code + "\n")
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:  # the reader left before the last bytes: as main() does
-        code = code or EXIT_FINDINGS
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # the reader left before the last bytes: as main() does
+            code = code or EXIT_FINDINGS
+        except (OSError, ValueError, AttributeError):  # a closed or missing stream: nothing more to write
+            pass
     os._exit(code)
 
 
