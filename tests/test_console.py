@@ -38,3 +38,12 @@ def test_plain_console_writes_lines(capsys):
     PlainConsole(stderr=True).print("[x]", markup=False)
     captured = capsys.readouterr()
     assert captured.out == "ok [literal]\n" and captured.err == "[x]\n"
+
+
+@given(st.lists(st.text(alphabet="ab[]/\\\\ #dim", max_size=30), max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_lines_stripped_in_one_pass_equal_each_line_stripped(lines):
+    """A plain report is stripped of markup a block of lines at a time: the same text as line by line."""
+    from unetcalc.report.markup import strip_markup, strip_markup_lines
+
+    assert strip_markup_lines(lines) == "".join(f"{strip_markup(line)}\n" for line in lines)

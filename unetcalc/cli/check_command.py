@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, escape, print_error, text_out
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PlainConsole, escape, print_error, text_out
 from unetcalc.spec.markdown import is_markdown
 
 if TYPE_CHECKING:
@@ -197,6 +197,10 @@ def render(
         return
     console = text_out()
     width = int(getattr(console, "width", 0))  # a terminal's width; 0 (no wrapping) in logs and pipes
+    if isinstance(console, PlainConsole):
+        with console.batched() as printer:
+            output.print_to(printer, results, options)
+        return
     output.print_to(console, results, options._replace(width=width))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from unetcalc.report.markup import Printer, escape, strip_markup
+from unetcalc.report.markup import Printer, escape, strip_markup, strip_markup_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,8 +34,34 @@ class PlainConsole:
         self.file.write((strip_markup(line) if markup else line) + "\n")
 
     @contextmanager
+    def batched(self, lines_per_write: int = 2048) -> Iterator[Printer]:
+        """A Printer that writes markup lines in blocks: a report of 600k lines is a few hundred writes
+        (each write can be a system call: PYTHONUNBUFFERED), stripped a block at a time."""
+        batch = _Batch(self.file, lines_per_write)
+        try:
+            yield batch
+        finally:
+            batch.flush()
+
+    @contextmanager
     def status(self, _message: str) -> Iterator[None]:
         yield
+
+
+class _Batch:
+    def __init__(self, file: Any, size: int) -> None:
+        self.file, self.size = file, size
+        self.lines: list[str] = []
+
+    def print(self, text: object = "", **_: Any) -> None:
+        self.lines.append(str(text))
+        if len(self.lines) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.lines:
+            self.file.write(strip_markup_lines(self.lines))
+            self.lines = []
 
 
 def _wants_rich(stream: Any) -> bool:

@@ -13,6 +13,7 @@ from unetcalc.textsafe import printable
 
 # rich's markup tag syntax (rich.markup.RE_TAGS): a tag may be escaped by an odd number of backslashes.
 _TAG = re.compile(r"((\\*)\[([a-z#/@][^[]*?)])")
+_LINE_TAG = re.compile(r"\[[a-z#/@][^[\n]*?]")  # a tag within one line: many lines are stripped at once
 
 
 class Printer(Protocol):
@@ -60,3 +61,14 @@ def strip_markup(markup: str) -> str:
         position = match.end()
     pieces.append(markup[position:].replace("\\[", "["))
     return "".join(pieces)
+
+
+def strip_markup_lines(lines: list[str]) -> str:
+    """``strip_markup`` of each line, joined with newlines (and one at the end): one regex pass for the lot
+    when no line has an escape (a tag never spans lines, so this is the same as line by line)."""
+    if not lines:
+        return ""
+    text = "\n".join(lines) + "\n"
+    if "\\" not in text:
+        return _LINE_TAG.sub("", text) if "[" in text else text
+    return "".join(f"{strip_markup(line)}\n" for line in lines)
