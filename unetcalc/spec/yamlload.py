@@ -306,6 +306,8 @@ def _events_to_data(loader: yaml.SafeLoader | yaml.CSafeLoader) -> LoadedYaml:
 def _read_plain(text: str) -> LoadedYaml | None:
     """Plain data without a node tree: one simple layer a line without YAML, the rest from events."""
     block = read_layer_lines(text)
+    # No depth bound needed here: the event reader keeps no recursion and stops past MAX_DEPTH itself
+    # (the node path then reports it); only the composer recurses on the C stack.
     loaded = _read_events(block.rest if block is not None else text)
     if block is None or loaded is None:
         return loaded
@@ -346,11 +348,11 @@ def load_yaml_text(text: str) -> LoadedYaml:
         raise YamlProblem("the file contains NUL bytes: it is binary, not a YAML spec")
     if not text.strip():
         raise YamlProblem("the file is empty: a spec needs at least `input` and `layers`")
-    _check_depth(text)
     if "&" not in text and "<<" not in text:  # no anchor or merge key can be in it: try the faster readers
         loaded = _read_plain(text)
         if loaded is not None:
             return loaded
+    _check_depth(text)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
