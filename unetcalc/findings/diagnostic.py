@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 
 
@@ -22,10 +22,8 @@ class Diagnostic:
     line: int = 0
     column: int = 0
     layer: str | None = None
-    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def to_json(self) -> dict[str, object]:
         data = asdict(self)
         data["severity"] = self.severity.value
-        data.pop("extra")
         return data
