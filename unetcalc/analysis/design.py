@@ -186,7 +186,15 @@ def missing_skip(graph: Graph, validity: Validity | None, path: str) -> Iterator
     scales = [s for s in maybe if s is not None]
     if not entries or len(scales) != len(entries):
         return  # a layer without a resolution (broken, or cropped to a fixed size): levels are unclear
-    deepest = min(scales, key=math.prod)
+    products: dict[int, Fraction] = {}  # a resolution's size, per distinct tuple (layers share them)
+
+    def size_of(scale: tuple[Fraction, ...]) -> Fraction:
+        product = products.get(id(scale))
+        if product is None:
+            product = products[id(scale)] = math.prod(scale, start=Fraction(1))
+        return product
+
+    deepest = min(scales, key=size_of)
     first_deep = scales.index(deepest)
     last_deep = len(scales) - 1 - scales[::-1].index(deepest)
     position = {e.layer.id: i for i, e in enumerate(entries)}

@@ -30,6 +30,7 @@ _LAYERS_KEY = re.compile(r"layers:(?:[ ]*|[ ]+#.*)")
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
 _IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_tuple_new = tuple.__new__  # Pos(line, column) without the NamedTuple's Python-level __new__ (9 a line)
 
 
 @dataclass
@@ -78,23 +79,23 @@ def read_layer_lines(text: str) -> LayerLines | None:
             if value is None:
                 return None
             layers.append(value)
-            layers.item_pos.append(Pos(number, match.start("bare") + 1))
+            layers.item_pos.append(_tuple_new(Pos, (number, match.start("bare") + 1)))
             nodes += 1
             continue
         layer = YMap()
-        layer.pos = Pos(number, match.start("map") + 1)
+        layer.pos = _tuple_new(Pos, (number, match.start("map") + 1))
         layer.key_pos, layer.value_pos = {}, {}
         for entry in _ENTRY.finditer(line, match.start("entries"), match.end("entries")):
             key = _scalar(entry[1], resolver, words)
             value = _scalar(entry[2], resolver, words)
             if key is None or value is None:
                 return None
-            key_pos = Pos(number, entry.start(1) + 1)
+            key_pos = _tuple_new(Pos, (number, entry.start(1) + 1))
             if key in layer.key_pos:
                 duplicates.append((str(key), key_pos))
             layer[key] = value
             layer.key_pos[key] = key_pos
-            layer.value_pos[key] = Pos(number, entry.start(2) + 1)
+            layer.value_pos[key] = _tuple_new(Pos, (number, entry.start(2) + 1))
             nodes += 2
         layers.append(layer)
         layers.item_pos.append(layer.pos)
