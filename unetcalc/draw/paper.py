@@ -184,10 +184,10 @@ def _collapse(bars: list[Bar]) -> list[Bar]:
     ×N when it holds a residual add or is longer than MAX_PLAIN_RUN: a ResNet encoder stays a few bars,
     while a U-Net level keeps a bar per conv, as in the paper."""
     runs: list[list[Bar]] = []
+    joined: set[str] = set()  # the tensors of the current run, kept as it grows (a union per bar was quadratic)
     for bar in bars:
         run = runs[-1] if runs else None
         head = run[0] if run else None
-        joined = set().union(*(b.tensors for b in run)) if run else set()
         same = (
             run is not None
             and head is not None
@@ -202,8 +202,10 @@ def _collapse(bars: list[Bar]) -> list[Bar]:
         )
         if same and run is not None:
             run.append(bar)
+            joined |= bar.tensors
         else:
             runs.append([bar])
+            joined = set(bar.tensors)
     kept: list[Bar] = []
     for run in runs:
         if len(run) > 1 and (len(run) > MAX_PLAIN_RUN or any(b.kind == "join" for b in run[1:])):
