@@ -269,10 +269,13 @@ def _align_levels(graph: graphviz.Digraph, diagram: Diagram, detail: str, ids: d
             if e.kind == "skip" and side.get(e.source) == ENCODER and side.get(e.target) == DECODER
         ]
     else:
+        order = {ENCODER: 0, BOTTOM: 1, DECODER: 2}
+        by_level: dict[int, list[Block]] = {}  # one pass over the blocks, not one per level
+        for block in diagram.blocks:
+            if block.side in order:
+                by_level.setdefault(block.level, []).append(block)
         for lv in range(diagram.depth + 1):
-            row = [
-                b.id for side in (ENCODER, BOTTOM, DECODER) for b in diagram.blocks if b.level == lv and b.side == side
-            ]
+            row = [b.id for b in sorted(by_level.get(lv, []), key=lambda b: order[b.side])]
             rows.append((["input"] if lv == 0 else []) + row)
     for row in rows:
         if len(row) < 2:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from unetcalc.check import CheckResult
+from unetcalc.shapes.affine import fraction_key
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.spec.model import Layer
 from unetcalc.spec.ops import SHAPE_KEEPING_OPS
@@ -65,11 +66,14 @@ def _scale(entry: LayerShapes) -> Fraction | None:
 def levels_of(symbolic: list[LayerShapes]) -> list[int]:
     """0 for the input's resolution, +1 for each coarser resolution that occurs."""
     scales = [_scale(e) for e in symbolic]
-    finer = sorted({s for s in scales if s is not None and 0 < s < 1}, reverse=True)
-    rank = {Fraction(1): 0} | {s: i + 1 for i, s in enumerate(finer)}
+    # Keyed by fraction_key: Python hashes 1/2^k alike every 61 levels, and a deep network's dict of
+    # resolutions would be a few long collision chains.
+    distinct = {fraction_key(s): s for s in scales if s is not None and 0 < s < 1}
+    finer = sorted(distinct.values(), reverse=True)
+    rank = {fraction_key(Fraction(1)): 0} | {fraction_key(s): i + 1 for i, s in enumerate(finer)}
     levels, last = [], 0
     for s in scales:
-        last = rank.get(s, last) if s is not None and s <= 1 else last
+        last = rank.get(fraction_key(s), last) if s is not None and s <= 1 else last
         levels.append(last)
     return levels
 

@@ -10,6 +10,7 @@ points; paper_svg.py and paper_pdf.py write it.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -313,14 +314,17 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
     if upright:
         _fit_gap(bars, target_width, MIN_GAP, fill, k)
     depth = max(b.level for b in bars)
-    tallest = [max((b.h for b in bars if b.level == lv), default=BAR_MIN_H) for lv in range(depth + 1)]
-    hanging = [
-        max((labels[i] for i, b in enumerate(bars) if b.level == lv), default=0.0) if upright else 0.0
-        for lv in range(depth + 1)
-    ]
+    tallest: list[float | None] = [None] * (depth + 1)
+    hanging = [0.0] * (depth + 1)
+    for i, b in enumerate(bars):  # one pass: per level, the tallest bar and the longest hanging label
+        known = tallest[b.level]
+        tallest[b.level] = b.h if known is None else max(known, b.h)
+        if upright:
+            hanging[b.level] = max(hanging[b.level], labels[i])
+    heights = [BAR_MIN_H if h is None else h for h in tallest]
     baselines, y = [], MARGIN + FONT + 2
     for lv in range(depth + 1):
-        y += tallest[lv]
+        y += heights[lv]
         baselines.append(y)
         y += ROW_GAP + FONT + hanging[lv]
     width = max(b.x + b.w for b in bars) + 2 * MARGIN
@@ -349,6 +353,10 @@ def _positions(bars: list[Bar], gap: float) -> float:
     would put a decoder bar among its level's encoder bars, where the copy arrows run); the right edge."""
     right_at: dict[int, float] = {}
     index = {tensor: i for i, bar in enumerate(bars) for tensor in bar.tensors}
+    # The bars of each level left to right, with their place in `bars`: a skip's span is a slice, not a scan.
+    by_level: dict[int, list[tuple[float, int]]] = {}
+    for i, b in sorted(enumerate(bars), key=lambda item: item[1].x):
+        by_level.setdefault(b.level, []).append((b.x, i))
     x = MARGIN + FONT
     for i, bar in enumerate(bars):
         if i:
@@ -385,6 +393,10 @@ def _text_width(text: str, size: float) -> float:
 def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool, under: list[float]) -> None:
     """``under``: per level, how far below the baseline the size labels reach (arrows start past them)."""
     index = {tensor: i for i, bar in enumerate(bars) for tensor in bar.tensors}
+    # The bars of each level left to right, with their place in `bars`: a skip's span is a slice, not a scan.
+    by_level: dict[int, list[tuple[float, int]]] = {}
+    for i, b in sorted(enumerate(bars), key=lambda item: item[1].x):
+        by_level.setdefault(b.level, []).append((b.x, i))
     shown = _size_labels(bars)
     for i, bar in enumerate(bars):
         base = baselines[bar.level]
@@ -412,7 +424,10 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
             if origin is None or bars[origin] is source:
                 continue
             kind = "copy" if bar.entry is not None and bar.entry.layer.op == "concat" else "join"
-            between = [b for b in bars if b.level == bar.level and bars[origin].x < b.x < bar.x]
+            row = by_level.get(bar.level, [])
+            low = bisect.bisect_right(row, (bars[origin].x, len(bars)))  # past every bar at the origin's x
+            high = bisect.bisect_left(row, (bar.x, -1))  # before every bar at this bar's x
+            between = [bars[j] for _, j in sorted(row[low:high], key=lambda item: item[1])]
             _skip(figure, bars[origin], bar, baselines, kind, bar.crops, between)
 
 
