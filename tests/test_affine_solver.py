@@ -147,3 +147,18 @@ def test_numel_equals_the_product_evaluated(sizes):
     expected = 3 * math.prod(a.at(values[a.symbol]) if a.symbol else a.const for a in affines)
     assert numel(affines, 3).at(values) == expected
     assert all(type(c) is int or c.denominator != 1 for c in numel(affines, 3).terms.values())
+
+
+@given(st.integers(-(2**300), 2**300), st.one_of(st.integers(1, 10**6), st.integers(0, 400).map(lambda k: 2**k)))
+@settings(max_examples=500, deadline=None)
+def test_ratio_is_the_fraction_in_lowest_terms(numerator, denominator):
+    """ratio() shifts out factors of two instead of a gcd: it must still be exactly Fraction's value and form."""
+    from unetcalc.shapes.poly import ratio
+
+    value = ratio(numerator, denominator)
+    expected = Fraction(numerator, denominator)
+    assert value == expected
+    if expected.denominator == 1:
+        assert type(value) is int
+    else:
+        assert (value.numerator, value.denominator) == (expected.numerator, expected.denominator)

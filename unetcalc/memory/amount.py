@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Iterable
-from fractions import Fraction
 
-from unetcalc.shapes.poly import Monomial, Poly
+from unetcalc.shapes.poly import Monomial, Poly, ratio
 
 
 class Basis:
@@ -26,7 +25,11 @@ class Basis:
         for poly in polys:
             for monomial, coef in poly.terms.items():
                 monomials[monomial] = None
-                denominator = math.lcm(denominator, coef.denominator)
+                other = coef.denominator
+                if other != denominator:
+                    both_powers_of_two = not (other & (other - 1)) and not (denominator & (denominator - 1))
+                    # lcm of two powers of two is the larger: no big gcd (a deep network's are 2^10000)
+                    denominator = max(other, denominator) if both_powers_of_two else math.lcm(denominator, other)
         self.monomials = list(monomials)
         self.index = {m: i for i, m in enumerate(self.monomials)}
         self.denominator = denominator
@@ -34,8 +37,8 @@ class Basis:
 
     def vector(self, poly: Poly) -> Vec:
         coefs = [0] * len(self.monomials)
-        for monomial, coef in poly.terms.items():
-            coefs[self.index[monomial]] = int(coef * self.denominator)
+        for monomial, coef in poly.terms.items():  # the denominator is a multiple of each: exact integers
+            coefs[self.index[monomial]] = coef.numerator * (self.denominator // coef.denominator)
         return Vec(tuple(coefs), self, sum(c * w for c, w in zip(coefs, self.weights, strict=True)) / self.denominator)
 
 
@@ -71,4 +74,4 @@ class Vec:
 
     def poly(self) -> Poly:
         d = self.basis.denominator
-        return Poly({m: Fraction(c, d) for m, c in zip(self.basis.monomials, self.coefs, strict=True) if c})
+        return Poly({m: ratio(c, d) for m, c in zip(self.basis.monomials, self.coefs, strict=True) if c})

@@ -200,12 +200,43 @@ _POSITIONS_KEPT = 4096
 _new_poly = object.__new__
 
 
+def ratio(numerator: int, denominator: int) -> Coef:
+    """``numerator/denominator`` exactly; over a power of two without a big-integer gcd.
+
+    A deep network's sizes are H/2^k with k in the thousands: Fraction's gcd on each such
+    coefficient was most of a replay's time. Common factors of two are shifted out instead, and
+    what is left is already in lowest terms.
+    """
+    if denominator & (denominator - 1):  # not a power of two
+        return _coef(Fraction(numerator, denominator))
+    if not numerator:
+        return 0
+    twos = min((numerator & -numerator).bit_length(), denominator.bit_length()) - 1
+    numerator, denominator = numerator >> twos, denominator >> twos
+    return numerator if denominator == 1 else _coprime(numerator, denominator)
+
+
+def _coprime(numerator: int, denominator: int) -> Fraction:
+    """A Fraction from integers already in lowest terms, without normalising them again when possible."""
+    make = getattr(Fraction, "_from_coprime_ints", None)  # Python 3.12+
+    if make is not None:
+        return make(numerator, denominator)  # type: ignore[no-any-return]
+    try:
+        unchecked: Fraction = Fraction(numerator, denominator, _normalize=False)  # type: ignore[call-overload]
+        return unchecked  # Python 3.11
+    except TypeError:
+        return Fraction(numerator, denominator)
+
+
 def _product(sizes: tuple[Affine, ...]) -> Poly:
     symbols = [s.symbol for s in sizes if s.symbol is not None]
-    if all(s.den == 1 for s in sizes) and all(a < b for a, b in itertools.pairwise(symbols)):
-        # Whole sizes in distinct symbols, in order (every spec's H, W or D, H, W): expand directly.
+    if all(a < b for a, b in itertools.pairwise(symbols)):
+        # Sizes in distinct symbols, in order (every spec's H, W or D, H, W): expand the integer
+        # numerators directly, then divide once by the product of the denominators.
         terms: dict[Monomial, Coef] = {(): 1}
+        denominator = 1
         for size in sizes:
+            denominator *= size.den
             expanded: dict[Monomial, Coef] = {}
             factor = ((size.symbol, 1),) if size.symbol is not None else ()
             for monomial, coef in terms.items():
@@ -214,6 +245,8 @@ def _product(sizes: tuple[Affine, ...]) -> Poly:
                 if size.off:
                     expanded[monomial] = coef * size.off
             terms = expanded
+        if denominator != 1:
+            terms = {m: ratio(c, denominator) for m, c in terms.items()}  # type: ignore[arg-type]
         return Poly._normal(terms)
     total = Poly.number(1)
     for size in sizes:
