@@ -112,6 +112,10 @@ CASES: dict[str, tuple[Callable[[int], str] | None, list[str]]] = {
     "diff, every other layer renamed": (None, ["diff", "{old}", "{new}"]),
     "directory of n/20 specs (check)": (None, ["check", "{folder}"]),
     "sizes --range 1..10^9": (plain, ["sizes", "{spec}", "--range", "1..1000000000"]),
+    "memory (training replay)": (plain, ["memory", "{spec}"]),
+    "deep U-Net drawn (dot)": (deep_unet, ["draw", "{spec}", "-o", "{out}.dot"]),
+    "deep U-Net drawn (paper svg)": (deep_unet, ["draw", "{spec}", "-o", "{out}.svg", "--style", "paper"]),
+    "misspelt refs, sizes (stderr report)": (misspelt, ["sizes", "{spec}"]),
 }
 
 
