@@ -280,12 +280,15 @@ def _align_levels(graph: graphviz.Digraph, diagram: Diagram, detail: str, ids: d
     for row in rows:
         if len(row) < 2:
             continue
-        with graph.subgraph() as same:
-            same.attr(rank="same")
-            for node in row:
-                same.node(ids[node])
-            for left, right in itertools.pairwise(row):  # invisible order: left to right
-                same.edge(ids[left], ids[right], style="invis")
+        # A graph of its own, then added: `with graph.subgraph()` copies the parent's whole body each time
+        # (quadratic over a deep network's thousands of rows).
+        same = graphviz.Digraph()
+        same.attr(rank="same")
+        for node in row:
+            same.node(ids[node])
+        for left, right in itertools.pairwise(row):  # invisible order: left to right
+            same.edge(ids[left], ids[right], style="invis")
+        graph.subgraph(same)
 
 
 def _legend(graph: graphviz.Digraph, diagram: Diagram, ids: dict[str, str]) -> None:

@@ -17,6 +17,7 @@ from fractions import Fraction
 from unetcalc.check import CheckResult
 from unetcalc.shapes.affine import fraction_key
 from unetcalc.shapes.infer import LayerShapes
+from unetcalc.shapes.poly import ratio
 from unetcalc.spec.model import Layer
 from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
@@ -60,7 +61,10 @@ class Diagram:
 def _scale(entry: LayerShapes) -> Fraction | None:
     if entry.out is None:
         return None
-    return math.prod((s.coef for s in entry.out.size if s.symbol), start=Fraction(1))
+    symbolic = [s for s in entry.out.size if s.symbol]
+    # One exact division of integer products (no Fraction gcd per factor: a deep network's are 2^-k).
+    value = ratio(math.prod(s.num for s in symbolic), math.prod(s.den for s in symbolic))
+    return Fraction(value) if isinstance(value, int) else value
 
 
 def levels_of(symbolic: list[LayerShapes]) -> list[int]:
