@@ -45,12 +45,13 @@ class Basis:
 class Vec:
     """``Σ coef_i · monomial_i / denominator``: supports + (with ints too), * int, and a size to compare by."""
 
-    __slots__ = ("basis", "coefs", "value")
+    __slots__ = ("basis", "coefs", "scaled", "value")
 
     def __init__(self, coefs: tuple[int, ...], basis: Basis, value: float) -> None:
         self.coefs = coefs
         self.basis = basis
         self.value = value  # at the reference size, kept along so that comparing costs nothing
+        self.scaled: dict[int, Vec] | None = None  # products already made: a layer's bytes are asked for often
 
     def __add__(self, other: Vec | int) -> Vec:
         if isinstance(other, int):
@@ -64,7 +65,15 @@ class Vec:
     __radd__ = __add__
 
     def __mul__(self, factor: int) -> Vec:
-        return Vec(tuple([c * factor for c in self.coefs]), self.basis, self.value * factor)
+        scaled = self.scaled
+        if scaled is None:
+            scaled = self.scaled = {}
+        product = scaled.get(factor)
+        if product is None:
+            if len(scaled) >= 8:
+                scaled.clear()
+            product = scaled[factor] = Vec(tuple([c * factor for c in self.coefs]), self.basis, self.value * factor)
+        return product
 
     __rmul__ = __mul__
 

@@ -10,6 +10,7 @@ from unetcalc.check import CheckResult
 from unetcalc.memory.amount import Basis, Vec
 from unetcalc.memory.ops import FLOAT, HALF, op_memory
 from unetcalc.memory.simulate import Amount, Node, Replay
+from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.poly import Poly, numel
 from unetcalc.shapes.shape import Shape
 
@@ -99,13 +100,24 @@ def element_counts(result: CheckResult, basis: Basis | None) -> list[tuple[tuple
 
 
 def _counter(basis: Basis | None) -> Callable[[Shape | None], Amount]:
+    known: dict[tuple[tuple[Affine, ...], int], Amount] = {}  # layers of a level share their shapes
+
     def count(shape: Shape | None) -> Amount:
         if shape is None:
             return 0
-        if all(size.is_number for size in shape.size):  # the common case, without polynomials
-            return math.prod(int(size.const) for size in shape.size) * shape.channels
-        assert basis is not None, "a symbolic size needs a basis"
-        return basis.vector(numel(shape.size, shape.channels))
+        key = (shape.size, shape.channels)
+        amount = known.get(key)
+        if amount is None:
+            if all(size.is_number for size in shape.size):  # the common case, without polynomials
+                amount = math.prod(size.off if size.den == 1 else int(size.const) for size in shape.size)
+                amount *= shape.channels
+            else:
+                assert basis is not None, "a symbolic size needs a basis"
+                amount = basis.vector(numel(shape.size, shape.channels))
+            if len(known) >= 4096:
+                known.clear()
+            known[key] = amount
+        return amount
 
     return count
 

@@ -55,11 +55,6 @@ class Affine:
         return not self.num
 
     @property
-    def is_integer(self) -> bool:
-        """A whole number: a concrete size as PyTorch has it."""
-        return not self.num and self.den == 1
-
-    @property
     def value(self) -> int:
         """The integer value of a constant size."""
         if self.num or self.den != 1:
