@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
+
+import yaml
 
 MAX_NODES = 5_000_000  # the most nodes a document may have (aliases are limited separately)
 
@@ -23,3 +26,19 @@ class YMap(dict):  # type: ignore[type-arg]
 class YList(list):  # type: ignore[type-arg]
     pos: Pos
     item_pos: list[Pos]
+
+
+STR_TAG = "tag:yaml.org,2002:str"
+INT_TAG = "tag:yaml.org,2002:int"
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers  # first character → the resolvers that may apply
+
+
+def plain_tag(text: str, implicit: tuple[bool, bool], resolve: Callable[..., str]) -> str:
+    """The tag YAML 1.1 gives a plain scalar; a first character no resolver starts with (most names) is a
+    string without asking the resolver."""
+    return resolve(yaml.ScalarNode, text, implicit) if _IMPLICIT.get(text[:1]) else STR_TAG
+
+
+def plain_decimal(text: str) -> bool:
+    """An int-tagged scalar written as plain decimal digits (no sign, underscore, base or leading zero)."""
+    return text.isascii() and text.isdigit() and (text[0] != "0" or text == "0")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from unetcalc.spec.yamldata import MAX_NODES, Pos, YList, YMap
+from unetcalc.spec.yamldata import INT_TAG, MAX_NODES, STR_TAG, Pos, YList, YMap, plain_decimal, plain_tag
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _VALUE = r"[A-Za-z0-9_][A-Za-z0-9_.]*"  # no quote, bracket, comma, colon, space, '#', '-' or '~'
@@ -27,9 +27,6 @@ _ITEM = re.compile(
     r"(?: +#.*)?[ ]*"
 )
 _LAYERS_KEY = re.compile(r"layers:(?:[ ]*|[ ]+#.*)")
-_STR_TAG = "tag:yaml.org,2002:str"
-_INT_TAG = "tag:yaml.org,2002:int"
-_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
 _tuple_new = tuple.__new__  # Pos(line, column) without the NamedTuple's Python-level __new__ (9 a line)
 
 
@@ -111,13 +108,11 @@ def _scalar(text: str, resolver: yaml.resolver.Resolver, words: dict[str, str | 
     known = words.get(text)
     if known is not None:
         return known
-    tag = _STR_TAG
-    if _IMPLICIT.get(text[:1]):  # a first character no implicit resolver starts with (most names): a string
-        tag = resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    tag = plain_tag(text, (True, False), resolver.resolve)
     value: str | int
-    if tag == _STR_TAG:
+    if tag == STR_TAG:
         value = text
-    elif tag == _INT_TAG and text.isdigit() and (text[0] != "0" or text == "0"):
+    elif tag == INT_TAG and plain_decimal(text):
         value = int(text)
     else:
         return None

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from unetcalc.spec.yamldata import MAX_NODES, Pos, YList, YMap
+from unetcalc.spec.yamldata import INT_TAG, MAX_NODES, STR_TAG, Pos, YList, YMap, plain_decimal, plain_tag
 from unetcalc.spec.yamllines import read_layer_lines
 
 __all__ = ["MAX_NODES", "LoadedYaml", "Pos", "YList", "YMap", "YamlProblem", "load_yaml_text"]
@@ -27,8 +27,6 @@ MAX_DEPTH = 64
 _SURPRISING_NUMBER = re.compile(r"[-+]?(0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?)")
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_STR_TAG = "tag:yaml.org,2002:str"
-_INT_TAG = "tag:yaml.org,2002:int"
 _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap")
 
 
@@ -78,10 +76,10 @@ class _Converter:
         if type(node) is yaml.ScalarNode and not self.inside_alias:
             # The common scalars without PyYAML's constructor machinery (a third of a big spec's time):
             # strings as written, plain decimal integers. Anything else takes the general path below.
-            if node.tag == _STR_TAG:
+            if node.tag == STR_TAG:
                 return node.value
             text = node.value
-            if node.tag == _INT_TAG and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+            if node.tag == INT_TAG and plain_decimal(text):
                 return int(text)
         self.alias_count += self.inside_alias > 0
         if self.alias_count > MAX_ALIAS_NODES:
@@ -202,7 +200,6 @@ class _NotPlain(Exception):
     """The event reader met something it leaves to the node path: an anchor, alias, tag, merge key or error."""
 
 
-_IMPLICIT = _Loader.yaml_implicit_resolvers
 _MAP_EVENTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
 
@@ -236,18 +233,18 @@ def _events_to_data(loader: yaml.SafeLoader | yaml.CSafeLoader) -> LoadedYaml:
             text = event.value
             if not event.implicit[0]:  # quoted: a string
                 value: Any = text
-                tag = _STR_TAG
+                tag = STR_TAG
             else:
                 known = resolved.get(text)
                 if known is None:
-                    tag = _STR_TAG if not _IMPLICIT.get(text[:1]) else resolve(yaml.ScalarNode, text, event.implicit)
+                    tag = plain_tag(text, event.implicit, resolve)
                     if len(resolved) < 4096:
                         resolved[text] = (tag, text)
                 else:  # the first string of this text is shared: every layer's `op`, `filters`, `conv` is one
                     tag, text = known
-                if tag == _STR_TAG:
+                if tag == STR_TAG:
                     value = text
-                elif tag == _INT_TAG and text.isascii() and text.isdigit() and (text[0] != "0" or text == "0"):
+                elif tag == INT_TAG and plain_decimal(text):
                     value = int(text)
                 elif tag == _MERGE_TAG:
                     raise _NotPlain
