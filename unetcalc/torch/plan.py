@@ -264,10 +264,11 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
         return ModuleCall("ChannelLinear", (in_channels, p["features"]), (("bias", p["bias"]),))
     if op == "dropout":
         return ModuleCall("nn.Dropout", (), (("p", p["p"]),))
+    inplace: tuple[tuple[str, object], ...] = (("inplace", True),) if p.get("inplace") else ()
     if op == "leakyrelu":
-        return ModuleCall("nn.LeakyReLU", (), (("negative_slope", p["negative_slope"]),))
+        return ModuleCall("nn.LeakyReLU", (), (("negative_slope", p["negative_slope"]), *inplace))
     if op == "elu":
-        return ModuleCall("nn.ELU", (), (("alpha", p["alpha"]),))
+        return ModuleCall("nn.ELU", (), (("alpha", p["alpha"]), *inplace))
     if op == "softmax":
         return ModuleCall("nn.Softmax", (), (("dim", 1),))
     simple = {
@@ -278,7 +279,7 @@ def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
         "tanh": "Tanh",
         "identity": "Identity",
     }
-    return ModuleCall(f"nn.{simple[op]}")
+    return ModuleCall(f"nn.{simple[op]}", (), inplace)
 
 
 def make_plan(result: CheckResult) -> Plan:
@@ -313,7 +314,9 @@ def _module_paths(steps: list[PlanStep], reserved: frozenset[str]) -> list[PlanS
     owners: dict[tuple[str, ...], str] = {}  # path prefix → "module" or "container"
     placed = []
     for step in steps:
-        parts = tuple(step.layer.name.split(".")) if step.layer.origin is not None else (step.key,)
+        # Dotted names nest too: an imported model's layers are named by their module paths.
+        dotted = step.layer.origin is not None or "." in step.layer.name
+        parts = tuple(step.layer.name.split(".")) if dotted else (step.key,)
         plain = all(p.isdigit() or is_plain_identifier(p, reserved) for p in parts) and not parts[0].isdigit()
         free = (
             plain

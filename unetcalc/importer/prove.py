@@ -1,0 +1,137 @@
+"""Prove an imported spec: build it and compare it with the model it came from.
+
+At three valid sizes (and the traced ones) every layer's shape and every output; the parameter
+count; the state_dict's keys and tensor shapes; then the model's own weights loaded into the built
+module with ``strict=True`` and both run on the CPU in float64 at the smallest valid size.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import sys
+from typing import Any
+
+import torch
+
+from unetcalc.check import CheckResult, check_spec
+from unetcalc.importer.run import Proof, run_model
+from unetcalc.importer.trace import TraceError
+from unetcalc.importer.writer import Network
+from unetcalc.torch.builder import build_from_result
+
+PROOF_SIZES = 3
+CPU_TOLERANCE = 1e-9  # float64 on both sides: the same arithmetic in the same order, up to rounding
+
+
+def proof_sizes(result: CheckResult, count: int = PROOF_SIZES) -> list[tuple[int, ...]]:
+    """The ``count`` smallest valid sizes (each axis its own k-th smallest)."""
+    assert result.validity is not None
+    per_axis = []
+    for axis in result.validity.axes:
+        low = axis.min or 1
+        per_axis.append(list(itertools.islice(axis.iter_values(low, sys.maxsize), count)) or [low])
+    depth = min(count, max(len(v) for v in per_axis))
+    return [tuple(v[min(k, len(v) - 1)] for v in per_axis) for k in range(depth)]
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "x".join(map(str, (*shape[2:], shape[1])))
+
+
+def _compare_at(meta: Any, result: CheckResult, net: Network, channels: int, size: tuple[int, ...]) -> list[str]:
+    try:
+        traced = run_model(meta, channels, size)
+    except TraceError as exc:
+        return [f"the model raises at {'x'.join(map(str, size))}, which the spec calls valid: {exc}"]
+    concrete = check_spec(result.spec, size)
+    if concrete.inference is None or not concrete.ok:
+        return [f"the spec has errors at {'x'.join(map(str, size))}, where the model runs"]
+    problems = []
+    if len(traced.steps) != len(net.layers):
+        return [f"at {'x'.join(map(str, size))} the model runs {len(traced.steps)} layers, the spec {len(net.layers)}"]
+    for step, layer in zip(traced.steps, net.layers, strict=True):
+        shape = concrete.inference.tensors.get(layer.name)
+        want = _shape_text(step.shape)
+        have = "?" if shape is None else "x".join(map(str, (*(s.value for s in shape.size), shape.channels)))
+        if have != want:
+            problems.append(f"{layer.name} at input {'x'.join(map(str, size))}: the spec infers {have}, the model {want}")
+            break
+    return problems
+
+
+def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channels: int) -> Proof:
+    proof = Proof()
+    sizes = proof_sizes(result)
+    proof.sizes = sizes
+    for size in sizes:
+        proof.problems += _compare_at(meta, result, net, channels, size)
+        proof.layers_compared += len(net.layers)
+    built = build_from_result(result).eval()
+    original = model.state_dict()
+    mine = built.state_dict()
+    missing = sorted(set(original) - set(mine))
+    extra = sorted(set(mine) - set(original))
+    if missing or extra:
+        proof.problems.append(
+            "state_dict keys differ: "
+            + "; ".join(
+                part
+                for part in (
+                    f"the model has {', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}" if missing else "",
+                    f"the spec's module has {', '.join(extra[:4])}{' …' if len(extra) > 4 else ''}" if extra else "",
+                )
+                if part
+            )
+        )
+        return proof
+    for key, tensor in original.items():
+        if tuple(tensor.shape) != tuple(mine[key].shape):
+            proof.problems.append(f"state_dict `{key}`: the model's is {tuple(tensor.shape)}, the spec's {tuple(mine[key].shape)}")
+            return proof
+    proof.state_dict_tensors = len(original)
+    proof.params = sum(p.numel() for p in model.parameters())
+    built_params = sum(p.numel() for p in built.parameters())
+    if built_params != proof.params:
+        proof.problems.append(f"parameters: the model has {proof.params:,}, the spec's module {built_params:,}")
+        return proof
+    try:
+        built.load_state_dict(original, strict=True)
+    except RuntimeError as exc:
+        proof.problems.append(f"the model's weights do not load into the spec's module: {str(exc).splitlines()[0]}")
+        return proof
+    if sizes and not any(p.is_meta for p in model.parameters()):
+        proof.cpu_size = sizes[0]
+        reference = copy.deepcopy(model).double().eval()
+        candidate = built.double().eval()
+        generator = torch.Generator().manual_seed(0)
+        x = torch.randn((1, channels, *sizes[0]), generator=generator, dtype=torch.float64)
+        with torch.no_grad():
+            want = _outputs(reference(x.clone()))
+            have = _outputs(candidate(x.clone()))
+        if len(want) != len(have):
+            proof.problems.append(f"the model returns {len(want)} tensors, the spec's module {len(have)}")
+            return proof
+        error = 0.0
+        for a, b in zip(want, have, strict=True):
+            if a.shape != b.shape:
+                proof.problems.append(f"CPU output shapes differ: {tuple(a.shape)} and {tuple(b.shape)}")
+                return proof
+            scale = max(1.0, float(a.abs().max()))
+            error = max(error, float((a - b).abs().max()) / scale)
+        proof.cpu_max_error = error
+        if not error <= CPU_TOLERANCE:
+            proof.problems.append(
+                f"with the model's weights, outputs on the CPU at {'x'.join(map(str, sizes[0]))} differ by {error:.3g}"
+            )
+    return proof
+
+
+def _outputs(value: Any) -> list[torch.Tensor]:
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for item in value for t in _outputs(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _outputs(item)]
+    return []

@@ -1,0 +1,239 @@
+"""`unetcalc import`: the user's model → a spec that is exactly that model, proven by running both.
+
+1. Trace the model on the meta device at two input sizes (trace.py), turn the traces into rows
+   (writer.py) and check the spec like any other.
+2. Probe: run the model at sizes the spec calls valid; a model that refuses some of them in Python
+   (smp's ``H % 32``) gets that requirement written into the spec (``input.multiple_of``).
+3. Prove (prove.py): build the spec and compare it with the model.
+
+Findings are Diagnostics (UC301–UC303) on the source; a spec is only returned when it is exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from unetcalc.check import CheckResult, check_text
+from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
+from unetcalc.importer.sources import Loaded
+from unetcalc.importer.trace import Trace, TraceError, Unsupported, trace
+from unetcalc.importer.writer import Network, network, spec_text
+
+# Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
+DEFAULT_SIZES = {1: (256, 512, 572, 128, 64), 2: (256, 512, 224, 572, 128, 64), 3: (64, 96, 128, 32, 160)}
+SECOND_SIZE_STEPS = (64, 32, 128, 16, 256)  # the second trace: the first size plus one of these
+PROBE_LIMIT = 160  # valid sizes per axis run through the model at most, to find what it refuses
+
+
+@dataclass(slots=True)
+class Proof:
+    sizes: list[tuple[int, ...]] = field(default_factory=list)
+    layers_compared: int = 0
+    state_dict_tensors: int = 0
+    params: int = 0
+    cpu_size: tuple[int, ...] | None = None
+    cpu_max_error: float | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(slots=True)
+class ImportResult:
+    source: str
+    text: str | None = None  # the spec, when one was written
+    result: CheckResult | None = None
+    findings: list[Diagnostic] = field(default_factory=list)
+    proof: Proof | None = None
+    multiple_of: int | list[int] | None = None
+    probed: int = 0  # sizes run through the model to find its input requirement
+    traced_sizes: list[tuple[int, ...]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.text is not None and not self.findings and (self.proof is None or self.proof.ok)
+
+
+def first_conv(model: Any) -> tuple[int, int] | None:
+    """(dimensionality, input channels) of the first convolution the model holds."""
+    from torch import nn
+
+    for module in model.modules():
+        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+            return len(module.kernel_size), module.in_channels
+    return None
+
+
+def _meta_copy(model: Any) -> Any:
+    import torch
+
+    meta = copy.deepcopy(model).to(torch.device("meta"))
+    return meta.eval()
+
+
+def run_model(model: Any, channels: int, size: tuple[int, ...]) -> Trace:
+    import torch
+
+    example = torch.empty((1, channels, *size), device="meta")
+    return trace(model, example)
+
+
+def _finding(rule: Any, message: str, source: str, hint: str = "", layer: str | None = None) -> Diagnostic:
+    return rule.finding(message, hint=hint, file=source, layer=layer)
+
+
+def _unsupported_findings(items: list[Unsupported], source: str) -> list[Diagnostic]:
+    findings = []
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        if (item.module, item.what) in seen:
+            continue
+        seen.add((item.module, item.what))
+        where = f"module `{item.module}`" if item.module else "the model's forward"
+        at = f" ({item.source})" if item.source else ""
+        findings.append(
+            _finding(NOT_EXPRESSIBLE, f"{where}: {item.what}{at}", source, NOT_EXPRESSIBLE.fix, item.module or None)
+        )
+    return findings
+
+
+def _two_traces(
+    meta: Any, channels: int, rank: int, sizes: list[tuple[int, ...]]
+) -> tuple[Trace, Trace] | TraceError:
+    """Trace at the first size that runs and at a second, larger one."""
+    last_error: TraceError | None = None
+    for size in sizes:
+        try:
+            first = run_model(meta, channels, size)
+        except TraceError as exc:
+            last_error = exc
+            continue
+        for step in SECOND_SIZE_STEPS:
+            try:
+                second = run_model(meta, channels, tuple(s + step for s in size))
+            except TraceError as exc:
+                last_error = exc
+                continue
+            return first, second
+        break
+    assert last_error is not None
+    return last_error
+
+
+def import_model(
+    loaded: Loaded,
+    source: str,
+    *,
+    channels: int | None = None,
+    dims: int | None = None,
+    size: tuple[int, ...] | None = None,
+    prove: bool = True,
+) -> ImportResult:
+    """Import ``loaded.model``: the spec text, its check, and the proof that it is the model."""
+    outcome = ImportResult(source)
+    model = loaded.model.eval()
+    found = first_conv(model)
+    rank = len(size) if size is not None else dims or (found[0] if found else None)
+    in_channels = channels or (found[1] if found else None)
+    if rank is None or in_channels is None:
+        raise ValueError("the model holds no convolution: pass --input (e.g. 1x256x256) or --dims and --channels")
+    given = size or loaded.input_size
+    candidates = [given] if given is not None else [(s,) * rank for s in DEFAULT_SIZES.get(rank, (64,))]
+    meta = _meta_copy(model)
+    traces = _two_traces(meta, in_channels, rank, [tuple(c) for c in candidates])
+    if isinstance(traces, TraceError):
+        tried = ", ".join("x".join(map(str, c)) for c in candidates)
+        outcome.findings.append(
+            _finding(
+                MODEL_REFUSES_INPUT,
+                f"the model raised at every input size tried ({tried}) with {in_channels} channels: {traces}",
+                source,
+                MODEL_REFUSES_INPUT.fix,
+            )
+        )
+        return outcome
+    first, second = traces
+    outcome.traced_sizes = [first.input_shape[2:], second.input_shape[2:]]
+    taken = {name for name, _ in model.named_modules()}
+    net = network(first, second, taken)
+    if net.unsupported:
+        outcome.findings = _unsupported_findings(net.unsupported, source)
+        return outcome
+    symbols = ["D", "H", "W"][3 - rank :] if rank <= 3 else [f"X{i}" for i in range(rank)]
+    spec_size: list[int | str] = list(given) if given is not None else list(symbols)
+    header = [f"imported by unetcalc from {loaded.description}", *loaded.notes]
+    header.append(f"traced at {' and '.join('x'.join(map(str, s)) for s in outcome.traced_sizes)} on the meta device")
+    text = spec_text(loaded.name, in_channels, spec_size, net, header)
+    result = check_text(text, f"{loaded.name}.yaml")
+    if result.validity is not None and result.layers_ok():
+        requirement = _probe_requirement(meta, in_channels, result, first.input_shape[2:], outcome)
+        if isinstance(requirement, str):
+            outcome.findings.append(_finding(IMPORT_MISMATCH, requirement, source))
+            return outcome
+        if requirement is not None:
+            outcome.multiple_of = requirement
+            text = spec_text(loaded.name, in_channels, spec_size, net, header, requirement)
+            result = check_text(text, f"{loaded.name}.yaml")
+    outcome.text, outcome.result = text, result
+    if prove and result.ok:
+        from unetcalc.importer.prove import prove_spec
+
+        outcome.proof = prove_spec(model, meta, result, net, in_channels)
+        for problem in outcome.proof.problems:
+            outcome.findings.append(_finding(IMPORT_MISMATCH, problem, source, IMPORT_MISMATCH.fix))
+    return outcome
+
+
+def _probe_requirement(
+    meta: Any, channels: int, result: CheckResult, base: tuple[int, ...], outcome: ImportResult
+) -> int | list[int] | None | str:
+    """Run the model at valid sizes along each axis; the multiple it insists on (None: it runs at all).
+
+    A string when its refusals follow no multiple (reported as a mismatch)."""
+    assert result.validity is not None
+    per_axis: list[int] = []
+    for axis, validity in enumerate(result.validity.axes):
+        if not validity.classes or validity.min is None:
+            return None
+        accepted, refused = [], []
+        x = validity.min
+        # Refusals in Python come before any work (cheap); stop once three sizes ran, or 8 with no refusal.
+        while x < validity.min + 8192 and len(accepted) + len(refused) < PROBE_LIMIT:
+            if len(accepted) >= 3 and (refused or len(accepted) >= 8):
+                break
+            if validity.contains(x):
+                size = list(base)
+                size[axis] = x
+                outcome.probed += 1
+                try:
+                    run_model(meta, channels, tuple(size))
+                    accepted.append(x)
+                except TraceError:
+                    refused.append(x)
+            x += 1
+        if not refused:
+            per_axis.append(1)
+            continue
+        if not accepted:
+            return f"the model refuses every one of the {len(refused)} smallest sizes the spec calls valid on axis {axis}"
+        common = math.gcd(*accepted)
+        multiple = next((d for d in range(2, common + 1) if common % d == 0 and all(r % d for r in refused)), None)
+        if multiple is None:
+            return (
+                f"the model refuses {len(refused)} of {len(accepted) + len(refused)} sizes the spec calls valid on "
+                f"axis {axis} ({', '.join(map(str, refused[:6]))}), following no multiple"
+            )
+        per_axis.append(multiple)
+    if all(m == 1 for m in per_axis):
+        return None
+    return per_axis[0] if len(set(per_axis)) == 1 else per_axis
+
+
+def describe(network_: Network) -> str:
+    return f"{len(network_.layers)} layers"
