@@ -38,7 +38,11 @@ def test_codes_are_unique_and_documented():
             assert text.strip(), f"{rule.code} lacks documentation"
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+# UC3xx are raised by `unetcalc import` on Python models, not on spec text: tests/test_import.py has them.
+SPEC_RULES = [rule for rule in RULES if not rule.code.startswith("UC3")]
+
+
+@pytest.mark.parametrize("rule", SPEC_RULES, ids=lambda r: r.code)
 def test_rule_has_failing_and_passing_cases(rule):
     cases = [case for code, case in CASE_LIST if code == rule.code]
     assert any(case["line"] is not None for case in cases), f"{rule.code} has no failing case"

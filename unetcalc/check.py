@@ -19,8 +19,9 @@ from unetcalc.analysis.hints import nearest_hint
 from unetcalc.findings.config import Config
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.suppress import apply_suppressions
-from unetcalc.shapes.infer import Inference, infer, input_shape
-from unetcalc.shapes.validity import Validity, solve_validity
+from unetcalc.shapes.infer import Inference, axis_names, infer, input_shape
+from unetcalc.shapes.rules import INPUT_NOT_MULTIPLE
+from unetcalc.shapes.validity import Validity, require_multiples, solve_validity
 from unetcalc.spec.graph import Graph, build_graph
 from unetcalc.spec.model import InputSpec, Spec
 from unetcalc.spec.parse import MAX_SPEC_BYTES, SYMBOL, parse_bytes, parse_text
@@ -230,7 +231,9 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
                 f"write {example} (or {example}x{spec_input.channels} with the channels)"
             )
         result.input_overridden = tuple(input_size) != spec_input.size
-        spec_input = InputSpec(spec_input.channels, tuple(input_size))
+        spec_input = InputSpec(
+            spec_input.channels, tuple(input_size), spec_input.multiple_of, spec_input.multiple_of_pos
+        )
     graph = build_graph(spec)
     result.diagnostics += graph.diagnostics
     validity = _validity(spec, graph, spec_input)
@@ -245,7 +248,31 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
     result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
     result.diagnostics += design_findings(graph, validity, spec.path)
     result.diagnostics += _filters_column(spec, inference)
+    result.diagnostics += _multiple_of_findings(spec, spec_input, validity)
     return result
+
+
+def _multiple_of_findings(spec: Spec, spec_input: InputSpec, validity: Validity) -> list[Diagnostic]:
+    """A concrete input size that `input.multiple_of` rules out: one finding for the input."""
+    wrong = [
+        (axis, size, multiple)
+        for axis, (size, multiple) in enumerate(zip(spec_input.size, spec_input.multiple_of, strict=False))
+        if isinstance(size, int) and size % multiple
+    ]
+    if not wrong:
+        return []
+    names = axis_names(spec_input.size)
+    listed = ", ".join(f"{names[axis]} = {size} is not a multiple of {multiple}" for axis, size, multiple in wrong)
+    line, column = spec_input.multiple_of_pos
+    return [
+        INPUT_NOT_MULTIPLE.finding(
+            f"the input {listed}: the model refuses it before running",
+            hint=nearest_hint(spec_input, validity)([axis for axis, _, _ in wrong]),
+            file=spec.path,
+            line=line,
+            column=column,
+        )
+    ]
 
 
 def _filters_column(spec: Spec, inference: Inference) -> list[Diagnostic]:
@@ -315,7 +342,8 @@ def _validity(spec: Spec, graph: Graph, spec_input: InputSpec) -> Validity:
             if len(_VALIDITY_CACHE) >= _VALIDITY_CACHE_SIZE:
                 _VALIDITY_CACHE.pop(next(iter(_VALIDITY_CACHE)))
             _VALIDITY_CACHE[key] = cached
-    return Validity(list(cached.axes), cached.inference)  # callers may replace axes; the cache keeps its own
+    # Callers may replace axes; the cache keeps its own.
+    return require_multiples(Validity(list(cached.axes), cached.inference), spec_input.multiple_of)
 
 
 def _sorted(result: CheckResult) -> CheckResult:

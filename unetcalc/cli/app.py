@@ -684,6 +684,11 @@ def schema() -> None:
     sys.stdout.write(shipped_schema_text())
 
 
+from unetcalc.cli.import_command import import_command  # noqa: E402 (registered in the order help lists)
+
+app.command("import")(import_command)
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: code, name, severity, summary."""

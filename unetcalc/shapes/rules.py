@@ -149,6 +149,22 @@ PADDING_LARGER_THAN_INPUT = Rule(
 )
 
 
+INPUT_NOT_MULTIPLE = Rule(
+    code="UC113",
+    name="input-not-multiple",
+    severity=Severity.ERROR,
+    summary="The input size is not a multiple the spec's `input.multiple_of` requires.",
+    what=(
+        "Checks a concrete input size against `input.multiple_of` (per axis, or one for all), the requirement a "
+        "model enforces itself before running (smp's encoders check `H % 32`); `sizes`, `fit` and the valid line "
+        "keep to it too."
+    ),
+    why="The model raises before it computes anything, although every layer would cope with the size.",
+    example="input: {channels: 3, size: [250, 250], multiple_of: 32}",
+    fix="Use the nearest multiple the hint names, or pad the image to it.",
+)
+
+
 NORM_NEEDS_MORE_VALUES = Rule(
     code="UC111",
     name="norm-needs-more-values",

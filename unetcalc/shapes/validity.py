@@ -10,6 +10,7 @@ axis is tried in a pass of its own, and the valid set is the union of the classe
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -169,6 +170,33 @@ def classes_json(axis: AxisValidity) -> list[dict[str, object]]:
 class Validity:
     axes: list[AxisValidity]
     inference: Inference
+
+
+def _class_multiple_of(cls: ValidClass, multiple: int) -> ValidClass | None:
+    """The part of ``cls`` that is also divisible by ``multiple`` (one class: the moduli combine by lcm)."""
+    combined = math.lcm(cls.modulus, multiple)
+    residue = next(
+        (r for r in range(cls.residue % cls.modulus, combined, cls.modulus) if r % multiple == 0),
+        None,
+    )
+    if residue is None:
+        return None
+    low = cls.min + (residue - cls.min) % combined
+    if cls.max is not None and low > cls.max:
+        return None
+    return ValidClass(combined, residue, low, cls.max, cls.output)
+
+
+def require_multiples(validity: Validity, multiples: tuple[int, ...]) -> Validity:
+    """The valid set of a model that also refuses sizes not divisible by ``multiples`` (`input.multiple_of`)."""
+    if not multiples:
+        return validity
+    axes = []
+    for axis, multiple in zip(validity.axes, multiples, strict=True):
+        classes = tuple(c for c in (_class_multiple_of(cls, multiple) for cls in axis.classes) if c is not None)
+        aligned = _class_multiple_of(axis.aligned, multiple) if axis.aligned is not None else None
+        axes.append(AxisValidity(axis.axis, axis.symbol, classes, aligned))
+    return Validity(axes, validity.inference)
 
 
 def solve_validity(

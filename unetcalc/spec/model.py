@@ -22,6 +22,10 @@ class DeclaredShape:
 class InputSpec:
     channels: int
     size: tuple[int | str, ...]  # a str entry is a symbol
+    # `multiple_of` per axis: sizes the model itself refuses unless divisible (smp checks `H % 32` in
+    # Python before running); () when the spec states none.
+    multiple_of: tuple[int, ...] = ()
+    multiple_of_pos: tuple[int, int] = (0, 0)  # line and column of `multiple_of`, for findings
 
     @property
     def rank(self) -> int:

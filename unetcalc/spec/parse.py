@@ -401,12 +401,12 @@ class _Parser:
             )
             return None
         for key in value:
-            if key not in ("channels", "size"):
+            if key not in ("channels", "size", "multiple_of"):
                 self.report(
                     UNKNOWN_KEY,
                     f"unknown key `{key}` in `input`",
                     value.key_pos[key],
-                    hint=did_you_mean(str(key), ("channels", "size")),
+                    hint=did_you_mean(str(key), ("channels", "size", "multiple_of")),
                 )
         channels = value.get("channels", 1)
         try:
@@ -419,6 +419,15 @@ class _Parser:
         sizes = self._input_size(size, size_pos)
         if sizes is None or channels is None:
             return None
+        multiple: tuple[int, ...] = ()
+        if "multiple_of" in value:
+            multiple_pos = value.value_pos.get("multiple_of", pos)
+            try:
+                multiple = validate(Param("axes_pos"), value["multiple_of"], len(sizes), "`input.multiple_of`")
+            except ParamError as exc:
+                self.report(BAD_PARAMETER, str(exc), multiple_pos)
+                return None
+            return InputSpec(channels, sizes, multiple, (multiple_pos.line, multiple_pos.column))
         return InputSpec(channels, sizes)
 
     def _input_size(self, size: Any, pos: Pos) -> tuple[int | str, ...] | None:

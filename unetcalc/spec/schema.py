@@ -193,6 +193,13 @@ def build_schema() -> dict[str, Any]:
                             {"type": "integer", "minimum": 1},
                         ]
                     },
+                    "multiple_of": {
+                        "description": "sizes the model itself refuses unless divisible (one for all axes, or per axis)",
+                        "anyOf": [
+                            {"type": "integer", "minimum": 1},
+                            {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": "integer", "minimum": 1}},
+                        ],
+                    },
                 },
             },
             "defaults": {"type": "object", "additionalProperties": False, "properties": defaults},

@@ -1,0 +1,64 @@
+"""What `unetcalc import` prints: the findings that stopped it, or the proof line and next steps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from unetcalc.report.markup import Printer, escape
+from unetcalc.textsafe import printable
+
+if TYPE_CHECKING:
+    from unetcalc.importer.run import ImportResult
+
+
+def _sizes(sizes: list[tuple[int, ...]]) -> str:
+    return ", ".join("x".join(map(str, s)) for s in sizes)
+
+
+def render_findings(console: Printer, outcome: ImportResult) -> None:
+    for d in outcome.findings:
+        console.print(f"[bold red]✗[/] {escape(printable(outcome.source))}: [bold]{d.code}[/] {escape(printable(d.message))}")
+        if d.hint:
+            console.print(f"    = hint: {escape(printable(d.hint))}")
+    console.print("[bold red]error:[/] nothing was written")
+
+
+def render_proof(console: Printer, outcome: ImportResult, target: str | None) -> None:
+    result, proof = outcome.result, outcome.proof
+    assert result is not None
+    layers = len(result.spec.layers)
+    lines = [f"imported {escape(printable(outcome.source))}: {layers} layers, traced at {_sizes(outcome.traced_sizes)}"]
+    if outcome.multiple_of is not None:
+        lines.append(
+            f"  the model refuses sizes that are not multiples of {outcome.multiple_of} "
+            f"(found by running it at {outcome.probed} sizes): written as `input.multiple_of`"
+        )
+    console.print(lines[0])
+    for line in lines[1:]:
+        console.print(line)
+    if proof is not None and proof.ok:
+        cpu = ""
+        if proof.cpu_size is not None:
+            cpu = (
+                f"; with its weights loaded strictly, float64 CPU outputs equal at "
+                f"{_sizes([proof.cpu_size])} (max rel. error {proof.cpu_max_error:.1g})"
+            )
+        console.print(
+            f"[green]✓ exact:[/] every layer's shape and the outputs at {_sizes(proof.sizes)}, "
+            f"{proof.params:,} parameters, {proof.state_dict_tensors} state_dict tensors{cpu}"
+        )
+    if target is not None:
+        shown = escape(printable(target))
+        console.print(f"wrote {shown}")
+        console.print("next:")
+        for command in (
+            f"unetcalc sizes {shown}",
+            f"unetcalc memory {shown}",
+            f"unetcalc fit {shown} --memory 24GiB",
+            f"unetcalc draw {shown} --style paper -o {escape(printable(_stem(target)))}.svg",
+        ):
+            console.print(f"  {command}")
+
+
+def _stem(target: str) -> str:
+    return target.rsplit("/", 1)[-1].rsplit(".", 1)[0]
