@@ -47,17 +47,32 @@ def _compare_at(meta: Any, result: CheckResult, net: Network, channels: int, siz
     concrete = check_spec(result.spec, size)
     if concrete.inference is None or not concrete.ok:
         return [f"the spec has errors at {'x'.join(map(str, size))}, where the model runs"]
+    # Whole modules are compared by path (stable at every size); ops between them may come and go
+    # (a pad by zero is no op), so the outputs are compared too.
     problems = []
-    if len(traced.steps) != len(net.layers):
-        return [f"at {'x'.join(map(str, size))} the model runs {len(traced.steps)} layers, the spec {len(net.layers)}"]
-    for step, layer in zip(traced.steps, net.layers, strict=True):
-        shape = concrete.inference.tensors.get(layer.name)
-        want = _shape_text(step.shape)
-        have = "?" if shape is None else "x".join(map(str, (*(s.value for s in shape.size), shape.channels)))
-        if have != want:
-            problems.append(f"{layer.name} at input {'x'.join(map(str, size))}: the spec infers {have}, the model {want}")
-            break
+    by_name = {layer.name: layer for layer in net.layers}
+    leaves = [step for step in traced.steps if step.leaf and step.module in by_name]
+    for step in leaves:
+        problem = _disagreement(concrete, step.module, step.shape, size)
+        if problem:
+            return [problem]
+    for index, output in zip(traced.outputs, concrete.spec_outputs(), strict=False):
+        problem = _disagreement(concrete, output, traced.shape_of(index), size)
+        if problem:
+            return [problem]
+    if not leaves:
+        problems.append(f"no module of the model matched a layer of the spec at {'x'.join(map(str, size))}")
     return problems
+
+
+def _disagreement(concrete: CheckResult, name: str, want_shape: tuple[int, ...], size: tuple[int, ...]) -> str:
+    assert concrete.inference is not None
+    shape = concrete.inference.tensors.get(name)
+    want = _shape_text(want_shape)
+    have = "?" if shape is None else "x".join(map(str, (*(s.value for s in shape.size), shape.channels)))
+    if have != want:
+        return f"{name} at input {'x'.join(map(str, size))}: the spec infers {have}, the model {want}"
+    return ""
 
 
 def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channels: int) -> Proof:

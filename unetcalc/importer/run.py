@@ -21,7 +21,7 @@ from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
 from unetcalc.importer.trace import Trace, TraceError, Unsupported, trace
-from unetcalc.importer.writer import Network, network, spec_text
+from unetcalc.importer.writer import Network, compare, network, spec_text
 
 # Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
 DEFAULT_SIZES = {1: (256, 512, 572, 128, 64), 2: (256, 512, 224, 572, 128, 64), 3: (64, 96, 128, 32, 160)}
@@ -103,24 +103,40 @@ def _unsupported_findings(items: list[Unsupported], source: str) -> list[Diagnos
     return findings
 
 
+def _try(meta: Any, channels: int, size: tuple[int, ...]) -> Trace | TraceError:
+    try:
+        return run_model(meta, channels, size)
+    except TraceError as exc:
+        return exc
+
+
 def _two_traces(
     meta: Any, channels: int, rank: int, sizes: list[tuple[int, ...]]
 ) -> tuple[Trace, Trace] | TraceError:
-    """Trace at the first size that runs and at a second, larger one."""
+    """Two traces of the same structure: at a size that runs, and at one that is odd on every level
+    (``+63``: where the model quietly pads or resizes to a skip, its amounts change), else ``+64``.
+
+    A model that adds operations only at odd sizes (MONAI's UpCat pads by one there) is traced at two
+    odd sizes: its spec then pads `to:` the skip, which is nothing at even sizes, as in the model."""
     last_error: TraceError | None = None
     for size in sizes:
-        try:
-            first = run_model(meta, channels, size)
-        except TraceError as exc:
-            last_error = exc
+        first = _try(meta, channels, size)
+        if isinstance(first, TraceError):
+            last_error = first
             continue
+        odd = _try(meta, channels, tuple(s + 63 for s in size))
+        if isinstance(odd, Trace):
+            if not compare(first, odd):
+                return first, odd
+            if len(odd.steps) > len(first.steps):
+                odder = _try(meta, channels, tuple(s + 127 for s in size))
+                if isinstance(odder, Trace) and not compare(odd, odder):
+                    return odd, odder
         for step in SECOND_SIZE_STEPS:
-            try:
-                second = run_model(meta, channels, tuple(s + step for s in size))
-            except TraceError as exc:
-                last_error = exc
-                continue
-            return first, second
+            second = _try(meta, channels, tuple(s + step for s in size))
+            if isinstance(second, Trace):
+                return first, second
+            last_error = second
         break
     assert last_error is not None
     return last_error

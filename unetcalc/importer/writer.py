@@ -158,12 +158,12 @@ def _size_params(index: int, a: Step, b: Step, first: Trace, second: Trace) -> d
     out_a, out_b = a.shape[2:], b.shape[2:]
     in_a, in_b = _spatial(first, a.inputs[0]), _spatial(second, b.inputs[0])
     if a.op == "resize":
-        candidates = [j for j in _to_candidates(index, first, second, out_a, out_b) if j != a.inputs[0]]
-        if candidates:
-            return {"to": _pick(index, candidates, first)}
         if "scale_given" in a.sizes and a.sizes["scale_given"] == b.sizes.get("scale_given"):
             scales = [v / 1_000_000 for v in a.sizes["scale_given"]]
             return {"scale": scales[0] if len(set(scales)) == 1 else scales}
+        candidates = [j for j in _to_candidates(index, first, second, out_a, out_b) if j != a.inputs[0]]
+        if candidates:
+            return {"to": _pick(index, candidates, first)}
         if out_a == out_b:
             return {"size": list(out_a)}
         ratios = {o / i for o, i in zip(out_a + out_b, in_a + in_b, strict=True)}
@@ -172,16 +172,17 @@ def _size_params(index: int, a: Step, b: Step, first: Trace, second: Trace) -> d
         return f"F.interpolate to sizes {out_a} and {out_b} from {in_a} and {in_b}: neither a scale, a size nor a tensor's size"
     if a.op == "pad":
         sides_a, sides_b = a.sizes["pad"], b.sizes["pad"]
+        centered = _centered(sides_a, in_a, out_a) and _centered(sides_b, in_b, out_b)
+        candidates = [j for j in _to_candidates(index, first, second, out_a, out_b) if j != a.inputs[0]]
+        # Padded to the size of the skip it is joined with: `to:` that skip, whatever the amounts here.
+        partner = _partner(index, first)
+        if centered and partner is not None and partner in candidates:
+            return {"to": partner}
         if sides_a == sides_b:
             pairs = [list(sides_a[i : i + 2]) for i in range(0, len(sides_a), 2)]
             return {"padding": _pad_text(pairs)}
-        candidates = [
-            j
-            for j in _to_candidates(index, first, second, out_a, out_b)
-            if _centered(sides_a, in_a, out_a) and _centered(sides_b, in_b, out_b)
-        ]
-        if candidates:
-            return {"to": _pick(index, candidates, first)}
+        if centered and candidates:
+            return {"to": candidates[-1]}
         return f"F.pad by {sides_a} and {sides_b}: neither constant nor to another tensor's size (diff//2 before)"
     # crop
     off_a, off_b = a.sizes["offset"], b.sizes["offset"]
