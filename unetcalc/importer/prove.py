@@ -83,7 +83,12 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
         proof.problems += _compare_at(meta, result, net, channels, size)
         proof.layers_compared += len(net.layers)
     built = build_from_result(result).eval()
-    original = model.state_dict()
+    # A module registered twice (nnU-Net's decoder keeps `decoder.encoder`, the encoder itself) has two
+    # state_dict keys per tensor; PyTorch's named_parameters() keeps the first, and so does the spec.
+    canonical = {name for name, _ in model.named_parameters()} | {name for name, _ in model.named_buffers()}
+    everything = model.state_dict()
+    original = {key: value for key, value in everything.items() if key in canonical}
+    proof.aliased_keys = len(everything) - len(original)
     mine = built.state_dict()
     missing = sorted(set(original) - set(mine))
     extra = sorted(set(mine) - set(original))

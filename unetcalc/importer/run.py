@@ -34,6 +34,7 @@ class Proof:
     sizes: list[tuple[int, ...]] = field(default_factory=list)
     layers_compared: int = 0
     state_dict_tensors: int = 0
+    aliased_keys: int = 0  # state_dict keys of modules registered twice (the same tensors under a second name)
     params: int = 0
     cpu_size: tuple[int, ...] | None = None
     cpu_max_error: float | None = None
@@ -239,7 +240,8 @@ def _probe_requirement(
         if not accepted:
             return f"the model refuses every one of the {len(refused)} smallest sizes the spec calls valid on axis {axis}"
         common = math.gcd(*accepted)
-        multiple = next((d for d in range(2, common + 1) if common % d == 0 and all(r % d for r in refused)), None)
+        # The largest multiple that tells the accepted sizes from the refused ones (smp's 32, not 2).
+        multiple = next((d for d in range(common, 1, -1) if common % d == 0 and all(r % d for r in refused)), None)
         if multiple is None:
             return (
                 f"the model refuses {len(refused)} of {len(accepted) + len(refused)} sizes the spec calls valid on "

@@ -43,9 +43,10 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
                 f"; with its weights loaded strictly, float64 CPU outputs equal at "
                 f"{_sizes([proof.cpu_size])} (max rel. error {proof.cpu_max_error:.1g})"
             )
+        aliased = f" (+{proof.aliased_keys} keys of modules registered twice)" if proof.aliased_keys else ""
         console.print(
             f"[green]✓ exact:[/] every layer's shape and the outputs at {_sizes(proof.sizes)}, "
-            f"{proof.params:,} parameters, {proof.state_dict_tensors} state_dict tensors{cpu}"
+            f"{proof.params:,} parameters, {proof.state_dict_tensors} state_dict tensors{aliased}{cpu}"
         )
     if target is not None:
         shown = escape(printable(target))
