@@ -603,6 +603,8 @@ def trace(model: nn.Module, example: torch.Tensor) -> Trace:
     outputs: list[int] = []
     for tensor in _flatten_outputs(result):
         index = tracer.node_of.get(id(tensor))
+        if index == -2:  # made by something already reported
+            continue
         if index is None:
             tracer.unsupported.append(Unsupported("", "returns a tensor that does not come from its input", ""))
             continue

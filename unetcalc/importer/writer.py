@@ -125,7 +125,9 @@ def _pick(index: int, candidates: list[int], trace: Trace) -> int:
 
 def network(first: Trace, second: Trace, taken: set[str]) -> Network:
     """The spec rows of a model traced at two input sizes (same structure, checked by compare())."""
-    unsupported = list(first.unsupported) + compare(first, second)
+    unsupported = list(first.unsupported) or compare(first, second)
+    if unsupported:  # nothing is written: the findings say why
+        return Network([], [], unsupported)
     names = _names(first, taken)
 
     def name_of(index: int) -> str:

@@ -1,0 +1,239 @@
+"""`unetcalc import`: models in their authors' styles and real libraries, imported exactly or refused.
+
+Each import is proven by the importer itself (shapes at three valid sizes, state_dict, strict weights,
+float64 CPU outputs); these tests also check the spec it writes and what the CLI prints.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from conftest import run_unetcalc  # noqa: E402
+
+from unetcalc import check_file  # noqa: E402
+from unetcalc.importer.run import import_model  # noqa: E402
+from unetcalc.importer.sources import SourceError, load_module_ref, load_saved  # noqa: E402
+
+MODELS = Path(__file__).parent / "import_models"
+SMALL = MODELS / "small_nets.py"
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    return run_unetcalc("import", *argv)
+
+
+def _import(ref: str, **kwargs):
+    loaded = load_module_ref(ref, kwargs)
+    return import_model(loaded, ref)
+
+
+@pytest.mark.parametrize("bilinear", [False, True])
+def test_milesial_unet_imports_exactly_with_its_pad_to_the_skip(bilinear):
+    outcome = _import(f"{MODELS / 'milesial_unet.py'}:UNet", bilinear=bilinear)
+    assert outcome.ok, outcome.findings
+    assert outcome.proof is not None and outcome.proof.ok
+    assert outcome.proof.cpu_max_error is not None and outcome.proof.cpu_max_error <= 1e-9
+    text = outcome.text
+    assert text is not None
+    # F.pad(x1, [diffX // 2, ...]) follows the skip's size: written as `to:` the skip, not a constant.
+    assert "{op: pad, name: up1.pad, to: down3.maxpool_conv.1.double_conv.5}" in text
+    assert ("{op: upsample, name: up1.up, mode: bilinear, align_corners: true}" in text) == bilinear
+    model = load_module_ref(f"{MODELS / 'milesial_unet.py'}:UNet", {"bilinear": bilinear}).model
+    assert outcome.proof.params == sum(p.numel() for p in model.parameters())
+
+
+def test_valid_unet_crop_by_slicing_becomes_crop_to_the_upsampled_map(tmp_path):
+    outcome = _import(f"{SMALL}:valid_unet")
+    assert outcome.ok, outcome.findings
+    assert "{op: crop, name: cat_input_crop" not in (outcome.text or "")
+    assert "op: crop" in (outcome.text or "") and "to: up}" in (outcome.text or "")
+    assert outcome.result is not None and outcome.result.validity is not None
+    axis = outcome.result.validity.axes[0]
+    # conv3 conv3 | pool | conv3 | up2 | conv3: valid when H - 4 is even and the bottom conv fits.
+    assert axis.modulus == 2 and axis.contains(16) and not axis.contains(15)
+
+
+def test_refusal_in_python_becomes_multiple_of(capsys, tmp_path):
+    target = tmp_path / "needs32.yaml"
+    code, out, _ = run_cli(capsys, f"{SMALL}:Needs32", "-o", str(target))
+    assert code == 0, out
+    assert "multiples of 32" in out
+    assert "multiple_of: 32" in target.read_text()
+    assert not check_file(target, (48, 64)).ok
+    assert check_file(target, (64, 96)).ok
+
+
+def test_interpolate_to_the_input_size_is_resize_to_input():
+    outcome = _import(f"{SMALL}:Interpolated")
+    assert outcome.ok, outcome.findings
+    assert "{op: resize, name: resize, mode: bilinear, align_corners: false, to: input}" in (outcome.text or "")
+
+
+@pytest.mark.parametrize(
+    ("model", "module", "what"),
+    [
+        ("Tokens", "the model's forward", "`aten.view` has no spec equivalent (" + str(SMALL)),
+        ("PlusOne", "the model's forward", "with a constant"),
+    ],
+)
+def test_what_the_spec_cannot_say_stops_with_a_finding_and_writes_nothing(capsys, tmp_path, model, module, what):
+    target = tmp_path / "out.yaml"
+    code, out, _ = run_cli(capsys, f"{SMALL}:{model}", "-o", str(target))
+    assert code == 1
+    assert "UC301" in out and module in out and what in out
+    assert "nothing was written" in out
+    assert not target.exists()
+
+
+def test_model_that_refuses_every_size_is_uc302(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, f"{SMALL}:Needs32", "--input", "3x33x33", "-o", str(tmp_path / "x.yaml"))
+    assert code == 1 and "UC302" in out and "divisible by 32" in out
+
+
+def test_saved_whole_model_is_refused_without_trust_and_loaded_with_it(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("small_nets_for_pickle", SMALL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules["small_nets_for_pickle"] = module
+    spec.loader.exec_module(module)
+    path = tmp_path / "model.pt"
+    torch.save(module.Interpolated(), path)
+    with pytest.raises(SourceError, match="--trust"):
+        load_saved(path, trust=False)
+    loaded = load_saved(path, trust=True)
+    assert type(loaded.model).__name__ == "Interpolated"
+
+
+def test_cli_usage_errors_exit_2(capsys):
+    code, _, err = run_cli(capsys, "no_such_package_xyz:Net")
+    assert code == 2 and "cannot import no_such_package_xyz" in err
+    code, _, err = run_cli(capsys, f"{SMALL}:valid_unet", "--kwargs", "{not json")
+    assert code == 2 and "--kwargs is not JSON" in err
+    code, _, err = run_cli(capsys, f"{SMALL}:valid_unet", "--input", "1xAx3")
+    assert code == 2 and "--input" in err
+
+
+def test_check_only_writes_nothing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(capsys, f"{SMALL}:valid_unet", "--check-only")
+    assert code == 0 and "✓ exact" in out and "OK" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_never_runs_python_next_to_specs(tmp_path):
+    """Linting a directory that holds an evil.py (and a bundle naming it) runs none of it."""
+    marker = tmp_path / "ran"
+    (tmp_path / "evil.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    (tmp_path / "net.yaml").write_text("input: {channels: 1, size: [8, 8]}\nlayers:\n  - {op: conv, filters: 2}\n")
+    (tmp_path / "inference.json").write_text(json.dumps({"network_def": {"_target_": "evil:Net"}}))
+    assert run_unetcalc("check", str(tmp_path))[0] == 0
+    assert run_unetcalc("draw", str(tmp_path / "net.yaml"), "-o", str(tmp_path / "n.dot"))[0] == 0
+    assert not marker.exists()
+
+
+# -- real libraries (installed by .ci/run; skipped with the reason where missing) -----------------------
+def test_monai_unet_with_residual_units():
+    pytest.importorskip("monai")
+    outcome = _import(
+        "monai.networks.nets:UNet",
+        spatial_dims=2,
+        in_channels=1,
+        out_channels=2,
+        channels=[16, 32, 64, 128, 256],
+        strides=[2, 2, 2, 2],
+        num_res_units=2,
+    )
+    assert outcome.ok, outcome.findings
+    text = outcome.text or ""
+    assert "{op: add, name: model.0.add, with: model.0.residual}" in text
+    assert "{op: concat, name: model.1.cat, from: model.0.add, with: model.1.submodule.2.1.add}" in text
+    assert outcome.proof is not None and outcome.proof.state_dict_tensors == 63
+
+
+def test_monai_basic_unet_pads_to_the_skip_at_odd_sizes():
+    pytest.importorskip("monai")
+    outcome = _import("monai.networks.nets:BasicUNet", spatial_dims=2)
+    assert outcome.ok, outcome.findings
+    assert "{op: pad, name: upcat_4.pad, mode: replicate, to: down_3.convs.conv_1.adn.A}" in (outcome.text or "")
+
+
+def test_monai_bundle_config_reads_network_def_and_roi_size(capsys, tmp_path):
+    pytest.importorskip("monai")
+    config = tmp_path / "inference.json"
+    config.write_text(
+        json.dumps(
+            {
+                "classes": 3,
+                "network_def": {
+                    "_target_": "BasicUNet",
+                    "spatial_dims": 2,
+                    "in_channels": 1,
+                    "out_channels": "@classes",
+                    "features": [8, 8, 16, 32, 64, 8],
+                },
+                "inferer": {"_target_": "SlidingWindowInferer", "roi_size": [96, 96]},
+            }
+        )
+    )
+    target = tmp_path / "bundle.yaml"
+    code, out, _ = run_cli(capsys, str(config), "-o", str(target))
+    assert code == 0, out
+    text = target.read_text()
+    assert "size: [96, 96]" in text and "roi_size [96, 96]" in text
+    assert "96x96x1 → 96x96x3" in out
+
+
+def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
+    pytest.importorskip("dynamic_network_architectures")
+    plans = {
+        "dataset_name": "Dataset004_Hippocampus",
+        "foreground_intensity_properties_per_channel": {"0": {"mean": 1.0}},
+        "configurations": {
+            "3d_fullres": {
+                "batch_size": 9,
+                "patch_size": [40, 56, 40],
+                "architecture": {
+                    "network_class_name": "dynamic_network_architectures.architectures.unet.PlainConvUNet",
+                    "arch_kwargs": {
+                        "n_stages": 4,
+                        "features_per_stage": [8, 16, 32, 64],
+                        "conv_op": "torch.nn.modules.conv.Conv3d",
+                        "kernel_sizes": [[3, 3, 3]] * 4,
+                        "strides": [[1, 1, 1], [2, 2, 2], [2, 2, 2], [1, 2, 1]],
+                        "n_conv_per_stage": [2, 2, 2, 2],
+                        "n_conv_per_stage_decoder": [2, 2, 2],
+                        "conv_bias": True,
+                        "norm_op": "torch.nn.modules.instancenorm.InstanceNorm3d",
+                        "norm_op_kwargs": {"eps": 1e-05, "affine": True},
+                        "dropout_op": None,
+                        "dropout_op_kwargs": None,
+                        "nonlin": "torch.nn.LeakyReLU",
+                        "nonlin_kwargs": {"inplace": True},
+                    },
+                    "_kw_requires_import": ["conv_op", "norm_op", "dropout_op", "nonlin"],
+                },
+            },
+            "3d_lowres": {"inherits_from": "3d_fullres", "patch_size": [32, 48, 32]},
+        },
+    }
+    (tmp_path / "nnUNetPlans.json").write_text(json.dumps(plans))
+    (tmp_path / "dataset.json").write_text(json.dumps({"labels": {"background": 0, "a": 1, "b": 2}}))
+    target = tmp_path / "nn.yaml"
+    code, out, _ = run_cli(capsys, str(tmp_path / "nnUNetPlans.json"), "--configuration", "3d_lowres", "-o", str(target))
+    assert code == 0, out
+    text = target.read_text()
+    assert "outputs: [decoder.seg_layers.2, decoder.seg_layers.1, decoder.seg_layers.0]" in text
+    assert "size: [32, 48, 32]" in text and "batch_size 9" in text
+    assert "keys of modules registered twice" in out
+    result = check_file(target)
+    assert result.ok and result.validity is not None
+    assert all(axis.contains(s) for axis, s in zip(result.validity.axes, (32, 48, 32), strict=True))
