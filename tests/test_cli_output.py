@@ -168,7 +168,7 @@ def test_symbolic_costs_in_json_are_plain_expressions():
 
 def test_explain_suggests_the_closest_code():
     result = runner.invoke(app, ["explain", "UC13"])
-    assert result.exit_code == 2 and "did you mean `UC103`?" in result.output
+    assert result.exit_code == 2 and "did you mean `UC113`?" in result.output
 
 
 @pytest.mark.parametrize("spec", ["unet-2015", "seed-encoder", "unet3d", "fcn8s"])

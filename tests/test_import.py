@@ -13,11 +13,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from conftest import run_unetcalc  # noqa: E402
-
 from unetcalc import check_file  # noqa: E402
 from unetcalc.importer.run import import_model  # noqa: E402
 from unetcalc.importer.sources import SourceError, load_module_ref, load_saved  # noqa: E402
+
+from conftest import run_unetcalc  # noqa: E402
 
 MODELS = Path(__file__).parent / "import_models"
 SMALL = MODELS / "small_nets.py"
@@ -228,7 +228,9 @@ def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
     (tmp_path / "nnUNetPlans.json").write_text(json.dumps(plans))
     (tmp_path / "dataset.json").write_text(json.dumps({"labels": {"background": 0, "a": 1, "b": 2}}))
     target = tmp_path / "nn.yaml"
-    code, out, _ = run_cli(capsys, str(tmp_path / "nnUNetPlans.json"), "--configuration", "3d_lowres", "-o", str(target))
+    code, out, _ = run_cli(
+        capsys, str(tmp_path / "nnUNetPlans.json"), "--configuration", "3d_lowres", "-o", str(target)
+    )
     assert code == 0, out
     text = target.read_text()
     assert "outputs: [decoder.seg_layers.2, decoder.seg_layers.1, decoder.seg_layers.0]" in text

@@ -17,7 +17,9 @@ class ValidUNet(nn.Module):
 
     def __init__(self, channels=1, classes=2, width=8):
         super().__init__()
-        self.enc = nn.Sequential(nn.Conv2d(channels, width, 3), nn.ReLU(inplace=True), nn.Conv2d(width, width, 3), nn.ReLU(inplace=True))
+        self.enc = nn.Sequential(
+            nn.Conv2d(channels, width, 3), nn.ReLU(inplace=True), nn.Conv2d(width, width, 3), nn.ReLU(inplace=True)
+        )
         self.pool = nn.MaxPool2d(2)
         self.mid = nn.Sequential(nn.Conv2d(width, 2 * width, 3), nn.ReLU(inplace=True))
         self.up = nn.ConvTranspose2d(2 * width, width, 2, stride=2)

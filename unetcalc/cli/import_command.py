@@ -61,14 +61,20 @@ def import_command(
             show_default=False,
         ),
     ],
-    output: Annotated[str | None, typer.Option("-o", "--output", help="Write the spec here (default NAME.yaml).")] = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write the spec here (default NAME.yaml).")
+    ] = None,
     input_size: Annotated[
         str | None, typer.Option("--input", help="Trace at this size: channels then sizes, 1x256x256.")
     ] = None,
     dims: Annotated[int | None, typer.Option("--dims", help="Spatial dimensions (default: the first conv's).")] = None,
-    channels: Annotated[int | None, typer.Option("--channels", help="Input channels (default: the first conv's).")] = None,
+    channels: Annotated[
+        int | None, typer.Option("--channels", help="Input channels (default: the first conv's).")
+    ] = None,
     kwargs: Annotated[str | None, typer.Option("--kwargs", help="Constructor arguments as a JSON object.")] = None,
-    kwargs_file: Annotated[str | None, typer.Option("--kwargs-file", help="Constructor arguments, JSON or YAML.")] = None,
+    kwargs_file: Annotated[
+        str | None, typer.Option("--kwargs-file", help="Constructor arguments, JSON or YAML.")
+    ] = None,
     configuration: Annotated[
         str | None, typer.Option("--configuration", help="nnU-Net plans: the configuration (3d_fullres, 2d, …).")
     ] = None,
@@ -104,12 +110,10 @@ def import_command(
     with err().status(f"importing {source}…"):
         try:
             loaded = _load(source, arguments, configuration, input_channels or channels, classes, trust)
-            outcome = import_model(
-                loaded, source, channels=input_channels or channels, dims=dims, size=size
-            )
+            outcome = import_model(loaded, source, channels=input_channels or channels, dims=dims, size=size)
         except (SourceError, ValueError) as exc:
             raise _fail(str(exc)) from None
-    from unetcalc.report.import_report import render_findings, render_proof
+    from unetcalc.cli.import_report import render_findings, render_proof
 
     console = out()
     if not outcome.ok or outcome.text is None or outcome.result is None:
@@ -117,13 +121,16 @@ def import_command(
         raise typer.Exit(EXIT_FINDINGS)
     target = None if check_only else (output or f"{loaded.name}.yaml")
     if target is not None:
-        from unetcalc.cli.app import _check_targets, _write
+        from unetcalc.cli.outputs import OutputError, check_targets, write_output
 
         if output is None and Path(target).exists():
             raise _fail(f"{target} exists: pass -o {target} to replace it, or another -o")
-        _check_targets([target], [])
         text = outcome.text
-        _write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        try:
+            check_targets([target], [])
+            write_output(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        except OutputError as exc:
+            raise _fail(str(exc)) from None
         outcome.result.spec.path = target
     render_proof(console, outcome, target)
     from unetcalc.report.text import render_result

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from unetcalc.importer.sources import Loaded, SourceError, load_module_ref, read_mapping
+from unetcalc.importer.sources import Loaded, SourceError, load_module_ref
 
 
 def is_plans(data: dict[str, Any]) -> bool:
@@ -64,9 +64,7 @@ def _classes(path: Path, classes: int | None) -> int:
     raise SourceError(f"{path}: no dataset.json beside it to count the labels; pass --classes N")
 
 
-def load_plans(
-    path: Path, data: dict[str, Any], name: str | None, channels: int | None, classes: int | None
-) -> Loaded:
+def load_plans(path: Path, data: dict[str, Any], name: str | None, channels: int | None, classes: int | None) -> Loaded:
     config = configuration(data, name, path)
     architecture = config.get("architecture")
     if not isinstance(architecture, dict) or "network_class_name" not in architecture:

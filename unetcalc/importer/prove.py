@@ -15,8 +15,8 @@ from typing import Any
 import torch
 
 from unetcalc.check import CheckResult, check_spec
-from unetcalc.importer.run import Proof, run_model
-from unetcalc.importer.trace import TraceError
+from unetcalc.importer.proof import Proof
+from unetcalc.importer.trace import TraceError, run_model
 from unetcalc.importer.writer import Network
 from unetcalc.torch.builder import build_from_result
 
@@ -107,7 +107,9 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
         return proof
     for key, tensor in original.items():
         if tuple(tensor.shape) != tuple(mine[key].shape):
-            proof.problems.append(f"state_dict `{key}`: the model's is {tuple(tensor.shape)}, the spec's {tuple(mine[key].shape)}")
+            proof.problems.append(
+                f"state_dict `{key}`: the model's is {tuple(tensor.shape)}, the spec's {tuple(mine[key].shape)}"
+            )
             return proof
     proof.state_dict_tensors = len(original)
     proof.params = sum(p.numel() for p in model.parameters())

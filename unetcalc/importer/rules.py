@@ -16,7 +16,7 @@ NOT_EXPRESSIBLE = Rule(
         "flow that depends on the input size) stops the import at that module."
     ),
     why="A spec that leaves it out would describe another network: the answers would be wrong without a word.",
-    example="unetcalc import monai.networks.nets:SwinUNETR --kwargs '{\"in_channels\": 1, \"out_channels\": 2}'",
+    example='unetcalc import monai.networks.nets:SwinUNETR --kwargs \'{"in_channels": 1, "out_channels": 2}\'',
     fix=(
         "Import the convolutional part on its own (a factory returning that submodule), or write the spec by "
         "hand and say in a comment what it leaves out."

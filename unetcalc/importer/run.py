@@ -18,31 +18,16 @@ from typing import Any
 
 from unetcalc.check import CheckResult, check_text
 from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.importer.proof import Proof
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
-from unetcalc.importer.trace import Trace, TraceError, Unsupported, trace
+from unetcalc.importer.trace import Trace, TraceError, Unsupported, run_model
 from unetcalc.importer.writer import Network, compare, network, spec_text
 
 # Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
 DEFAULT_SIZES = {1: (256, 512, 572, 128, 64), 2: (256, 512, 224, 572, 128, 64), 3: (64, 96, 128, 32, 160)}
 SECOND_SIZE_STEPS = (64, 32, 128, 16, 256)  # the second trace: the first size plus one of these
 PROBE_LIMIT = 160  # valid sizes per axis run through the model at most, to find what it refuses
-
-
-@dataclass(slots=True)
-class Proof:
-    sizes: list[tuple[int, ...]] = field(default_factory=list)
-    layers_compared: int = 0
-    state_dict_tensors: int = 0
-    aliased_keys: int = 0  # state_dict keys of modules registered twice (the same tensors under a second name)
-    params: int = 0
-    cpu_size: tuple[int, ...] | None = None
-    cpu_max_error: float | None = None
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 @dataclass(slots=True)
@@ -78,13 +63,6 @@ def _meta_copy(model: Any) -> Any:
     return meta.eval()
 
 
-def run_model(model: Any, channels: int, size: tuple[int, ...]) -> Trace:
-    import torch
-
-    example = torch.empty((1, channels, *size), device="meta")
-    return trace(model, example)
-
-
 def _finding(rule: Any, message: str, source: str, hint: str = "", layer: str | None = None) -> Diagnostic:
     return rule.finding(message, hint=hint, file=source, layer=layer)
 
@@ -111,9 +89,7 @@ def _try(meta: Any, channels: int, size: tuple[int, ...]) -> Trace | TraceError:
         return exc
 
 
-def _two_traces(
-    meta: Any, channels: int, rank: int, sizes: list[tuple[int, ...]]
-) -> tuple[Trace, Trace] | TraceError:
+def _two_traces(meta: Any, channels: int, rank: int, sizes: list[tuple[int, ...]]) -> tuple[Trace, Trace] | TraceError:
     """Two traces of the same structure: at a size that runs, and at one that is odd on every level
     (``+63``: where the model quietly pads or resizes to a skip, its amounts change), else ``+64``.
 
@@ -209,7 +185,7 @@ def import_model(
 
 def _probe_requirement(
     meta: Any, channels: int, result: CheckResult, base: tuple[int, ...], outcome: ImportResult
-) -> int | list[int] | None | str:
+) -> int | list[int] | str | None:
     """Run the model at valid sizes along each axis; the multiple it insists on (None: it runs at all).
 
     A string when its refusals follow no multiple (reported as a mismatch)."""
@@ -238,7 +214,9 @@ def _probe_requirement(
             per_axis.append(1)
             continue
         if not accepted:
-            return f"the model refuses every one of the {len(refused)} smallest sizes the spec calls valid on axis {axis}"
+            return (
+                f"the model refuses every one of the {len(refused)} smallest sizes the spec calls valid on axis {axis}"
+            )
         common = math.gcd(*accepted)
         # The largest multiple that tells the accepted sizes from the refused ones (smp's 32, not 2).
         multiple = next((d for d in range(common, 1, -1) if common % d == 0 and all(r % d for r in refused)), None)

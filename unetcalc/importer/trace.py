@@ -270,9 +270,7 @@ class _Tracer:
     def pre_hook(self, module: nn.Module, args: tuple[Any, ...]) -> None:
         path = self.paths.get(id(module), "?")
         self.stack.append(path)
-        if self.inside_leaf == 0 and leaf_layer(module, self.rank) is not None:
-            self.inside_leaf += 1
-        elif self.inside_leaf:
+        if (self.inside_leaf == 0 and leaf_layer(module, self.rank) is not None) or self.inside_leaf:
             self.inside_leaf += 1
 
     def post_hook(self, module: nn.Module, args: tuple[Any, ...], output: Any) -> None:
@@ -457,7 +455,9 @@ class _Tracer:
         if op == "add" and a.shape != b.shape:
             self.fail(where, f"`{_op_text(func)}` broadcasts {tuple(a.shape)} with {tuple(b.shape)}", outputs=out)
             return
-        if op == "multiply" and (a.shape[2:] != b.shape[2:] or min(a.shape[1], b.shape[1]) != 1 and a.shape != b.shape):
+        if op == "multiply" and (
+            a.shape[2:] != b.shape[2:] or (min(a.shape[1], b.shape[1]) != 1 and a.shape != b.shape)
+        ):
             self.fail(where, f"`{_op_text(func)}` broadcasts {tuple(a.shape)} with {tuple(b.shape)}", outputs=out)
             return
         # The spec multiplies by a 1-channel map written as `with`; a 1-channel first operand is swapped.
@@ -528,7 +528,9 @@ class _Tracer:
     def on_pool(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         base = func.overloadpacket.__name__
         output = out[0] if isinstance(out, tuple) else out
-        names = ["kernel", "stride", "padding"] + (["dilation", "ceil_mode"] if base.startswith("max") else ["ceil_mode"])
+        names = ["kernel", "stride", "padding"] + (
+            ["dilation", "ceil_mode"] if base.startswith("max") else ["ceil_mode"]
+        )
         values = dict(zip(names, args[1:], strict=False))
         kernel = _axes(values["kernel"], self.rank)
         stride = _axes(values.get("stride") or values["kernel"], self.rank)
@@ -622,3 +624,10 @@ def _flatten_outputs(result: Any) -> list[Any]:
     if isinstance(result, dict):
         return [t for item in result.values() for t in _flatten_outputs(item)]
     return [result]
+
+
+def run_model(model: Any, channels: int, size: tuple[int, ...]) -> Trace:
+    import torch
+
+    example = torch.empty((1, channels, *size), device="meta")
+    return trace(model, example)

@@ -99,7 +99,9 @@ def _names(trace: Trace, modules: set[str]) -> list[str]:
     return names
 
 
-def _to_candidates(index: int, trace_a: Trace, trace_b: Trace, want_a: tuple[int, ...], want_b: tuple[int, ...]) -> list[int]:
+def _to_candidates(
+    index: int, trace_a: Trace, trace_b: Trace, want_a: tuple[int, ...], want_b: tuple[int, ...]
+) -> list[int]:
     found = []
     for j in [-1, *range(index)]:
         if _spatial(trace_a, j) == want_a and _spatial(trace_b, j) == want_b:

@@ -32,7 +32,7 @@ def _rule(rule: Any) -> dict[str, Any]:
         "fullDescription": {"text": rule.what},
         "help": {"text": f"{rule.what} {rule.why} Fix: {rule.fix}", "markdown": markdown},
         "defaultConfiguration": {"level": LEVEL[rule.severity]},
-        "properties": {"tags": [{"UC0": "spec", "UC1": "shapes", "UC2": "design"}[rule.code[:3]]]},
+        "properties": {"tags": [{"UC0": "spec", "UC1": "shapes", "UC2": "design", "UC3": "import"}[rule.code[:3]]]},
     }
 
 

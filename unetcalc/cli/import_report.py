@@ -17,7 +17,9 @@ def _sizes(sizes: list[tuple[int, ...]]) -> str:
 
 def render_findings(console: Printer, outcome: ImportResult) -> None:
     for d in outcome.findings:
-        console.print(f"[bold red]✗[/] {escape(printable(outcome.source))}: [bold]{d.code}[/] {escape(printable(d.message))}")
+        console.print(
+            f"[bold red]✗[/] {escape(printable(outcome.source))}: [bold]{d.code}[/] {escape(printable(d.message))}"
+        )
         if d.hint:
             console.print(f"    = hint: {escape(printable(d.hint))}")
     console.print("[bold red]error:[/] nothing was written")
