@@ -18,6 +18,7 @@ from typing import Any
 
 from unetcalc.check import CheckResult, check_text
 from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.rules import Rule
 from unetcalc.importer.proof import Proof
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
@@ -63,7 +64,7 @@ def _meta_copy(model: Any) -> Any:
     return meta.eval()
 
 
-def _finding(rule: Any, message: str, source: str, hint: str = "", layer: str | None = None) -> Diagnostic:
+def _finding(rule: Rule, message: str, source: str, hint: str = "", layer: str | None = None) -> Diagnostic:
     return rule.finding(message, hint=hint, file=source, layer=layer)
 
 
@@ -194,7 +195,8 @@ def _probe_requirement(
     for axis, validity in enumerate(result.validity.axes):
         if not validity.classes or validity.min is None:
             return None
-        accepted, refused = [], []
+        accepted: list[int] = []
+        refused: list[int] = []
         x = validity.min
         # Refusals in Python come before any work (cheap); stop once three sizes ran, or 8 with no refusal.
         while x < validity.min + 8192 and len(accepted) + len(refused) < PROBE_LIMIT:

@@ -173,7 +173,10 @@ def _size_params(index: int, a: Step, b: Step, first: Trace, second: Trace) -> d
         ratios = {o / i for o, i in zip(out_a + out_b, in_a + in_b, strict=True)}
         if len(ratios) == 1:
             return {"scale": ratios.pop()}
-        return f"F.interpolate to sizes {out_a} and {out_b} from {in_a} and {in_b}: neither a scale, a size nor a tensor's size"
+        return (
+            f"F.interpolate to sizes {out_a} and {out_b} from {in_a} and {in_b}: "
+            "neither a scale, a size nor a tensor's size"
+        )
     if a.op == "pad":
         sides_a, sides_b = a.sizes["pad"], b.sizes["pad"]
         centered = _centered(sides_a, in_a, out_a) and _centered(sides_b, in_b, out_b)
@@ -218,7 +221,7 @@ def _is_default(op: str, key: str, value: Any, params: dict[str, Any]) -> bool:
         return False
     param = spec_params[key]
     if param.default_from is not None:
-        return value == params.get(param.default_from, OPS[op][param.default_from].default)
+        return bool(value == params.get(param.default_from, OPS[op][param.default_from].default))
     if op == "conv" and key == "padding":
         return value in (0, "valid")
     if isinstance(param.default, float) or isinstance(value, float):
@@ -263,7 +266,7 @@ def spec_text(
     size: list[int | str],
     net: Network,
     header: list[str],
-    multiple_of: int | None = None,
+    multiple_of: int | list[int] | None = None,
 ) -> str:
     lines = [comment(h) for h in header]
     lines.append(f"name: {_flow(name)}")
