@@ -194,7 +194,7 @@ def build_schema() -> dict[str, Any]:
                         ]
                     },
                     "multiple_of": {
-                        "description": "sizes the model itself refuses unless divisible (one for all axes, or per axis)",
+                        "description": "sizes must be divisible by this (one for all axes, or per axis)",
                         "anyOf": [
                             {"type": "integer", "minimum": 1},
                             {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": "integer", "minimum": 1}},
