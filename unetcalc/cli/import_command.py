@@ -110,7 +110,14 @@ def import_command(
     with err().status(f"importing {source}…"):
         try:
             loaded = _load(source, arguments, configuration, input_channels or channels, classes, trust)
-            outcome = import_model(loaded, source, channels=input_channels or channels, dims=dims, size=size)
+            target = None if check_only else (output or f"{loaded.name}.yaml")
+            if output is None and target is not None and Path(target).exists():
+                raise _fail(f"{target} exists: pass -o {target} to replace it, or another -o")
+            if target is not None:
+                _check_target(target)  # before the work: a directory or unwritable place fails at once
+            outcome = import_model(
+                loaded, source, channels=input_channels or channels, dims=dims, size=size, spec_path=target
+            )
         except (SourceError, ValueError) as exc:
             raise _fail(str(exc)) from None
     from unetcalc.cli.import_report import render_findings, render_proof
@@ -119,24 +126,28 @@ def import_command(
     if not outcome.ok or outcome.text is None or outcome.result is None:
         render_findings(console, outcome)
         raise typer.Exit(EXIT_FINDINGS)
-    target = None if check_only else (output or f"{loaded.name}.yaml")
     if target is not None:
-        from unetcalc.cli.outputs import OutputError, check_targets, write_output
+        from unetcalc.cli.outputs import OutputError, write_output
 
-        if output is None and Path(target).exists():
-            raise _fail(f"{target} exists: pass -o {target} to replace it, or another -o")
         text = outcome.text
         try:
-            check_targets([target], [])
             write_output(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
         except OutputError as exc:
             raise _fail(str(exc)) from None
-        outcome.result.spec.path = target
     render_proof(console, outcome, target)
     from unetcalc.report.text import render_result
 
     render_result(console, outcome.result)
     raise typer.Exit(EXIT_OK if outcome.result.ok else EXIT_FINDINGS)
+
+
+def _check_target(target: str) -> None:
+    from unetcalc.cli.outputs import OutputError, check_targets
+
+    try:
+        check_targets([target], [])
+    except OutputError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _load(

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 @dataclass(slots=True)
 class Proof:
     sizes: list[tuple[int, ...]] = field(default_factory=list)
-    layers_compared: int = 0
     state_dict_tensors: int = 0
     aliased_keys: int = 0  # state_dict keys of modules registered twice (the same tensors under a second name)
     params: int = 0

@@ -16,7 +16,7 @@ import torch
 
 from unetcalc.check import CheckResult, check_spec
 from unetcalc.importer.proof import Proof
-from unetcalc.importer.trace import TraceError, run_model
+from unetcalc.importer.trace import TraceError, flatten_outputs, run_model
 from unetcalc.importer.writer import Network
 from unetcalc.torch.builder import build_from_result
 
@@ -81,7 +81,6 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
     proof.sizes = sizes
     for size in sizes:
         proof.problems += _compare_at(meta, result, net, channels, size)
-        proof.layers_compared += len(net.layers)
     built = build_from_result(result).eval()
     # A module registered twice (nnU-Net's decoder keeps `decoder.encoder`, the encoder itself) has two
     # state_dict keys per tensor; PyTorch's named_parameters() keeps the first, and so does the spec.
@@ -129,8 +128,8 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
         generator = torch.Generator().manual_seed(0)
         x = torch.randn((1, channels, *sizes[0]), generator=generator, dtype=torch.float64)
         with torch.no_grad():
-            want = _outputs(reference(x.clone()))
-            have = _outputs(candidate(x.clone()))
+            want = _tensors(reference(x.clone()))
+            have = _tensors(candidate(x.clone()))
         if len(want) != len(have):
             proof.problems.append(f"the model returns {len(want)} tensors, the spec's module {len(have)}")
             return proof
@@ -149,11 +148,5 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
     return proof
 
 
-def _outputs(value: Any) -> list[torch.Tensor]:
-    if isinstance(value, torch.Tensor):
-        return [value]
-    if isinstance(value, (tuple, list)):
-        return [t for item in value for t in _outputs(item)]
-    if isinstance(value, dict):
-        return [t for item in value.values() for t in _outputs(item)]
-    return []
+def _tensors(value: Any) -> list[torch.Tensor]:
+    return [t for t in flatten_outputs(value) if isinstance(t, torch.Tensor)]

@@ -23,7 +23,7 @@ from unetcalc.importer.proof import Proof
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
 from unetcalc.importer.trace import Trace, TraceError, Unsupported, run_model
-from unetcalc.importer.writer import Network, compare, network, spec_text
+from unetcalc.importer.writer import compare, network, spec_text
 
 # Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
 DEFAULT_SIZES = {1: (256, 512, 572, 128, 64), 2: (256, 512, 224, 572, 128, 64), 3: (64, 96, 128, 32, 160)}
@@ -58,9 +58,15 @@ def first_conv(model: Any) -> tuple[int, int] | None:
 
 
 def _meta_copy(model: Any) -> Any:
+    """A copy on the meta device (the user's model keeps its weights for the proof)."""
     import torch
 
-    meta = copy.deepcopy(model).to(torch.device("meta"))
+    from unetcalc.importer.sources import SourceError
+
+    try:
+        meta = copy.deepcopy(model).to(torch.device("meta"))
+    except Exception as exc:  # a module that cannot be copied or moved: the user's code, their message
+        raise SourceError(f"the model cannot be copied to the meta device: {type(exc).__name__}: {exc}") from exc
     return meta.eval()
 
 
@@ -128,8 +134,10 @@ def import_model(
     dims: int | None = None,
     size: tuple[int, ...] | None = None,
     prove: bool = True,
+    spec_path: str | None = None,
 ) -> ImportResult:
-    """Import ``loaded.model``: the spec text, its check, and the proof that it is the model."""
+    """Import ``loaded.model``: the spec text, its check (findings name ``spec_path``, default NAME.yaml),
+    and the proof that it is the model."""
     outcome = ImportResult(source)
     model = loaded.model.eval()
     found = first_conv(model)
@@ -164,7 +172,8 @@ def import_model(
     header = [f"imported by unetcalc from {loaded.description}", *loaded.notes]
     header.append(f"traced at {' and '.join('x'.join(map(str, s)) for s in outcome.traced_sizes)} on the meta device")
     text = spec_text(loaded.name, in_channels, spec_size, net, header)
-    result = check_text(text, f"{loaded.name}.yaml")
+    path = spec_path or f"{loaded.name}.yaml"
+    result = check_text(text, path)
     if result.validity is not None and result.layers_ok():
         requirement = _probe_requirement(meta, in_channels, result, first.input_shape[2:], outcome)
         if isinstance(requirement, str):
@@ -173,7 +182,7 @@ def import_model(
         if requirement is not None:
             outcome.multiple_of = requirement
             text = spec_text(loaded.name, in_channels, spec_size, net, header, requirement)
-            result = check_text(text, f"{loaded.name}.yaml")
+            result = check_text(text, path)
     outcome.text, outcome.result = text, result
     if prove and result.ok:
         from unetcalc.importer.prove import prove_spec
@@ -231,7 +240,3 @@ def _probe_requirement(
     if all(m == 1 for m in per_axis):
         return None
     return per_axis[0] if len(set(per_axis)) == 1 else per_axis
-
-
-def describe(network_: Network) -> str:
-    return f"{len(network_.layers)} layers"

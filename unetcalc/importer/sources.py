@@ -145,16 +145,21 @@ def is_bundle_config(data: dict[str, Any]) -> bool:
     return isinstance(data.get("network_def"), dict) and "_target_" in data["network_def"]
 
 
-def _resolve(value: Any, config: dict[str, Any], path: Path, depth: int = 0) -> Any:
+MAX_RESOLVED_VALUES = 100_000  # `@a: [@b, @b]`, `@b: [@c, @c]` … doubles at each level: bound the work
+
+
+def _resolve(value: Any, config: dict[str, Any], path: Path, budget: list[int] | None = None, depth: int = 0) -> Any:
     """A bundle config value with its `@key` references replaced; `$` expressions are refused."""
-    if depth > 20:
-        raise SourceError(f"{path}: references nest too deep")
+    budget = budget if budget is not None else [MAX_RESOLVED_VALUES]
+    budget[0] -= 1
+    if depth > 20 or budget[0] < 0:
+        raise SourceError(f"{path}: references nest too deep or expand to too many values")
     if isinstance(value, str):
         if value.startswith("@"):
             key = value[1:]
             if key not in config:
                 raise SourceError(f"{path}: `{value}` names no top-level key")
-            return _resolve(config[key], config, path, depth + 1)
+            return _resolve(config[key], config, path, budget, depth + 1)
         if value.startswith("$"):
             raise SourceError(
                 f"{path}: `{value[:60]}` is a Python expression; unetcalc does not evaluate them — "
@@ -162,9 +167,9 @@ def _resolve(value: Any, config: dict[str, Any], path: Path, depth: int = 0) -> 
             )
         return value
     if isinstance(value, list):
-        return [_resolve(v, config, path, depth + 1) for v in value]
+        return [_resolve(v, config, path, budget, depth + 1) for v in value]
     if isinstance(value, dict):
-        return {k: _resolve(v, config, path, depth + 1) for k, v in value.items()}
+        return {k: _resolve(v, config, path, budget, depth + 1) for k, v in value.items()}
     return value
 
 

@@ -83,6 +83,31 @@ def _scale(value: Any, rank: int) -> float | list[float]:
     return values[0] if len(set(values)) == 1 else values
 
 
+def pool_params(
+    rank: int,
+    kernel: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: Any,
+    *,
+    dilation: Any = None,
+    count_include_pad: Any = None,
+) -> dict[str, Any]:
+    """A pool's spec parameters, from nn.MaxPool2d's attributes or aten.max_pool2d's arguments alike
+    (a missing or empty stride is the kernel, as in PyTorch)."""
+    params: dict[str, Any] = {
+        "kernel": _one_or_list(_axes(kernel, rank)),
+        "stride": _one_or_list(_axes(stride if stride not in (None, [], ()) else kernel, rank)),
+        "padding": _one_or_list(_axes(padding, rank)),
+        "ceil_mode": bool(ceil_mode),
+    }
+    if dilation is not None:
+        params["dilation"] = _one_or_list(_axes(dilation, rank))
+    if count_include_pad is not None:
+        params["count_include_pad"] = bool(count_include_pad)
+    return params
+
+
 ACTIVATION_MODULES: dict[type[nn.Module], str] = {
     nn.ReLU: "relu",
     nn.GELU: "gelu",
@@ -124,27 +149,20 @@ def leaf_layer(module: nn.Module, rank: int) -> tuple[str, dict[str, Any]] | str
     if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)):
         if module.return_indices:
             return f"{type(module).__name__} with return_indices=True"
-        kernel = _axes(module.kernel_size, rank)
-        stride = _axes(module.stride if module.stride is not None else module.kernel_size, rank)
-        return "maxpool", {
-            "kernel": _one_or_list(kernel),
-            "stride": _one_or_list(stride),
-            "padding": _one_or_list(_axes(module.padding, rank)),
-            "dilation": _one_or_list(_axes(module.dilation, rank)),
-            "ceil_mode": bool(module.ceil_mode),
-        }
+        return "maxpool", pool_params(
+            rank, module.kernel_size, module.stride, module.padding, module.ceil_mode, dilation=module.dilation
+        )
     if isinstance(module, (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):
         if getattr(module, "divisor_override", None) is not None:
             return f"{type(module).__name__} with divisor_override"
-        kernel = _axes(module.kernel_size, rank)
-        stride = _axes(module.stride if module.stride is not None else module.kernel_size, rank)
-        return "avgpool", {
-            "kernel": _one_or_list(kernel),
-            "stride": _one_or_list(stride),
-            "padding": _one_or_list(_axes(module.padding, rank)),
-            "ceil_mode": bool(module.ceil_mode),
-            "count_include_pad": bool(module.count_include_pad),
-        }
+        return "avgpool", pool_params(
+            rank,
+            module.kernel_size,
+            module.stride,
+            module.padding,
+            module.ceil_mode,
+            count_include_pad=module.count_include_pad,
+        )
     if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
         if not module.track_running_stats or module.momentum is None:
             return f"{type(module).__name__} without running statistics (track_running_stats=False or momentum=None)"
@@ -528,26 +546,24 @@ class _Tracer:
     def on_pool(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         base = func.overloadpacket.__name__
         output = out[0] if isinstance(out, tuple) else out
+        is_max = base.startswith("max")
         names = ["kernel", "stride", "padding"] + (
-            ["dilation", "ceil_mode"] if base.startswith("max") else ["ceil_mode"]
+            ["dilation", "ceil_mode"] if is_max else ["ceil_mode", "count_include_pad"]
         )
         values = dict(zip(names, args[1:], strict=False))
-        kernel = _axes(values["kernel"], self.rank)
-        stride = _axes(values.get("stride") or values["kernel"], self.rank)
-        params: dict[str, Any] = {
-            "kernel": _one_or_list(kernel),
-            "stride": _one_or_list(stride),
-            "padding": _one_or_list(_axes(values.get("padding", 0), self.rank)),
-            "ceil_mode": bool(values.get("ceil_mode", False)),
-        }
-        op = "maxpool" if base.startswith("max") else "avgpool"
-        if op == "maxpool":
-            params["dilation"] = _one_or_list(_axes(values.get("dilation", 1), self.rank))
-        else:
-            params["count_include_pad"] = bool(args[5]) if len(args) > 5 else True
-            if len(args) > 6 and args[6] is not None:
-                self.fail(where, "avg_pool with divisor_override", outputs=out)
-                return
+        if not is_max and len(args) > 6 and args[6] is not None:
+            self.fail(where, "avg_pool with divisor_override", outputs=out)
+            return
+        op = "maxpool" if is_max else "avgpool"
+        params = pool_params(
+            self.rank,
+            values["kernel"],
+            values.get("stride"),
+            values.get("padding", 0),
+            values.get("ceil_mode", False),
+            dilation=values.get("dilation", 1) if is_max else None,
+            count_include_pad=None if is_max else values.get("count_include_pad", True),
+        )
         self.add(Step(op, params, [self.source(args[0], where)], where, False, tuple(output.shape)), output)
         if isinstance(out, tuple):
             self._poison(out[1])
@@ -603,7 +619,7 @@ def trace(model: nn.Module, example: torch.Tensor) -> Trace:
         for handle in handles:
             handle.remove()
     outputs: list[int] = []
-    for tensor in _flatten_outputs(result):
+    for tensor in flatten_outputs(result):
         index = tracer.node_of.get(id(tensor))
         if index == -2:  # made by something already reported
             continue
@@ -616,13 +632,14 @@ def trace(model: nn.Module, example: torch.Tensor) -> Trace:
     return Trace(tuple(example.shape), tracer.steps, outputs, tracer.unsupported)
 
 
-def _flatten_outputs(result: Any) -> list[Any]:
+def flatten_outputs(result: Any) -> list[Any]:
+    """What a forward returned, as a list in order: tuples, lists and dicts (deep supervision) opened."""
     if isinstance(result, torch.Tensor):
         return [result]
     if isinstance(result, (tuple, list)):
-        return [t for item in result for t in _flatten_outputs(item)]
+        return [t for item in result for t in flatten_outputs(item)]
     if isinstance(result, dict):
-        return [t for item in result.values() for t in _flatten_outputs(item)]
+        return [t for item in result.values() for t in flatten_outputs(item)]
     return [result]
 
 

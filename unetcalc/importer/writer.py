@@ -36,8 +36,8 @@ class Network:
 
 
 def _signature(step: Step) -> tuple[Any, ...]:
-    params = {k: v for k, v in step.params.items()}
-    return (step.op, step.module, step.leaf, tuple(step.inputs), repr(sorted(params.items())), tuple(step.sizes))
+    """What must be equal at two input sizes; the sizes themselves may differ."""
+    return (step.op, step.module, step.leaf, tuple(step.inputs), repr(sorted(step.params.items())), tuple(step.sizes))
 
 
 def _spatial(trace: Trace, index: int) -> tuple[int, ...]:
@@ -82,7 +82,8 @@ def _names(trace: Trace, modules: set[str]) -> list[str]:
     for step in trace.steps:
         if step.leaf:
             base = step.module
-            # A parameter-free module called twice (one `self.relu` for two activations): a name of its own.
+            # A parameter-free module called twice (one `self.relu` for two activations) numbers its
+            # second call (`relu_2`); one with weights called twice was refused by the tracer.
             fresh = base not in used
         else:
             op_name = step.op if step.op != "concat" else "cat"
