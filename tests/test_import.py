@@ -239,3 +239,54 @@ def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
     result = check_file(target)
     assert result.ok and result.validity is not None
     assert all(axis.contains(s) for axis, s in zip(result.validity.axes, (32, 48, 32), strict=True))
+
+
+def test_wolny_unet3d_with_groupnorm_and_interpolate_to_the_skip():
+    outcome = _import(f"{MODELS / 'wolny_unet3d.py'}:UNet3D")
+    assert outcome.ok, outcome.findings
+    text = outcome.text or ""
+    assert "{op: resize, name: decoders.0.upsampling.resize, to: encoders.2.basic_module.SingleConv2.ReLU}" in text
+    assert "{op: groupnorm, name: encoders.0.basic_module.SingleConv1.groupnorm, groups: 1}" in text
+    assert outcome.result is not None and outcome.result.spec.name == "unet3d"
+
+
+def test_caffe_fcn8s_crops_at_fixed_offsets_to_a_tensor():
+    outcome = _import(f"{MODELS / 'fcn8s_caffe.py'}:FCN8s")
+    assert outcome.ok, outcome.findings
+    text = outcome.text or ""
+    assert "{op: crop, name: crop, offset: [5, 5], to: upscore2}" in text
+    assert "{op: crop, name: crop_3, offset: [31, 31], to: input}" in text
+    assert outcome.result is not None and outcome.result.validity is not None
+    assert outcome.result.validity.axes[0].min == 1  # FCN-8s runs at every size
+
+
+def test_monai_attention_unet():
+    pytest.importorskip("monai")
+    outcome = _import(
+        "monai.networks.nets:AttentionUnet",
+        spatial_dims=2,
+        in_channels=1,
+        out_channels=2,
+        channels=[16, 32, 64, 128],
+        strides=[2, 2, 2],
+    )
+    assert outcome.ok, outcome.findings
+    assert "op: multiply" in (outcome.text or "")
+
+
+def test_monai_swin_unetr_is_refused_naming_module_op_and_line(capsys, tmp_path):
+    pytest.importorskip("monai")
+    pytest.importorskip("einops")
+    target = tmp_path / "swin.yaml"
+    code, out, _ = run_cli(
+        capsys,
+        "monai.networks.nets:SwinUNETR",
+        "--kwargs",
+        '{"in_channels": 1, "out_channels": 2, "spatial_dims": 2, "feature_size": 12}',
+        "-o",
+        str(target),
+    )
+    assert code == 1 and not target.exists()
+    first = out.splitlines()[0]
+    assert "UC301 module `swinViT`: `aten.permute` has no spec equivalent" in first and "swin_unetr.py:" in first
+    assert "more operations the spec language cannot say" in out

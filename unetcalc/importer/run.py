@@ -74,10 +74,20 @@ def _finding(rule: Rule, message: str, source: str, hint: str = "", layer: str |
     return rule.finding(message, hint=hint, file=source, layer=layer)
 
 
+MAX_UNSUPPORTED_SHOWN = 3  # the first is the root cause; a transformer has hundreds more
+
+
 def _unsupported_findings(items: list[Unsupported], source: str) -> list[Diagnostic]:
     findings = []
     seen: set[tuple[str, str]] = set()
+    distinct = list(dict.fromkeys((item.module, item.what) for item in items))
     for item in items:
+        if len(findings) == MAX_UNSUPPORTED_SHOWN and len(distinct) > MAX_UNSUPPORTED_SHOWN:
+            more = len(distinct) - MAX_UNSUPPORTED_SHOWN
+            findings.append(
+                _finding(NOT_EXPRESSIBLE, f"… and {more} more operations the spec language cannot say", source)
+            )
+            break
         if (item.module, item.what) in seen:
             continue
         seen.add((item.module, item.what))

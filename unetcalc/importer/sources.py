@@ -37,7 +37,7 @@ _FILE_REF = re.compile(r"^(?P<file>.+\.py):(?P<attr>[A-Za-z_]\w*)$")
 
 
 def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name).lower().replace("_", "-")
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", name).lower().replace("_", "-")
 
 
 def _call(target: Any, kwargs: dict[str, Any], what: str) -> Any:

@@ -13,6 +13,7 @@ allocated). This module imports torch; only ``unetcalc import`` loads it.
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -248,11 +249,13 @@ PAD_MODES = {"reflection": "reflect", "replication": "replicate"}
 
 def user_source_line() -> str:
     """The innermost frame of the user's (or the library's) code, not torch's or unetcalc's."""
-    here = str(Path(__file__).resolve().parent.parent)
-    torch_dir = str(Path(torch.__file__).resolve().parent)
+    # Tensor libraries the model calls through (einops' rearrange) are not where the model says it.
+    skipped = [Path(__file__).resolve().parent.parent, Path(torch.__file__).resolve().parent]
+    skipped += [Path(m.__file__).resolve().parent for m in (sys.modules.get("einops"),) if m and m.__file__]
+    prefixes = tuple(str(p) for p in skipped)
     for frame in reversed(traceback.extract_stack()):
         filename = str(Path(frame.filename).resolve()) if frame.filename and not frame.filename.startswith("<") else ""
-        if filename and not filename.startswith((here, torch_dir)):
+        if filename and not filename.startswith(prefixes):
             return f"{frame.filename}:{frame.lineno}"
     return ""
 
@@ -381,6 +384,7 @@ class _Tracer:
     def handlers(self) -> dict[str, Callable[..., None]]:
         table: dict[str, Callable[..., None]] = {
             "cat": self.on_cat,
+            "repeat": self.on_repeat,
             "add": self.on_join,
             "add_": self.on_join,
             "mul": self.on_join,
@@ -455,6 +459,19 @@ class _Tracer:
             self.keep.append(out)
             return
         self.add(Step("concat", {}, sources, where, False, tuple(out.shape)), out)
+
+    def on_repeat(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
+        """``x.repeat(1, k, 1, 1)`` (VNet's input transition): k copies of x concatenated along channels."""
+        repeats = [int(r) for r in args[1]]
+        if len(repeats) != self.rank + 2 or any(r != 1 for i, r in enumerate(repeats) if i != 1):
+            self.fail(where, f"`aten.repeat` by {repeats} (only channels can be repeated)", outputs=out)
+            return
+        source = self.source(args[0], where)
+        if repeats[1] == 1:
+            self.node_of[id(out)] = source
+            self.keep.append(out)
+            return
+        self.add(Step("concat", {}, [source] * repeats[1], where, False, tuple(out.shape)), out)
 
     def on_join(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         base = func.overloadpacket.__name__

@@ -199,6 +199,8 @@ def _size_params(index: int, a: Step, b: Step, first: Trace, second: Trace) -> d
     candidates = [j for j in _to_candidates(index, first, second, out_a, out_b) if j != a.inputs[0]]
     if candidates and centered_a and centered_b:
         return {"to": _pick(index, candidates, first)}
+    if candidates and off_a == off_b:  # Caffe's crop: to a tensor's size, at a fixed offset
+        return {"to": _pick(index, candidates, first), "offset": list(off_a)}
     if out_a == out_b and off_a == off_b:
         return {"size": list(out_a), **({} if centered_a else {"offset": list(off_a)})}
     return f"a slice to sizes {out_a} and {out_b} at offsets {off_a} and {off_b}: neither fixed nor to another tensor"
