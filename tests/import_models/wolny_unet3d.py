@@ -119,7 +119,7 @@ class UNet3D(nn.Module):
             x = encoder(x)
             encoders_features.insert(0, x)
         encoders_features = encoders_features[1:]
-        for decoder, encoder_features in zip(self.decoders, encoders_features):
+        for decoder, encoder_features in zip(self.decoders, encoders_features):  # noqa: B905 (the authors wrote it so)
             x = decoder(encoder_features, x)
         x = self.final_conv(x)
         if self.testing:

@@ -78,7 +78,7 @@ MAX_UNSUPPORTED_SHOWN = 3  # the first is the root cause; a transformer has hund
 
 
 def _unsupported_findings(items: list[Unsupported], source: str) -> list[Diagnostic]:
-    findings = []
+    findings: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
     distinct = list(dict.fromkeys((item.module, item.what) for item in items))
     for item in items:
