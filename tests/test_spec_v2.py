@@ -489,3 +489,28 @@ outputs: [seg, ds1]
     out = build_module(result)(torch.zeros(1, 1, 32, 32))
     assert [tuple(o.shape) for o in out] == [(1, 2, 32, 32), (1, 2, 16, 16)]
     assert check_text(text.replace("[seg, ds1]", "[seg, ds9]")).errors[0].code == "UC007"
+
+
+def test_a_dotted_block_use_name_is_a_module_path():
+    """`name: unit0.adn` inside a block (as a state_dict path reads) names its rows `u1.unit0.adn.…`: no finding."""
+    text = """
+version: 2
+input: {channels: 1, size: [H, W]}
+blocks:
+  adn:
+    layers: [instancenorm, prelu]
+  unit:
+    params: {filters: null}
+    layers:
+      - {op: conv, filters: $filters, kernel: 3, padding: 1, name: conv}
+      - {block: adn, name: unit0.adn}
+layers:
+  - {block: unit, filters: 8, name: model.0}
+  - {block: unit, filters: 8, name: model.1}
+  - {op: conv, filters: 2, kernel: 1, from: model.1}
+"""
+    result = check_text(text)
+    assert result.ok and not result.diagnostics, result.diagnostics
+    names = [layer.name for layer in result.spec.layers]
+    assert names[:3] == ["model.0.conv", "model.0.unit0.adn.instancenorm1", "model.0.unit0.adn.prelu1"]
+    assert result.spec.layers[-1].source == "model.1.unit0.adn.prelu1"

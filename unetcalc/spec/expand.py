@@ -133,10 +133,11 @@ class Expander:
         params = definition.get("params") or YMap()
         self.block_counts[block_name] += 1
         name = use.get("name", f"{block_name}{self.block_counts[block_name]}")
-        if not isinstance(name, str) or not name.strip() or "." in name:
+        # A dotted name is a module path (`unit0.adn`, as a state_dict writes it): its rows are `unit0.adn.row`.
+        if not isinstance(name, str) or not name.strip():
             self.report(
                 self.rules["bad"],
-                f"a block use's `name` must be a non-empty string without `.`, got {name!r}",
+                f"a block use's `name` must be a non-empty string, got {name!r}",
                 use.value_pos.get("name", pos),
             )
             return None
