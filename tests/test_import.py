@@ -32,6 +32,14 @@ def _import(ref: str, **kwargs):
     return import_model(loaded, ref)
 
 
+def row(outcome, name: str) -> tuple[str, tuple[str, ...], dict]:
+    """The imported spec's layer ``name`` as the parser reads it (blocks expanded): op, inputs, parameters."""
+    assert outcome.result is not None
+    found = [layer for layer in outcome.result.spec.layers if layer.name == name]
+    assert found, f"no layer {name}"
+    return found[0].op, found[0].inputs, found[0].params
+
+
 @pytest.mark.parametrize("bilinear", [False, True])
 def test_milesial_unet_imports_exactly_with_its_pad_to_the_skip(bilinear):
     outcome = _import(f"{MODELS / 'milesial_unet.py'}:UNet", bilinear=bilinear)
@@ -41,8 +49,14 @@ def test_milesial_unet_imports_exactly_with_its_pad_to_the_skip(bilinear):
     text = outcome.text
     assert text is not None
     # F.pad(x1, [diffX // 2, ...]) follows the skip's size: written as `to:` the skip, not a constant.
-    assert "{op: pad, name: up1.pad, to: down3.maxpool_conv.1.double_conv.5}" in text
-    assert ("{op: upsample, name: up1.up, mode: bilinear, align_corners: true}" in text) == bilinear
+    op, inputs, _ = row(outcome, "up1.pad")
+    assert op == "pad" and inputs == ("up1.up", "down3.maxpool_conv.1.double_conv.5")
+    op, _, params = row(outcome, "up1.up")
+    assert op == ("upsample" if bilinear else "upconv")
+    if bilinear:
+        assert params["mode"] == "bilinear" and params["align_corners"] is True
+    # Repeated modules of one class are one block each, as in the source (Down, Up).
+    assert "  down:\n" in text and "{block: down, name: down1, filters: 128}" in text
     model = load_module_ref(f"{MODELS / 'milesial_unet.py'}:UNet", {"bilinear": bilinear}).model
     assert outcome.proof.params == sum(p.numel() for p in model.parameters())
 
@@ -50,8 +64,8 @@ def test_milesial_unet_imports_exactly_with_its_pad_to_the_skip(bilinear):
 def test_valid_unet_crop_by_slicing_becomes_crop_to_the_upsampled_map(tmp_path):
     outcome = _import(f"{SMALL}:valid_unet")
     assert outcome.ok, outcome.findings
-    assert "{op: crop, name: cat_input_crop" not in (outcome.text or "")
-    assert "op: crop" in (outcome.text or "") and "to: up}" in (outcome.text or "")
+    op, inputs, _ = row(outcome, "crop")
+    assert op == "crop" and inputs == ("enc.3", "up")
     assert outcome.result is not None and outcome.result.validity is not None
     axis = outcome.result.validity.axes[0]
     # conv3 conv3 | pool | conv3 | up2 | conv3: valid when H - 4 is even and the bottom conv fits.
@@ -71,7 +85,8 @@ def test_refusal_in_python_becomes_multiple_of(capsys, tmp_path):
 def test_interpolate_to_the_input_size_is_resize_to_input():
     outcome = _import(f"{SMALL}:Interpolated")
     assert outcome.ok, outcome.findings
-    assert "{op: resize, name: resize, mode: bilinear, align_corners: false, to: input}" in (outcome.text or "")
+    op, inputs, params = row(outcome, "resize")
+    assert op == "resize" and inputs == ("classifier", "input") and params["mode"] == "bilinear"
 
 
 @pytest.mark.parametrize(
@@ -153,17 +168,21 @@ def test_monai_unet_with_residual_units():
         num_res_units=2,
     )
     assert outcome.ok, outcome.findings
-    text = outcome.text or ""
-    assert "{op: add, name: model.0.add, with: model.0.residual}" in text
-    assert "{op: concat, name: model.1.cat, from: model.0.add, with: model.1.submodule.2.1.add}" in text
+    assert row(outcome, "model.0.add")[:2] == ("add", ("model.0.conv.unit1.adn.A", "model.0.residual"))
+    assert row(outcome, "model.1.cat")[:2] == ("concat", ("model.0.add", "model.1.submodule.2.1.add"))
     assert outcome.proof is not None and outcome.proof.state_dict_tensors == 63
+    # The residual units are one block, as in MONAI's source: the spec is shorter than the flat rows.
+    assert "  residual_unit:\n" in (outcome.text or "")
+    assert len((outcome.text or "").splitlines()) < 70
 
 
 def test_monai_basic_unet_pads_to_the_skip_at_odd_sizes():
     pytest.importorskip("monai")
     outcome = _import("monai.networks.nets:BasicUNet", spatial_dims=2)
     assert outcome.ok, outcome.findings
-    assert "{op: pad, name: upcat_4.pad, mode: replicate, to: down_3.convs.conv_1.adn.A}" in (outcome.text or "")
+    op, inputs, params = row(outcome, "upcat_4.pad")
+    assert op == "pad" and inputs == ("upcat_4.upsample.deconv", "down_3.convs.conv_1.adn.A")
+    assert params["mode"] == "replicate"
 
 
 def test_monai_bundle_config_reads_network_def_and_roi_size(capsys, tmp_path):
@@ -244,18 +263,19 @@ def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
 def test_wolny_unet3d_with_groupnorm_and_interpolate_to_the_skip():
     outcome = _import(f"{MODELS / 'wolny_unet3d.py'}:UNet3D")
     assert outcome.ok, outcome.findings
-    text = outcome.text or ""
-    assert "{op: resize, name: decoders.0.upsampling.resize, to: encoders.2.basic_module.SingleConv2.ReLU}" in text
-    assert "{op: groupnorm, name: encoders.0.basic_module.SingleConv1.groupnorm, groups: 1}" in text
+    op, inputs, _ = row(outcome, "decoders.0.upsampling.resize")
+    assert op == "resize" and inputs[1] == "encoders.2.basic_module.SingleConv2.ReLU"
+    assert row(outcome, "encoders.0.basic_module.SingleConv1.groupnorm")[2]["groups"] == 1
     assert outcome.result is not None and outcome.result.spec.name == "unet3d"
 
 
 def test_caffe_fcn8s_crops_at_fixed_offsets_to_a_tensor():
     outcome = _import(f"{MODELS / 'fcn8s_caffe.py'}:FCN8s")
     assert outcome.ok, outcome.findings
-    text = outcome.text or ""
-    assert "{op: crop, name: crop, offset: [5, 5], to: upscore2}" in text
-    assert "{op: crop, name: crop_3, offset: [31, 31], to: input}" in text
+    op, inputs, params = row(outcome, "crop")
+    assert op == "crop" and inputs[1] == "upscore2" and params["offset"] == (5, 5)
+    op, inputs, params = row(outcome, "crop_3")
+    assert inputs[1] == "input" and params["offset"] == (31, 31)
     assert outcome.result is not None and outcome.result.validity is not None
     assert outcome.result.validity.axes[0].min == 1  # FCN-8s runs at every size
 

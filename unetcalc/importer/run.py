@@ -23,7 +23,7 @@ from unetcalc.importer.proof import Proof
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
 from unetcalc.importer.trace import Trace, TraceError, Unsupported, run_model
-from unetcalc.importer.writer import compare, network, spec_text
+from unetcalc.importer.writer import Network, compare, flat_body, network, spec_text
 
 # Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
 DEFAULT_SIZES = {1: (256, 512, 572, 128, 64), 2: (256, 512, 224, 572, 128, 64), 3: (64, 96, 128, 32, 160)}
@@ -181,8 +181,9 @@ def import_model(
     spec_size: list[int | str] = list(given) if given is not None else list(symbols)
     header = [f"imported by unetcalc from {loaded.description}", *loaded.notes]
     header.append(f"traced at {' and '.join('x'.join(map(str, s)) for s in outcome.traced_sizes)} on the meta device")
-    text = spec_text(loaded.name, in_channels, spec_size, net, header)
     path = spec_path or f"{loaded.name}.yaml"
+    body = _blocks_body(net, model, in_channels, spec_size)
+    text = spec_text(loaded.name, in_channels, spec_size, net, header, body=body)
     result = check_text(text, path)
     if result.validity is not None and result.layers_ok():
         requirement = _probe_requirement(meta, in_channels, result, first.input_shape[2:], outcome)
@@ -191,7 +192,7 @@ def import_model(
             return outcome
         if requirement is not None:
             outcome.multiple_of = requirement
-            text = spec_text(loaded.name, in_channels, spec_size, net, header, requirement)
+            text = spec_text(loaded.name, in_channels, spec_size, net, header, requirement, body)
             result = check_text(text, path)
     outcome.text, outcome.result = text, result
     if prove and result.ok:
@@ -201,6 +202,34 @@ def import_model(
         for problem in outcome.proof.problems:
             outcome.findings.append(_finding(IMPORT_MISMATCH, problem, source, IMPORT_MISMATCH.fix))
     return outcome
+
+
+def _blocks_body(net: Network, model: Any, channels: int, size: list[int | str]) -> list[str] | None:
+    """The spec's body with repeated modules as blocks, when it expands to exactly the flat rows and is
+    shorter; None keeps the flat rows."""
+    from unetcalc.importer.blocks import factor, factored_body
+
+    classes = {name: type(module).__name__ for name, module in model.named_modules() if name}
+    factored = factor(net.layers, classes)
+    if not factored.blocks:
+        return None
+    body = factored_body(factored)
+    if len(body) >= len(flat_body(net)):
+        return None
+    flat = check_text(spec_text("flat", channels, size, net, [], body=flat_body(net)))
+    blocked = check_text(spec_text("blocks", channels, size, net, [], body=body))
+    if not blocked.spec.layers or blocked.spec.diagnostics or not _same_layers(flat, blocked):
+        return None
+    return body
+
+
+def _same_layers(a: CheckResult, b: CheckResult) -> bool:
+    if len(a.spec.layers) != len(b.spec.layers):
+        return False
+    return all(
+        (x.name, x.op, x.inputs, x.params) == (y.name, y.op, y.inputs, y.params)
+        for x, y in zip(a.spec.layers, b.spec.layers, strict=True)
+    )
 
 
 def _probe_requirement(

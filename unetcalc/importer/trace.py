@@ -127,6 +127,8 @@ def leaf_layer(module: nn.Module, rank: int) -> tuple[str, dict[str, Any]] | str
         if module.padding_mode != "zeros":
             return f"{type(module).__name__} with padding_mode={module.padding_mode!r}"
         padding: Any = module.padding if isinstance(module.padding, str) else _one_or_list(module.padding)
+        if padding == 0:  # the spec's word for no padding (a block parameter compares equal to it)
+            padding = "valid"
         return "conv", {
             "filters": module.out_channels,
             "kernel": _one_or_list(module.kernel_size),

@@ -247,10 +247,10 @@ def row_text(layer: Layer, previous: str) -> str:
         shown["kernel"] = layer.params["kernel"]
     ordered = sorted(shown.items(), key=lambda kv: KEY_ORDER.index(kv[0]) if kv[0] in KEY_ORDER else len(KEY_ORDER))
     row.update(ordered)
-    return "- " + _flow(row)
+    return "- " + flow(row)
 
 
-def _flow(value: Any) -> str:
+def flow(value: Any) -> str:
     text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=False)
     return text.removesuffix("...\n").strip()
 
@@ -263,6 +263,16 @@ def comment(text: str) -> str:
     return "# " + _SAFE_COMMENT.sub("?", text)
 
 
+def flat_body(net: Network) -> list[str]:
+    """The `layers:` list of ``net``, one flow-style row a layer."""
+    lines = ["layers:"]
+    previous = "input"
+    for layer in net.layers:
+        lines.append("  " + row_text(layer, previous))
+        previous = layer.name
+    return lines
+
+
 def spec_text(
     name: str,
     channels: int,
@@ -270,19 +280,17 @@ def spec_text(
     net: Network,
     header: list[str],
     multiple_of: int | list[int] | None = None,
+    body: list[str] | None = None,
 ) -> str:
+    """The whole spec: header comments, name, input, outputs, then ``body`` (default: the flat rows)."""
     lines = [comment(h) for h in header]
-    lines.append(f"name: {_flow(name)}")
+    lines.append(f"name: {flow(name)}")
     input_map: dict[str, Any] = {"channels": channels, "size": size}
     if multiple_of is not None:
         input_map["multiple_of"] = multiple_of
-    lines.append(f"input: {_flow(input_map)}")
+    lines.append(f"input: {flow(input_map)}")
     last = net.layers[-1].name if net.layers else "input"
     if net.outputs and net.outputs != [last]:
-        lines.append(f"outputs: {_flow(net.outputs)}")
-    lines.append("layers:")
-    previous = "input"
-    for layer in net.layers:
-        lines.append("  " + row_text(layer, previous))
-        previous = layer.name
+        lines.append(f"outputs: {flow(net.outputs)}")
+    lines += body if body is not None else flat_body(net)
     return "\n".join(lines) + "\n"
