@@ -231,8 +231,8 @@ class _Factorer:
         path0 = members[0][0]
         inner = self.scope(body, _join(prefix, path0), "in", depth + 1)
         # One block per class, structure, parameters and rows: equal ones found in two places are one.
-        key = (signature, tuple(params), repr(inner))
-        block_name = self.block_name(signature[0], key)
+        identity = (signature, tuple(params), repr(inner))
+        block_name = self.block_name(signature[0], identity)
         self.out.blocks[block_name] = Block(block_name, list(params), inner)
         uses = []
         for member_index, (path, start, _, _) in enumerate(members):
