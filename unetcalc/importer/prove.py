@@ -17,7 +17,7 @@ import torch
 from unetcalc.check import CheckResult, check_spec
 from unetcalc.importer.proof import Proof
 from unetcalc.importer.trace import TraceError, flatten_outputs, run_model
-from unetcalc.importer.writer import Network
+from unetcalc.importer.writer import Network, layer_names
 from unetcalc.torch.builder import build_from_result
 
 PROOF_SIZES = 3
@@ -39,7 +39,9 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, (*shape[2:], shape[1])))
 
 
-def _compare_at(meta: Any, result: CheckResult, net: Network, channels: int, size: tuple[int, ...]) -> list[str]:
+def _compare_at(
+    meta: Any, result: CheckResult, net: Network, channels: int, size: tuple[int, ...], modules: set[str]
+) -> list[str]:
     try:
         traced = run_model(meta, channels, size)
     except TraceError as exc:
@@ -51,9 +53,12 @@ def _compare_at(meta: Any, result: CheckResult, net: Network, channels: int, siz
     # (a pad by zero is no op), so the outputs are compared too.
     problems = []
     by_name = {layer.name: layer for layer in net.layers}
-    leaves = [step for step in traced.steps if step.leaf and step.module in by_name]
-    for step in leaves:
-        problem = _disagreement(concrete, step.module, step.shape, size)
+    # Named as the writer names them: a parameter-free module called twice (ResNet's one `relu` for
+    # three activations) is `relu`, `relu_2`, `relu_3` at every size.
+    names = layer_names(traced, modules)
+    leaves = [(name, step) for name, step in zip(names, traced.steps, strict=True) if step.leaf and name in by_name]
+    for name, step in leaves:
+        problem = _disagreement(concrete, name, step.shape, size)
         if problem:
             return [problem]
     for index, output in zip(traced.outputs, concrete.spec_outputs(), strict=False):
@@ -77,10 +82,11 @@ def _disagreement(concrete: CheckResult, name: str, want_shape: tuple[int, ...],
 
 def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channels: int) -> Proof:
     proof = Proof()
+    modules = {name for name, _ in model.named_modules()}
     sizes = proof_sizes(result)
     proof.sizes = sizes
     for size in sizes:
-        proof.problems += _compare_at(meta, result, net, channels, size)
+        proof.problems += _compare_at(meta, result, net, channels, size, modules)
     built = build_from_result(result).eval()
     # A module registered twice (nnU-Net's decoder keeps `decoder.encoder`, the encoder itself) has two
     # state_dict keys per tensor; PyTorch's named_parameters() keeps the first, and so does the spec.

@@ -22,7 +22,7 @@ from unetcalc.findings.rules import Rule
 from unetcalc.importer.proof import Proof
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
-from unetcalc.importer.trace import Trace, TraceError, Unsupported, run_model
+from unetcalc.importer.trace import Trace, TraceError, Unsupported, run_model, skip_shape_keeping
 from unetcalc.importer.writer import Network, compare, flat_body, network, spec_text
 
 # Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
@@ -158,6 +158,7 @@ def import_model(
     given = size or loaded.input_size
     candidates = [given] if given is not None else [(s,) * rank for s in DEFAULT_SIZES.get(rank, (64,))]
     meta = _meta_copy(model)
+    skip_shape_keeping(meta, rank)
     traces = _two_traces(meta, in_channels, rank, [tuple(c) for c in candidates])
     if isinstance(traces, TraceError):
         tried = ", ".join("x".join(map(str, c)) for c in candidates)
@@ -246,9 +247,9 @@ def _probe_requirement(
         accepted: list[int] = []
         refused: list[int] = []
         x = validity.min
-        # Refusals in Python come before any work (cheap); stop once three sizes ran, or 8 with no refusal.
+        # Refusals in Python come before any work (cheap); stop once three sizes ran, or four with no refusal.
         while x < validity.min + 8192 and len(accepted) + len(refused) < PROBE_LIMIT:
-            if len(accepted) >= 3 and (refused or len(accepted) >= 8):
+            if len(accepted) >= 3 and (refused or len(accepted) >= 4):
                 break
             if validity.contains(x):
                 size = list(base)

@@ -24,6 +24,8 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from unetcalc.spec.ops import SHAPE_KEEPING_OPS
+
 aten = torch.ops.aten
 
 
@@ -210,6 +212,27 @@ def leaf_layer(module: nn.Module, rank: int) -> tuple[str, dict[str, Any]] | str
     return None
 
 
+def skip_shape_keeping(model: nn.Module, rank: int) -> None:
+    """Make the known leaves that keep the shape (norms, activations, dropout) return at once.
+
+    They are recorded from their attributes; on the meta device PyTorch runs several of them through
+    Python decompositions (6–7 ms a call: most of a MONAI UNet's import). For a copy used only to trace.
+    An in-place one returns its input itself, so what reads that tensor later reads the layer's output.
+    """
+    for module in model.modules():
+        found = leaf_layer(module, rank)
+        if isinstance(found, tuple) and found[0] in SHAPE_KEEPING_OPS:
+            module.forward = _itself if found[1].get("inplace") else _same_shape
+
+
+def _same_shape(x: torch.Tensor) -> torch.Tensor:
+    return x.new_empty(x.shape)
+
+
+def _itself(x: torch.Tensor) -> torch.Tensor:
+    return x
+
+
 # Ops that change nothing the spec can see: the output is the input.
 PASS_THROUGH = {
     aten.detach.default,
@@ -263,6 +286,12 @@ def user_source_line() -> str:
 
 
 class _Recorder(TorchDispatchMode):  # type: ignore[no-untyped-call]
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # Nothing is compiled while recording: without this, PyTorch wraps __torch_dispatch__ in
+        # torch._disable_dynamo, which imports torch._dynamo (1.8 s here) and slows every op.
+        return False
+
     def __init__(self, tracer: _Tracer) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.tracer = tracer
@@ -288,6 +317,7 @@ class _Tracer:
         self.stack: list[str] = []
         self.inside_leaf = 0
         self.calls: dict[int, int] = {}  # id(module) → times called
+        self.stacks: dict[int, list[int]] = {}  # id(torch.stack output) → the steps it stacks
 
     # -- module calls --------------------------------------------------------------------------
     def pre_hook(self, module: nn.Module, args: tuple[Any, ...]) -> None:
@@ -329,6 +359,9 @@ class _Tracer:
     # -- recording -----------------------------------------------------------------------------
     def source(self, tensor: torch.Tensor, where: str) -> int:
         index = self.node_of.get(id(tensor))
+        if index == -3:
+            self.fail(where, "reads a torch.stack whole (only `.sum(0)` of one has a spec equivalent)")
+            return -2
         if index is None:
             self.fail(where, "reads a tensor made inside the model (a constant or a parameter used as data)")
             return -2
@@ -361,6 +394,10 @@ class _Tracer:
         if any(self.node_of[id(t)] == -2 for t in known):  # downstream of something already reported
             self._poison(out)
             return
+        stacked = [t for t in known if id(t) in self.stacks]
+        if stacked:  # `torch.stack(xs).sum(0)` is a sum of xs (smp's FPN); anything else on a stack is not
+            self.on_stacked(func, args, kwargs, out, self.stacks[id(stacked[0])], where)
+            return
         name = func.__name__ if hasattr(func, "__name__") else str(func)
         packet = getattr(func, "overloadpacket", None)
         base = packet.__name__ if packet is not None else name
@@ -387,6 +424,7 @@ class _Tracer:
         table: dict[str, Callable[..., None]] = {
             "cat": self.on_cat,
             "repeat": self.on_repeat,
+            "stack": self.on_stack,
             "add": self.on_join,
             "add_": self.on_join,
             "mul": self.on_join,
@@ -461,6 +499,31 @@ class _Tracer:
             self.keep.append(out)
             return
         self.add(Step("concat", {}, sources, where, False, tuple(out.shape)), out)
+
+    def on_stack(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
+        tensors = list(args[0])
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+        if dim != 0 or any(t.shape != tensors[0].shape for t in tensors):
+            self.fail(where, f"torch.stack along dim {dim}", outputs=out)
+            return
+        self.stacks[id(out)] = [self.source(t, where) for t in tensors]
+        self.node_of[id(out)] = -3  # not a layer: only a sum over the stack makes one
+        self.keep.append(out)
+
+    def on_stacked(
+        self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, sources: list[int], where: str
+    ) -> None:
+        base = func.overloadpacket.__name__
+        dims = args[1] if len(args) > 1 else kwargs.get("dim")
+        keepdim = args[2] if len(args) > 2 else kwargs.get("keepdim", False)
+        if base != "sum" or list(dims or []) != [0] or keepdim or not isinstance(out, torch.Tensor):
+            self.fail(where, f"`{_op_text(func)}` on a torch.stack (only `.sum(0)` of one has a spec equivalent)", out)
+            return
+        if len(sources) == 1:
+            self.node_of[id(out)] = sources[0]
+            self.keep.append(out)
+            return
+        self.add(Step("add", {}, sources, where, False, tuple(out.shape)), out)
 
     def on_repeat(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         """``x.repeat(1, k, 1, 1)`` (VNet's input transition): k copies of x concatenated along channels."""

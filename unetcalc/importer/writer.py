@@ -73,7 +73,7 @@ def _size_text(trace: Trace) -> str:
     return "x".join(str(s) for s in trace.input_shape[2:])
 
 
-def _names(trace: Trace, modules: set[str]) -> list[str]:
+def layer_names(trace: Trace, modules: set[str]) -> list[str]:
     """Leaf modules keep their module path; ops inside a module are `<module>.<op>`, numbered on repeats.
 
     An op's name never equals a module path of the model (its built module would take that place)."""
@@ -131,7 +131,7 @@ def network(first: Trace, second: Trace, taken: set[str]) -> Network:
     unsupported = list(first.unsupported) or compare(first, second)
     if unsupported:  # nothing is written: the findings say why
         return Network([], [], unsupported)
-    names = _names(first, taken)
+    names = layer_names(first, taken)
 
     def name_of(index: int) -> str:
         return "input" if index == -1 else names[index]
