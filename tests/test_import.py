@@ -1,7 +1,7 @@
 """`unetcalc import`: models in their authors' styles and real libraries, imported exactly or refused.
 
 Each import is proven by the importer itself (shapes at three valid sizes, state_dict, strict weights,
-float64 CPU outputs); these tests also check the spec it writes and what the CLI prints.
+CPU outputs); these tests also check the spec it writes and what the CLI prints.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_milesial_unet_imports_exactly_with_its_pad_to_the_skip(bilinear):
     outcome = _import(f"{MODELS / 'milesial_unet.py'}:UNet", bilinear=bilinear)
     assert outcome.ok, outcome.findings
     assert outcome.proof is not None and outcome.proof.ok
-    assert outcome.proof.cpu_max_error is not None and outcome.proof.cpu_max_error <= 1e-9
+    assert outcome.proof.cpu_max_error is not None and outcome.proof.cpu_max_error <= 1e-5
     text = outcome.text
     assert text is not None
     # F.pad(x1, [diffX // 2, ...]) follows the skip's size: written as `to:` the skip, not a constant.

@@ -42,7 +42,7 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
         cpu = ""
         if proof.cpu_size is not None:
             cpu = (
-                f"; with its weights loaded strictly, float64 CPU outputs equal at "
+                f"; with its weights loaded strictly, CPU outputs equal at "
                 f"{_sizes([proof.cpu_size])} (max rel. error {proof.cpu_max_error:.1g})"
             )
         aliased = f" (+{proof.aliased_keys} keys of modules registered twice)" if proof.aliased_keys else ""

@@ -2,12 +2,12 @@
 
 At three valid sizes (and the traced ones) every layer's shape and every output; the parameter
 count; the state_dict's keys and tensor shapes; then the model's own weights loaded into the built
-module with ``strict=True`` and both run on the CPU in float64 at the smallest valid size.
+module with ``strict=True`` and both run on the CPU at the smallest valid size (in float32: the same
+kernels on the same numbers, so equal but for rounding — float64 took 30 s on a 3D ResEnc U-Net).
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
 import sys
 from typing import Any
@@ -21,7 +21,7 @@ from unetcalc.importer.writer import Network, layer_names
 from unetcalc.torch.builder import build_from_result
 
 PROOF_SIZES = 3
-CPU_TOLERANCE = 1e-9  # float64 on both sides: the same arithmetic in the same order, up to rounding
+CPU_TOLERANCE = 1e-5  # relative to the output's scale: the same modules in the same order, up to rounding
 
 
 def proof_sizes(result: CheckResult, count: int = PROOF_SIZES) -> list[tuple[int, ...]]:
@@ -129,10 +129,10 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
         return proof
     if sizes and not any(p.is_meta for p in model.parameters()):
         proof.cpu_size = sizes[0]
-        reference = copy.deepcopy(model).double().eval()
-        candidate = built.double().eval()
+        reference = model.eval()
+        candidate = built.eval()
         generator = torch.Generator().manual_seed(0)
-        x = torch.randn((1, channels, *sizes[0]), generator=generator, dtype=torch.float64)
+        x = torch.randn((1, channels, *sizes[0]), generator=generator, dtype=_dtype(model))
         with torch.no_grad():
             want = _tensors(reference(x.clone()))
             have = _tensors(candidate(x.clone()))
@@ -156,3 +156,9 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
 
 def _tensors(value: Any) -> list[torch.Tensor]:
     return [t for t in flatten_outputs(value) if isinstance(t, torch.Tensor)]
+
+
+def _dtype(model: Any) -> torch.dtype:
+    """The model's own floating-point type (its first parameter's), float32 when it has none."""
+    first = next((p for p in model.parameters() if p.is_floating_point()), None)
+    return first.dtype if first is not None else torch.float32
