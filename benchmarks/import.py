@@ -131,20 +131,42 @@ def cases(tmp: Path) -> list[tuple[str, str, Callable[[], Loaded]]]:
         (
             "MONAI UNet 2D, 2 res units",
             "monai",
-            ref(f"{m}:UNet", spatial_dims=2, in_channels=1, out_channels=2, channels=[16, 32, 64, 128, 256],
-                strides=[2, 2, 2, 2], num_res_units=2),
+            ref(
+                f"{m}:UNet",
+                spatial_dims=2,
+                in_channels=1,
+                out_channels=2,
+                channels=[16, 32, 64, 128, 256],
+                strides=[2, 2, 2, 2],
+                num_res_units=2,
+            ),
         ),
         (
             "MONAI AttentionUnet 2D",
             "monai",
-            ref(f"{m}:AttentionUnet", spatial_dims=2, in_channels=1, out_channels=2, channels=[16, 32, 64, 128],
-                strides=[2, 2, 2]),
+            ref(
+                f"{m}:AttentionUnet",
+                spatial_dims=2,
+                in_channels=1,
+                out_channels=2,
+                channels=[16, 32, 64, 128],
+                strides=[2, 2, 2],
+            ),
         ),
         (
             "MONAI DynUNet 3D (deep sup.)",
             "monai",
-            ref(f"{m}:DynUNet", spatial_dims=3, in_channels=1, out_channels=2, kernel_size=[3, 3, 3, 3],
-                strides=[1, 2, 2, 2], upsample_kernel_size=[2, 2, 2], deep_supervision=True, deep_supr_num=2),
+            ref(
+                f"{m}:DynUNet",
+                spatial_dims=3,
+                in_channels=1,
+                out_channels=2,
+                kernel_size=[3, 3, 3, 3],
+                strides=[1, 2, 2, 2],
+                upsample_kernel_size=[2, 2, 2],
+                deep_supervision=True,
+                deep_supr_num=2,
+            ),
         ),
         ("MONAI SegResNet 3D", "monai", ref(f"{m}:SegResNet", spatial_dims=3, in_channels=1, out_channels=2)),
         ("MONAI VNet 3D", "monai", ref(f"{m}:VNet", spatial_dims=3, in_channels=1, out_channels=2)),
@@ -198,8 +220,13 @@ def _importable(module: str) -> bool:
 
 def process_time(argv: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "unetcalc", "import", *argv, "--check-only"], cwd=ROOT,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "unetcalc", "import", *argv, "--check-only"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     return time.perf_counter() - started
 
 
@@ -233,8 +260,10 @@ def main() -> None:
             for finding in outcome.findings[:1]:
                 print(f"    {finding.code} {finding.message[:150]}")
     if args.process:
-        unet = '{"spatial_dims": 2, "in_channels": 1, "out_channels": 2, "channels": [16, 32, 64, 128, 256], ' \
+        unet = (
+            '{"spatial_dims": 2, "in_channels": 1, "out_channels": 2, "channels": [16, 32, 64, 128, 256], '
             '"strides": [2, 2, 2, 2], "num_res_units": 2}'
+        )
         seconds = process_time(["monai.networks.nets:UNet", "--kwargs", unet])
         print(f"whole process, `unetcalc import` of MONAI UNet: {seconds:.1f} s (torch import included)")
 

@@ -127,15 +127,24 @@ class _Factorer:
             for (_, start, stop, _), use in zip(members, uses, strict=True):
                 replacements[start] = (stop, use)
         result: list[Item] = []
+        outputs: dict[str, str] = {}  # a replaced module's last row → the use, which stands for it
         index = 0
         while index < len(items):
             if index in replacements:
                 stop, use = replacements[index]
                 result.append(use)
+                outputs[items[stop - 1].name] = use.name
                 index = stop
             else:
                 result.append(items[index])
                 index += 1
+        # Rows inside a use are not names of this scope (`0.adn.A`): what read its output reads the use.
+        for item in result:
+            item.source = outputs.get(item.source, item.source)
+            params = item.params if isinstance(item, Layer) else item.args
+            for key in REF_KEYS:
+                if key in params:
+                    params[key] = _rename(params[key], outputs)
         return result
 
     def _spans(self, items: list[Item], prefix: str, scope_input: str) -> dict[str, tuple[int, int]]:
@@ -306,20 +315,13 @@ def _join(prefix: str, path: str) -> str:
 def factor(rows: list[Layer], classes: dict[str, str]) -> Factored:
     """Blocks for the repeated modules of ``rows`` (flat rows named by module path)."""
     factorer = _Factorer(classes)
-    factorer.out.items = factorer.scope(list(rows), "", "input", 0)
+    factorer.out.items = factorer.scope([_copy(row) for row in rows], "", "input", 0)  # rows stay as given
     return factorer.out
 
 
 # -- YAML ------------------------------------------------------------------------------------------
-def _output_name(item: Item, blocks: dict[str, Block]) -> str:
-    """The full name of what ``item`` produces (a use: its block's last row, under the use's name)."""
-    if isinstance(item, Layer):
-        return item.name
-    last = blocks[item.block].items[-1]
-    return f"{item.name}.{_output_name(last, blocks)}"
-
-
-def _items_yaml(items: list[Item], blocks: dict[str, Block], start: str, indent: str) -> list[str]:
+def _items_yaml(items: list[Item], start: str, indent: str) -> list[str]:
+    """Rows and uses; what reads the item before it says no `from` (a use's name stands for its output)."""
     lines = []
     previous = start
     for item in items:
@@ -331,7 +333,7 @@ def _items_yaml(items: list[Item], blocks: dict[str, Block], start: str, indent:
                 row["from"] = item.source
             row.update(item.args)
             lines.append(indent + "- " + flow(row))
-        previous = _output_name(item, blocks)
+        previous = item.name
     return lines
 
 
@@ -343,7 +345,7 @@ def factored_body(factored: Factored) -> list[str]:
         if block.params:
             lines.append(f"    params: {flow(dict.fromkeys(block.params))}")
         lines.append("    layers:")
-        lines += _items_yaml(block.items, factored.blocks, "in", "      ")
+        lines += _items_yaml(block.items, "in", "      ")
     lines.append("layers:")
-    lines += _items_yaml(factored.items, factored.blocks, "input", "  ")
+    lines += _items_yaml(factored.items, "input", "  ")
     return lines
