@@ -33,7 +33,7 @@ def torchvision_importable() -> bool:
     load and its import fails on `torchvision::nms`. Its models are plain Python: declaring the two
     operators its import registers lets them load (this benchmark only; users have a matching pair)."""
     try:
-        import torchvision  # noqa: F401
+        import torchvision
 
         return True
     except RuntimeError as exc:
@@ -50,7 +50,7 @@ def torchvision_importable() -> bool:
     for name in [m for m in sys.modules if m.startswith("torchvision")]:
         del sys.modules[name]
     try:
-        import torchvision  # noqa: F401, F811
+        import torchvision  # noqa: F401
     except Exception:
         return False
     return True
@@ -66,7 +66,7 @@ def nnunet_plans(tmp: Path) -> Loaded:
             "features_per_stage": [32, 64, 128, 256, 320, 320],
             "conv_op": "torch.nn.modules.conv.Conv3d",
             "kernel_sizes": [[1, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3]],
-            "strides": [[1, 1, 1], [1, 2, 2], [2, 2, 2], [2, 2, 2], [2, 2, 2], [1, 2, 2]],
+            "strides": [[1, 1, 1], [1, 2, 2], [1, 2, 2], [2, 2, 2], [2, 2, 2], [1, 2, 2]],
             "n_conv_per_stage": [2, 2, 2, 2, 2, 2],
             "n_conv_per_stage_decoder": [2, 2, 2, 2, 2],
             "conv_bias": True,
