@@ -24,36 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "tests" / "import_models"
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(MODELS))
+from torchvision_shim import torchvision_importable  # noqa: E402
+
 from unetcalc.importer.run import ImportResult, import_model  # noqa: E402
 from unetcalc.importer.sources import Loaded, SourceError, load_module_ref  # noqa: E402
-
-
-def torchvision_importable() -> bool:
-    """PyPI's torchvision is built against the CUDA torch: beside the CPU build its compiled ops do not
-    load and its import fails on `torchvision::nms`. Its models are plain Python: declaring the two
-    operators its import registers lets them load (this benchmark only; users have a matching pair)."""
-    try:
-        import torchvision
-
-        return True
-    except RuntimeError as exc:
-        if "torchvision::nms" not in str(exc):
-            raise
-    except ImportError:
-        return False
-    import torch
-
-    library = torch.library.Library("torchvision", "DEF")  # kept alive for the process
-    library.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    library.define("qnms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    globals()["_TORCHVISION_LIBRARY"] = library
-    for name in [m for m in sys.modules if m.startswith("torchvision")]:
-        del sys.modules[name]
-    try:
-        import torchvision  # noqa: F401
-    except Exception:
-        return False
-    return True
 
 
 def nnunet_plans(tmp: Path) -> Loaded:

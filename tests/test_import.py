@@ -7,6 +7,7 @@ CPU outputs); these tests also check the spec it writes and what the CLI prints.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -310,3 +311,71 @@ def test_monai_swin_unetr_is_refused_naming_module_op_and_line(capsys, tmp_path)
     first = out.splitlines()[0]
     assert "UC301 module `swinViT`: `aten.permute` has no spec equivalent" in first and "swin_unetr.py:" in first
     assert "more operations the spec language cannot say" in out
+
+
+# -- smp and torchvision (PyPI's torchvision needs tests/import_models/torchvision_shim.py beside the CPU torch)
+def _needs_smp() -> None:
+    sys.path.insert(0, str(MODELS))
+    from torchvision_shim import torchvision_importable
+
+    if not torchvision_importable():
+        pytest.skip("torchvision does not import")
+    pytest.importorskip("segmentation_models_pytorch")
+
+
+def test_smp_unet_resizes_to_the_skip_and_runs_at_every_size():
+    _needs_smp()
+    outcome = _import("segmentation_models_pytorch:Unet", encoder_name="resnet34", encoder_weights=None)
+    assert outcome.ok, outcome.findings
+    op, inputs, _ = row(outcome, "decoder.blocks.0.resize")
+    assert op == "resize" and inputs[1] == "encoder.layer3.5.relu_2"  # F.interpolate(x, size=skip.shape[2:])
+    assert outcome.multiple_of is None  # smp 0.6's Unet checks nothing: every size >= 1 runs
+    assert outcome.result is not None and outcome.result.validity is not None
+    assert outcome.result.validity.axes[0].min == 1
+
+
+def test_smp_unetplusplus_refusal_is_found_by_probing(capsys, tmp_path):
+    _needs_smp()
+    target = tmp_path / "unetpp.yaml"
+    code, out, _ = run_cli(
+        capsys,
+        "segmentation_models_pytorch:UnetPlusPlus",
+        "--kwargs",
+        '{"encoder_name": "resnet34", "encoder_weights": null}',
+        "-o",
+        str(target),
+    )
+    assert code == 0, out
+    assert "multiples of 32" in out and "multiple_of: 32" in target.read_text()
+    assert not check_file(target, (31, 31)).ok and check_file(target, (32, 32)).ok
+    code, out, _ = run_unetcalc("fit", str(target), "--memory", "24GiB", "--precision", "bf16", "--size", "512x512")
+    assert code == 0 and "batch" in out, out
+
+
+def test_smp_fpn_stack_sum_is_an_add():
+    _needs_smp()
+    outcome = _import("segmentation_models_pytorch:FPN", encoder_name="resnet34", encoder_weights=None)
+    assert outcome.ok, outcome.findings
+    op, inputs, _ = row(outcome, "decoder.merge.add")
+    assert op == "add" and len(inputs) == 4
+
+
+def test_torchvision_fcn_resnet50_with_a_relu_called_three_times():
+    sys.path.insert(0, str(MODELS))
+    from torchvision_shim import torchvision_importable
+
+    if not torchvision_importable():
+        pytest.skip("torchvision does not import")
+    from torchvision.models.segmentation import fcn_resnet50
+
+    from unetcalc.importer.sources import Loaded
+
+    model = fcn_resnet50(weights=None, weights_backbone=None, num_classes=21)
+    outcome = import_model(Loaded(model, "fcn-resnet50", "fcn_resnet50"), "fcn_resnet50")
+    assert outcome.ok, outcome.findings
+    assert [
+        name
+        for name in ("backbone.layer1.0.relu", "backbone.layer1.0.relu_2", "backbone.layer1.0.relu_3")
+        if any(layer.name == name for layer in outcome.result.spec.layers)
+    ] == ["backbone.layer1.0.relu", "backbone.layer1.0.relu_2", "backbone.layer1.0.relu_3"]
+    assert row(outcome, "resize")[1][1] == "input"  # F.interpolate(x, size=input_shape)

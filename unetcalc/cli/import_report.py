@@ -54,10 +54,12 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
         shown = escape(printable(target))
         console.print(f"wrote {shown}")
         console.print("next:")
+        concrete = all(isinstance(s, int) for s in result.spec.input.size) if result.spec.input else True
         for command in (
             f"unetcalc sizes {shown}",
             f"unetcalc memory {shown}",
-            f"unetcalc fit {shown} --memory 24GiB",
+            f"unetcalc fit {shown} --memory 24GiB"
+            + ("" if concrete else f" --size {_sizes(outcome.traced_sizes[:1])}"),
             f"unetcalc draw {shown} --style paper -o {escape(printable(_stem(target)))}.svg",
         ):
             console.print(f"  {command}")
