@@ -212,8 +212,7 @@ def test_monai_bundle_config_reads_network_def_and_roi_size(capsys, tmp_path):
     assert "96x96x1 → 96x96x3" in out
 
 
-def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
-    pytest.importorskip("dynamic_network_architectures")
+def _plans(tmp_path: Path) -> Path:
     plans = {
         "dataset_name": "Dataset004_Hippocampus",
         "foreground_intensity_properties_per_channel": {"0": {"mean": 1.0}},
@@ -247,6 +246,12 @@ def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
     }
     (tmp_path / "nnUNetPlans.json").write_text(json.dumps(plans))
     (tmp_path / "dataset.json").write_text(json.dumps({"labels": {"background": 0, "a": 1, "b": 2}}))
+    return tmp_path / "nnUNetPlans.json"
+
+
+def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
+    pytest.importorskip("dynamic_network_architectures")
+    _plans(tmp_path)
     target = tmp_path / "nn.yaml"
     code, out, _ = run_cli(
         capsys, str(tmp_path / "nnUNetPlans.json"), "--configuration", "3d_lowres", "-o", str(target)
@@ -379,3 +384,29 @@ def test_torchvision_fcn_resnet50_with_a_relu_called_three_times():
         if any(layer.name == name for layer in outcome.result.spec.layers)
     ] == ["backbone.layer1.0.relu", "backbone.layer1.0.relu_2", "backbone.layer1.0.relu_3"]
     assert row(outcome, "resize")[1][1] == "input"  # F.interpolate(x, size=input_shape)
+
+
+def test_nnunet_plans_without_torch_give_the_traced_network(capsys, tmp_path, monkeypatch):
+    """Without torch (here: dynamic-network-architectures reported missing) the plan is written directly;
+    its layers equal the traced import's, row for row."""
+    pytest.importorskip("dynamic_network_architectures")
+    plans = _plans(tmp_path)
+    traced = tmp_path / "traced.yaml"
+    assert run_cli(capsys, str(plans), "--configuration", "3d_fullres", "-o", str(traced))[0] == 0
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "dynamic_network_architectures" else real_find_spec(name, *a),
+    )
+    direct = tmp_path / "direct.yaml"
+    code, out, _ = run_cli(capsys, str(plans), "--configuration", "3d_fullres", "-o", str(direct))
+    assert code == 0, out
+    assert "not proven: written from the plan" in out and "✓ exact" not in out
+    a, b = check_file(traced), check_file(direct)
+    assert [(x.name, x.op, x.inputs, x.params) for x in a.spec.layers] == [
+        (x.name, x.op, x.inputs, x.params) for x in b.spec.layers
+    ]
+    assert [n for n, _ in a.spec.outputs] == [n for n, _ in b.spec.outputs]

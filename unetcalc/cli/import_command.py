@@ -92,20 +92,34 @@ def import_command(
 
     This runs the Python SOURCE names (and only that): check, draw and every other command never run Python.
     """
-    from unetcalc.torch import TorchMissing, require_torch
-
-    try:
-        require_torch()
-    except TorchMissing as exc:
-        raise _fail(str(exc)) from None
     input_channels, size = _input_size(input_size)
     if input_channels is not None and channels is not None and input_channels != channels:
         raise _fail(f"--input gives {input_channels} channels and --channels {channels}")
     if size is not None and dims is not None and len(size) != dims:
         raise _fail(f"--input has {len(size)} spatial sizes and --dims says {dims}")
     arguments = _kwargs(kwargs, kwargs_file)
-    from unetcalc.importer.run import import_model
     from unetcalc.importer.sources import SourceError
+
+    plans = _plans_without_torch(source)
+    if plans is not None:
+        try:
+            outcome = _import_plans(
+                plans, source, configuration, input_channels or channels, classes, output, check_only
+            )
+        except SourceError as exc:
+            raise _fail(str(exc)) from None
+        _finish(
+            outcome,
+            None if check_only else (output or f"{outcome.result.spec.name if outcome.result else 'plans'}.yaml"),
+        )
+        return
+    from unetcalc.torch import TorchMissing, require_torch
+
+    try:
+        require_torch()
+    except TorchMissing as exc:
+        raise _fail(str(exc)) from None
+    from unetcalc.importer.run import import_model
 
     with err().status(f"importing {source}…"):
         try:
@@ -120,6 +134,11 @@ def import_command(
             )
         except (SourceError, ValueError) as exc:
             raise _fail(str(exc)) from None
+    _finish(outcome, target)
+
+
+def _finish(outcome: Any, target: str | None) -> None:
+    """Print the findings (nothing written), or write the spec and print the proof and the report."""
     from unetcalc.cli.import_report import render_findings, render_proof
 
     console = out()
@@ -139,6 +158,46 @@ def import_command(
 
     render_result(console, outcome.result)
     raise typer.Exit(EXIT_OK if outcome.result.ok else EXIT_FINDINGS)
+
+
+def _plans_without_torch(source: str) -> dict[str, Any] | None:
+    """nnU-Net plans, when torch or dynamic-network-architectures is not installed (else None: traced)."""
+    import importlib.util
+
+    path = Path(source)
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return None
+    if importlib.util.find_spec("torch") and importlib.util.find_spec("dynamic_network_architectures"):
+        return None
+    from unetcalc.importer.nnunet import is_plans
+    from unetcalc.importer.sources import SourceError, read_mapping
+
+    try:
+        data = read_mapping(path)
+    except SourceError as exc:
+        raise _fail(str(exc)) from None
+    return data if is_plans(data) else None
+
+
+def _import_plans(
+    data: dict[str, Any],
+    source: str,
+    configuration: str | None,
+    channels: int | None,
+    classes: int | None,
+    output: str | None,
+    check_only: bool,
+) -> Any:
+    from unetcalc.importer.nnunet import plain_conv_unet
+    from unetcalc.importer.run import import_plans_without_torch
+
+    plans = plain_conv_unet(Path(source), data, configuration, channels, classes)
+    target = None if check_only else (output or f"{plans.name}.yaml")
+    if output is None and target is not None and Path(target).exists():
+        raise _fail(f"{target} exists: pass -o {target} to replace it, or another -o")
+    if target is not None:
+        _check_target(target)
+    return import_plans_without_torch(plans, source, target)
 
 
 def _check_target(target: str) -> None:

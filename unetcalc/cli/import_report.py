@@ -29,7 +29,8 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
     result, proof = outcome.result, outcome.proof
     assert result is not None
     layers = len(result.spec.layers)
-    lines = [f"imported {escape(printable(outcome.source))}: {layers} layers, traced at {_sizes(outcome.traced_sizes)}"]
+    traced = f", traced at {_sizes(outcome.traced_sizes)}" if outcome.traced_sizes else ""
+    lines = [f"imported {escape(printable(outcome.source))}: {layers} layers{traced}"]
     if outcome.multiple_of is not None:
         lines.append(
             f"  the model refuses sizes that are not multiples of {outcome.multiple_of} "
@@ -38,6 +39,11 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
     console.print(lines[0])
     for line in lines[1:]:
         console.print(line)
+    if outcome.without_torch:
+        console.print(
+            "[yellow]not proven:[/] written from the plan as dynamic-network-architectures 0.4 builds it, without "
+            "torch; install torch and dynamic-network-architectures and import again for the proof"
+        )
     if proof is not None and proof.ok:
         cpu = ""
         if proof.cpu_size is not None:

@@ -80,7 +80,9 @@ class _Factorer:
     def block_name(self, class_name: str, signature: Any) -> str:
         if signature in self.signatures:
             return self.signatures[signature]
-        base = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower() or "block"
+        # ConvDropoutNormReLU → conv_dropout_norm_relu, ResidualUnit → residual_unit, UNet → unet.
+        words = class_name.replace("ReLU", "Relu").replace("UNet", "Unet")
+        base = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", words).lower() or "block"
         base = re.sub(r"[^a-z0-9_]", "_", base)
         name, n = base, 2
         while name in self.out.blocks or name in self.signatures.values():

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from unetcalc.importer.sources import Loaded, SourceError, load_module_ref
+from unetcalc.importer.writer import Layer
 
 
 def is_plans(data: dict[str, Any]) -> bool:
@@ -92,3 +94,200 @@ def load_plans(path: Path, data: dict[str, Any], name: str | None, channels: int
         loaded.input_size = tuple(patch)
         loaded.notes.append(f"patch_size {patch} and batch_size {config.get('batch_size')} from the plan")
     return loaded
+
+
+# -- without torch: nnU-Net's PlainConvUNet written from the plan, as dynamic-network-architectures builds it
+PLAIN_CONV_UNET = "dynamic_network_architectures.architectures.unet.PlainConvUNet"
+NORMS = {"InstanceNorm": "instancenorm", "BatchNorm": "batchnorm"}
+NONLINS = {"LeakyReLU": "leakyrelu", "ReLU": "relu", "ELU": "elu", "GELU": "gelu", "SiLU": "silu"}
+
+
+@dataclass(slots=True)
+class PlansNetwork:
+    """The rows, outputs and module classes of a plan's network, made without torch."""
+
+    name: str
+    description: str
+    channels: int
+    size: list[int | str]
+    rows: list[Layer]
+    outputs: list[str]
+    classes: dict[str, str]
+    notes: list[str]
+
+
+def _per_axis(value: Any, rank: int) -> list[int]:
+    return [int(v) for v in value] if isinstance(value, list) else [int(value)] * rank
+
+
+def _short(values: list[int]) -> int | list[int]:
+    return values[0] if len(set(values)) == 1 else values
+
+
+def _class_name(dotted: Any) -> str:
+    return str(dotted).rpartition(".")[2] if dotted else ""
+
+
+def plain_conv_unet(
+    path: Path, data: dict[str, Any], name: str | None, channels: int | None, classes: int | None
+) -> PlansNetwork:
+    """nnU-Net's default network (PlainConvUNet, convolutions as pooling, deep supervision on), from the
+    plan alone: what `dynamic-network-architectures` 0.4 builds, with its module paths as names."""
+    config = configuration(data, name, path)
+    architecture = config.get("architecture")
+    if not isinstance(architecture, dict) or architecture.get("network_class_name") != PLAIN_CONV_UNET:
+        found = architecture.get("network_class_name") if isinstance(architecture, dict) else None
+        raise SourceError(
+            f"{path}: without torch only {PLAIN_CONV_UNET.rpartition('.')[2]} plans are read ({found or 'none'} here); "
+            "install torch and dynamic-network-architectures to import this one"
+        )
+    kw = architecture.get("arch_kwargs") or {}
+    if kw.get("pool", "conv") != "conv" or kw.get("nonlin_first"):
+        raise SourceError(f"{path}: `pool` or `nonlin_first` set: install torch and dynamic-network-architectures")
+    conv = _class_name(kw.get("conv_op"))
+    rank = {"Conv1d": 1, "Conv2d": 2, "Conv3d": 3}.get(conv)
+    if rank is None:
+        raise SourceError(f"{path}: conv_op {kw.get('conv_op')!r} is not Conv1d, Conv2d or Conv3d")
+    stages = int(kw["n_stages"])
+    features = (
+        _per_axis(kw["features_per_stage"], 1)
+        if isinstance(kw["features_per_stage"], list)
+        else [int(kw["features_per_stage"])] * stages
+    )
+    kernels = [
+        _per_axis(k, rank)
+        for k in (kw["kernel_sizes"] if isinstance(kw["kernel_sizes"], list) else [kw["kernel_sizes"]] * stages)
+    ]
+    strides = [
+        _per_axis(s, rank) for s in (kw["strides"] if isinstance(kw["strides"], list) else [kw["strides"]] * stages)
+    ]
+    convs = (
+        _per_axis(kw["n_conv_per_stage"], 1)
+        if isinstance(kw["n_conv_per_stage"], list)
+        else [int(kw["n_conv_per_stage"])] * stages
+    )
+    decoder_convs_raw = kw["n_conv_per_stage_decoder"]
+    decoder_convs = (
+        [int(v) for v in decoder_convs_raw]
+        if isinstance(decoder_convs_raw, list)
+        else [int(decoder_convs_raw)] * (stages - 1)
+    )
+    bias = bool(kw.get("conv_bias", False))
+    norm_class = _class_name(kw.get("norm_op"))
+    norm = next((op for prefix, op in NORMS.items() if norm_class.startswith(prefix)), None)
+    if kw.get("norm_op") and norm is None:
+        raise SourceError(f"{path}: norm_op {kw.get('norm_op')!r} is not read without torch")
+    norm_kwargs = dict(kw.get("norm_op_kwargs") or {})
+    nonlin_class = _class_name(kw.get("nonlin"))
+    nonlin = NONLINS.get(nonlin_class)
+    if kw.get("nonlin") and nonlin is None:
+        raise SourceError(f"{path}: nonlin {kw.get('nonlin')!r} is not read without torch")
+    nonlin_kwargs = dict(kw.get("nonlin_kwargs") or {})
+    dropout = kw.get("dropout_op")
+    dropout_p = float((kw.get("dropout_op_kwargs") or {}).get("p", 0.5)) if dropout else None
+    properties = data.get("foreground_intensity_properties_per_channel")
+    in_channels = channels or (len(properties) if isinstance(properties, dict) and properties else None)
+    if in_channels is None:
+        raise SourceError(f"{path}: the plans do not say how many input channels; pass --channels N")
+    out_channels = _classes(path, classes)
+
+    rows: list[Layer] = []
+    module_classes: dict[str, str] = {
+        "encoder": "PlainConvEncoder",
+        "encoder.stages": "Sequential",
+        "decoder": "UNetDecoder",
+        "decoder.stages": "ModuleList",
+        "decoder.transpconvs": "ModuleList",
+        "decoder.seg_layers": "ModuleList",
+    }
+    conv_class, up_class = conv, f"ConvTranspose{rank}d"
+
+    def block(prefix: str, count: int, filters: int, kernel: list[int], stride: list[int], source: str) -> str:
+        module_classes[f"{prefix}.convs"] = "Sequential"
+        for i in range(count):
+            unit = f"{prefix}.convs.{i}"
+            module_classes[unit] = "ConvDropoutNormReLU"
+            padding = [(k - 1) // 2 for k in kernel]
+            params: dict[str, Any] = {
+                "filters": filters,
+                "kernel": _short(kernel),
+                "stride": _short(stride if i == 0 else [1] * rank),
+                "padding": "valid" if not any(padding) else _short(padding),
+                "dilation": 1,
+                "groups": 1,
+                "bias": bias,
+            }
+            rows.append(Layer("conv", f"{unit}.conv", source, params))
+            module_classes[f"{unit}.conv"] = conv_class
+            source = f"{unit}.conv"
+            if dropout_p is not None:
+                rows.append(Layer("dropout", f"{unit}.dropout", source, {"p": dropout_p}))
+                source = f"{unit}.dropout"
+            if norm is not None:
+                norm_params = {
+                    "eps": float(norm_kwargs.get("eps", 1e-5)),
+                    "affine": bool(norm_kwargs.get("affine", norm == "batchnorm")),
+                }
+                if norm == "batchnorm":
+                    norm_params["momentum"] = float(norm_kwargs.get("momentum", 0.1))
+                rows.append(Layer(norm, f"{unit}.norm", source, norm_params))
+                source = f"{unit}.norm"
+            if nonlin is not None:
+                act: dict[str, Any] = {"inplace": bool(nonlin_kwargs.get("inplace", False))}
+                if nonlin == "leakyrelu":
+                    act["negative_slope"] = float(nonlin_kwargs.get("negative_slope", 0.01))
+                rows.append(Layer(nonlin, f"{unit}.nonlin", source, act))
+                source = f"{unit}.nonlin"
+        return source
+
+    source = "input"
+    skips = []
+    for s in range(stages):
+        module_classes[f"encoder.stages.{s}"] = "Sequential"
+        module_classes[f"encoder.stages.{s}.0"] = "StackedConvBlocks"
+        source = block(f"encoder.stages.{s}.0", convs[s], features[s], kernels[s], strides[s], source)
+        skips.append(source)
+    outputs = []
+    for s in range(stages - 1):
+        skip_index = stages - 2 - s
+        up = f"decoder.transpconvs.{s}"
+        stride = strides[stages - 1 - s]
+        rows.append(
+            Layer(
+                "upconv",
+                up,
+                source,
+                {"filters": features[skip_index], "kernel": _short(stride), "stride": _short(stride), "bias": bias},
+            )
+        )
+        module_classes[up] = up_class
+        cat = "decoder.cat" if s == 0 else f"decoder.cat_{s + 1}"
+        rows.append(Layer("concat", cat, up, {"with": skips[skip_index]}))
+        module_classes[f"decoder.stages.{s}"] = "StackedConvBlocks"
+        source = block(
+            f"decoder.stages.{s}", decoder_convs[s], features[skip_index], kernels[skip_index], [1] * rank, cat
+        )
+        seg = f"decoder.seg_layers.{s}"
+        rows.append(
+            Layer("conv", seg, source, {"filters": out_channels, "kernel": 1, "padding": "valid", "bias": True})
+        )
+        module_classes[seg] = conv_class
+        outputs.append(seg)
+    patch = config.get("patch_size")
+    size: list[int | str] = list(patch) if isinstance(patch, list) else list(["D", "H", "W"][3 - rank :])
+    plan_name = f"{data.get('dataset_name', path.stem)}-{name}".lower().replace("_", "-")
+    notes = (
+        [f"patch_size {patch} and batch_size {config.get('batch_size')} from the plan"]
+        if isinstance(patch, list)
+        else []
+    )
+    return PlansNetwork(
+        plan_name,
+        f"{path} configuration {name} (PlainConvUNet, deep supervision on; written from the plan without torch)",
+        in_channels,
+        size,
+        rows,
+        outputs[::-1],
+        module_classes,
+        notes,
+    )

@@ -16,7 +16,8 @@ import torch
 
 from unetcalc.check import CheckResult, check_spec
 from unetcalc.importer.proof import Proof
-from unetcalc.importer.trace import TraceError, flatten_outputs, run_model
+from unetcalc.importer.records import TraceError
+from unetcalc.importer.trace import flatten_outputs, run_model
 from unetcalc.importer.writer import Network, layer_names
 from unetcalc.torch.builder import build_from_result
 

@@ -19,10 +19,11 @@ from typing import Any
 from unetcalc.check import CheckResult, check_text
 from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.findings.rules import Rule
+from unetcalc.importer.nnunet import PlansNetwork
 from unetcalc.importer.proof import Proof
+from unetcalc.importer.records import Trace, TraceError, Unsupported
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
-from unetcalc.importer.trace import Trace, TraceError, Unsupported, run_model, skip_shape_keeping
 from unetcalc.importer.writer import Network, compare, flat_body, network, spec_text
 
 # Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
@@ -41,6 +42,7 @@ class ImportResult:
     multiple_of: int | list[int] | None = None
     probed: int = 0  # sizes run through the model to find its input requirement
     traced_sizes: list[tuple[int, ...]] = field(default_factory=list)
+    without_torch: bool = False  # written from a plan alone: not traced, not proven
 
     @property
     def ok(self) -> bool:
@@ -100,6 +102,8 @@ def _unsupported_findings(items: list[Unsupported], source: str) -> list[Diagnos
 
 
 def _try(meta: Any, channels: int, size: tuple[int, ...]) -> Trace | TraceError:
+    from unetcalc.importer.trace import run_model
+
     try:
         return run_model(meta, channels, size)
     except TraceError as exc:
@@ -158,6 +162,8 @@ def import_model(
     given = size or loaded.input_size
     candidates = [given] if given is not None else [(s,) * rank for s in DEFAULT_SIZES.get(rank, (64,))]
     meta = _meta_copy(model)
+    from unetcalc.importer.trace import skip_shape_keeping  # torch: imported here, not for a plan read without it
+
     skip_shape_keeping(meta, rank)
     traces = _two_traces(meta, in_channels, rank, [tuple(c) for c in candidates])
     if isinstance(traces, TraceError):
@@ -183,7 +189,8 @@ def import_model(
     header = [f"imported by unetcalc from {loaded.description}", *loaded.notes]
     header.append(f"traced at {' and '.join('x'.join(map(str, s)) for s in outcome.traced_sizes)} on the meta device")
     path = spec_path or f"{loaded.name}.yaml"
-    body = _blocks_body(net, model, in_channels, spec_size)
+    classes = {name: type(module).__name__ for name, module in model.named_modules() if name}
+    body = blocks_body(net, classes, in_channels, spec_size)
     text = spec_text(loaded.name, in_channels, spec_size, net, header, body=body)
     result = check_text(text, path)
     if result.validity is not None and result.layers_ok():
@@ -205,12 +212,11 @@ def import_model(
     return outcome
 
 
-def _blocks_body(net: Network, model: Any, channels: int, size: list[int | str]) -> list[str] | None:
-    """The spec's body with repeated modules as blocks, when it expands to exactly the flat rows and is
-    shorter; None keeps the flat rows."""
+def blocks_body(net: Network, classes: dict[str, str], channels: int, size: list[int | str]) -> list[str] | None:
+    """The spec's body with repeated modules (``classes``: module path → class name) as blocks, when it
+    expands to exactly the flat rows and is shorter; None keeps the flat rows."""
     from unetcalc.importer.blocks import factor, factored_body
 
-    classes = {name: type(module).__name__ for name, module in model.named_modules() if name}
     factored = factor(net.layers, classes)
     if not factored.blocks:
         return None
@@ -239,6 +245,8 @@ def _probe_requirement(
     """Run the model at valid sizes along each axis; the multiple it insists on (None: it runs at all).
 
     A string when its refusals follow no multiple (reported as a mismatch)."""
+    from unetcalc.importer.trace import run_model
+
     assert result.validity is not None
     per_axis: list[int] = []
     for axis, validity in enumerate(result.validity.axes):
@@ -280,3 +288,15 @@ def _probe_requirement(
     if all(m == 1 for m in per_axis):
         return None
     return per_axis[0] if len(set(per_axis)) == 1 else per_axis
+
+
+def import_plans_without_torch(plans: PlansNetwork, source: str, spec_path: str | None = None) -> ImportResult:
+    """A plan's PlainConvUNet written without torch: checked like any spec, not traced nor proven."""
+    outcome = ImportResult(source, without_torch=True)
+    net = Network(plans.rows, plans.outputs, [])
+    body = blocks_body(net, plans.classes, plans.channels, plans.size)
+    header = [f"imported by unetcalc from {plans.description}", *plans.notes]
+    text = spec_text(plans.name, plans.channels, plans.size, net, header, body=body)
+    outcome.text = text
+    outcome.result = check_text(text, spec_path or f"{plans.name}.yaml")
+    return outcome

@@ -16,7 +16,6 @@ from __future__ import annotations
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,51 +23,10 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from unetcalc.importer.records import Step, Trace, TraceError, Unsupported
 from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
 aten = torch.ops.aten
-
-
-@dataclass(slots=True)
-class Step:
-    """One layer of the traced network: a spec op with its parameters and the tensors it reads."""
-
-    op: str
-    params: dict[str, Any]
-    inputs: list[int]  # step indices of the tensors read, primary first; -1 is the network input
-    module: str  # the module path that owns it ("" is the model itself)
-    leaf: bool  # a whole module (named by its path) rather than an op inside one
-    shape: tuple[int, ...]  # (N, C, *spatial) of the output
-    # Size-dependent facts resolved once two traces are compared (resize/pad/crop sizes).
-    sizes: dict[str, tuple[int, ...]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Unsupported:
-    """Something the spec language cannot say: where it is and what it is."""
-
-    module: str
-    what: str
-    source: str  # "path/to/file.py:123", or "" when unknown
-
-
-@dataclass(slots=True)
-class Trace:
-    input_shape: tuple[int, ...]
-    steps: list[Step]
-    outputs: list[int]  # step indices the model returns, in order (-1: the input itself)
-    unsupported: list[Unsupported]
-
-    def shape_of(self, index: int) -> tuple[int, ...]:
-        return self.input_shape if index < 0 else self.steps[index].shape
-
-
-class TraceError(Exception):
-    """The model raised while running (at this input size): the caller decides what that means."""
-
-    def __init__(self, message: str, exception: BaseException) -> None:
-        super().__init__(message)
-        self.exception = exception
 
 
 def _axes(value: Any, rank: int) -> list[int]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from unetcalc.importer.trace import Step, Trace, Unsupported
+from unetcalc.importer.records import Step, Trace, Unsupported
 from unetcalc.spec.ops import OPS
 
 
