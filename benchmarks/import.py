@@ -32,33 +32,18 @@ from unetcalc.importer.sources import Loaded, SourceError, load_module_ref  # no
 
 
 def nnunet_plans(tmp: Path) -> Loaded:
+    from nnunet_plans import plain_conv_unet_plans
+
     from unetcalc.importer.nnunet import load_plans
 
-    arch = {
-        "network_class_name": "dynamic_network_architectures.architectures.unet.PlainConvUNet",
-        "arch_kwargs": {
-            "n_stages": 6,
-            "features_per_stage": [32, 64, 128, 256, 320, 320],
-            "conv_op": "torch.nn.modules.conv.Conv3d",
-            "kernel_sizes": [[1, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3]],
-            "strides": [[1, 1, 1], [1, 2, 2], [1, 2, 2], [2, 2, 2], [2, 2, 2], [1, 2, 2]],
-            "n_conv_per_stage": [2, 2, 2, 2, 2, 2],
-            "n_conv_per_stage_decoder": [2, 2, 2, 2, 2],
-            "conv_bias": True,
-            "norm_op": "torch.nn.modules.instancenorm.InstanceNorm3d",
-            "norm_op_kwargs": {"eps": 1e-05, "affine": True},
-            "dropout_op": None,
-            "dropout_op_kwargs": None,
-            "nonlin": "torch.nn.LeakyReLU",
-            "nonlin_kwargs": {"inplace": True},
-        },
-        "_kw_requires_import": ["conv_op", "norm_op", "dropout_op", "nonlin"],
-    }
-    plans = {
-        "dataset_name": "Dataset027_ACDC",
-        "foreground_intensity_properties_per_channel": {"0": {}},
-        "configurations": {"3d_fullres": {"batch_size": 4, "patch_size": [20, 256, 224], "architecture": arch}},
-    }
+    plans = plain_conv_unet_plans(  # ACDC's 3d_fullres plan
+        "Dataset027_ACDC",
+        features=[32, 64, 128, 256, 320, 320],
+        kernels=[[1, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3], [3, 3, 3]],
+        strides=[[1, 1, 1], [1, 2, 2], [1, 2, 2], [2, 2, 2], [2, 2, 2], [1, 2, 2]],
+        patch_size=[20, 256, 224],
+        batch_size=4,
+    )
     path = tmp / "nnUNetPlans.json"
     path.write_text(json.dumps(plans))
     (tmp / "dataset.json").write_text(json.dumps({"labels": {"background": 0, "RV": 1, "MLM": 2, "LVC": 3}}))

@@ -213,37 +213,18 @@ def test_monai_bundle_config_reads_network_def_and_roi_size(capsys, tmp_path):
 
 
 def _plans(tmp_path: Path) -> Path:
-    plans = {
-        "dataset_name": "Dataset004_Hippocampus",
-        "foreground_intensity_properties_per_channel": {"0": {"mean": 1.0}},
-        "configurations": {
-            "3d_fullres": {
-                "batch_size": 9,
-                "patch_size": [40, 56, 40],
-                "architecture": {
-                    "network_class_name": "dynamic_network_architectures.architectures.unet.PlainConvUNet",
-                    "arch_kwargs": {
-                        "n_stages": 4,
-                        "features_per_stage": [8, 16, 32, 64],
-                        "conv_op": "torch.nn.modules.conv.Conv3d",
-                        "kernel_sizes": [[3, 3, 3]] * 4,
-                        "strides": [[1, 1, 1], [2, 2, 2], [2, 2, 2], [1, 2, 1]],
-                        "n_conv_per_stage": [2, 2, 2, 2],
-                        "n_conv_per_stage_decoder": [2, 2, 2],
-                        "conv_bias": True,
-                        "norm_op": "torch.nn.modules.instancenorm.InstanceNorm3d",
-                        "norm_op_kwargs": {"eps": 1e-05, "affine": True},
-                        "dropout_op": None,
-                        "dropout_op_kwargs": None,
-                        "nonlin": "torch.nn.LeakyReLU",
-                        "nonlin_kwargs": {"inplace": True},
-                    },
-                    "_kw_requires_import": ["conv_op", "norm_op", "dropout_op", "nonlin"],
-                },
-            },
-            "3d_lowres": {"inherits_from": "3d_fullres", "patch_size": [32, 48, 32]},
-        },
-    }
+    sys.path.insert(0, str(MODELS))
+    from nnunet_plans import plain_conv_unet_plans
+
+    plans = plain_conv_unet_plans(
+        "Dataset004_Hippocampus",
+        features=[8, 16, 32, 64],
+        kernels=[[3, 3, 3]] * 4,
+        strides=[[1, 1, 1], [2, 2, 2], [2, 2, 2], [1, 2, 1]],
+        patch_size=[40, 56, 40],
+        batch_size=9,
+    )
+    plans["configurations"]["3d_lowres"] = {"inherits_from": "3d_fullres", "patch_size": [32, 48, 32]}
     (tmp_path / "nnUNetPlans.json").write_text(json.dumps(plans))
     (tmp_path / "dataset.json").write_text(json.dumps({"labels": {"background": 0, "a": 1, "b": 2}}))
     return tmp_path / "nnUNetPlans.json"

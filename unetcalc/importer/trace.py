@@ -325,6 +325,18 @@ class _Tracer:
             return -2
         return index
 
+    def alias(self, out: torch.Tensor, index: int) -> None:
+        """``out`` is step ``index``'s tensor again (a view, a copy, a one-tensor join)."""
+        self.node_of[id(out)] = index
+        self.keep.append(out)
+
+    def join(self, op: str, sources: list[int], where: str, out: torch.Tensor) -> None:
+        """A concat or add of several tensors; of one, that tensor itself."""
+        if len(sources) == 1:
+            self.alias(out, sources[0])
+        else:
+            self.add(Step(op, {}, sources, where, False, tuple(out.shape)), out)
+
     def add(self, step: Step, output: torch.Tensor) -> None:
         self.steps.append(step)
         self.node_of[id(output)] = len(self.steps) - 1
@@ -362,8 +374,7 @@ class _Tracer:
         if func in PASS_THROUGH or (
             func in PASS_IF_SAME_SHAPE and isinstance(out, torch.Tensor) and out.shape == args[0].shape
         ):
-            self.node_of[id(out)] = self.node_of[id(args[0])]
-            self.keep.append(out)
+            self.alias(out, self.node_of[id(args[0])])
             return
         first = args[0] if args and isinstance(args[0], (torch.Tensor, list, tuple)) else None
         handler = self.handlers().get(base)
@@ -451,12 +462,7 @@ class _Tracer:
             if isinstance(out, torch.Tensor) and out.dim() == self.rank + 2:
                 self.fail(where, f"torch.cat along dim {dim} (the spec concatenates channels)", outputs=out)
             return
-        sources = [self.source(t, where) for t in tensors]
-        if len(sources) == 1:
-            self.node_of[id(out)] = sources[0]
-            self.keep.append(out)
-            return
-        self.add(Step("concat", {}, sources, where, False, tuple(out.shape)), out)
+        self.join("concat", [self.source(t, where) for t in tensors], where, out)
 
     def on_stack(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         tensors = list(args[0])
@@ -465,8 +471,7 @@ class _Tracer:
             self.fail(where, f"torch.stack along dim {dim}", outputs=out)
             return
         self.stacks[id(out)] = [self.source(t, where) for t in tensors]
-        self.node_of[id(out)] = -3  # not a layer: only a sum over the stack makes one
-        self.keep.append(out)
+        self.alias(out, -3)  # not a layer: only a sum over the stack makes one
 
     def on_stacked(
         self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, sources: list[int], where: str
@@ -477,11 +482,7 @@ class _Tracer:
         if base != "sum" or list(dims or []) != [0] or keepdim or not isinstance(out, torch.Tensor):
             self.fail(where, f"`{_op_text(func)}` on a torch.stack (only `.sum(0)` of one has a spec equivalent)", out)
             return
-        if len(sources) == 1:
-            self.node_of[id(out)] = sources[0]
-            self.keep.append(out)
-            return
-        self.add(Step("add", {}, sources, where, False, tuple(out.shape)), out)
+        self.join("add", sources, where, out)
 
     def on_repeat(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         """``x.repeat(1, k, 1, 1)`` (VNet's input transition): k copies of x concatenated along channels."""
@@ -489,12 +490,7 @@ class _Tracer:
         if len(repeats) != self.rank + 2 or any(r != 1 for i, r in enumerate(repeats) if i != 1):
             self.fail(where, f"`aten.repeat` by {repeats} (only channels can be repeated)", outputs=out)
             return
-        source = self.source(args[0], where)
-        if repeats[1] == 1:
-            self.node_of[id(out)] = source
-            self.keep.append(out)
-            return
-        self.add(Step("concat", {}, [source] * repeats[1], where, False, tuple(out.shape)), out)
+        self.join("concat", [self.source(args[0], where)] * repeats[1], where, out)
 
     def on_join(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         base = func.overloadpacket.__name__
@@ -559,8 +555,7 @@ class _Tracer:
         start = 0 if start is None else (start + length if start < 0 else min(start, length))
         end = length if end is None else (end + length if end < 0 else min(end, length))
         if out.shape == x.shape:  # a full slice
-            self.node_of[id(out)] = self.node_of[id(x)]
-            self.keep.append(out)
+            self.alias(out, self.node_of[id(x)])
             return
         if dim < 2 or step_size != 1:
             self.fail(where, f"slicing along dim {dim}" + (f" with step {step_size}" if step_size != 1 else ""), out)
