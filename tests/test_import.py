@@ -56,6 +56,9 @@ def test_milesial_unet_imports_exactly_with_its_pad_to_the_skip(bilinear):
     assert op == ("upsample" if bilinear else "upconv")
     if bilinear:
         assert params["mode"] == "bilinear" and params["align_corners"] is True
+    # At odd sizes a pool floors and the pad restores the size: the model runs where the spec says invalid,
+    # and the import says so.
+    assert outcome.runs_where_invalid and not outcome.result.validity.axes[0].contains(outcome.runs_where_invalid[0])
     # Repeated modules of one class are one block each, as in the source (Down, Up).
     assert "  down:\n" in text and "{block: down, name: down1, filters: 128}" in text
     model = load_module_ref(f"{MODELS / 'milesial_unet.py'}:UNet", {"bilinear": bilinear}).model
@@ -333,6 +336,7 @@ def test_smp_unetplusplus_refusal_is_found_by_probing(capsys, tmp_path):
     )
     assert code == 0, out
     assert "multiples of 32" in out and "multiple_of: 32" in target.read_text()
+    assert "also runs at" not in out  # it refuses every size the spec calls invalid
     assert not check_file(target, (31, 31)).ok and check_file(target, (32, 32)).ok
     code, out, _ = run_unetcalc("fit", str(target), "--memory", "24GiB", "--precision", "bf16", "--size", "512x512")
     assert code == 0 and "batch" in out, out

@@ -36,6 +36,13 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
             f"  the model refuses sizes that are not multiples of {outcome.multiple_of} "
             f"(found by running it at {outcome.probed} sizes): written as `input.multiple_of`"
         )
+    if outcome.runs_where_invalid:
+        shown = ", ".join(map(str, outcome.runs_where_invalid))
+        lines.append(
+            f"  note: the model also runs at {shown} on the first axis, which the spec calls invalid: a pooling "
+            "floors there and the model still runs, cropping, padding or resizing to its skips "
+            "(`check --input` says where)"
+        )
     console.print(lines[0])
     for line in lines[1:]:
         console.print(line)

@@ -43,6 +43,9 @@ class ImportResult:
     probed: int = 0  # sizes run through the model to find its input requirement
     traced_sizes: list[tuple[int, ...]] = field(default_factory=list)
     without_torch: bool = False  # written from a plan alone: not traced, not proven
+    # First-axis sizes the spec calls invalid (a pooling floors them) where the model runs all the same,
+    # padding or resizing to its skips: said, not hidden.
+    runs_where_invalid: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -203,6 +206,8 @@ def import_model(
             text = spec_text(loaded.name, in_channels, spec_size, net, header, requirement, body)
             result = check_text(text, path)
     outcome.text, outcome.result = text, result
+    if result.validity is not None and result.layers_ok():
+        outcome.runs_where_invalid = _runs_where_invalid(meta, in_channels, result, first.input_shape[2:])
     if prove and result.ok:
         from unetcalc.importer.prove import prove_spec
 
@@ -237,6 +242,25 @@ def _same_layers(a: CheckResult, b: CheckResult) -> bool:
         (x.name, x.op, x.inputs, x.params) == (y.name, y.op, y.inputs, y.params)
         for x, y in zip(a.spec.layers, b.spec.layers, strict=True)
     )
+
+
+INVALID_PROBES = 4  # sizes just above the traced one that the spec calls invalid, run through the model
+
+
+def _runs_where_invalid(meta: Any, channels: int, result: CheckResult, base: tuple[int, ...]) -> list[int]:
+    from unetcalc.importer.trace import run_model
+
+    assert result.validity is not None
+    axis = result.validity.axes[0]
+    sizes = [x for x in range(base[0] + 1, base[0] + 64) if not axis.contains(x)][:INVALID_PROBES]
+    runs = []
+    for x in sizes:
+        try:
+            run_model(meta, channels, (x, *base[1:]))
+        except TraceError:
+            continue
+        runs.append(x)
+    return runs
 
 
 def _probe_requirement(
