@@ -178,15 +178,33 @@ def _importable(module: str) -> bool:
     return True
 
 
-def process_time(argv: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "unetcalc", "import", *argv, "--check-only"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
+SHIMMED_RUN = (
+    "import sys; sys.path.insert(0, {models!r}); from torchvision_shim import torchvision_importable; "
+    "torchvision_importable(); {body}"
+)
+
+
+def process_time(argv: list[str], *, shim: bool = False) -> float:
+    """Seconds of a whole `unetcalc import … --check-only` process (shim: torchvision declared first,
+    which this machine's CPU torch needs; it imports torch a moment earlier, nothing more)."""
+    body = f"sys.argv = ['unetcalc', 'import', *{argv!r}, '--check-only']; from unetcalc.cli.entry import run; run()"
+    command = (
+        [sys.executable, "-c", SHIMMED_RUN.format(models=str(MODELS), body=body)]
+        if shim
+        else [sys.executable, "-m", "unetcalc", "import", *argv, "--check-only"]
     )
+    return _timed(command)
+
+
+def library_import_time(module: str) -> float:
+    """Seconds of a process that imports torch and ``module`` only: the floor under an import of its models."""
+    body = f"import torch, {module}"
+    return _timed([sys.executable, "-c", SHIMMED_RUN.format(models=str(MODELS), body=body)])
+
+
+def _timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - started
 
 
@@ -224,8 +242,18 @@ def main() -> None:
             '{"spatial_dims": 2, "in_channels": 1, "out_channels": 2, "channels": [16, 32, 64, 128, 256], '
             '"strides": [2, 2, 2, 2], "num_res_units": 2}'
         )
-        seconds = process_time(["monai.networks.nets:UNet", "--kwargs", unet])
-        print(f"whole process, `unetcalc import` of MONAI UNet: {seconds:.1f} s (torch import included)")
+        seconds = min(process_time(["monai.networks.nets:UNet", "--kwargs", unet]) for _ in range(3))
+        print(f"whole process, `unetcalc import` of MONAI UNet: {seconds:.1f} s (torch import included, best of 3)")
+        if available("torchvision"):  # smp imports it (through timm)
+            smp = [
+                "segmentation_models_pytorch:Unet",
+                "--kwargs",
+                '{"encoder_name": "resnet34", "encoder_weights": null}',
+            ]
+            seconds = min(process_time(smp, shim=True) for _ in range(3))
+            floor = min(library_import_time("segmentation_models_pytorch") for _ in range(3))
+            print(f"whole process, `unetcalc import` of smp Unet resnet34: {seconds:.1f} s (best of 3)")
+            print(f"    of which a process importing only torch and smp (timm, torchvision): {floor:.1f} s")
 
 
 if __name__ == "__main__":

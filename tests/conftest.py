@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles, not per-test settings: `ci` (CI=true) searches more, `dev` answers fast.
+# No deadline in either: a first call that imports torch or warms a cache is not a failure.
+settings.register_profile("ci", max_examples=200, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"

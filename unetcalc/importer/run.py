@@ -25,6 +25,8 @@ from unetcalc.importer.records import Trace, TraceError, Unsupported
 from unetcalc.importer.rules import IMPORT_MISMATCH, MODEL_REFUSES_INPUT, NOT_EXPRESSIBLE
 from unetcalc.importer.sources import Loaded
 from unetcalc.importer.writer import Network, compare, flat_body, network, spec_text
+from unetcalc.spec.model import Spec
+from unetcalc.spec.parse import parse_text
 
 # Sizes tried first per dimensionality when --input gives none: common patch sizes, aligned to 32.
 DEFAULT_SIZES = {1: (256, 512, 572, 128, 64), 2: (256, 512, 224, 572, 128, 64), 3: (64, 96, 128, 32, 160)}
@@ -228,19 +230,20 @@ def blocks_body(net: Network, classes: dict[str, str], channels: int, size: list
     body = factored_body(factored)
     if len(body) >= len(flat_body(net)):
         return None
-    flat = check_text(spec_text("flat", channels, size, net, [], body=flat_body(net)))
-    blocked = check_text(spec_text("blocks", channels, size, net, [], body=body))
-    if not blocked.spec.layers or blocked.spec.diagnostics or not _same_layers(flat, blocked):
+    # Parsed only (the layers, not their analysis): the two must expand to the same rows.
+    flat = parse_text(spec_text("flat", channels, size, net, [], body=flat_body(net)), "<flat>")
+    blocked = parse_text(spec_text("blocks", channels, size, net, [], body=body), "<blocks>")
+    if not blocked.layers or blocked.diagnostics or not _same_layers(flat, blocked):
         return None
     return body
 
 
-def _same_layers(a: CheckResult, b: CheckResult) -> bool:
-    if len(a.spec.layers) != len(b.spec.layers):
+def _same_layers(a: Spec, b: Spec) -> bool:
+    if len(a.layers) != len(b.layers):
         return False
     return all(
         (x.name, x.op, x.inputs, x.params) == (y.name, y.op, y.inputs, y.params)
-        for x, y in zip(a.spec.layers, b.spec.layers, strict=True)
+        for x, y in zip(a.layers, b.layers, strict=True)
     )
 
 

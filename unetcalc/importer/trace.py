@@ -23,6 +23,7 @@ import torch
 from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from unetcalc.importer.fastmeta import fast_meta
 from unetcalc.importer.records import Step, Trace, TraceError, Unsupported
 from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
@@ -256,7 +257,9 @@ class _Recorder(TorchDispatchMode):  # type: ignore[no-untyped-call]
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
+        out = fast_meta(func, args, kwargs)
+        if out is None:
+            out = func(*args, **kwargs)
         if self.tracer.inside_leaf == 0:
             self.tracer.op(func, args, kwargs, out)
         return out
