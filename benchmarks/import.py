@@ -148,6 +148,7 @@ def cases(tmp: Path) -> list[tuple[str, str, Callable[[], Loaded]]]:
         ("milesial UNet (transposed)", "", ref(f"{MODELS / 'milesial_unet.py'}:UNet")),
         ("milesial UNet (bilinear)", "", ref(f"{MODELS / 'milesial_unet.py'}:UNet", bilinear=True)),
         ("wolny UNet3D", "", ref(f"{MODELS / 'wolny_unet3d.py'}:UNet3D")),
+        ("wolny ResidualUNet3D", "", ref(f"{MODELS / 'wolny_unet3d.py'}:ResidualUNet3D")),
         ("Caffe FCN-8s", "", ref(f"{MODELS / 'fcn8s_caffe.py'}:FCN8s")),
     ]
 

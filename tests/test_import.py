@@ -250,6 +250,40 @@ def test_nnunet_plans_with_deep_supervision(capsys, tmp_path):
     assert all(axis.contains(s) for axis, s in zip(result.validity.axes, (32, 48, 32), strict=True))
 
 
+def test_residual_encoder_plans_from_before_nnunet_2_4_import_exactly(capsys, tmp_path):
+    """A ResEnc plan in the flat keys nnU-Net 2.0–2.3 wrote: built by dynamic-network-architectures as nnU-Net
+    did (n_blocks_per_stage from n_conv_per_stage_encoder), traced and proven."""
+    pytest.importorskip("dynamic_network_architectures")
+    sys.path.insert(0, str(MODELS))
+    from nnunet_plans import legacy_plans
+
+    plans = legacy_plans(
+        "Dataset004_Hippocampus",
+        "ResidualEncoderUNet",
+        base=8,
+        most=32,
+        kernels=[[3, 3]] * 4,
+        strides=[[1, 1], [2, 2], [2, 2], [2, 2]],
+        patch_size=[64, 48],
+        batch_size=12,
+    )
+    (tmp_path / "nnUNetPlans.json").write_text(json.dumps(plans))
+    (tmp_path / "dataset.json").write_text(json.dumps({"labels": {"background": 0, "a": 1}}))
+    target = tmp_path / "resenc.yaml"
+    code, out, _ = run_cli(
+        capsys, str(tmp_path / "nnUNetPlans.json"), "--configuration", "3d_fullres", "-o", str(target)
+    )
+    assert code == 0, out
+    assert "✓ exact" in out and "(ResidualEncoderUNet, deep supervision on)" in target.read_text()
+    result = check_file(target)
+    assert result.ok and result.input is not None and list(result.input.size) == [64, 48]
+    names = [layer.name for layer in result.spec.layers]
+    # Stage widths 8, 16, 32, 32 (capped at unet_max_num_features), 1, 3, 4, 6 residual blocks per stage.
+    assert "encoder.stages.3.blocks.5.conv2.conv" in names and "encoder.stages.3.blocks.6.conv2.conv" not in names
+    conv = next(layer for layer in result.spec.layers if layer.name == "encoder.stages.3.blocks.5.conv2.conv")
+    assert conv.params["filters"] == 32
+
+
 def test_wolny_unet3d_with_groupnorm_and_interpolate_to_the_skip():
     outcome = _import(f"{MODELS / 'wolny_unet3d.py'}:UNet3D")
     assert outcome.ok, outcome.findings
@@ -257,6 +291,36 @@ def test_wolny_unet3d_with_groupnorm_and_interpolate_to_the_skip():
     assert op == "resize" and inputs[1] == "encoders.2.basic_module.SingleConv2.ReLU"
     assert row(outcome, "encoders.0.basic_module.SingleConv1.groupnorm")[2]["groups"] == 1
     assert outcome.result is not None and outcome.result.spec.name == "unet3d"
+
+
+def test_wolny_residual_unet3d_upconv_to_the_skip_size_and_inplace_residual():
+    """`upsample(x, output_size)` becomes the output padding that call chose (the same at both traced sizes);
+    the model refuses a size that is not a multiple of 16 exactly where the spec calls it invalid."""
+    ref = f"{MODELS / 'wolny_unet3d.py'}:ResidualUNet3D"
+    outcome = _import(ref)
+    assert outcome.ok, outcome.findings
+    assert outcome.proof is not None and outcome.proof.ok and outcome.proof.cpu_max_error is not None
+    op, _, params = row(outcome, "decoders.0.upsampling.upsample")
+    assert op == "upconv" and params["output_padding"] == (1, 1, 1)
+    assert row(outcome, "decoders.0.add")[0] == "add"
+    validity = outcome.result.validity
+    assert [validity.axes[0].contains(s) for s in (16, 17, 32)] == [True, False, True]
+    from unetcalc.importer.records import TraceError
+    from unetcalc.importer.trace import run_model
+
+    model = load_module_ref(ref, {}).model.eval().to("meta")
+    run_model(model, 1, (32, 32, 32))
+    with pytest.raises(TraceError):
+        run_model(model, 1, (33, 32, 32))
+
+
+def test_upconv_to_a_size_whose_padding_changes_with_parity_is_exact_where_the_spec_calls_valid():
+    """`up(x, output_size=skip.shape[2:])` pads 0 at even sizes and 1 at odd ones: the spec keeps the even
+    sizes (padding 0) and the import says the model also runs at the odd ones."""
+    outcome = _import(f"{SMALL}:UpToSkipSize")
+    assert outcome.ok, outcome.findings
+    assert row(outcome, "up")[2]["output_padding"] == (0, 0)
+    assert outcome.runs_where_invalid and all(size % 2 for size in outcome.runs_where_invalid)
 
 
 def test_caffe_fcn8s_crops_at_fixed_offsets_to_a_tensor():

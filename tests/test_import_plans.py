@@ -72,3 +72,37 @@ def test_a_missing_configuration_names_the_ones_there(tmp_path):
         plain_conv_unet(path, plans, None, None, None)
     with pytest.raises(SourceError, match="no configuration '2d'"):
         plain_conv_unet(path, plans, "2d", None, None)
+
+
+from nnunet_plans import legacy_plans  # noqa: E402
+
+LEGACY = {
+    "base": 32,
+    "most": 320,
+    "kernels": ACDC["kernels"],
+    "strides": ACDC["strides"],
+    "patch_size": ACDC["patch_size"],
+    "batch_size": 4,
+}
+
+
+def test_plans_written_before_nnunet_2_4_give_the_same_network(tmp_path):
+    """Flat keys (UNet_class_name, UNet_base_num_features …) read as the 2.4 `architecture` entry."""
+    current = _write(tmp_path, plain_conv_unet_plans("Dataset027_ACDC", **ACDC))
+    a = plain_conv_unet(current, json.loads(current.read_text()), "3d_fullres", None, None)
+    old = tmp_path / "old"
+    old.mkdir()
+    legacy = _write(old, legacy_plans("Dataset027_ACDC", "PlainConvUNet", **LEGACY))
+    b = plain_conv_unet(legacy, json.loads(legacy.read_text()), "3d_fullres", None, None)
+    assert [(r.name, r.op, r.params) for r in a.rows] == [(r.name, r.op, r.params) for r in b.rows]
+    assert a.outputs == b.outputs and a.size == b.size
+
+
+def test_legacy_plans_with_an_unknown_class_say_what_to_do(tmp_path):
+    plans = legacy_plans("Dataset027_ACDC", "MyUNet", **LEGACY)
+    path = _write(tmp_path, plans)
+    with pytest.raises(SourceError, match=r"UNet_class_name 'MyUNet'.*--kwargs"):
+        plain_conv_unet(path, plans, "3d_fullres", None, None)
+    del plans["configurations"]["3d_fullres"]["conv_kernel_sizes"]
+    with pytest.raises(SourceError, match="no `architecture` and no conv_kernel_sizes"):
+        plain_conv_unet(path, plans, "3d_fullres", None, None)

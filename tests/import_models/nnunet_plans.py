@@ -42,3 +42,34 @@ def plain_conv_unet_plans(
             "3d_fullres": {"batch_size": batch_size, "patch_size": patch_size, "architecture": architecture}
         },
     }
+
+
+def legacy_plans(
+    dataset: str,
+    class_name: str,
+    base: int,
+    most: int,
+    kernels: list[list[int]],
+    strides: list[list[int]],
+    patch_size: list[int],
+    batch_size: int,
+) -> dict[str, Any]:
+    """Plans as nnU-Net 2.0–2.3 wrote them: no `architecture` entry, the network given by flat keys."""
+    stages = len(kernels)
+    config = {
+        "batch_size": batch_size,
+        "patch_size": patch_size,
+        "UNet_class_name": class_name,
+        "UNet_base_num_features": base,
+        "unet_max_num_features": most,
+        "n_conv_per_stage_encoder": [2] * stages if class_name == "PlainConvUNet" else [1, 3, 4, 6, 6][:stages],
+        "n_conv_per_stage_decoder": [2] * (stages - 1),
+        "num_pool_per_axis": [sum(1 for s in strides if s[a] > 1) for a in range(len(kernels[0]))],
+        "pool_op_kernel_sizes": strides,
+        "conv_kernel_sizes": kernels,
+    }
+    return {
+        "dataset_name": dataset,
+        "foreground_intensity_properties_per_channel": {"0": {"mean": 1.0}},
+        "configurations": {"3d_fullres": config},
+    }

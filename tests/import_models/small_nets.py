@@ -87,5 +87,19 @@ class Interpolated(nn.Module):
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
 
+class UpToSkipSize(nn.Module):
+    """A transposed conv asked for the skip's size: output padding 0 at even sizes, 1 at odd ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.pool = nn.MaxPool2d(2)
+        self.up = nn.ConvTranspose2d(4, 4, 2, stride=2)
+
+    def forward(self, x):
+        skip = self.conv(x)
+        return torch.cat([skip, self.up(self.pool(skip), output_size=skip.shape[2:])], dim=1)
+
+
 def valid_unet():
     return ValidUNet()

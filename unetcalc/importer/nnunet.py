@@ -1,9 +1,11 @@
 """nnU-Net plans (``nnUNetPlans.json`` + a configuration) → the network nnU-Net would train.
 
 Reads the configuration (following ``inherits_from``), its ``architecture`` (the class and
-``arch_kwargs`` nnU-Net ≥ 2.4 writes), the input channels (from the plans' intensity properties, or
-``--channels``) and the classes (from ``dataset.json`` beside the plans, or ``--classes``), then builds
-the network as nnU-Net's ``get_network_from_plans`` does, with deep supervision on, as in training.
+``arch_kwargs`` nnU-Net ≥ 2.4 writes; older plans' ``UNet_class_name``, ``UNet_base_num_features`` …
+are turned into the same entry, as nnU-Net 2.0–2.3 built them), the input channels (from the plans'
+intensity properties, or ``--channels``) and the classes (from ``dataset.json`` beside the plans, or
+``--classes``), then builds the network as nnU-Net's ``get_network_from_plans`` does, with deep
+supervision on, as in training.
 The plan's ``patch_size`` becomes the spec's input and its ``batch_size`` a comment.
 """
 
@@ -44,6 +46,61 @@ def configuration(data: dict[str, Any], name: str | None, path: Path) -> dict[st
     return merged
 
 
+LEGACY_CLASSES = {
+    "PlainConvUNet": "dynamic_network_architectures.architectures.unet.PlainConvUNet",
+    "ResidualEncoderUNet": "dynamic_network_architectures.architectures.unet.ResidualEncoderUNet",
+}
+LEGACY_KEYS = ("UNet_class_name", "UNet_base_num_features", "unet_max_num_features", "conv_kernel_sizes")
+
+
+def architecture(config: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    """The configuration's ``architecture`` entry, in nnU-Net ≥ 2.4's form whatever version wrote it."""
+    found = config.get("architecture")
+    if isinstance(found, dict) and "network_class_name" in found:
+        return found
+    missing = [key for key in LEGACY_KEYS if key not in config]
+    if missing:
+        raise SourceError(
+            f"{path}: configuration {name!r} has no `architecture` and no {', '.join(missing)} "
+            "(not a plans file nnU-Net v2 wrote?); import the network class with --kwargs instead"
+        )
+    class_name = config["UNet_class_name"]
+    if class_name not in LEGACY_CLASSES:
+        raise SourceError(
+            f"{path}: UNet_class_name {class_name!r} is not one nnU-Net builds from plans "
+            f"({', '.join(LEGACY_CLASSES)}); import your network class with --kwargs"
+        )
+    kernels = config["conv_kernel_sizes"]
+    stages = len(kernels)
+    rank = len(kernels[0]) if stages and isinstance(kernels[0], list) else 0
+    if rank not in (1, 2, 3):
+        raise SourceError(f"{path}: conv_kernel_sizes {kernels!r} are not lists of 1, 2 or 3 sizes")
+    base, most = int(config["UNet_base_num_features"]), int(config["unet_max_num_features"])
+    per_stage = "n_blocks_per_stage" if class_name == "ResidualEncoderUNet" else "n_conv_per_stage"
+    # As nnU-Net 2.0–2.3's get_network_from_plans: features double per stage up to the maximum.
+    arch_kwargs = {
+        "n_stages": stages,
+        "features_per_stage": [min(base * 2**i, most) for i in range(stages)],
+        "conv_op": f"torch.nn.modules.conv.Conv{rank}d",
+        "kernel_sizes": kernels,
+        "strides": config.get("pool_op_kernel_sizes"),
+        per_stage: config.get("n_conv_per_stage_encoder", 2),
+        "n_conv_per_stage_decoder": config.get("n_conv_per_stage_decoder", 2),
+        "conv_bias": True,
+        "norm_op": f"torch.nn.modules.instancenorm.InstanceNorm{rank}d",
+        "norm_op_kwargs": {"eps": 1e-05, "affine": True},
+        "dropout_op": None,
+        "dropout_op_kwargs": None,
+        "nonlin": "torch.nn.LeakyReLU",
+        "nonlin_kwargs": {"inplace": True},
+    }
+    return {
+        "network_class_name": LEGACY_CLASSES[class_name],
+        "arch_kwargs": arch_kwargs,
+        "_kw_requires_import": ["conv_op", "norm_op", "dropout_op", "nonlin"],
+    }
+
+
 def _import_name(dotted: str) -> Any:
     module, _, attr = dotted.rpartition(".")
     try:
@@ -68,14 +125,10 @@ def _classes(path: Path, classes: int | None) -> int:
 
 def load_plans(path: Path, data: dict[str, Any], name: str | None, channels: int | None, classes: int | None) -> Loaded:
     config = configuration(data, name, path)
-    architecture = config.get("architecture")
-    if not isinstance(architecture, dict) or "network_class_name" not in architecture:
-        raise SourceError(
-            f"{path}: configuration {name!r} has no `architecture` (plans written by nnU-Net before 2.4 are not read; "
-            "re-plan with a current nnU-Net, or import the network class with --kwargs)"
-        )
-    kwargs = dict(architecture.get("arch_kwargs") or {})
-    for key in architecture.get("_kw_requires_import") or []:
+    assert name is not None  # configuration() asked for one
+    entry = architecture(config, name, path)
+    kwargs = dict(entry.get("arch_kwargs") or {})
+    for key in entry.get("_kw_requires_import") or []:
         if isinstance(kwargs.get(key), str):
             kwargs[key] = _import_name(kwargs[key])
     properties = data.get("foreground_intensity_properties_per_channel")
@@ -83,7 +136,7 @@ def load_plans(path: Path, data: dict[str, Any], name: str | None, channels: int
     if in_channels is None:
         raise SourceError(f"{path}: the plans do not say how many input channels; pass --channels N")
     out_channels = _classes(path, classes)
-    class_name = str(architecture["network_class_name"])
+    class_name = str(entry["network_class_name"])
     module, _, attr = class_name.rpartition(".")
     kwargs.update(input_channels=in_channels, num_classes=out_channels, deep_supervision=True)
     loaded = load_module_ref(f"{module}:{attr}", kwargs)
@@ -134,14 +187,15 @@ def plain_conv_unet(
     """nnU-Net's default network (PlainConvUNet, convolutions as pooling, deep supervision on), from the
     plan alone: what `dynamic-network-architectures` 0.4 builds, with its module paths as names."""
     config = configuration(data, name, path)
-    architecture = config.get("architecture")
-    if not isinstance(architecture, dict) or architecture.get("network_class_name") != PLAIN_CONV_UNET:
-        found = architecture.get("network_class_name") if isinstance(architecture, dict) else None
+    assert name is not None  # configuration() asked for one
+    entry = architecture(config, name, path)
+    if entry.get("network_class_name") != PLAIN_CONV_UNET:
         raise SourceError(
-            f"{path}: without torch only {PLAIN_CONV_UNET.rpartition('.')[2]} plans are read ({found or 'none'} here); "
+            f"{path}: without torch only {PLAIN_CONV_UNET.rpartition('.')[2]} plans are read "
+            f"({entry.get('network_class_name')} here); "
             "install torch and dynamic-network-architectures to import this one"
         )
-    kw = architecture.get("arch_kwargs") or {}
+    kw = entry.get("arch_kwargs") or {}
     if kw.get("pool", "conv") != "conv" or kw.get("nonlin_first"):
         raise SourceError(f"{path}: `pool` or `nonlin_first` set: install torch and dynamic-network-architectures")
     conv = _class_name(kw.get("conv_op"))

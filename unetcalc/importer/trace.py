@@ -244,6 +244,23 @@ def user_source_line() -> str:
     return ""
 
 
+TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+
+
+def _chosen_output_padding(module: nn.Module, x: torch.Tensor, output: torch.Tensor) -> int | list[int]:
+    """The output padding a ConvTranspose call really used: its attribute, or what ``output_size`` chose
+    (wolny's ``up(x, output_size)``, positional or keyword) — the two traces then show whether it depends
+    on the input size."""
+    rank = x.dim() - 2
+    chosen = []
+    for axis in range(rank):
+        n, out = x.shape[2 + axis], output.shape[2 + axis]
+        attributes = (module.kernel_size, module.stride, module.padding, module.dilation)
+        k, s, p, d = (_axes(v, rank)[axis] for v in attributes)
+        chosen.append(out - ((n - 1) * s - 2 * p + d * (k - 1) + 1))
+    return _one_or_list(chosen)
+
+
 class _Recorder(TorchDispatchMode):  # type: ignore[no-untyped-call]
     @classmethod
     def _should_skip_dynamo(cls) -> bool:
@@ -297,13 +314,17 @@ class _Tracer:
         found = leaf_layer(module, self.rank)
         assert found is not None
         tensors = [a for a in args if isinstance(a, torch.Tensor)]
-        if len(tensors) != 1 or len(args) != 1 or not isinstance(output, torch.Tensor):
+        # A ConvTranspose may be given the output size as a second argument.
+        sized = isinstance(module, TRANSPOSED) and len(args) == 2 and isinstance(args[1], (list, tuple))
+        if len(tensors) != 1 or (len(args) != 1 and not sized) or not isinstance(output, torch.Tensor):
             self.fail(path, f"{type(module).__name__} called with {len(args)} arguments", outputs=output)
             return
         if isinstance(found, str):
             self.fail(path, found, outputs=output)
             return
         op, params = found
+        if isinstance(module, TRANSPOSED):
+            params = {**params, "output_padding": _chosen_output_padding(module, tensors[0], output)}
         owns_state = any(True for _ in module.parameters(recurse=False)) or any(
             b is not None for b in module.buffers(recurse=False)
         )
