@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from unetcalc.cli.app import app
 
-from conftest import invoke_as_user, run_unetcalc
+from conftest import ROOT, invoke_as_user, run_unetcalc
 
 runner = CliRunner()
 
@@ -107,6 +107,16 @@ def test_sizes_golden(golden):
     assert "H ≡ 12 (mod 16), H ≥ 188 → output H - 184" in out
     assert "nearest below 254: 252 → output 68" in out
     assert "nearest above 254: 268 → output 84" in out
+
+
+def test_sizes_says_whether_the_specs_own_input_is_valid_and_the_nearest_others(tmp_path):
+    code, out = run("sizes", "specs/unet-2015.yaml")
+    assert code == 0
+    assert "the spec's input H = 572: valid → output 388; nearest other valid sizes: 556 below, 588 above" in out
+    spec = tmp_path / "odd.yaml"
+    spec.write_text((ROOT / "specs" / "unet-2015.yaml").read_text().replace("[572, 572]", "[570, 572]"))
+    code, out = run("sizes", str(spec))
+    assert "the spec's input H = 570: NOT valid; nearest other valid sizes: 556 below, 572 above" in out
 
 
 def test_sizes_bad_range_exits_2():

@@ -9,6 +9,7 @@ from rich.console import Console
 from unetcalc.check import CheckResult
 from unetcalc.report.labels import validity_text
 from unetcalc.report.markup import escape
+from unetcalc.shapes.validity import AxisValidity
 from unetcalc.textsafe import whole
 
 SHOWN = 200  # values printed for --range; the count covers the whole range
@@ -16,6 +17,24 @@ SHOWN = 200  # values printed for --range; the count covers the whole range
 
 def _int(value: int | None) -> str:
     return "?" if value is None else whole(value)
+
+
+def _given_size(result: CheckResult, axis: int) -> int | None:
+    """The spec's own input size on ``axis`` when it is a number (a plan's patch size), else None."""
+    spec_input = result.spec.input
+    if spec_input is None or axis >= len(spec_input.size):
+        return None
+    size = spec_input.size[axis]
+    return size if isinstance(size, int) else None
+
+
+def _print_given(console: Console, axis: AxisValidity, given: int) -> None:
+    """Whether the spec's input size is valid on this axis, and the nearest other valid sizes."""
+    verdict = f"valid → output {_int(axis.output_at(given))}" if axis.contains(given) else "NOT valid"
+    below, above = axis.nearest(given)  # strictly below and above
+    others = [f"{whole(v)} {label}" for v, label in ((below, "below"), (above, "above")) if v is not None]
+    alternatives = f"; nearest other valid sizes: {', '.join(others)}" if others else ""
+    console.print(f"    the spec's input {axis.symbol} = {whole(given)}: {verdict}{alternatives}")
 
 
 def render_sizes(console: Console, result: CheckResult, near: int | None, span: tuple[int, int] | None) -> None:
@@ -27,6 +46,9 @@ def render_sizes(console: Console, result: CheckResult, near: int | None, span: 
         console.print(f"  axis {axis.axis} ({axis.symbol}): {escape(validity_text(axis))}")
         if not axis.feasible:
             continue
+        given = _given_size(result, axis.axis)
+        if given is not None and near is None:
+            _print_given(console, axis, given)
         if near is not None:
             below, above = axis.nearest(near)
             if axis.contains(near):
