@@ -68,16 +68,17 @@ def _floor(name: str) -> str:
 def test_floors_import_only_downwards():
     below = {
         "textsafe": set(),
-        "findings": {"textsafe"},
-        "spec": {"findings", "textsafe"},
-        "shapes": {"spec", "findings", "textsafe"},
-        "analysis": {"shapes", "spec", "findings", "textsafe"},
-        "check": {"analysis", "shapes", "spec", "findings", "textsafe"},
-        "diff": {"check", "analysis", "shapes", "spec", "findings", "textsafe"},
-        "memory": {"check", "analysis", "shapes", "spec", "findings", "textsafe"},
-        "report": {"check", "diff", "memory", "analysis", "shapes", "spec", "findings", "textsafe"},
-        "draw": {"report", "check", "shapes", "spec", "findings", "textsafe"},
-        "torch": {"check", "shapes", "spec", "findings", "textsafe"},
+        "sourcelines": set(),
+        "findings": {"textsafe", "sourcelines"},
+        "spec": {"findings", "textsafe", "sourcelines"},
+        "shapes": {"spec", "findings", "textsafe", "sourcelines"},
+        "analysis": {"shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "check": {"analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "diff": {"check", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "memory": {"check", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "report": {"check", "diff", "memory", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "draw": {"report", "check", "shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "torch": {"check", "shapes", "spec", "findings", "textsafe", "sourcelines"},
     }
     for name, targets in GRAPH.items():
         floor = _floor(name)
@@ -96,7 +97,7 @@ def test_nothing_below_the_cli_imports_it():
 
 def test_the_top_level_holds_only_the_library_entry_points():
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert loose == ["__init__.py", "__main__.py", "check.py", "diff.py", "textsafe.py"]
+    assert loose == ["__init__.py", "__main__.py", "check.py", "diff.py", "sourcelines.py", "textsafe.py"]
 
 
 def test_every_check_format_has_one_registered_renderer_with_one_signature():

@@ -173,12 +173,15 @@ def read_spec(path: str | Path) -> Spec:
 
 
 def check_file(
-    path: str | Path, input_size: tuple[int | str, ...] | None = None, config: Config | None = None
+    path: str | Path,
+    input_size: tuple[int | str, ...] | None = None,
+    config: Config | None = None,
+    documents: bool = False,
 ) -> CheckResult:
     """Check one spec file (a markdown note: its first layer table). Raises SpecFileError only when the
-    file cannot be read, or a note has no layer table."""
+    file cannot be read, or a note has no layer table. ``documents``: keep a note's spec document."""
     if str(path).lower().endswith((".md", ".markdown")):
-        results, _ = check_note(path, input_size, config)
+        results, _ = check_note(path, input_size, config, documents)
         if not results:
             raise SpecFileError(f"{path}: no layer table (a markdown table with an Operation column)")
         return results[0]
@@ -298,9 +301,13 @@ def _filters_column(spec: Spec, inference: Inference) -> list[Diagnostic]:
 
 
 def check_note(
-    path: str | Path, input_size: tuple[int | str, ...] | None = None, config: Config | None = None
+    path: str | Path,
+    input_size: tuple[int | str, ...] | None = None,
+    config: Config | None = None,
+    documents: bool = False,
 ) -> tuple[list[CheckResult], int]:
-    """Check every layer table of a markdown note; also how many other tables it has."""
+    """Check every layer table of a markdown note; also how many other tables it has. ``documents``:
+    keep each table's spec document (``spec.expanded``), for `convert` and `expand`."""
     from unetcalc.spec.parse import parse_note
 
     if not Path(path).is_file():
@@ -309,7 +316,7 @@ def check_note(
         text = Path(path).read_bytes()[: MAX_SPEC_BYTES + 1].decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecFileError(f"{path}: cannot read it ({exc})") from None
-    specs, skipped = parse_note(text, str(path))
+    specs, skipped = parse_note(text, str(path), documents)
     results = [check_spec(spec, input_size, config) for spec in specs]
     for result in results:  # a note's author edits cells, not `in:` keys
         result.diagnostics = [dataclasses.replace(d, hint=_note_hint(d.hint)) for d in result.diagnostics]

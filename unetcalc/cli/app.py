@@ -61,9 +61,9 @@ def _input_option(text: str | None) -> tuple[int | str, ...] | None:
         raise _fail(str(exc)) from None
 
 
-def _load(path: str, input_size: tuple[int | str, ...] | None) -> CheckResult:
+def _load(path: str, input_size: tuple[int | str, ...] | None, documents: bool = False) -> CheckResult:
     try:
-        return check_file(path, input_size)
+        return check_file(path, input_size, documents=documents)
     except (SpecFileError, InputOptionError) as exc:
         raise _fail(str(exc)) from None
 
@@ -625,7 +625,7 @@ def expand(spec: Annotated[str, typer.Argument(help="Spec file (v2: blocks, temp
     """Print the equivalent flat spec v1: every block use and template expanded to its layers."""
     from unetcalc.spec.emit import flat_yaml
 
-    result = _load(spec, None)
+    result = _load(spec, None, documents=True)
     if not result.ok:
         _print_report(result)
         raise typer.Exit(EXIT_FINDINGS)
@@ -647,7 +647,7 @@ def convert(
     from unetcalc.spec.emit import flat_yaml
 
     try:
-        results, _ = check_note(note)
+        results, _ = check_note(note, documents=True)
     except SpecFileError as exc:
         raise _fail(str(exc)) from None
     if not results:

@@ -8,13 +8,24 @@ import re
 from pathlib import Path
 
 from unetcalc.findings.config import Config, discover_config
+from unetcalc.sourcelines import markdown_lines
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 NOTE_SUFFIXES = (".md", ".markdown")
-# A markdown layer table: a header row that names an operation column (checked exactly when read).
-_OPERATION_HEADER = re.compile(r"^\s*\|.*\b(operation|op|type|layer type)\b.*\|", re.IGNORECASE | re.MULTILINE)
 SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache", "build", "dist"}
 _LAYERS_KEY = re.compile(r"(^|[{,\s])layers\s*:", re.MULTILINE)
+
+
+def _has_operation_header(head: str) -> bool:
+    """A line with a pipe and a cell that names an operation column (as the note reader's headers do):
+    one pass over each line, no pattern that could backtrack over blank lines or pipes."""
+    from unetcalc.spec.markdown import COLUMNS, normal_header
+
+    names = COLUMNS["op"]
+    for line in markdown_lines(head):
+        if "|" in line and any(normal_header(cell) in names for cell in line.split("|")):
+            return True
+    return False
 
 
 def looks_like_spec(path: Path) -> bool:
@@ -25,7 +36,7 @@ def looks_like_spec(path: Path) -> bool:
     except OSError:
         return False
     if path.suffix.lower() in NOTE_SUFFIXES:
-        return bool(_OPERATION_HEADER.search(head))  # other markdown is skipped without parsing it
+        return _has_operation_header(head)  # other markdown is skipped without parsing it
     return bool(_LAYERS_KEY.search(head))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
+from unetcalc.sourcelines import source_lines
 
 # -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
 UNUSED_SUPPRESSION = Rule(
@@ -38,9 +39,10 @@ class Suppression:
         return not self.codes or any(code.startswith(c) for c in self.codes)
 
 
-def find_suppressions(text: str) -> list[Suppression]:
+def find_suppressions(text: str, path: str = "") -> list[Suppression]:
+    """The ignore comments of a spec or a note, on the lines its own reader counts (see sourcelines.py)."""
     found = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(source_lines(text, path), start=1):
         match = PATTERN.search(line)
         if match:
             codes = tuple(c.strip().upper() for c in (match[1] or "").split(",") if c.strip())
@@ -56,7 +58,7 @@ def apply_suppressions(
     ``layer_lines`` maps a layer name to the lines its definitions start on: a comment on a
     block-style layer's first line covers the whole layer.
     """
-    suppressions = find_suppressions(text)
+    suppressions = find_suppressions(text, path)
     if not suppressions:
         return diagnostics
     on_line = {s.line: s for s in suppressions}  # one comment a line: found in O(1) per finding

@@ -15,6 +15,7 @@ from unetcalc.report.labels import validity_summary
 from unetcalc.report.markup import Printer, escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
+from unetcalc.sourcelines import source_lines
 from unetcalc.textsafe import path_text, printable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -48,7 +49,7 @@ def render_result(
     console.print(
         f"{verdict}  [bold]{escape(result.path)}[/] ({escape(result.spec.name)})" + (f" — {counts}" if counts else "")
     )
-    source = result.spec.text.splitlines() if style == "full" and result.spec.text else []
+    source = source_lines(result.spec.text, result.path) if style == "full" and result.spec.text else []
     for d in result.diagnostics:
         head = f"{path_text(d.file)}:{d.line}:{d.column} {d.code} {d.message}"
         for number, line in enumerate(_wrap(head, width - 2, indent=4)):

@@ -33,6 +33,7 @@ from typing import Any
 
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import did_you_mean
+from unetcalc.spec.limits import MAX_LAYERS, MAX_SUBSTITUTED_CHARS
 from unetcalc.spec.model import Origin
 from unetcalc.spec.ops import canonical_op
 from unetcalc.spec.yamlload import Pos, YList, YMap
@@ -41,7 +42,6 @@ USE_KEYS = ("block", "name", "repeat", "first", "from")
 BLOCK_KEYS = ("params", "layers", "output")
 REF_KEYS = ("from", "with", "to")
 MAX_BLOCK_DEPTH = 8
-MAX_EXPANDED_LAYERS = 200_000
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BARE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")  # `filters: $filters`: needs no quotes in a flow mapping
 
@@ -52,6 +52,10 @@ Report = Callable[..., None]  # (rule, message, pos, hint=...)
 class _Emitted:
     raw: YMap | str
     name: str  # the layer's name as the parser will give it (explicit, or its auto name)
+
+
+class _Overflow(Exception):
+    """Expansion passed a bound (reported where it happened): nothing more is expanded."""
 
 
 class Expander:
@@ -65,30 +69,31 @@ class Expander:
         self.aliases: dict[str, str] = {}  # instance name → its output layer
         self.block_counts: Counter[str] = Counter()
         self.pending_from: str | None = None  # a block whose output is not its last layer feeds the next row
+        self.substituted = 0  # characters `${param}` substitution has produced: bounded
 
     # -- the top-level list ------------------------------------------------------------------
     def expand(self, layers: YList) -> YList:
-        for raw, pos in zip(layers, layers.item_pos, strict=True):
-            if isinstance(raw, YMap) and "block" in raw:
-                self.use(raw, pos, prefix="", origin_use=None, depth=0)
-            else:
-                self.emit(self.outer_refs(raw), pos)
+        overflowed = False
+        try:
+            for raw, pos in zip(layers, layers.item_pos, strict=True):
+                if isinstance(raw, YMap) and "block" in raw:
+                    self.use(raw, pos, prefix="", origin_use=None, depth=0)
+                else:
+                    self.emit(self.outer_refs(raw), pos)
+        except _Overflow:
+            overflowed = True
         result = YList(item for item, _ in self.flat)
+        result.overflowed = overflowed
         result.pos = layers.pos
         result.item_pos = [pos for _, pos in self.flat]
         return result
 
     def emit(self, raw: Any, pos: Pos) -> None:
-        if len(self.flat) >= MAX_EXPANDED_LAYERS:
-            if len(self.flat) == MAX_EXPANDED_LAYERS:
-                self.report(
-                    self.rules["bad"],
-                    f"the blocks expand to more than {MAX_EXPANDED_LAYERS:,} layers",
-                    pos,
-                    hint="lower a `repeat`",
-                )
-                self.flat.append((None, pos))
-            return
+        if len(self.flat) >= MAX_LAYERS:  # counted before each use; this catches what `if:` made uncountable
+            self.report(
+                self.rules["bad"], f"the blocks expand to more than {MAX_LAYERS:,} layers", pos, hint="lower a `repeat`"
+            )
+            raise _Overflow
         if self.pending_from is not None and isinstance(raw, (YMap, str)):
             raw = _with_key(_as_map(raw, pos), "from", self.pending_from, pos)
             self.pending_from = None
@@ -177,6 +182,17 @@ class Expander:
                 hint=f"add {', '.join(f'`{m}:`' for m in missing)} to the use",
             )
             return None
+        size = self.size_of(block_name, {**params, **args, **first}, depth)
+        if len(self.flat) + repeat * size > MAX_LAYERS:
+            count = f"more than {MAX_LAYERS:,}" if size > MAX_LAYERS else f"{repeat * size:,}"
+            self.report(
+                self.rules["bad"],
+                f"{repeat:,} × block `{block_name}` would expand to {count} layers, "
+                f"more than the {MAX_LAYERS:,} a spec may have",
+                use.value_pos.get("repeat", pos),
+                hint="lower `repeat` (or the repeats inside the block)",
+            )
+            raise _Overflow
         origin_pos = origin_use or pos
         current = use.get("from")
         if current is not None and not isinstance(current, str):
@@ -289,6 +305,31 @@ class Expander:
             return local[output]
         return self.previous() if len(self.emitted) > start else block_in
 
+    def size_of(self, block_name: str, values: dict[str, Any], depth: int) -> int:
+        """How many layers one instance of ``block_name`` would emit with ``values`` (rows an `if:` may
+        leave out are counted), without expanding it: at most MAX_LAYERS + 1, found in as many steps."""
+        definition = self.blocks.get(block_name)
+        rows = definition.get("layers") if definition is not None else None
+        if not isinstance(rows, YList) or depth >= MAX_BLOCK_DEPTH:
+            return 0  # use() reports it
+        total = 0
+        for raw in rows:
+            if isinstance(raw, YMap) and "block" in raw:
+                child = _quiet_value(raw.get("block"), values)
+                repeat = _quiet_value(raw.get("repeat", 1), values)
+                repeat = repeat if isinstance(repeat, int) and not isinstance(repeat, bool) and repeat > 0 else 1
+                child_values = {key: _quiet_value(value, values) for key, value in raw.items()}
+                child_params = (
+                    self.blocks[child].get("params") if isinstance(child, str) and child in self.blocks else None
+                )
+                inner = {**(child_params or {}), **child_values}
+                total += repeat * self.size_of(str(child), inner, depth + 1) if total <= MAX_LAYERS else 0
+            else:
+                total += 1
+            if total > MAX_LAYERS:
+                return MAX_LAYERS + 1
+        return total
+
     # -- ${param} substitution -------------------------------------------------------------------
     def substitute(self, value: Any, values: dict[str, Any], pos: Pos) -> Any:
         if isinstance(value, YMap):
@@ -305,7 +346,17 @@ class Expander:
         whole = _PLACEHOLDER.fullmatch(value) or _BARE.fullmatch(value)
         if whole:
             return self.lookup(whole.group(1), values, pos)
-        return _PLACEHOLDER.sub(lambda m: str(self.lookup(m.group(1), values, pos)), value)
+        text = _PLACEHOLDER.sub(lambda m: str(self.lookup(m.group(1), values, pos)), value)
+        self.substituted += len(text)
+        if self.substituted > MAX_SUBSTITUTED_CHARS:  # `${p}${p}` a level doubles a string: bounded
+            self.report(
+                self.rules["bad"],
+                f"`${{…}}` substitution makes more than {MAX_SUBSTITUTED_CHARS:,} characters of text",
+                pos,
+                hint="pass shorter strings to the block's parameters",
+            )
+            raise _Overflow
+        return text
 
     def lookup(self, name: str, values: dict[str, Any], pos: Pos) -> Any:
         if name in values:
@@ -317,6 +368,15 @@ class Expander:
             hint=did_you_mean(name, [str(k) for k in values]) or "declare it under the block's `params:`",
         )
         return None
+
+
+def _quiet_value(value: Any, values: dict[str, Any]) -> Any:
+    """``$name`` as its value, without reporting (counting sizes; the expansion itself reports)."""
+    if isinstance(value, str) and "$" in value:
+        whole = _PLACEHOLDER.fullmatch(value) or _BARE.fullmatch(value)
+        if whole:
+            return values.get(whole.group(1))
+    return value
 
 
 def _names(value: Any) -> set[str]:

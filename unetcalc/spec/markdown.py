@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unetcalc.findings.suggest import closest
+from unetcalc.sourcelines import markdown_lines
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -57,83 +58,138 @@ def is_markdown(path: str) -> bool:
     return path.lower().endswith(MARKDOWN_SUFFIXES)
 
 
-def _normal(text: str) -> str:
+def normal_header(text: str) -> str:
+    """A header cell as the column synonyms are written: lower case, no punctuation."""
     return re.sub(r"[^a-z0-9 #]", "", text.lower().replace("_", " ")).strip()
 
 
-def _cells(line: str, number: int) -> list[Cell]:
-    """The cells of a table row, each with the column where its text starts."""
+def _split_row(line: str) -> list[tuple[str, int]]:
+    """A GFM table row's cells, each with the 0-based column where its text starts: split at unescaped
+    pipes, the leading and trailing pipe optional. Linear in the line's length."""
     body = line.rstrip()
-    start = body.index("|") + 1
-    end = len(body) - 1 if body.endswith("|") else len(body)
+    start = len(body) - len(body.lstrip())
+    if body[start : start + 1] == "|":
+        start += 1
+    end = len(body)
+    if end > start and body.endswith("|") and not body.endswith("\\|"):
+        end -= 1
     cells, column = [], start
     for part in re.split(r"(?<!\\)\|", body[start:end]):
-        offset = len(part) - len(part.lstrip())
-        cells.append(Cell(part.strip(), Pos(number, column + offset + 1)))
+        cells.append((part.strip(), column + len(part) - len(part.lstrip())))
         column += len(part) + 1
     return cells
 
 
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+def _cells(line: str, number: int, offset: int = 0) -> list[Cell]:
+    """The cells of a table row, each at the line and column where its text starts (``offset``: the
+    columns a block quote's ``>`` or a list item's indent take before the row)."""
+    return [Cell(text, Pos(number, offset + column + 1)) for text, column in _split_row(line)]
+
+
+def _delimiter_cells(line: str) -> int:
+    """How many cells a GFM delimiter row (``|---|:-:|``) has; 0 when the line is not one."""
+    if "-" not in line:
+        return 0
+    cells = _split_row(line)
+    if not all(text and text.strip(":") and set(text.strip(":")) == {"-"} for text, _ in cells):
+        return 0
+    return len(cells)
+
+
+MAX_CELL = 400  # characters of an operation cell: none real is longer; a longer one is not read
+
+
+def _headings_and_paragraphs(lines: list[str]) -> list[tuple[str, int, int, str]]:
+    """The note's blocks as CommonMark reads them (markdown-it, as GitHub renders the note): headings
+    ("heading", line, 0, text) and paragraphs ("paragraph", first line, end line, content). Code
+    blocks, fences of any length, HTML blocks and comments hold no paragraph; block quotes and list
+    items do, with their markers stripped from the content."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").disable(["inline", "text_join"])  # blocks only: inline work is not needed
+    tokens = parser.parse("\n".join(lines))
+    blocks: list[tuple[str, int, int, str]] = []
+    for index, token in enumerate(tokens):
+        if token.type not in ("heading_open", "paragraph_open") or token.map is None:
+            continue
+        content = tokens[index + 1].content if index + 1 < len(tokens) else ""
+        kind = "heading" if token.type == "heading_open" else "paragraph"
+        blocks.append((kind, token.map[0], token.map[1], content))
+    return blocks
+
+
+def _offset(source: str, content: str) -> int:
+    """The column where a paragraph's content line starts in its source line (after `>` and indents)."""
+    source, content = source.rstrip(), content.rstrip()
+    return len(source) - len(content) if content and source.endswith(content) else 0
+
+
+def _without_wikilinks(text: str) -> str:
+    """Obsidian's ``[[page|alias]]`` as ``page`` (linear: one pass of ``find``, no backtracking)."""
+    out, index = [], 0
+    while (start := text.find("[[", index)) >= 0:
+        end = text.find("]]", start + 2)
+        if end < 0:
+            break
+        inner = text[start + 2 : end]
+        out.append(text[index:start])
+        out.append(inner.split("|", 1)[0] if "]" not in inner else text[start : end + 2])
+        index = end + 2
+    out.append(text[index:])
+    return "".join(out)
 
 
 def find_tables(text: str) -> tuple[list[Table], int]:
-    """Every layer table of the note, and how many other tables were skipped."""
-    lines = text.splitlines()
+    """Every layer table of the note, and how many other tables were skipped.
+
+    The note is read as GitHub renders it: lines end at ``\\n``, ``\\r\\n`` and ``\\r`` only (a form feed or
+    U+2028 in a cell is part of the cell), blocks follow CommonMark (markdown-it), and a table is a GFM
+    table — a header row, then a delimiter row with as many cells, inside one paragraph; every line
+    after them to the paragraph's end is a row. YAML front matter is skipped.
+    """
+    lines = markdown_lines(text)
+    if lines and lines[0].strip() == "---":  # front matter: blanked, so that lines keep their numbers
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
+        lines = [""] * (end + 1) + lines[end + 1 :]
     tables: list[Table] = []
     skipped = 0
     heading = ""
-    fence: str | None = None
-    in_comment = False
-    index = 0
-    if lines and lines[0].strip() == "---":  # front matter
-        index = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
-    while index < len(lines):
-        line = lines[index]
-        stripped = line.strip()
-        if in_comment:
-            in_comment = "-->" not in line
-            index += 1
+    for kind, first, end, content in _headings_and_paragraphs(lines):
+        if kind == "heading":
+            heading = _without_wikilinks(content).strip()
             continue
-        if fence is not None:
-            fence = None if stripped.startswith(fence) else fence
-            index += 1
+        rows = content.split("\n")
+        if len(rows) != end - first:  # the paragraph's lines and its content disagree: not read as a table
             continue
-        if stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-            index += 1
+        at = next(
+            (
+                i
+                for i in range(1, len(rows))
+                if "|" in rows[i - 1] + rows[i] and 0 < _delimiter_cells(rows[i]) == len(_split_row(rows[i - 1]))
+            ),
+            None,
+        )
+        if at is None:
             continue
-        if stripped.startswith("<!--") and "-->" not in stripped:
-            in_comment = True
-            index += 1
-            continue
-        match = _HEADING.match(line)
-        if match:
-            heading = re.sub(r"\[\[([^]|]*)(\|[^]]*)?]]", r"\1", match.group(2)).strip()
-        if "|" in line and index + 1 < len(lines) and _SEPARATOR.match(lines[index + 1]) and "-" in lines[index + 1]:
-            header = _cells(line, index + 1)
-            columns = _columns(header)
-            table = Table(heading, index + 1, columns)
-            index += 2
-            while index < len(lines) and lines[index].strip().startswith("|"):
-                table.rows.append(_cells(lines[index], index + 1))
-                index += 1
-            # An operation column and one more a layer table has (name, shape or filters): the README's
-            # `| op | parameters |` table is not one.
-            if "op" in columns and len(columns.keys() & {"name", "dims", "out", "filters"}) >= 1:
-                tables.append(table)
-            else:
-                skipped += 1
-            continue
-        index += 1
+        number = first + at  # 0-based line of the header
+        header = _cells(rows[at - 1], number, _offset(lines[number - 1], rows[at - 1]))
+        columns = _columns(header)
+        table = Table(heading, number, columns)
+        for i in range(at + 1, len(rows)):
+            table.rows.append(_cells(rows[i], first + i + 1, _offset(lines[first + i], rows[i]))[: len(header)])
+        # An operation column and one more a layer table has (name, shape or filters): the README's
+        # `| op | parameters |` table is not one.
+        if "op" in columns and len(columns.keys() & {"name", "dims", "out", "filters"}) >= 1:
+            tables.append(table)
+        else:
+            skipped += 1
     return tables, skipped
 
 
 def _columns(header: list[Cell]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for number, cell in enumerate(header):
-        name = _normal(cell.text)
+        name = normal_header(cell.text)
         for role, synonyms in COLUMNS.items():
             if role not in columns and name in synonyms:
                 columns[role] = number
@@ -152,6 +208,8 @@ def _window(match: re.Match[str], first: int = 1) -> list[int]:
 def parse_operation(cell: str) -> Operation:
     """`Conv 3x3`, `conv3x3 s2`, `Max Pooling 2×2`, `Up-conv 2x2`, `Upsample x2`, `Relu`, `Concat with Conv3`…"""
     raw = cell.strip()
+    if len(raw) > MAX_CELL:  # bounds every pattern below: none real is this long
+        raise OperationError(f"an operation cell of {len(raw):,} characters is not an operation")
     text = raw.lower().replace("×", "x").replace("*", "x").strip()
     text = re.sub(r"(?<=\d)\s*x\s*(?=\d)", "x", text)
     words = re.sub(r"[-_]", " ", text)

@@ -12,6 +12,7 @@ from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import closest, did_you_mean
 from unetcalc.spec.expand import BLOCK_KEYS, Expander
+from unetcalc.spec.limits import MAX_LAYERS
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, validate
@@ -140,16 +141,43 @@ SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_SPEC_BYTES = 20_000_000
 
 
+MAX_FINDINGS_PER_RULE = 1_000  # of one rule in one file; the rest are counted in one more finding
+
+
 class _Parser:
     def __init__(self, path: str) -> None:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
+        self.counts: Counter[str] = Counter()
+        self.more: dict[str, tuple[Rule, Pos | tuple[int, int]]] = {}
 
     def report(
         self, rule: Rule, message: str, pos: Pos | tuple[int, int], hint: str = "", layer: str | None = None
     ) -> None:
+        self.counts[rule.code] += 1
+        if self.counts[rule.code] > MAX_FINDINGS_PER_RULE:  # 200,000 rows of one mistake: kept bounded
+            self.more.setdefault(rule.code, (rule, pos))
+            return
         line, column = (pos.line, pos.column) if isinstance(pos, Pos) else pos
         self.diagnostics.append(rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer))
+
+    def finished(self) -> list[Diagnostic]:
+        """The findings, with one more for each rule reported more often than MAX_FINDINGS_PER_RULE."""
+        for code, (rule, pos) in self.more.items():
+            line, column = (pos.line, pos.column) if isinstance(pos, Pos) else pos
+            extra = self.counts[code] - MAX_FINDINGS_PER_RULE
+            self.diagnostics.append(
+                rule.finding(
+                    f"… and {extra:,} more {code} findings in this file "
+                    f"(the first {MAX_FINDINGS_PER_RULE:,} are shown)",
+                    hint="fix the ones shown: the others are likely the same mistake",
+                    file=self.path,
+                    line=line,
+                    column=column,
+                )
+            )
+        self.more.clear()
+        return self.diagnostics
 
     # -- top level ---------------------------------------------------------
     def parse(self, data: Any) -> Spec:
@@ -163,7 +191,7 @@ class _Parser:
                 pos,
                 hint="start the file with `name:`, `input:` and `layers:` keys",
             )
-            return Spec(self.path, stem, None, [], self.diagnostics)
+            return Spec(self.path, stem, None, [], self.finished())
         self._unknown_keys(data, TOP_KEYS, "unknown top-level key `{key}`", "spec keys")
         version = data.get("version", 1)
         if version not in (1, 2):
@@ -189,7 +217,7 @@ class _Parser:
         expanded = self._expand_templates(self._expand_blocks(data), spec_input)
         layers = self._layers(expanded, rank, defaults)
         self._merge_block_findings(layers)
-        spec = Spec(self.path, name, spec_input, layers, self.diagnostics)
+        spec = Spec(self.path, name, spec_input, layers, self.finished())
         spec.expanded = expanded if expanded is not data else None
         spec.outputs = self._outputs(expanded)
         return spec
@@ -520,8 +548,18 @@ class _Parser:
                 MISSING_PARAMETER, "the spec has no `layers`", data.pos, hint="add `layers:` with one entry per layer"
             )
             return []
+        if isinstance(raw_layers, YList) and raw_layers.overflowed:
+            return []  # the expansion passed a bound and said so
         if not isinstance(raw_layers, YList) or not raw_layers:
             self.report(BAD_PARAMETER, "`layers` must be a non-empty list", data.value_pos["layers"])
+            return []
+        if len(raw_layers) > MAX_LAYERS:
+            self.report(
+                BAD_PARAMETER,
+                f"the spec has {len(raw_layers):,} layers, more than the {MAX_LAYERS:,} a spec may have",
+                raw_layers.item_pos[MAX_LAYERS],
+                hint="split the network into several specs",
+            )
             return []
         counts: Counter[str] = Counter()
         layers: list[Layer] = []
@@ -849,18 +887,31 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
     return spec
 
 
-def parse_note(text: str, path: str) -> tuple[list[Spec], int]:
-    """The layer tables of a markdown note as specs (one per table), and how many other tables it has."""
+def parse_note(text: str, path: str, documents: bool = False) -> tuple[list[Spec], int]:
+    """The layer tables of a markdown note as specs (one per table), and how many other tables it has.
+
+    ``documents``: keep each table's spec document (``spec.expanded``, what `convert` and `expand`
+    write); a check leaves it out, which halves the memory a note of 100,000 rows takes."""
     from unetcalc.spec.markdown import find_tables, table_document
 
     tables, skipped = find_tables(text)
     specs = []
     for table in tables:
         parser = _Parser(path)
+        if len(table.rows) > MAX_LAYERS:  # before a row becomes a layer: the work stays bounded
+            parser.report(
+                BAD_PARAMETER,
+                f"the table has {len(table.rows):,} rows, more than the {MAX_LAYERS:,} layers a spec may have",
+                table.rows[MAX_LAYERS][0].pos if table.rows[MAX_LAYERS] else Pos(table.header_line, 1),
+                hint="split the network into several tables",
+            )
+            specs.append(Spec(path, table.heading or Path(path).stem, None, [], parser.diagnostics, text=text))
+            continue
         document, expected = table_document(table, parser.report, UNKNOWN_OP)
+        table.rows.clear()  # the document holds what the cells said: the cells go before the layers are made
         spec = parser.parse(document)
         spec.text = text
-        spec.expanded = document  # what `unetcalc convert` writes
+        spec.expanded = document if documents else None
         spec.expected_channels = tuple((name, channels, (pos.line, pos.column)) for name, channels, pos in expected)
         specs.append(spec)
     return specs, skipped

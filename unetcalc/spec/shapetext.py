@@ -7,7 +7,7 @@ from typing import Any
 
 from unetcalc.spec.model import DeclaredShape
 
-_SEPARATORS = re.compile(r"\s*[x×X*]\s*")
+_SEPARATORS = re.compile(r"[x×X*]")  # the blanks around one are stripped from the parts: linear
 
 
 class ShapeTextError(ValueError):
@@ -19,7 +19,7 @@ _WHOLE = re.compile(r"[0-9]+")
 
 def split_shape(text: str) -> list[str]:
     """``572 x 572x1`` → ``["572", "572", "1"]``: the one reading of shape text (x, ×, X or *)."""
-    return [part for part in _SEPARATORS.split(text.strip()) if part]
+    return [stripped for part in _SEPARATORS.split(text.strip()) if (stripped := part.strip())]
 
 
 def whole_number(text: str) -> int | None:

@@ -26,6 +26,7 @@ class YMap(dict):  # type: ignore[type-arg]
 class YList(list):  # type: ignore[type-arg]
     pos: Pos
     item_pos: list[Pos]
+    overflowed = False  # made by an expansion that passed a bound (reported): no layers are read from it
 
 
 STR_TAG = "tag:yaml.org,2002:str"

@@ -27,6 +27,9 @@ _ITEM = re.compile(
     r"(?: +#.*)?[ ]*"
 )
 _LAYERS_KEY = re.compile(r"layers:(?:[ ]*|[ ]+#.*)")
+# Text this reader's `\n` lines read as YAML does: printable characters (YAML 1.1's set) and tabs,
+# without `\r` or NEL, LS, PS, which end a line for YAML even inside a comment.
+_NOT_PLAIN_TEXT = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _tuple_new = tuple.__new__  # Pos(line, column) without the NamedTuple's Python-level __new__ (9 a line)
 
 
@@ -40,8 +43,8 @@ class LayerLines:
 
 def read_layer_lines(text: str) -> LayerLines | None:
     """The layer list of ``text`` when every line of its top-level `layers:` block is one simple layer."""
-    if "\r" in text:
-        return None
+    if _NOT_PLAIN_TEXT.search(text):
+        return None  # `\r`, a line break only YAML knows (NEL, LS, PS) or a character YAML refuses
     lines = text.split("\n")
     start = next((i for i, line in enumerate(lines) if line.startswith("layers:") and _LAYERS_KEY.fullmatch(line)), -1)
     if start < 0:

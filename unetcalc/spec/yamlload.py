@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from unetcalc.sourcelines import yaml_lines
 from unetcalc.spec.yamldata import INT_TAG, MAX_NODES, STR_TAG, Pos, YList, YMap, plain_decimal, plain_tag
 from unetcalc.spec.yamllines import read_layer_lines
 
@@ -144,7 +145,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
             )
     mark = found or opened
     pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
-    lines = text.splitlines()
+    lines = yaml_lines(text)
     if "flow node" in context and mark is not None and mark.line < len(lines):
         token = re.match(r"[^,}\]\s]+", lines[mark.line][mark.column :])
         if token and token.group().startswith("?"):
@@ -163,7 +164,7 @@ def _depth_bound(text: str) -> int:
     open flow bracket from an earlier line; counting all of them over-estimates, never under.
     """
     worst = balance = 0
-    for line in text.splitlines():
+    for line in yaml_lines(text):
         stripped = line.lstrip(" ")
         opens = stripped.count("[") + stripped.count("{")
         closes = stripped.count("]") + stripped.count("}")
@@ -361,6 +362,9 @@ def load_yaml_text(text: str) -> LoadedYaml:
         raise _syntax_problem(exc, text) from None
     except yaml.YAMLError as exc:  # ReaderError: control characters, bad encoding
         pos = Pos(getattr(exc, "line", 0) + 1, getattr(exc, "column", 0) + 1)
+        if isinstance(getattr(exc, "position", None), int):  # a ReaderError knows the character's index only
+            before = yaml_lines(text[: exc.position])  # type: ignore[attr-defined]
+            pos = Pos(len(before), len(before[-1]) + 1)
         raise YamlProblem(f"invalid YAML: {exc}".splitlines()[0], pos) from None
     except RecursionError:
         raise YamlProblem("the document nests too deeply to be a spec") from None
