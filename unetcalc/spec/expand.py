@@ -83,7 +83,7 @@ class Expander:
         except _Overflow:
             overflowed = True
         result = YList(item for item, _ in self.flat)
-        result.overflowed = overflowed
+        result.unreadable = overflowed
         result.pos = layers.pos
         result.item_pos = [pos for _, pos in self.flat]
         return result

@@ -320,8 +320,11 @@ class _Parser:
                 self.report(BAD_PARAMETER, "`unet` must be a mapping, e.g. `{levels: 4, filters: 64}`", pos)
                 return data
             settings = unet_settings(config, self.report, BAD_PARAMETER, UNKNOWN_KEY)
-            if settings is None:
-                return data
+            if settings is None:  # reported: no layers, and no follow-on "the spec has no `layers`"
+                unread = YList()
+                unread.pos, unread.item_pos, unread.unreadable = pos, [], True
+                out["layers"] = unread
+                return out
             for key, have in (("dims", spec_input.rank if spec_input else None), ("in_channels", in_channels)):
                 if settings[key] is not None and have is not None and settings[key] != have:
                     self.report(
@@ -548,8 +551,8 @@ class _Parser:
                 MISSING_PARAMETER, "the spec has no `layers`", data.pos, hint="add `layers:` with one entry per layer"
             )
             return []
-        if isinstance(raw_layers, YList) and raw_layers.overflowed:
-            return []  # the expansion passed a bound and said so
+        if isinstance(raw_layers, YList) and raw_layers.unreadable:
+            return []  # the rows could not be made, and why was reported
         if not isinstance(raw_layers, YList) or not raw_layers:
             self.report(BAD_PARAMETER, "`layers` must be a non-empty list", data.value_pos["layers"])
             return []

@@ -26,7 +26,7 @@ class YMap(dict):  # type: ignore[type-arg]
 class YList(list):  # type: ignore[type-arg]
     pos: Pos
     item_pos: list[Pos]
-    overflowed = False  # made by an expansion that passed a bound (reported): no layers are read from it
+    unreadable = False  # rows that could not be made (an expansion past a bound, a bad template), reported
 
 
 STR_TAG = "tag:yaml.org,2002:str"
