@@ -12,9 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from unetcalc.importer.records import Step, Trace, Unsupported
+from unetcalc.spec.emit import flow
 from unetcalc.spec.ops import OPS
 
 
@@ -248,11 +247,6 @@ def row_text(layer: Layer, previous: str) -> str:
     ordered = sorted(shown.items(), key=lambda kv: KEY_ORDER.index(kv[0]) if kv[0] in KEY_ORDER else len(KEY_ORDER))
     row.update(ordered)
     return "- " + flow(row)
-
-
-def flow(value: Any) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=False)
-    return text.removesuffix("...\n").strip()
 
 
 _SAFE_COMMENT = re.compile(r"[^\x20-\x7e]")

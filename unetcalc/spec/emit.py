@@ -21,27 +21,46 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _flow(value: Any) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=True)
-    return text.removesuffix("...\n").strip()  # a bare scalar ends with the document-end marker
+class _SafeTextDumper(yaml.SafeDumper):
+    """Strings holding a line break, a control, separator or bidi character are double-quoted, where
+    YAML escapes them: a name with `\\n::error::` stays one line of output, never a CI command."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        if printable(data) != data:
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+
+_SafeTextDumper.add_representer(str, _SafeTextDumper.represent_str)
+
+
+def flow(value: Any) -> str:
+    """``value`` as one line of flow-style YAML that reads back to it, with nothing unsafe printed raw."""
+    text = yaml.dump(
+        value, Dumper=_SafeTextDumper, default_flow_style=True, sort_keys=False, width=1 << 30, allow_unicode=True
+    )
+    # What the dumper leaves raw inside double quotes (bidi and format characters) as YAML escapes.
+    return printable(text.removesuffix("...\n").strip())  # a bare scalar ends with the document-end marker
 
 
 def flat_yaml(spec: Spec) -> str:
     """The equivalent spec v1: blocks and templates expanded, every layer one row."""
     document = spec.expanded
-    if document is None:
-        return spec.text
+    if document is None:  # a v1 spec: written again from its data, never its text as it is (see flow)
+        from unetcalc.spec.yamlload import load_yaml_text
+
+        document = load_yaml_text(spec.text).data
     lines = [f"# {printable(spec.path)} expanded by unetcalc: spec v1, one row per layer"]
     if "name" not in document:
-        lines.append(f"name: {_flow(spec.name)}")
+        lines.append(f"name: {flow(spec.name)}")
     for key, value in document.items():
         if key in V2_ONLY_KEYS:
             continue
         if key == "layers":
             lines.append("layers:")
-            lines += [f"  - {_flow(_plain(row))}" for row in value if row is not None]
+            lines += [f"  - {flow(_plain(row))}" for row in value if row is not None]
         elif isinstance(value, dict):
-            lines.append(f"{key}: {_flow(_plain(value))}")
+            lines.append(f"{key}: {flow(_plain(value))}")
         else:
-            lines.append(yaml.safe_dump({str(key): _plain(value)}, sort_keys=False, allow_unicode=True).strip())
+            lines.append(f"{flow(str(key))}: {flow(_plain(value))}")
     return "\n".join(lines) + "\n"
