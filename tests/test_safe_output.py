@@ -9,8 +9,9 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import invoke_as_user as run_unetcalc
 from unetcalc.spec.emit import flow
+
+from conftest import invoke_as_user as run_unetcalc
 
 HOSTILE = [
     "a\n::error::pwned",

@@ -661,7 +661,12 @@ def convert(
     if len(results) == 1 and not Path(output).is_dir():
         targets = [output]
     else:
-        Path(output).mkdir(parents=True, exist_ok=True)
+        if Path(output).exists() and not Path(output).is_dir():
+            raise _fail(f"{output} is a file: {note} has {len(results)} layer tables, so -o names a directory")
+        try:
+            Path(output).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _fail(f"cannot make the directory {output} ({exc.strerror})") from None
         slugs = [
             re.sub(r"[^a-z0-9]+", "-", r.spec.name.lower()).strip("-") or f"table{i + 1}" for i, r in enumerate(results)
         ]

@@ -4,6 +4,9 @@
 - a character device, a FIFO or ``-`` (stdout) is written straight into, never replaced by a file
   (renaming over ``/dev/null`` would swap a regular file in for the device);
 - a directory, the spec being read, or one path named twice by a command is refused;
+- a symbolic link is refused, whatever it points at: a pull request can add `unet.svg -> ~/.bashrc`
+  or `-> /dev/sda` where `draw` writes by default, and following it would write there (use ``-`` for
+  stdout rather than /dev/stdout, itself a link);
 - the temporary file is removed when the write fails or the process is interrupted or terminated.
 """
 
@@ -48,6 +51,7 @@ def check_targets(targets: list[str], reads: list[str]) -> None:
             seen.append((target, Path(target)))
             continue
         path = Path(target)
+        _refuse_link(path)
         if path.is_dir():
             raise OutputError(f"{target}: is a directory; name a file in it")
         for read in reads:
@@ -57,6 +61,18 @@ def check_targets(targets: list[str], reads: list[str]) -> None:
             if name != "-" and (path.resolve() == other.resolve() or _same_file(path, other)):
                 raise OutputError(f"{target}: named for two outputs ({name} and {target}); give each its own file")
         seen.append((target, path))
+
+
+def _refuse_link(path: Path) -> None:
+    if path.is_symlink():
+        try:
+            where = f" (to {os.readlink(path)})"
+        except OSError:
+            where = ""
+        raise OutputError(
+            f"{path}: is a symbolic link{where}; unetcalc does not write through links: remove it or name another "
+            "file (`-` writes to stdout)"
+        )
 
 
 @contextmanager
@@ -100,6 +116,8 @@ def write_output(target: str | Path, write: Writer) -> None:
     """
     text = str(target)
     path = Path(target)
+    if text != "-":
+        _refuse_link(path)
     try:
         if text == "-" or _is_stream(path):
             _write_through(text, write)

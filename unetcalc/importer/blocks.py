@@ -18,7 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from unetcalc.importer.writer import Layer, flow, row_text
+from unetcalc.importer.writer import Layer, row_text
+from unetcalc.spec.emit import flow
 from unetcalc.spec.ops import OPS
 
 MAX_DEPTH = 6  # spec v2 nests blocks at most 8 deep
