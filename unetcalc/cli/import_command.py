@@ -43,10 +43,12 @@ def _input_size(text: str | None) -> tuple[int | None, tuple[int, ...] | None]:
     """``--input 1x256x256``: channels first, then 1 to 3 spatial sizes (PyTorch's order, no batch)."""
     if text is None:
         return None, None
+    from unetcalc.spec.shapetext import whole_number
+
     parts = text.lower().replace("×", "x").replace(",", "x").split("x")
-    if not 2 <= len(parts) <= 4 or not all(p.strip().isdigit() and int(p) >= 1 for p in parts):
+    if not 2 <= len(parts) <= 4 or not all((whole_number(p) or 0) >= 1 for p in parts):
         raise _fail(f"--input {text!r}: write the channels, then the spatial sizes, in PyTorch's order: 1x256x256")
-    numbers = [int(p) for p in parts]
+    numbers = [whole_number(p) or 0 for p in parts]
     if any(n > 100_000 for n in numbers):
         raise _fail(f"--input {text!r}: sizes above 100,000 are not traced")
     return numbers[0], tuple(numbers[1:])

@@ -31,8 +31,11 @@ def parse_bytes(text: str) -> int:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
     unit = match.group(2).lower() if match else ""
     if match is None or unit not in UNITS:
-        raise ValueError(f"{text!r} is no amount of memory: write e.g. 24GiB, 80GB, 11G or 16000MiB")
-    return int(float(match.group(1)) * UNITS[unit])
+        raise ValueError(f"{text[:40]!r} is no amount of memory: write e.g. 24GiB, 80GB, 11G or 16000MiB")
+    amount = float(match.group(1)) * UNITS[unit]
+    if amount >= 2**80:  # a yobibyte: also keeps 400 digits (float infinity) from int()
+        raise ValueError(f"{text[:40]!r} is more memory than any machine has: write e.g. 24GiB")
+    return int(amount)
 
 
 @dataclass(frozen=True, slots=True)

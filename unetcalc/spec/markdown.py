@@ -350,13 +350,17 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             size_cell = dims_cell or out_cell
             if size_cell is None:
                 continue
-            from unetcalc.spec.shapetext import split_shape
+            from unetcalc.spec.shapetext import split_shape, whole_number
 
             parts = [p.strip() for p in split_shape(shape_text(size_cell.text))]
             # Sizes as written: numbers, or symbols (`H x W`); anything else is the parser's to report, at the cell.
             last = parts[-1] if len(parts) == 3 else ""
-            channels = filters if filters is not None else (int(last) if last.isascii() and last.isdigit() else 1)
-            sizes = [int(p) if p.isascii() and p.isdigit() else p for p in (parts[:2] if len(parts) >= 2 else parts)]
+            last_number = whole_number(last)
+            channels = filters if filters is not None else (last_number if last_number is not None else 1)
+            sizes = [
+                number if (number := whole_number(p)) is not None else p
+                for p in (parts[:2] if len(parts) >= 2 else parts)
+            ]
             input_row = _row_map(
                 {"channels": channels, "size": YList(sizes)},
                 {"channels": filters_cell.pos if filters_cell else size_cell.pos, "size": size_cell.pos},
@@ -428,5 +432,6 @@ def _symbolic(text: str) -> bool:
 
 
 def _whole(text: str) -> int | None:
-    match = re.fullmatch(r"\s*(\d+)\s*", text.replace(",", ""))
-    return int(match.group(1)) if match else None
+    from unetcalc.spec.shapetext import whole_number
+
+    return whole_number(text.replace(",", ""))

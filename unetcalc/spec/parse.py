@@ -19,6 +19,7 @@ from unetcalc.spec.params import ParamError, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
 from unetcalc.spec.templates import DECODER_KEYS, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
+from unetcalc.textsafe import whole
 
 # -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
 YAML_SYNTAX = Rule(
@@ -489,6 +490,14 @@ class _Parser:
             is_size = isinstance(entry, int) and not isinstance(entry, bool) and 1 <= entry <= 10_000_000
             if is_symbol or is_size:
                 out.append(entry)
+            elif isinstance(entry, int) and not isinstance(entry, bool) and entry > 10_000_000:
+                self.report(
+                    BAD_PARAMETER,
+                    f"input size {whole(entry)} is larger than 10,000,000, the largest size unetcalc reads",
+                    pos,
+                    hint="write the size of one tile or patch, or a symbol such as `H` for any size",
+                )
+                return None
             else:
                 self.report(
                     BAD_PARAMETER,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from unetcalc.spec.limits import MAX_NUMBER_DIGITS
 from unetcalc.spec.model import DeclaredShape
 
 _SEPARATORS = re.compile(r"[x×X*]")  # the blanks around one are stripped from the parts: linear
@@ -28,6 +29,8 @@ def whole_number(text: str) -> int | None:
     str.isdigit() accepts ``²`` and ``٣``, which int() then rejects or reads unexpectedly.
     """
     text = text.strip()
+    if len(text) > MAX_NUMBER_DIGITS:  # Python refuses to read past 4,300 digits; no size needs 100
+        return None
     return int(text) if _WHOLE.fullmatch(text) else None
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from unetcalc.spec.limits import MAX_NUMBER_DIGITS
 from unetcalc.spec.yamldata import INT_TAG, MAX_NODES, STR_TAG, Pos, YList, YMap, plain_decimal, plain_tag
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -115,7 +116,7 @@ def _scalar(text: str, resolver: yaml.resolver.Resolver, words: dict[str, str | 
     value: str | int
     if tag == STR_TAG:
         value = text
-    elif tag == INT_TAG and plain_decimal(text):
+    elif tag == INT_TAG and plain_decimal(text) and len(text) <= MAX_NUMBER_DIGITS:
         value = int(text)
     else:
         return None

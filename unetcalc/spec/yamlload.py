@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from unetcalc.sourcelines import yaml_lines
+from unetcalc.spec.limits import MAX_NUMBER_DIGITS
 from unetcalc.spec.yamldata import INT_TAG, MAX_NODES, STR_TAG, Pos, YList, YMap, plain_decimal, plain_tag
 from unetcalc.spec.yamllines import read_layer_lines
 
@@ -74,6 +75,8 @@ class _Converter:
 
     def _convert(self, node: yaml.Node, depth: int) -> Any:
         self.count += 1
+        if type(node) is yaml.ScalarNode and node.tag == INT_TAG:
+            _refuse_huge_number(node.value, _pos(node))
         if type(node) is yaml.ScalarNode and not self.inside_alias:
             # The common scalars without PyYAML's constructor machinery (a third of a big spec's time):
             # strings as written, plain decimal integers. Anything else takes the general path below.
@@ -129,6 +132,14 @@ class _Converter:
 
 
 _BRACKETS = {"flow mapping": ("{", "}"), "flow sequence": ("[", "]")}
+
+
+def _refuse_huge_number(text: str, pos: Pos) -> None:
+    """An integer of more digits than any spec value needs (Python refuses to read 4,300 of them)."""
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise YamlProblem(
+            f"a number of {len(text):,} characters: a spec's numbers have at most {MAX_NUMBER_DIGITS} digits", pos
+        )
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
@@ -243,6 +254,8 @@ def _events_to_data(loader: yaml.SafeLoader | yaml.CSafeLoader) -> LoadedYaml:
                         resolved[text] = (tag, text)
                 else:  # the first string of this text is shared: every layer's `op`, `filters`, `conv` is one
                     tag, text = known
+                if tag == INT_TAG:
+                    _refuse_huge_number(text, _mark_pos(event.start_mark))
                 if tag == STR_TAG:
                     value = text
                 elif tag == INT_TAG and plain_decimal(text):
