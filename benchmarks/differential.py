@@ -44,6 +44,22 @@ def _features(spec: dict) -> dict[str, bool]:
         "instance/group norm at the bottom": any(op in ("instancenorm",) for op in ops)
         or any(r.get("op") == "groupnorm" and r.get("groups") in (2, 4) for r in rows),
         "channel broadcast": any(r.get("name", "").startswith("gate") for r in rows),
+        "unpadded strided windows": any(
+            r.get("op") == "conv" and r.get("stride") and r.get("padding") == 0 and r.get("kernel") != r.get("stride")
+            for r in rows
+        ),
+        "over-padded round-up layers": any(
+            (
+                r.get("op") == "conv"
+                and r.get("kernel") in (1, 4)
+                and r.get("stride") in (2, 3)
+                and r.get("padding") != 0
+            )
+            or (r.get("kernel") == 1 and r.get("ceil_mode"))
+            or (r.get("op") == "conv" and r.get("kernel") == 1 and r.get("stride") == 3)
+            for r in rows
+        ),
+        "fractional upsample": any(r.get("name") == "rescaled" for r in rows),
     }
 
 

@@ -28,13 +28,36 @@ class Verdict:
     errors: tuple[str, ...] = ()
 
 
-def _strides(result: CheckResult, name: str) -> tuple[int, ...] | None:
+def lost_row(n: int, out: int, kernel: int, stride: int, pad: int, dilation: int) -> bool:
+    """Whether PyTorch's ``out`` windows leave out a row of ``n`` that the stride pattern itself reads
+    (a window further along would have read it): the floor lost data. Simulated window by window,
+    independently of unetcalc's formula; rows between windows (k < s) are not read by any window."""
+    read = {i * stride - pad + j * dilation for i in range(out) for j in range(kernel)}
+    i = out
+    while i * stride - pad <= n - 1:
+        if any(0 <= r < n and r not in read for r in (i * stride - pad + j * dilation for j in range(kernel))):
+            return True
+        i += 1
+    return False
+
+
+def _floored_layers(result: CheckResult) -> list[str]:
+    """Layers whose windows (at the shapes inferred, which PyTorch confirmed) lose a row on some axis."""
+    found = []
     for entry in result.inference.layers:  # type: ignore[union-attr]
-        if entry.layer.name == name:
-            p = entry.layer.params
-            stride = p.get("stride") or p.get("kernel")
-            return stride if isinstance(stride, tuple) else None
-    return None
+        p = entry.layer.params
+        if entry.layer.op not in ("conv", "maxpool", "avgpool") or entry.out is None or not entry.ins:
+            continue
+        if entry.ins[0] is None or not isinstance(p.get("padding"), tuple):
+            continue
+        stride = p.get("stride") or p["kernel"]
+        dilation = p.get("dilation") or (1,) * len(p["kernel"])
+        for axis, (n, out) in enumerate(zip(entry.ins[0].size, entry.out.size, strict=True)):
+            args = (n.value, out.value, p["kernel"][axis], stride[axis], p["padding"][axis], dilation[axis])
+            if stride[axis] > 1 and lost_row(*args):
+                found.append(entry.layer.name)
+                break
+    return found
 
 
 def compare(text: str, size: tuple[int, ...]) -> Verdict:
@@ -55,6 +78,12 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
     found = [d for d in concrete.errors if d.code in SHAPE_ERRORS]
     if claimed and found:
         return Verdict("disagree", f"`sizes` calls {size} valid but check reports {[d.code for d in found]}")
+    if claimed and concrete.inference is not None and concrete.inference.output is not None:
+        # `sizes`, JSON `valid_input` and the valid line give the output in closed form: it is check's.
+        said = [axis.output_at(x) for axis, x in zip(symbolic.validity.axes, size, strict=True)]  # type: ignore[union-attr]
+        computed = [s.value for s in concrete.inference.output.size]
+        if said != computed:
+            return Verdict("disagree", f"`sizes` says {size} → {said}, check computes {computed}")
     if not claimed and not found and not anisotropic_norm_case(concrete, size):
         return Verdict("disagree", f"`sizes` calls {size} invalid but check reports nothing")
     # Modules need each layer's input channels: from the concrete pass when it reached every layer (the
@@ -72,6 +101,9 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
         ours = (entry.out.channels, *(s.value for s in entry.out.size))
         if ours != trace.shapes[name]:
             return Verdict("disagree", f"{name}: unetcalc {ours}, PyTorch {trace.shapes[name]}", codes)
+    floored = _floored_layers(concrete)
+    if floored and not any(d.code == "UC103" for d in errors):
+        return Verdict("disagree", f"the windows of {floored[0]} leave out a row at {size}, with no UC103", codes)
     if not errors:
         if trace.error is not None:
             return Verdict("disagree", f"no finding, but PyTorch failed in {trace.failed_at}: {trace.error}", codes)
@@ -96,10 +128,10 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
         return Verdict("disagree", f"unetcalc reported {codes} but PyTorch ran", codes)
     for finding in (d for d in floors if d.code == "UC103"):  # PyTorch ran: it must have floored where we said so
         entry = next(e for e in concrete.inference.layers if e.layer.name == finding.layer)  # type: ignore[union-attr]
-        sizes = [s.value for s in entry.ins[0].size]  # type: ignore[union-attr]
-        strides = _strides(concrete, finding.layer or "")
-        if entry.layer.op != "upsample" and strides and all(n % s == 0 for n, s in zip(sizes, strides, strict=True)):
-            return Verdict("disagree", f"UC103 at {finding.layer} but its input {sizes} divides {strides}", codes)
+        if entry.layer.op in ("conv", "maxpool", "avgpool") and isinstance(entry.layer.params.get("padding"), tuple):
+            if finding.layer not in floored:
+                sizes = [s.value for s in entry.ins[0].size]  # type: ignore[union-attr]
+                return Verdict("disagree", f"UC103 at {finding.layer} but its windows read every row of {sizes}", codes)
     return Verdict("agree", "PyTorch silently floors where unetcalc reports UC103", codes)
 
 

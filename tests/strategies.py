@@ -27,10 +27,20 @@ def conv_layer(draw, rank: int, filters: int, groups: bool = False) -> dict:
 
 @st.composite
 def downsample(draw, rank: int, filters: int) -> tuple[dict, object]:
-    kind = draw(st.sampled_from(["maxpool", "avgpool", "strided", "pool_padded"]))
+    kind = draw(st.sampled_from(["maxpool", "avgpool", "strided", "pool_padded", "unpadded_window", "round_up"]))
     stride = draw(per_axis(st.integers(2, 3), rank))
     if kind == "strided":
         return {"op": "conv", "filters": filters, "kernel": 3, "stride": stride, "padding": 1}, stride
+    if kind == "unpadded_window":  # a window that is not its stride, unpadded: k3 s2 p0 drops a row at even sizes
+        kernel = draw(st.integers(2, 5))
+        return {"op": "conv", "filters": filters, "kernel": kernel, "stride": stride, "padding": 0}, stride
+    if kind == "round_up":  # layers that round up and read every row: k4 s2 p2, 1x1 of stride 3, 1-wide ceil pools
+        choice = draw(st.sampled_from(["k4s2p2", "1x1s3", "ceil1"]))
+        if choice == "k4s2p2":
+            return {"op": "conv", "filters": filters, "kernel": 4, "stride": 2, "padding": 2}, 2
+        if choice == "1x1s3":
+            return {"op": "conv", "filters": filters, "kernel": 1, "stride": 3, "padding": 0}, 3
+        return {"op": draw(st.sampled_from(["maxpool", "avgpool"])), "kernel": 1, "stride": 2, "ceil_mode": True}, 2
     if kind == "pool_padded":  # ResNet-style 3×3/2 pool with padding 1
         return {"op": "maxpool", "kernel": 3, "stride": 2, "padding": 1, "ceil_mode": draw(st.booleans())}, 2
     return {"op": kind, "kernel": stride, "ceil_mode": draw(st.booleans())}, stride
@@ -117,6 +127,9 @@ def unet_spec(draw, max_rank: int = 2, symbols: bool = True, v2: bool = False) -
             layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": f"ds{level}"})
             layers.append({"op": "identity", "from": f"dec{level}"})
     layers.append({"op": "conv", "filters": 2, "kernel": 1, "name": "head"})
+    if draw(st.integers(0, 5)) == 0:  # a fractional resample after the head: exact scales and ones a double cannot hold
+        scale = draw(st.sampled_from([0.5, 0.75, 1.5, 0.1, 0.57, 0.29, 0.3333333333333333, 0.6666666666666666]))
+        layers.append({"op": "upsample", "scale": scale, "mode": "nearest", "name": "rescaled"})
     names = ["D", "H", "W"][-rank:]
     size = names if symbols else [draw(st.integers(1, 64)) for _ in names]
     spec: dict[str, object] = {"name": "random", "input": {"channels": 2, "size": size}}

@@ -285,16 +285,20 @@ def _strided(
     if stride == 1:
         return n + (offset + 1)
     remainder = step.solver.residue_of(n, stride)
-    if remainder is None:  # a symbol whose class leaves n mod s open: assume the aligned class
-        if any(not _drops(r, stride, offset, pad, ceil_mode) for r in range(1, stride)):
+    # The residues of n whose windows read every row the stride pattern reads: with k3 s2 p0 the even
+    # sizes drop the last row and the odd ones do not; with k3 s2 p1 or 1x1 s3 every residue is safe.
+    safe = [r for r in range(stride) if not _drops(r, stride, offset, pad, ceil_mode)]
+    if remainder is None:  # a symbol whose class leaves n mod s open: take a safe class, explore the others
+        chosen = 0 if 0 in safe else safe[0]
+        if len(safe) > 1:
             assert n.symbol is not None
             step.solver.rounding_symbols.add(n.symbol)
-        if step.solver.divisible(n, stride) is Outcome.INFEASIBLE:
+        if step.solver.divisible(n - chosen, stride) is Outcome.INFEASIBLE:
             infeasible.append(axis)
-        remainder = 0
-    elif remainder and _drops(remainder, stride, offset, pad, ceil_mode):
+        remainder = chosen
+    elif remainder not in safe:
         if not n.is_number:
-            step.solver.divisible(n, stride)  # the class forces a dropped pixel: no input works
+            step.solver.divisible(n - safe[0], stride)  # the class forces a dropped row: no input works
             infeasible.append(axis)
         elif axis not in step.tainted:  # only the first inexact floor
             bad.append(axis)
@@ -314,10 +318,14 @@ def _output_shift(remainder: int, stride: int, offset: int, pad: int, ceil_mode:
 
 
 def _drops(remainder: int, stride: int, offset: int, pad: int, ceil_mode: bool) -> bool:
-    """Whether the last window ends before the last input pixel (a floor that loses data)."""
+    """Whether the windows leave out a row that the stride pattern would read (a floor that loses data),
+    for n ≡ remainder (mod stride). Rows between windows (a 1x1 conv of stride 3) are never read by
+    design and are no loss; with padding, the last window may end in the padding (k4 s2 p2 on 9)."""
+    shift = _output_shift(remainder, stride, offset, pad, ceil_mode)
     window = 2 * pad - offset
-    last_end = _output_shift(remainder, stride, offset, pad, ceil_mode) + window - 1 - pad  # relative to n
-    return last_end < -1
+    last_read = shift + window - 1 - pad  # the last window's last row, relative to n (n - 1 is the last row)
+    next_start = shift + stride - pad  # where one more window would start, relative to n
+    return max(last_read, next_start - 1) < -1
 
 
 def _report_resampling(
@@ -380,7 +388,7 @@ def conv(step: Step) -> Shape | None:
     bad: list[int] = []
     infeasible: list[int] = []
     size = [
-        _strided(step, a, n, s, 2 * q - w, bad=bad, infeasible=infeasible)
+        _strided(step, a, n, s, 2 * q - w, pad=q, bad=bad, infeasible=infeasible)
         for a, (n, s, q, w) in enumerate(zip(step.x.size, strides, pads, windows, strict=True))
     ]
     _report_resampling(step, step.x.size, strides, bad, infeasible, "stride " + "×".join(map(str, strides)))
@@ -447,13 +455,36 @@ def resize(step: Step) -> Shape | None:
     return _scaled(step, step.per_axis("scale"), "resize")
 
 
+MAX_SCALE_DENOMINATOR = 10**6  # a scale n·scale is whole for no size below this many is never exact
+
+
+def _unreliable_scale(scale: Any) -> bool:
+    """A fractional scale whose product PyTorch cannot floor exactly at any size: its double is below the
+    written value (0.57, 1/3 as 0.3333333333333333: floor(100 × 0.57) is 56, not 57, at some sizes and not
+    others) or no small size makes the product whole (0.6666666666666666)."""
+    written = Fraction(scale)
+    return written.denominator != 1 and (
+        Fraction(float(scale)) < written or written.denominator > MAX_SCALE_DENOMINATOR
+    )
+
+
 def _scaled(step: Step, scales: tuple[Any, ...], what: str) -> Shape | None:
     bad: list[int] = []
     infeasible: list[int] = []
+    unreliable: list[int] = []
     size = []
     for axis, (n, scale) in enumerate(zip(step.x.size, scales, strict=True)):
         scaled = n * scale
-        if Fraction(scale).denominator != 1:
+        if _unreliable_scale(scale):
+            if n.is_number:
+                scaled = Affine.number(math.floor(float(n.const) * float(scale)))
+            else:
+                assert n.symbol is not None
+                step.solver.symbol(n.symbol).feasible = False
+                scaled = n * scale
+            if axis not in step.tainted:
+                unreliable.append(axis)
+        elif Fraction(scale).denominator != 1:
             outcome = step.solver.divisible(scaled, 1)
             if outcome is Outcome.VIOLATED and axis not in step.tainted:
                 bad.append(axis)
@@ -471,6 +502,16 @@ def _scaled(step: Step, scales: tuple[Any, ...], what: str) -> Shape | None:
         infeasible,
         f"{what} ×" + "×".join(str(s) for s in scales),
     )
+    if unreliable:
+        step.tainted.update(unreliable)
+        shown = sorted({str(float(scales[a])) for a in unreliable})
+        step.emit(
+            NO_VALID_INPUT if any(not step.x.size[a].is_number for a in unreliable) else ODD_SIZE_BEFORE_DOWNSAMPLING,
+            f"{step.layer.name} ({what} ×{' / '.join(shown)}) on axis {step.axes_text(unreliable)}: PyTorch computes "
+            "floor(n × scale) in binary floating point, which does not hold this scale exactly; the product is one "
+            "short of n × scale at some sizes and not at others, so no input size is exact",
+            hint="use a scale that is a sum of powers of two (0.5, 0.75, 1.5), or `size:`/`to:` a tensor",
+        )
     return step.out(step.x.channels, size)
 
 
