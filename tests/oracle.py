@@ -128,10 +128,10 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
         return Verdict("disagree", f"unetcalc reported {codes} but PyTorch ran", codes)
     for finding in (d for d in floors if d.code == "UC103"):  # PyTorch ran: it must have floored where we said so
         entry = next(e for e in concrete.inference.layers if e.layer.name == finding.layer)  # type: ignore[union-attr]
-        if entry.layer.op in ("conv", "maxpool", "avgpool") and isinstance(entry.layer.params.get("padding"), tuple):
-            if finding.layer not in floored:
-                sizes = [s.value for s in entry.ins[0].size]  # type: ignore[union-attr]
-                return Verdict("disagree", f"UC103 at {finding.layer} but its windows read every row of {sizes}", codes)
+        windowed = entry.layer.op in ("conv", "maxpool", "avgpool")
+        if windowed and isinstance(entry.layer.params.get("padding"), tuple) and finding.layer not in floored:
+            sizes = [s.value for s in entry.ins[0].size]  # type: ignore[union-attr]
+            return Verdict("disagree", f"UC103 at {finding.layer} but its windows read every row of {sizes}", codes)
     return Verdict("agree", "PyTorch silently floors where unetcalc reports UC103", codes)
 
 
