@@ -5,7 +5,9 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import gc
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -158,18 +160,45 @@ def read_spec(path: str | Path) -> Spec:
         data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
         with paused_gc():
             return parse_bytes(data, "<stdin>")
-    path = Path(path)
+    data = read_bounded(Path(path))
+    with paused_gc():
+        return parse_bytes(data, str(path))
+
+
+def read_bounded(path: Path) -> bytes:
+    """A spec's or note's bytes, at most one past the size limit (/dev/zero never ends). A FIFO is opened
+    without waiting: with nothing writing to it, it is refused instead of blocking the run for ever."""
     if not path.exists():
         raise SpecFileError(f"{path}: no such file")
     if path.is_dir():
         raise SpecFileError(f"{path}: is a directory, not a spec file")
     try:
-        with path.open("rb") as handle:  # at most one byte past the limit: /dev/zero never ends
-            data = handle.read(MAX_SPEC_BYTES + 1)
+        if stat.S_ISFIFO(path.stat().st_mode):
+            return _read_fifo(path)
+        with path.open("rb") as handle:
+            return handle.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise SpecFileError(f"{path}: cannot read it ({exc.strerror})") from None
-    with paused_gc():
-        return parse_bytes(data, str(path))
+
+
+def _read_fifo(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # returns at once, writer or not
+    try:
+        try:
+            first = os.read(fd, 65536)
+        except BlockingIOError:  # a writer is there and has not written yet: wait for it
+            first = b""
+        else:
+            if not first:
+                raise SpecFileError(f"{path}: is a FIFO with nothing writing to it; nothing to read")
+        os.set_blocking(fd, True)
+        chunks, size = [first], len(first)
+        while size <= MAX_SPEC_BYTES and (chunk := os.read(fd, 1 << 20)):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)[: MAX_SPEC_BYTES + 1]
+    finally:
+        os.close(fd)
 
 
 def check_file(
@@ -310,11 +339,9 @@ def check_note(
     keep each table's spec document (``spec.expanded``), for `convert` and `expand`."""
     from unetcalc.spec.parse import parse_note
 
-    if not Path(path).is_file():
-        raise SpecFileError(f"{path}: no such file")
     try:
-        text = Path(path).read_bytes()[: MAX_SPEC_BYTES + 1].decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_bounded(Path(path)).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise SpecFileError(f"{path}: cannot read it ({exc})") from None
     specs, skipped = parse_note(text, str(path), documents)
     results = [check_spec(spec, input_size, config) for spec in specs]

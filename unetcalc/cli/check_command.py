@@ -122,7 +122,10 @@ def run_check(
     memory = len(files) == 1
     for path in files:
         try:
-            folder = str(path.resolve().parent)
+            try:
+                folder = str(path.resolve().parent)
+            except RuntimeError:  # pathlib's word for a symbolic link loop
+                raise SpecFileError(f"{path}: is a symbolic link loop; nothing to read") from None
             if explicit is None and folder not in found:
                 found[folder] = discover_config(path)
             config = explicit or found[folder]
@@ -132,6 +135,10 @@ def run_check(
                 results = [check_file(path, override, config)]
         except (SpecFileError, InputOptionError, ConfigError) as exc:
             print_error(str(exc))
+            unreadable = True
+            continue
+        except OSError as exc:  # an unreadable folder's config, a file that vanished: that file only
+            print_error(f"{path}: cannot read it ({exc.strerror or exc}); the other files are checked")
             unreadable = True
             continue
         for result in results:

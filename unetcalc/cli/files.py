@@ -40,19 +40,26 @@ def looks_like_spec(path: Path) -> bool:
     return bool(_LAYERS_KEY.search(head))
 
 
-def _scan(directory: Path, config: Config) -> list[Path]:
+def _scan(directory: Path, config: Config, problems: list[str]) -> list[Path]:
+    """Spec files under ``directory`` (links to folders are not followed); a folder that cannot be read
+    is one problem for that folder, and the scan goes on."""
     root = Path(config.path).parent if config.path else directory
     found = []
-    for path in directory.rglob("*"):
-        if any(part in SKIP_DIRS for part in path.relative_to(directory).parts[:-1]):
-            continue
-        if (
-            path.suffix.lower() in (*SPEC_SUFFIXES, *NOTE_SUFFIXES)
-            and path.is_file()
-            and not config.excludes(path, root)
-            and looks_like_spec(path)
-        ):
-            found.append(path)
+
+    def unreadable(exc: OSError) -> None:
+        problems.append(f"{exc.filename}: cannot read this folder ({exc.strerror}); the others are checked")
+
+    for folder, folders, names in os.walk(directory, onerror=unreadable):
+        folders[:] = sorted(f for f in folders if f not in SKIP_DIRS)
+        for name in names:
+            path = Path(folder, name)
+            if (
+                path.suffix.lower() in (*SPEC_SUFFIXES, *NOTE_SUFFIXES)
+                and path.is_file()
+                and not config.excludes(path, root)
+                and looks_like_spec(path)
+            ):
+                found.append(path)
     return found
 
 
@@ -100,21 +107,31 @@ def expand_paths(
     With ``specs_only``, named files that are not specs are skipped (pre-commit passes every YAML file).
     """
     files: dict[Path, None] = {}
-    problems = []
+    problems: list[str] = []
     for argument in arguments:
-        if any(ch in argument for ch in "*?["):
-            matches = [p for p in glob_files(argument) if p.is_file()]
-            if not matches:
-                problems.append(f"{argument}: no file matches this pattern")
-            files.update(dict.fromkeys(matches))
-        elif Path(argument).is_dir():
-            directory = Path(argument)
-            found = _scan(directory, config or discover_config(directory))
-            if not found:
-                problems.append(f"{argument}: no spec files (YAML with `layers:`) in this directory")
-            files.update(dict.fromkeys(sorted(found)))
-        elif specs_only and Path(argument).is_file() and not looks_like_spec(Path(argument)):
-            continue
-        else:
-            files[Path(argument)] = None  # an explicit file is checked as it is (missing: reported later)
+        try:
+            _expand_one(argument, config, specs_only, files, problems)
+        except (OSError, RuntimeError) as exc:  # an unreadable folder, a symbolic link loop: that path only
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a symbolic link loop"
+            problems.append(f"{argument}: cannot read it ({reason}); the other paths are checked")
     return sorted(files, key=lambda p: p.as_posix()), problems
+
+
+def _expand_one(
+    argument: str, config: Config | None, specs_only: bool, files: dict[Path, None], problems: list[str]
+) -> None:
+    if any(ch in argument for ch in "*?["):
+        matches = [p for p in glob_files(argument) if p.is_file()]
+        if not matches:
+            problems.append(f"{argument}: no file matches this pattern")
+        files.update(dict.fromkeys(matches))
+    elif Path(argument).is_dir():
+        directory = Path(argument)
+        found = _scan(directory, config or discover_config(directory), problems)
+        if not found:
+            problems.append(f"{argument}: no spec files (YAML with `layers:`) in this directory")
+        files.update(dict.fromkeys(sorted(found)))
+    elif specs_only and Path(argument).is_file() and not looks_like_spec(Path(argument)):
+        return
+    else:
+        files[Path(argument)] = None  # an explicit file is checked as it is (missing: reported later)

@@ -70,6 +70,11 @@ def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
     for code in value:
         if not code.strip():
             raise ConfigError(f"{where}: `{key}` has an empty code, which would match every rule; remove it")
+        if key == "ignore" and all(known.startswith(code.strip().upper()) for known in rules_by_code()):
+            raise ConfigError(
+                f"{where}: `ignore` has {code!r}, which matches every rule and would silently turn checking off; "
+                'name the codes or families to ignore (e.g. ["UC2", "UC103"])'
+            )
         if not any(known.startswith(code.upper()) for known in rules_by_code()):
             raise ConfigError(
                 f"{where}: `{key}` names no rule: {code!r} ({did_you_mean(code.upper(), rules_by_code())}"

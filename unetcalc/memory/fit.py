@@ -45,6 +45,7 @@ class Fit:
     estimate: MemoryEstimate  # at the answer
     limit: int  # bytes available for the step
     over: tuple[int, tuple[int, ...], int] | None  # the next batch or size up, and its peak (does not fit)
+    capped: int | None = None  # the search's own bound, when the answer is at it: more may fit
 
     @property
     def margin(self) -> int:
@@ -71,7 +72,14 @@ def largest_batch(spec: Spec, size: tuple[int, ...], limit: int, precision: str,
         peak = int(estimates[1].training.peak)  # type: ignore[arg-type]
         raise FitError(f"even batch 1 needs {peak:,} bytes at {'x'.join(map(str, size))}, more than {limit:,}")
     over = estimates.get(best + 1)
-    return Fit(best, size, estimates[best], limit, None if over is None else (best + 1, size, int(over.training.peak)))  # type: ignore[arg-type]
+    return Fit(
+        best,
+        size,
+        estimates[best],
+        limit,
+        None if over is None else (best + 1, size, int(over.training.peak)),  # type: ignore[arg-type]
+        MAX_BATCH if best == MAX_BATCH else None,
+    )
 
 
 def largest_size(
@@ -121,12 +129,14 @@ def largest_size(
         )
     up = next_valid(best)
     over = estimates.get(up) if up is not None else None
+    unbounded = any(c.max is None for axis in (axes if grow is None else (axes[grow],)) for c in axis.classes)
     return Fit(
         batch,
         size_at(best),
         estimates[best],
         limit,
         None if over is None or up is None else (batch, size_at(up), int(over.training.peak)),  # type: ignore[arg-type]
+        MAX_SIZE if up is None and unbounded else None,
     )
 
 

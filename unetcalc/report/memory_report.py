@@ -157,6 +157,8 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
         f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  peak {_precise(peak)}, "
         f"margin {human_bytes(max(fit.margin, 0))}  (inference peak {escape(bytes_text(fit.estimate.inference.peak))})"
     )
+    if fit.capped is not None:
+        console.print(f"  [yellow]the search stops at {fit.capped:,}[/]: a larger one may fit as well")
     if fit.over is not None:
         batch, over_size, over_peak = fit.over
         console.print(
@@ -188,4 +190,5 @@ def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:
         "next": None
         if fit.over is None
         else {"batch": fit.over[0], "size": list(fit.over[1]), "peak_bytes": fit.over[2]},
+        "capped_at": fit.capped,
     }

@@ -273,6 +273,7 @@ def _strided(
     *,
     ceil_mode: bool = False,
     pad: int = 0,
+    dilation: int = 1,
     bad: list[int],
     infeasible: list[int],
 ) -> Affine:
@@ -285,25 +286,29 @@ def _strided(
     if stride == 1:
         return n + (offset + 1)
     remainder = step.solver.residue_of(n, stride)
-    # The residues of n whose windows read every row the stride pattern reads: with k3 s2 p0 the even
-    # sizes drop the last row and the odd ones do not; with k3 s2 p1 or 1x1 s3 every residue is safe.
-    safe = [r for r in range(stride) if not _drops(r, stride, offset, pad, ceil_mode)]
-    if remainder is None:  # a symbol whose class leaves n mod s open: take a safe class, explore the others
-        chosen = 0 if 0 in safe else safe[0]
-        if len(safe) > 1:
-            assert n.symbol is not None
-            step.solver.rounding_symbols.add(n.symbol)
-        if step.solver.divisible(n - chosen, stride) is Outcome.INFEASIBLE:
+    if n.is_number:
+        assert remainder is not None
+        if _drops(remainder, stride, offset, pad, ceil_mode, dilation, n.value) and axis not in step.tainted:
+            bad.append(axis)  # only the first inexact floor
+        elif remainder:
+            step.rounded.add(axis)
+    else:
+        # The residues whose windows read every row the stride pattern reads: with k3 s2 p0 the even sizes
+        # drop the last row and the odd ones do not; with k3 s2 p1 or 1x1 s3 every residue is safe.
+        safe = [r for r in range(stride) if not _drops(r, stride, offset, pad, ceil_mode, dilation)]
+        assert n.symbol is not None
+        if not safe or (remainder is not None and remainder not in safe):
+            step.solver.symbol(n.symbol).feasible = False  # every size (of this class) drops a row
             infeasible.append(axis)
-        remainder = chosen
-    elif remainder not in safe:
-        if not n.is_number:
-            step.solver.divisible(n - safe[0], stride)  # the class forces a dropped row: no input works
-            infeasible.append(axis)
-        elif axis not in step.tainted:  # only the first inexact floor
-            bad.append(axis)
-    elif remainder:
-        step.rounded.add(axis)
+            remainder = remainder if remainder is not None else 0
+        elif remainder is None:  # the class leaves n mod s open: take a safe residue, explore the others
+            remainder = 0 if 0 in safe else safe[0]
+            if len(safe) > 1:
+                step.solver.rounding_symbols.add(n.symbol)
+            if step.solver.divisible(n - remainder, stride) is Outcome.INFEASIBLE:
+                infeasible.append(axis)
+        elif remainder:
+            step.rounded.add(axis)
     shift = _output_shift(remainder, stride, offset, pad, ceil_mode)
     return (n + shift) / stride + 1
 
@@ -317,15 +322,34 @@ def _output_shift(remainder: int, stride: int, offset: int, pad: int, ceil_mode:
     return shift
 
 
-def _drops(remainder: int, stride: int, offset: int, pad: int, ceil_mode: bool) -> bool:
-    """Whether the windows leave out a row that the stride pattern would read (a floor that loses data),
-    for n ≡ remainder (mod stride). Rows between windows (a 1x1 conv of stride 3) are never read by
-    design and are no loss; with padding, the last window may end in the padding (k4 s2 p2 on 9)."""
+def _drops(
+    remainder: int, stride: int, offset: int, pad: int, ceil_mode: bool, dilation: int = 1, n: int | None = None
+) -> bool:
+    """Whether the windows leave out a row that the stride pattern reads (a floor that loses data), for
+    n ≡ remainder (mod stride); ``n`` when it is a number, else any large n of that residue.
+
+    Rows the pattern never reads are no loss: between windows (a 1x1 conv of stride 3) or between a
+    dilated window's taps. The tail is walked window by window, relative to n: the windows PyTorch
+    computes, then the ones a longer input would add; a tap of those that no computed window read is lost.
+    """
     shift = _output_shift(remainder, stride, offset, pad, ceil_mode)
-    window = 2 * pad - offset
-    last_read = shift + window - 1 - pad  # the last window's last row, relative to n (n - 1 is the last row)
-    next_start = shift + stride - pad  # where one more window would start, relative to n
-    return max(last_read, next_start - 1) < -1
+    reach = 2 * pad - offset
+    kernel = (reach - 1) // dilation + 1
+    last = shift - pad  # the last computed window's first row, relative to n (n - 1 is the last row)
+    tail = reach + 2 * stride  # rows further back are read alike by both: the windows repeat
+    earliest = -min(n, tail) if n is not None else -tail
+    back = tail // stride + 2
+    if n is not None:
+        back = min(back, (n + shift) // stride)  # only as many windows as PyTorch computes
+    read = {last - m * stride + j * dilation for m in range(back + 1) for j in range(kernel)}
+    m = 1
+    while last + m * stride <= -1:
+        if any(
+            earliest <= t <= -1 and t not in read for t in (last + m * stride + j * dilation for j in range(kernel))
+        ):
+            return True
+        m += 1
+    return False
 
 
 def _report_resampling(
@@ -388,8 +412,8 @@ def conv(step: Step) -> Shape | None:
     bad: list[int] = []
     infeasible: list[int] = []
     size = [
-        _strided(step, a, n, s, 2 * q - w, pad=q, bad=bad, infeasible=infeasible)
-        for a, (n, s, q, w) in enumerate(zip(step.x.size, strides, pads, windows, strict=True))
+        _strided(step, a, n, s, 2 * q - w, pad=q, dilation=d, bad=bad, infeasible=infeasible)
+        for a, (n, s, q, w, d) in enumerate(zip(step.x.size, strides, pads, windows, dilations, strict=True))
     ]
     _report_resampling(step, step.x.size, strides, bad, infeasible, "stride " + "×".join(map(str, strides)))
     return step.out(p["filters"], size)
@@ -424,8 +448,10 @@ def pool(step: Step) -> Shape | None:
     bad: list[int] = []
     infeasible: list[int] = []
     size = [
-        _strided(step, a, n, s, 2 * q - w, ceil_mode=bool(p["ceil_mode"]), pad=q, bad=bad, infeasible=infeasible)
-        for a, (n, s, q, w) in enumerate(zip(step.x.size, strides, pads, windows, strict=True))
+        _strided(
+            step, a, n, s, 2 * q - w, ceil_mode=bool(p["ceil_mode"]), pad=q, dilation=d, bad=bad, infeasible=infeasible
+        )
+        for a, (n, s, q, w, d) in enumerate(zip(step.x.size, strides, pads, windows, dilations, strict=True))
     ]
     # Pools may overhang the input (ceil_mode); PyTorch only requires one output position.
     if any(step.solver.at_least(out, 1) is Outcome.VIOLATED for out in size):

@@ -108,6 +108,10 @@ class Expander:
     def previous(self) -> str:
         return self.emitted[-1].name if self.emitted else "input"
 
+    def instance_outputs(self, names: Any) -> Any:
+        """A name or list of names (`outputs:`) with each block use's name as its output layer."""
+        return _map_names(names, lambda n: self.aliases.get(n, n))
+
     def outer_refs(self, raw: Any) -> Any:
         """A top-level row: names of block instances stand for their outputs."""
         if not isinstance(raw, YMap) or not any(_names(raw.get(k)) & self.aliases.keys() for k in REF_KEYS):

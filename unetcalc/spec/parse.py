@@ -290,10 +290,14 @@ class _Parser:
             "unknown_key": UNKNOWN_KEY,
             "missing": MISSING_PARAMETER,
         }
-        expanded = Expander(blocks, self.report, rules).expand(raw_layers)
+        expander = Expander(blocks, self.report, rules)
+        expanded = expander.expand(raw_layers)
         out = YMap(data)
         out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
         out["layers"] = expanded
+        outputs = data.get("outputs")
+        if isinstance(outputs, (str, YList)):  # a block use's name stands for its output, as in `from`/`with`
+            out["outputs"] = expander.instance_outputs(outputs)
         return out
 
     def _expand_templates(self, data: YMap, spec_input: InputSpec | None) -> YMap:
