@@ -29,6 +29,10 @@ FRAGMENTS = [
     "\u2028",
     "\u2029",
     "\x85",  # NEL
+    "\x0b",  # VT, FF, FS, RS: line breaks for str.splitlines, not for YAML or markdown
+    "\x0c",
+    "\x1c",
+    "\x1e",
     "\x1b[31m",
     "\x1b]0;owned\x07",
     "\u202e",  # right-to-left override

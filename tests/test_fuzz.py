@@ -95,3 +95,27 @@ def _assert_outputs_safe(result) -> None:
     assert_safe_text(render_github([result]), "github")
     assert_safe_markdown_table(render_markdown(result))
     assert_safe_csv(render_csv(result))
+
+
+@settings(max_examples=max(EXAMPLES // 6, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(["unet-2015.yaml", "fcn8s.yaml", "unet3d.yaml"]),
+    pick=st.integers(0, 10**6),
+    digits=st.integers(101, 6000),
+    form=st.sampled_from(["{}", "0x{}", "-{}", "{}_0", "{}.5"]),
+)
+def test_a_number_of_thousands_of_digits_anywhere_is_a_finding(base, pick, digits, form):
+    """A literal past Python's 4,300-digit limit, put where a number was written: a finding, no exception."""
+    import re
+
+    text = (SPECS / base).read_text()
+    numbers = [  # written values, not digits in a comment
+        m
+        for m in re.finditer(r"(?<![\w.-])[0-9]+(?![\w.-])", text)
+        if "#" not in text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+    ]
+    found = numbers[pick % len(numbers)]
+    huge = form.format("9" * digits) if "x" not in form else form.format("f" * digits)
+    result = check_text(text[: found.start()] + huge + text[found.end() :], "huge.yaml")  # must not raise
+    assert result.errors
+    _assert_outputs_safe(result)
