@@ -268,23 +268,27 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
         )
     graph = build_graph(spec)
     result.diagnostics += graph.diagnostics
-    validity = _validity(spec, graph, spec_input)
+    # Axes are named by the spec's symbols (`[X, Y, Z]`) whatever size --input gives, or by its own.
+    named = tuple(o if isinstance(o, str) else s for o, s in zip(spec_input.size, spec.input.size, strict=True))
+    validity = _validity(spec, graph, spec_input, named)
     start = input_shape(spec_input.channels, spec_input.size)
     if all(isinstance(s, str) for s in spec_input.size) and validity.inference.input == start:
         inference = validity.inference  # a symbolic input: the valid-set pass is this very pass
     else:
-        inference = infer(graph, start, spec.path, nearest_hint(spec_input, validity))
+        inference = infer(graph, start, spec.path, nearest_hint(spec_input, validity), names=axis_names(named))
     result.analysis = Analysis(spec_input, graph, validity, inference)
     result.diagnostics += inference.diagnostics
     # Declared sizes were written for the spec's own input; with another one only channels are checked.
     result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
     result.diagnostics += design_findings(graph, validity, spec.path)
     result.diagnostics += _filters_column(spec, inference)
-    result.diagnostics += _multiple_of_findings(spec, spec_input, validity)
+    result.diagnostics += _multiple_of_findings(spec, spec_input, validity, named)
     return result
 
 
-def _multiple_of_findings(spec: Spec, spec_input: InputSpec, validity: Validity) -> list[Diagnostic]:
+def _multiple_of_findings(
+    spec: Spec, spec_input: InputSpec, validity: Validity, named: tuple[int | str, ...]
+) -> list[Diagnostic]:
     """A concrete input size that `input.multiple_of` rules out: one finding for the input."""
     wrong = [
         (axis, size, multiple)
@@ -293,7 +297,7 @@ def _multiple_of_findings(spec: Spec, spec_input: InputSpec, validity: Validity)
     ]
     if not wrong:
         return []
-    names = axis_names(spec_input.size)
+    names = axis_names(named)
     listed = ", ".join(f"{names[axis]} = {size} is not a multiple of {multiple}" for axis, size, multiple in wrong)
     line, column = spec_input.multiple_of_pos
     return [
@@ -366,12 +370,12 @@ _VALIDITY_CACHE: dict[tuple[str, str, int, tuple[str, ...]], Validity] = {}
 _VALIDITY_CACHE_SIZE = 8
 
 
-def _validity(spec: Spec, graph: Graph, spec_input: InputSpec) -> Validity:
-    symbols = tuple(s if isinstance(s, str) else "" for s in spec_input.size)
+def _validity(spec: Spec, graph: Graph, spec_input: InputSpec, named: tuple[int | str, ...]) -> Validity:
+    symbols = tuple(s if isinstance(s, str) else "" for s in named)
     key = (spec.text, spec.path, spec_input.channels, symbols)
     cached = _VALIDITY_CACHE.get(key) if spec.text else None
     if cached is None:
-        cached = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path, spec_input.size)
+        cached = solve_validity(graph, spec_input.channels, spec_input.rank, spec.path, named)
         if spec.text:
             if len(_VALIDITY_CACHE) >= _VALIDITY_CACHE_SIZE:
                 _VALIDITY_CACHE.pop(next(iter(_VALIDITY_CACHE)))

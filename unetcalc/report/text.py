@@ -84,12 +84,14 @@ def render_result(
     if inference.output is not None:
         estimate = batch_one_memory(result) if memory else None
         facts.append(("cost", costs_line(compute_costs(inference), estimate, len(inference.layers))))
-    if result.validity is not None and inference.output is not None:
+    # The valid set is the symbolic pass's: shown even where this size stops at a failed join.
+    solved = result.validity is not None and result.validity.inference.output is not None
+    if result.validity is not None and (inference.output is not None or solved):
         facts.append(("valid", validity_summary(result.validity.axes)))
     for title, text in facts:
         for number, line in enumerate(_wrap(text, width - 10, indent=0)):
             console.print(f"  {title if number == 0 else '':<8}{escape(line)}")
-    if result.validity is not None and inference.output is not None:
+    if result.validity is not None and (inference.output is not None or solved):
         axes = result.validity.axes
         spec_input = result.input
         if spec_input is not None:

@@ -33,9 +33,13 @@ class Inference:
     tensors: dict[str, Shape | None]
     solver: Solver
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    output_id: str | None = None  # the tensor `outputs:` names first; None: the last layer's
 
     @property
     def output(self) -> Shape | None:
+        """The network's (first) output: what `outputs:` names first, else the last layer's."""
+        if self.output_id is not None:
+            return self.tensors.get(self.output_id)
         return self.layers[-1].out if self.layers else None
 
     @property
@@ -64,6 +68,7 @@ def infer(
     nearest_hint: Callable[[list[int]], str] = lambda axes: "",
     classes: dict[str, SymbolClass] | None = None,
     network_rank: int | None = None,
+    names: tuple[str, ...] | None = None,
 ) -> Inference:
     """Infer every layer's shape from ``start``; findings go to ``result.diagnostics``.
 
@@ -74,10 +79,13 @@ def infer(
         if size.symbol is not None:
             solver.symbol(size.symbol)
     tensors: dict[str, Shape | None] = {"input": start}
-    result = Inference(start, [], tensors, solver)
-    names = axis_names(tuple(s.symbol or 0 for s in start.size))
+    result = Inference(start, [], tensors, solver, output_id=graph.outputs[0] if graph.outputs else None)
+    names = names or axis_names(tuple(s.symbol or 0 for s in start.size))
     context = PassContext(network_rank)
     context.shapes = tensors
+    context.restorers = [
+        layer.name for layer in graph.layers if layer.op in ("pad", "resize") and layer.params.get("to") is not None
+    ]
 
     for layer in graph.layers:
         ins = tuple(tensors.get(name) for name in layer.inputs)

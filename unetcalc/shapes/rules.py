@@ -196,6 +196,9 @@ class PassContext:
         self.layers: dict[str, Layer] = {}  # tensor id → the layer that produced it
         self.shapes: dict[str, Shape | None] = {}
         self.floored: set[tuple[str, int]] = set()  # (tensor, axis) already reported as floored (UC103)
+        # Layers that bring a tensor to another's size (`pad`/`resize` `to:`, milesial's F.pad): after a
+        # floor, the network still runs, so a UC103 does not say the decoder cannot restore the size.
+        self.restorers: list[str] = []
 
     def chain(self, start: str, limit: int = 64) -> Iterator[Layer]:
         """The layers up the main path from tensor ``start`` (each layer's `from`), nearest first."""
@@ -229,6 +232,7 @@ class Step:
         self.nearest_hint = nearest_hint
         self.axis_names = axis_names
         self.reported = False
+        self.raises = False  # PyTorch raises at this layer (a join of different sizes): no output, no follow-ons
         self.tainted: set[int] = set().union(*(s.tainted for s in ins))
         self.rounded: set[int] = set()  # axes this layer rounded up (no finding by itself)
 
@@ -368,7 +372,13 @@ def _report_resampling(
         step.emit(
             ODD_SIZE_BEFORE_DOWNSAMPLING,
             f"{step.layer.name} ({what}) receives {shown}, not divisible by {' / '.join(factors)} "
-            f"on axis {step.axes_text(bad)}: PyTorch floors it and the decoder cannot restore the size",
+            f"on axis {step.axes_text(bad)}: PyTorch floors it"
+            + (
+                f", dropping the last row; `{step.context.restorers[0]}` brings the decoder back to the skip's size, "
+                "so the network runs without that row"
+                if step.context.restorers
+                else " and the decoder cannot restore the size"
+            ),
             hint=step.nearest_hint(bad),
         )
     if infeasible:
@@ -559,6 +569,7 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
                 or "a crop can only remove pixels: check the encoder level this skip comes from",
                 key="with",
             )
+            step.raises = True
             return True
         odd = [
             a
@@ -585,6 +596,8 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
     silent = ""
     if step.layer.op in ("add", "multiply") and all(_broadcasts(x.size[a], other.size[a]) for a in differ):
         silent = " (PyTorch broadcasts the size-1 axis silently instead of failing)"
+    else:
+        step.raises = True  # torch.cat and + refuse the sizes: the network stops here
     channels = ""
     if step.layer.op in ("add", "multiply") and other.channels != x.channels and 1 not in (x.channels, other.channels):
         channels = f"; the channels differ too ({x.channels} and {other.channels})"  # one cause, one finding
@@ -626,12 +639,33 @@ def _join_fix(step: Step, other: Shape, other_name: str, differ: list[int]) -> s
             break
         if layer.op not in SHAPE_KEEPING_OPS and not (layer.op == "conv" and layer.params.get("padding") == "same"):
             break
-    if all(step.solver.at_least(g, 0) is not Outcome.VIOLATED for g in gaps):
+    # Which operand is the skip: the tensor made earlier (MONAI's torch.cat([x, sub(x)]) writes it first).
+    mine, theirs = step.context.layers.get(step.layer.source), step.context.layers.get(other_name)
+    with_is_skip = mine is None or theirs is None or theirs.index < mine.index
+    skip_larger = all(step.solver.at_least(g if with_is_skip else -g, 0) is not Outcome.VIOLATED for g in gaps)
+    decoder = step.layer.source if with_is_skip else other_name
+    if with_is_skip and skip_larger and _valid_convs_between(step, decoder, other_name if with_is_skip else ""):
         return (
             "add `crop: center` to crop the larger skip to the decoder's size (valid convolutions shrink the "
             "decoder side, as in the 2015 U-Net)"
         )
+    if step.rounding_note(differ):  # strided layers rounded an odd size up: another input size fixes it
+        return step.nearest_hint(differ) or "use an input size the strides divide: see `unetcalc sizes`"
+    if skip_larger:
+        return "the skip is larger than the decoder side: `crop: center` it, or `pad`/`resize` the decoder `to:` it"
     return "the skip is smaller than the decoder side: use `same` padding above, or `pad` the skip"
+
+
+def _valid_convs_between(step: Step, decoder: str, skip: str) -> bool:
+    """Whether an unpadded convolution (a 2015 U-Net's) lies on the decoder's path since the skip."""
+    for layer in step.context.chain(decoder):
+        if layer.id == skip:
+            return False
+        padding = layer.params.get("padding")
+        unpadded = padding == "valid" or (padding is not None and max(per_axis_of(padding)) == 0)
+        if layer.op == "conv" and unpadded and max(per_axis_of(layer.params.get("kernel", 1))) > 1:
+            return True
+    return False
 
 
 def _stride_of(layer: Layer) -> int:
@@ -654,6 +688,8 @@ def concat(step: Step) -> Shape | None:
     crop = step.layer.params.get("crop") == "center"
     for other, name in zip(step.ins[1:], step.layer.refs, strict=True):
         _compare_sizes(step, other, name, crop)
+    if step.raises:  # one root cause, one finding: nothing below is charged again
+        return None
     return step.out(sum(s.channels for s in step.ins), list(step.x.size))
 
 
@@ -675,6 +711,8 @@ def add(step: Step) -> Shape | None:
                 hint="add a 1×1 conv so both sides have the same channels",
                 key="with",
             )
+    if step.raises:  # one root cause, one finding: nothing below is charged again
+        return None
     # Without a crop, PyTorch's + broadcasts a size-1 axis against the other side's size.
     size = list(step.x.size)
     if not crop:

@@ -284,7 +284,9 @@ def project(graph: Graph, axis: int, rank: int) -> Graph:
             for key, value in layer.params.items()
         }
         layers.append(dataclasses.replace(layer, params=params))
-    return Graph(layers, {layer.name: layer for layer in layers}, graph.readers, graph.broken)
+    return Graph(
+        layers, {layer.name: layer for layer in layers}, graph.readers, graph.broken, outputs=list(graph.outputs)
+    )
 
 
 def _size_errors(inference: Inference) -> bool:

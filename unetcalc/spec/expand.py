@@ -205,7 +205,9 @@ class Expander:
         output: str | None = None
         for index in range(repeat):
             instance = full_name if repeat == 1 else f"{full_name}.{index}"
-            values = {**params, **args, **(first if index == 0 else {}), "index": index}
+            values = _defaults_resolved(
+                {**params, **args, **(first if index == 0 else {}), "index": index}, set(args) | set(first)
+            )
             output = self.instance(definition, block_name, instance, values, current, origin_pos, depth)
             if output is None:
                 return None
@@ -372,6 +374,22 @@ class Expander:
             hint=did_you_mean(name, [str(k) for k in values]) or "declare it under the block's `params:`",
         )
         return None
+
+
+def _defaults_resolved(values: dict[str, Any], given: set[str]) -> dict[str, Any]:
+    """A default that names another parameter (`mid: $filters`, as DoubleConv's mid_channels defaults to
+    its out_channels) takes that parameter's value; chains resolve, a cycle stays as written."""
+    resolved = dict(values)
+    for key, value in values.items():
+        seen = {key}
+        while key not in given and isinstance(value, str) and (whole := _BARE.fullmatch(value)):
+            ref = whole.group(1)
+            if ref in seen or ref not in values:
+                break
+            seen.add(ref)
+            value = values[ref] if ref in given else resolved.get(ref, values[ref])
+        resolved[key] = value
+    return resolved
 
 
 def _quiet_value(value: Any, values: dict[str, Any]) -> Any:

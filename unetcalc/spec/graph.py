@@ -34,6 +34,9 @@ class Graph:
 
     @property
     def output(self) -> Layer | None:
+        """The network's (first) output: the first layer `outputs:` names, else the last layer."""
+        if self.outputs:
+            return next((layer for layer in self.layers if layer.id == self.outputs[0]), None)
         return self.layers[-1] if self.layers else None
 
     @property

@@ -1,0 +1,84 @@
+"""The minimal reproductions found on real networks (tests/fixtures/repros, each file's header says what
+went wrong), with the behaviour each should have."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from unetcalc import check_file
+
+from conftest import invoke_as_user
+
+REPROS = Path(__file__).parent / "fixtures" / "repros"
+
+
+def _file(name: str) -> Path:
+    (path,) = REPROS.glob(f"{name}_*.yaml")
+    return path
+
+
+def test_r11_outputs_is_the_output_of_the_valid_line_sizes_and_json():
+    path = _file("r11")
+    result = check_file(path)
+    assert result.validity is not None
+    assert [str(c.output) for c in result.validity.axes[0].classes] == ["H"]  # head's size, not aux's H/2
+    assert [(d.code, d.layer) for d in result.diagnostics] == [("UC202", "aux")]  # written after, read by none
+    sizes = invoke_as_user("sizes", str(path))
+    assert "→ output H\n" in sizes.stdout and "H/2" not in sizes.stdout
+    import json
+
+    (report,) = json.loads(invoke_as_user("check", str(path), "--format", "json").stdout)["files"]
+    assert report["output"] == {"channels": 2, "size": ["H"]}
+    assert report["valid_input"][0]["output"] == "H"
+
+
+def test_r12_a_floor_that_a_pad_to_the_skip_hides_says_so():
+    result = check_file(_file("r12"), input_size=(33,))
+    (finding,) = result.errors
+    assert finding.code == "UC103"
+    assert "`padded` brings the decoder back to the skip's size, so the network runs without that row" in (
+        finding.message
+    )
+    assert "cannot restore" not in finding.message
+
+
+def test_r14_axes_keep_the_specs_names_with_input():
+    run = invoke_as_user("check", str(_file("r14")), "--input", "30x30x31")
+    assert "on axis Z" in run.stdout and "valid   X ≡ 0 (mod 2)" in run.stdout and "input Z = 31" in run.stdout
+    assert " axis W" not in run.stdout and "input W" not in run.stdout
+
+
+def test_r15_one_failed_join_is_one_finding_and_the_shape_stops_there():
+    result = check_file(_file("r15"), input_size=(33,))
+    assert [(d.code, d.layer) for d in result.errors] == [("UC104", "add1")]
+    assert result.inference is not None and result.inference.output is None  # PyTorch raises at add1
+    run = invoke_as_user("check", str(_file("r15")), "--input", "33")
+    assert "33x1 → ?" in run.stdout and "valid   H ≡ 0 (mod 8)" in run.stdout
+
+
+def test_r16_a_parameter_default_may_name_another_parameter():
+    result = check_file(_file("r16"))
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    convs = [layer for layer in result.spec.layers if layer.op == "conv"]
+    assert [c.params["filters"] for c in convs] == [16, 16]  # mid defaults to filters
+
+
+def test_r17_crop_advice_only_where_valid_convolutions_shrank_the_decoder():
+    for operands in ("{op: concat, from: d1, with: u2}", "{op: concat, with: d1}"):
+        text = _file("r17").read_text().replace("{op: concat, from: d1, with: u2}", operands)
+        spec = REPROS.parent / "r17_variant.yaml"
+        try:
+            spec.write_text(text)
+            (finding,) = check_file(spec, input_size=(33,)).errors
+        finally:
+            spec.unlink()
+        assert finding.code == "UC104"
+        assert "crop" not in finding.hint and "nearest valid inputs: 32" in finding.hint, operands
+    unpadded = (Path(__file__).parent.parent / "specs" / "unet-2015.yaml").read_text().replace(", crop: center", "")
+    spec = REPROS.parent / "unet_without_crop.yaml"
+    try:
+        spec.write_text(unpadded)
+        findings = [d for d in check_file(spec).errors if d.code == "UC104"]
+    finally:
+        spec.unlink()
+    assert findings and "add `crop: center`" in findings[0].hint
