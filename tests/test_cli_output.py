@@ -225,3 +225,23 @@ def test_memory_figures_for_one_spec_not_for_a_lint_of_many(tmp_path):
     assert code == 0 and "train step" in one and "inference" in one
     code, many, _ = run_unetcalc("check", str(tmp_path))
     assert code == 0 and many.count("✓ OK") == 2 and "train step" not in many and "MACs" in many
+
+
+def test_a_scalar_input_size_says_to_write_a_list(tmp_path):
+    spec = tmp_path / "scalar.yaml"
+    spec.write_text("name: s\ninput: {channels: 1, size: 256}\nlayers: [relu]\n")
+    code, out = run("check", str(spec))
+    assert code == 1 and "`input.size` is one number (256)" in out and "write `[256]` for 1D or `[256, 256]`" in out
+
+
+def test_a_yaml_syntax_error_shows_its_line_with_a_caret(tmp_path):
+    spec = tmp_path / "syntax.yaml"
+    spec.write_text("name: s\ninput: {channels: 1, size: [8, 8]\nlayers: [relu]\n")
+    code, out = run("check", str(spec))
+    assert code == 1 and "UC001" in out
+    assert "   2 | input: {channels: 1, size: [8, 8]" in out and "^^^" in out
+
+
+def test_table_wide_into_a_file_keeps_every_column_whole():
+    code, out = run("table", "specs/unet-2015.yaml", "--wide")
+    assert code == 0 and "…" not in out and "declared" in out and "hidden" not in out

@@ -125,7 +125,7 @@ def render_rich(console: Console, result: CheckResult, wide: bool = False, macs:
     if len(rows) > RICH_TABLE_ROWS:
         _stream_rows(console, cells, shown)
     else:
-        _rich_table(console, rows, cells, shown)
+        _rich_table(console, rows, cells, shown, wide)
     hidden = [HEADER[i] for i in range(len(HEADER)) if i not in shown]
     if hidden:
         console.print(f"[dim]columns {', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
@@ -152,14 +152,23 @@ def _stream_rows(console: Console, cells: list[tuple[str, ...]], shown: list[int
     console.file.write("\n".join(out) + "\n")
 
 
-def _rich_table(console: Console, rows: list[Row], cells: list[tuple[str, ...]], shown: list[int]) -> None:
+def _rich_table(
+    console: Console, rows: list[Row], cells: list[tuple[str, ...]], shown: list[int], wide: bool = False
+) -> None:
     table = Table()
     for index in shown:
         table.add_column(HEADER[index], justify="right" if HEADER[index] in NUMERIC else "left")
     for row, row_cells in zip(rows, cells, strict=True):
         style = "red" if row.declared.startswith("✗") else None
         table.add_row(*(escape(row_cells[i]) for i in shown), style=style)
-    console.print(table)
+    if wide:  # every column whole, into a file or a pipe too (rich would fit 80 columns there)
+        widths = [max(len(HEADER[i]), *(len(c[i]) for c in cells)) if cells else len(HEADER[i]) for i in shown]
+        saved = console.width
+        console.width = max(saved, sum(widths) + 3 * len(widths) + 1)  # print(width=) cannot pass the console's
+        console.print(table)
+        console.width = saved
+    else:
+        console.print(table)
 
 
 def markdown_grid(rows: list[tuple[str, ...]]) -> list[str]:

@@ -479,7 +479,13 @@ class _Parser:
             except ShapeTextError:
                 size = [size]
         if isinstance(size, int) and not isinstance(size, bool):
-            size = [size]
+            self.report(
+                BAD_PARAMETER,
+                f"`input.size` is one number ({whole(size)}): a list says how many axes the network has",
+                pos,
+                hint=f"write `[{whole(size)}]` for 1D or `[{whole(size)}, {whole(size)}]` for 2D",
+            )
+            return None
         if not isinstance(size, list) or not 1 <= len(size) <= 3:
             self.report(
                 BAD_PARAMETER,
@@ -882,7 +888,7 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
         loaded = load_yaml_text(text)
     except YamlProblem as exc:
         parser.report(YAML_SYNTAX, exc.message, exc.pos, hint="fix the YAML at this line")
-        return Spec(path, Path(path).stem, None, [], parser.diagnostics)
+        return Spec(path, Path(path).stem, None, [], parser.diagnostics, text=text)  # the line is shown
     for key, pos in loaded.duplicate_keys:
         parser.report(
             UNKNOWN_KEY,
