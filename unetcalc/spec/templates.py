@@ -93,26 +93,30 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
             ok = False
         else:
             settings[key] = value
-    if ok and settings["levels"] > MAX_UNET_LEVELS:
-        report(
-            bad,
-            f"`unet.levels` is {settings['levels']:,}: a U-Net of more than {MAX_UNET_LEVELS} levels needs an "
-            f"input larger than 2^{MAX_UNET_LEVELS}",
-            config.value_pos.get("levels", config.pos),
-        )
+    if not ok:
         return None
     # Counted before any row is made: the encoder's convs with a norm and an activation each, the pools,
     # and the mirrored decoder, about as many again.
     rows = 2 * (settings["levels"] + 1) * settings["convs"] * 3 + 4 * settings["levels"] + 1
-    if ok and rows > MAX_LAYERS:
-        report(
-            bad,
+    bounds = [
+        (
+            "levels",
+            settings["levels"] > MAX_UNET_LEVELS,
+            f"`unet.levels` is {settings['levels']:,}: a U-Net of more than {MAX_UNET_LEVELS} levels needs an "
+            f"input larger than 2^{MAX_UNET_LEVELS}",
+        ),
+        (
+            "convs",
+            rows > MAX_LAYERS,
             f"`unet` with {settings['levels']} levels of {settings['convs']:,} convs makes about {rows:,} layers, "
             f"more than the {MAX_LAYERS:,} a spec may have",
-            config.value_pos.get("convs", config.pos),
-        )
-        return None
-    return settings if ok else None
+        ),
+    ]
+    for key, over, message in bounds:
+        if over:
+            report(bad, message, config.value_pos.get(key, config.pos))
+            return None
+    return settings
 
 
 def unet_rows(settings: dict[str, Any], pos: Pos) -> list[tuple[Any, Pos]]:
