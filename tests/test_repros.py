@@ -82,3 +82,12 @@ def test_r17_crop_advice_only_where_valid_convolutions_shrank_the_decoder():
     finally:
         spec.unlink()
     assert findings and "add `crop: center`" in findings[0].hint
+
+
+def test_explain_uc103_shows_the_numbers_check_computes():
+    explain = invoke_as_user("explain", "UC103").stdout
+    check = invoke_as_user(
+        "check", str(Path(__file__).parent.parent / "specs" / "unet-2015.yaml"), "--input", "570x570"
+    )
+    assert "pool2 (maxpool) receives 279×279" in check.stdout
+    assert "pool2 receives 279×279" in explain and "283×283" not in explain

@@ -54,17 +54,18 @@ ODD_SIZE_BEFORE_DOWNSAMPLING = Rule(
     severity=Severity.ERROR,
     summary="A pooling or strided layer floors a size its stride does not divide, dropping pixels.",
     what=(
-        "Checks that the input size of every downsampling layer that floors (and every fractional resampling) "
-        "is a multiple of its stride, and reports the first such layer once per tensor. Layers that round up "
-        "instead (ceil_mode pools, strided convs padded to cover every pixel) are not reported here: a later "
-        "layer that cannot match their size is (UC104), naming them."
+        "Checks that every downsampling layer's windows read every row its stride pattern reads (a pool or an "
+        "unpadded strided conv whose last window would leave rows out floors them away), and every fractional "
+        "resampling is exact; reports the first such layer once per tensor. Layers that round up instead "
+        "(ceil_mode pools, strided convs padded to cover every pixel) are not reported here: a later layer that "
+        "cannot match their size is (UC104), naming them."
     ),
     why=(
         "PyTorch silently floors (drops the last row and column); the decoder then cannot restore the encoder's"
         " size and the skip concat fails with `Sizes of tensors must match` deep inside training, or a crop"
         " hides the shift."
     ),
-    example="input: {size: [570, 570]}   # 2015 U-Net: pool2 receives 283×283",
+    example="input: {size: [570, 570]}   # 2015 U-Net: 570 → 566 → pool1 → 283 → 279: pool2 receives 279×279",
     fix="Use one of the nearest valid input sizes named in the hint (556 or 572 here), or pad the input.",
 )
 
