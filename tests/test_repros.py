@@ -91,3 +91,19 @@ def test_explain_uc103_shows_the_numbers_check_computes():
     )
     assert "pool2 (maxpool) receives 279×279" in check.stdout
     assert "pool2 receives 279×279" in explain and "283×283" not in explain
+
+
+def test_build_module_without_torch_says_how_to_install_it(monkeypatch):
+    import sys
+
+    import unetcalc
+    from unetcalc.torch import TorchMissing
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if it were not installed
+    result = unetcalc.check_file(Path(__file__).parent.parent / "specs" / "unet-2015.yaml")
+    try:
+        unetcalc.build_module(result)
+    except TorchMissing as exc:
+        assert "pip install 'unetcalc[torch]'" in str(exc)
+    else:
+        raise AssertionError("build_module ran without torch")

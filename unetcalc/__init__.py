@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 def build_module(spec_or_path: str | Path | CheckResult) -> SpecModule:
     """The spec's torch.nn.Module (needs torch); raises SpecHasErrors when the spec has errors.
 
-    See unetcalc.torch.builder.build_module. torch is imported here, not when unetcalc is.
+    See unetcalc.torch.builder.build_module. torch is imported here, not when unetcalc is; without it,
+    TorchMissing (an ImportError) says how to install it.
     """
+    from unetcalc.torch import require_torch
+
+    require_torch()
     from unetcalc.torch.builder import build_module as build
 
     return build(spec_or_path)
