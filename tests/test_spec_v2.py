@@ -514,3 +514,30 @@ layers:
     names = [layer.name for layer in result.spec.layers]
     assert names[:3] == ["model.0.conv", "model.0.unit0.adn.instancenorm1", "model.0.unit0.adn.prelu1"]
     assert result.spec.layers[-1].source == "model.1.unit0.adn.prelu1"
+
+
+def test_block_parameters_compute_inner_widths_and_conditions():
+    """`$filters // 2`, `$filters * 2`, `$a + $b`, `not $project`: what real blocks compute from their widths."""
+    text = (
+        "name: a\nversion: 2\ninput: {channels: 1, size: [H, W]}\nblocks:\n  dc:\n"
+        "    params: {filters: null, extra: 3, project: false}\n    layers:\n"
+        "      - {op: conv, filters: $filters // 2, kernel: 3, padding: 1}\n"
+        "      - {op: conv, filters: $filters * 2, kernel: 3, padding: 1}\n"
+        "      - {op: conv, filters: $filters + $extra, kernel: 1}\n"
+        "      - {op: conv, filters: $filters - 1, kernel: 1, if: not $project}\n"
+        "layers:\n  - {block: dc, filters: 16}\n  - {block: dc, filters: 8, project: true}\n"
+    )
+    result = check_text(text)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert [layer.params["filters"] for layer in result.spec.layers] == [8, 32, 19, 15, 4, 16, 11]
+
+
+def test_block_arithmetic_on_something_not_a_number_is_one_finding_at_the_row():
+    text = (
+        "name: a\nversion: 2\ninput: {channels: 1, size: [H, W]}\nblocks:\n  dc:\n    params: {filters: null}\n"
+        "    layers:\n      - {op: conv, filters: $filters // 2, kernel: 3}\n"
+        "layers:\n  - {block: dc, filters: wide}\n"
+    )
+    result = check_text(text)
+    (error,) = [d for d in result.errors if "computes on whole numbers only" in d.message]
+    assert error.line == 8

@@ -44,6 +44,10 @@ REF_KEYS = ("from", "with", "to")
 MAX_BLOCK_DEPTH = 8
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _BARE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")  # `filters: $filters`: needs no quotes in a flow mapping
+# A parameter and one operation with a number or another parameter: `$filters // 2`, `$a * $b`.
+_ARITHMETIC = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*) ?(//|\*|\+|-) ?(\$[A-Za-z_][A-Za-z0-9_]*|[0-9]{1,9})")
+_NOT = re.compile(r"not \$([A-Za-z_][A-Za-z0-9_]*)")
+_NOT_AN_EXPRESSION = object()
 
 Report = Callable[..., None]  # (rule, message, pos, hint=...)
 
@@ -352,6 +356,9 @@ class Expander:
         whole = _PLACEHOLDER.fullmatch(value) or _BARE.fullmatch(value)
         if whole:
             return self.lookup(whole.group(1), values, pos)
+        computed = self.expression(value, values, pos)
+        if computed is not _NOT_AN_EXPRESSION:
+            return computed
         text = _PLACEHOLDER.sub(lambda m: str(self.lookup(m.group(1), values, pos)), value)
         self.substituted += len(text)
         if self.substituted > MAX_SUBSTITUTED_CHARS:  # `${p}${p}` a level doubles a string: bounded
@@ -363,6 +370,33 @@ class Expander:
             )
             raise _Overflow
         return text
+
+    def expression(self, text: str, values: dict[str, Any], pos: Pos) -> Any:
+        """`$filters // 2`, `$filters * 2`, `$a + $b`, `not $project`: the arithmetic real blocks do on
+        their widths (DoubleConv's mid channels, attention gates' inter channels), on whole numbers only."""
+        negated = _NOT.fullmatch(text)
+        if negated:
+            return not self.lookup(negated.group(1), values, pos)
+        found = _ARITHMETIC.fullmatch(text)
+        if not found:
+            return _NOT_AN_EXPRESSION
+        left = self.lookup(found.group(1), values, pos)
+        right_text = found.group(3)
+        right = self.lookup(right_text[1:], values, pos) if right_text.startswith("$") else int(right_text)
+        operands = (left, right)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in operands):
+            self.report(
+                self.rules["bad"],
+                f"`{text}` computes on whole numbers only, got {left!r} and {right!r}",
+                pos,
+                hint="pass whole numbers to the block's parameters",
+            )
+            return None
+        operator = found.group(2)
+        if operator == "//" and right == 0:
+            self.report(self.rules["bad"], f"`{text}` divides by zero", pos)
+            return None
+        return {"//": left // right, "*": left * right, "+": left + right, "-": left - right}[operator]
 
     def lookup(self, name: str, values: dict[str, Any], pos: Pos) -> Any:
         if name in values:
