@@ -2,7 +2,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from unetcalc.shapes.affine import Affine
@@ -68,7 +68,6 @@ positive = st.integers(min_value=1, max_value=12)
 
 
 @given(small, small, positive, st.lists(st.tuples(st.sampled_from("+-*/"), small, positive), max_size=8))
-@settings(max_examples=300, deadline=None)
 def test_integer_sizes_compute_what_fractions_compute(num, off, den, steps):
     """Affine keeps (num·H + off)/den in integers: every result equals Fraction arithmetic, in lowest terms."""
     size = Affine.var("H") * num / den + Fraction(off, den)
@@ -90,7 +89,6 @@ def test_integer_sizes_compute_what_fractions_compute(num, off, den, steps):
 
 
 @given(small, small, positive, st.integers(min_value=-20, max_value=20))
-@settings(max_examples=300, deadline=None)
 def test_at_least_keeps_exactly_the_inputs_that_satisfy_it(num, off, den, bound):
     size = Affine.var("H") * num / den + Fraction(off, den)
     solver = Solver()
@@ -119,7 +117,6 @@ monomials = st.sampled_from([(), (("H", 1),), (("W", 1),), (("H", 1), ("W", 1))]
 
 
 @given(st.lists(st.dictionaries(monomials, coefficients, max_size=4), max_size=12))
-@settings(max_examples=300, deadline=None)
 def test_sum_polys_equals_adding_one_by_one(terms):
     """sum_polys adds power-of-two fractions as scaled integers: the result must be the exact sum."""
     from unetcalc.shapes.poly import Poly, sum_polys
@@ -134,7 +131,6 @@ def test_sum_polys_equals_adding_one_by_one(terms):
 
 
 @given(st.lists(st.tuples(small, small, positive, st.sampled_from(["D", "H", "W", None])), min_size=1, max_size=3))
-@settings(max_examples=300, deadline=None)
 def test_numel_equals_the_product_evaluated(sizes):
     """numel's direct expansion (whole sizes, distinct symbols) and its general path agree with evaluation."""
     from unetcalc.shapes.poly import numel
@@ -150,7 +146,6 @@ def test_numel_equals_the_product_evaluated(sizes):
 
 
 @given(st.integers(-(2**300), 2**300), st.one_of(st.integers(1, 10**6), st.integers(0, 400).map(lambda k: 2**k)))
-@settings(max_examples=500, deadline=None)
 def test_ratio_is_the_fraction_in_lowest_terms(numerator, denominator):
     """ratio() shifts out factors of two instead of a gcd: it must still be exactly Fraction's value and form."""
     from unetcalc.shapes.poly import ratio

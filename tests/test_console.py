@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from rich.console import Console
 from rich.errors import MarkupError
@@ -15,13 +15,11 @@ from unetcalc.cli.console import PlainConsole, escape, strip_markup
 TEXT = st.text(alphabet=st.sampled_from(list("ab[]/\\#@=: x1")), max_size=30)
 
 
-@settings(max_examples=300)
 @given(TEXT)
 def test_escape_matches_rich(text):
     assert escape(text) == rich_escape(text)
 
 
-@settings(max_examples=300)
 @given(st.lists(st.tuples(st.sampled_from(["", "bold", "bold red", "dim", "yellow"]), TEXT), max_size=4))
 def test_plain_output_matches_rich_on_a_pipe(parts):
     markup = "".join(f"[{style}]{escape(text)}[/]" if style else escape(text) for style, text in parts)
@@ -41,7 +39,6 @@ def test_plain_console_writes_lines(capsys):
 
 
 @given(st.lists(st.text(alphabet="ab[]/\\\\ #dim", max_size=30), max_size=20))
-@settings(max_examples=300, deadline=None)
 def test_lines_stripped_in_one_pass_equal_each_line_stripped(lines):
     """A plain report is stripped of markup a block of lines at a time: the same text as line by line."""
     from unetcalc.report.markup import strip_markup, strip_markup_lines

@@ -2,13 +2,12 @@
 
 The mutations include hostile strings (tests/hostile.py), non-ASCII digits, non-finite numbers and
 YAML 1.1 surprises, and every in-process output format must stay safe for whatever comes out.
-UNETCALC_FUZZ_EXAMPLES sets the example count (default 300).
+The example count comes from the hypothesis profile (tests/conftest.py: `ci` or `dev`).
 """
 
 from __future__ import annotations
 
 import io
-import os
 
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -41,7 +40,6 @@ JUNK = st.one_of(
     st.sampled_from(["²", "8x8x¹", "٣", "²x²", "1:20", "010", "0o10"]),
     st.sampled_from([float("inf"), float("-inf"), float("nan"), 2**64, -(2**64)]),
 )
-EXAMPLES = int(os.environ.get("UNETCALC_FUZZ_EXAMPLES", "300"))
 
 
 def _paths(node, prefix=()):
@@ -55,7 +53,7 @@ def _paths(node, prefix=()):
             yield from _paths(value, (*prefix, index))
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     base=st.sampled_from(range(len(BASE))),
     picks=st.lists(st.integers(0, 10**6), min_size=1, max_size=4),
@@ -97,7 +95,7 @@ def _assert_outputs_safe(result) -> None:
     assert_safe_csv(render_csv(result))
 
 
-@settings(max_examples=max(EXAMPLES // 6, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     base=st.sampled_from(["unet-2015.yaml", "fcn8s.yaml", "unet3d.yaml"]),
     pick=st.integers(0, 10**6),

@@ -234,7 +234,7 @@ def note_expressible_spec(draw) -> str:
     return "\n".join(rows) + "\n"
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=note_expressible_spec())
 def test_any_note_table_reads_back_to_the_same_network(text, tmp_path_factory):
     from unetcalc import check_text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from unetcalc import check_text
@@ -302,7 +302,6 @@ def layer_blocks(draw):
 
 
 @given(layer_blocks())
-@settings(max_examples=400, deadline=None)
 def test_line_reader_reads_exactly_what_yaml_reads(text):
     """The one-layer-a-line shortcut must give what the YAML event reader gives, positions and duplicate
     keys included, or step aside (None) and leave the file to it."""

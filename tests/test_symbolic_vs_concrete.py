@@ -18,7 +18,7 @@ from unetcalc import check_text
 from strategies import unet_spec
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(text=unet_spec(v2=True), sizes=st.lists(st.integers(1, 200), min_size=2, max_size=2))
 def test_valid_class_matches_concrete_inference(text, sizes):
     symbolic = check_text(text)

@@ -21,7 +21,7 @@ pytest.importorskip("torch")
 from oracle import compare, valid_size
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=unet_spec(max_rank=3, v2=True),
     sizes=st.lists(st.integers(1, 96), min_size=3, max_size=3),
