@@ -117,6 +117,7 @@ def test_more_written_layers_than_a_spec_may_have_is_a_finding_at_the_first_one_
     assert not result.spec.layers
 
 
+@pytest.mark.slow
 def test_a_note_table_with_more_rows_than_a_spec_may_have_is_one_finding(tmp_path):
     note = tmp_path / "big.md"
     note.write_text(TABLE + "| c | 16 x 16 | Relu | 1 |\n" * (MAX_LAYERS + 1))
@@ -139,6 +140,7 @@ def test_a_blocks_expansion_within_the_bound_still_expands_exactly():
     assert result.ok and len(result.spec.layers) == 1000
 
 
+@pytest.mark.slow
 def test_the_plain_20_mb_spec_is_answered_with_one_finding(tmp_path):
     spec = tmp_path / "plain.yaml"
     spec.write_text("name: p\ninput: {channels: 1, size: [64, 64]}\nlayers:\n" + "  - relu\n" * 2_200_000)

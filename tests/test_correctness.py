@@ -223,6 +223,7 @@ def test_defect_1_caffe_fcn8s_is_valid_at_every_size_and_500():
     assert at_500.ok and [s.value for s in at_500.inference.output.size] == [500, 500]
 
 
+@pytest.mark.slow
 def test_defect_1_caffe_fcn8s_agrees_with_pytorch_from_1_to_512():
     pytest.importorskip("torch")
     from pathlib import Path

@@ -53,6 +53,7 @@ def write_spec(folder: Path, text: str, name: str = "spec.yaml") -> Path:
 # -- every output, hostile names ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(names=st.lists(hostile_names, min_size=8, max_size=8), spec_name=hostile_names)
 def test_every_output_treats_hostile_names_as_data(names, spec_name):

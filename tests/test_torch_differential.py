@@ -21,6 +21,7 @@ pytest.importorskip("torch")
 from oracle import compare, valid_size
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow])
 @given(
     text=unet_spec(max_rank=3, v2=True),
