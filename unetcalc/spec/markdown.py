@@ -273,6 +273,43 @@ def parse_operation(cell: str) -> Operation:
     raise OperationError(f"cannot read the operation `{raw}`")
 
 
+_STEP_SEPARATORS = re.compile(r"(\+|→|->|;|,|&| then )")
+EMPTY_CELLS = frozenset({"", "—", "–", "-", "n/a", "na", "?", "none"})
+
+
+def parse_operations(cell: str) -> list[Operation]:
+    """The steps of an operation cell: `Conv 3x3 + BN + ReLU`, `Conv 3×3 → ReLU`, `Conv 3x3, ReLU` are three,
+    two and two layers. A piece that is no operation by itself stays with the one before it
+    (`Conv 3x3, padding 1`, `Copy & crop`)."""
+    if len(cell) > MAX_CELL:
+        raise OperationError(f"an operation cell of {len(cell):,} characters is not an operation")
+    pieces = _STEP_SEPARATORS.split(cell)
+    if len(pieces) == 1:
+        return [parse_operation(cell)]
+    steps: list[str] = [pieces[0]]
+    for separator, piece in zip(pieces[1::2], pieces[2::2], strict=True):
+        if _is_operation(piece) and _is_operation(steps[-1]):
+            steps.append(piece)
+        else:
+            steps[-1] += separator + piece
+    return [parse_operation(step) for step in steps]
+
+
+def _is_operation(text: str) -> bool:
+    try:
+        return parse_operation(text).op is not None
+    except OperationError:
+        return False
+
+
+def _channels_of(text: str) -> int | None:
+    """The channel count a declared output (`252 x 252 x 64`) states: its last entry of three or four."""
+    from unetcalc.spec.shapetext import split_shape, whole_number
+
+    parts = split_shape(shape_text(text))
+    return whole_number(parts[-1]) if len(parts) >= 3 else None
+
+
 def _axes(window: list[int]) -> int | list[int]:
     return window[0] if len(set(window)) == 1 else window
 
@@ -326,14 +363,16 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
 
     def cell(row: list[Cell], role: str) -> Cell | None:
         number = columns.get(role)
-        return row[number] if number is not None and number < len(row) and row[number].text else None
+        if number is None or number >= len(row) or row[number].text.strip().lower() in EMPTY_CELLS:
+            return None
+        return row[number]
 
     for row in table.rows:
         op_cell = cell(row, "op")
         name_cell = cell(row, "name")
         row_pos = row[0].pos if row else Pos(table.header_line, 1)
         try:
-            operation = parse_operation(op_cell.text if op_cell else "")
+            steps = parse_operations(op_cell.text if op_cell else "")
         except OperationError as exc:
             assert op_cell is not None
             word = re.sub(r"[\d\sx×.]+$", "", op_cell.text).strip()
@@ -346,6 +385,9 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
         filters = _whole(filters_cell.text) if filters_cell else None
         dims_cell = cell(row, "dims")
         out_cell = cell(row, "out")
+        operation = steps[-1]
+        if filters is None and out_cell is not None and columns.get("filters") is None:
+            filters = _channels_of(out_cell.text)  # no Filters column: a conv makes its declared output's channels
         if operation.op is None:  # the input row
             size_cell = dims_cell or out_cell
             if size_cell is None:
@@ -368,6 +410,36 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             )
             input_row["size"].pos, input_row["size"].item_pos = size_cell.pos, [size_cell.pos] * len(sizes)
             continue
+        # A folded cell (`Conv 3x3 + BN + ReLU`): the steps before the last are layers of their own, named
+        # after the row (`L1.conv`, `L1.batchnorm`); the row's name, declared output and Filters cell
+        # belong to its last step, its declared input to its first.
+        base = name_cell.text if name_cell else None
+        folded = len(steps) > 1
+        for k, step in enumerate(steps[:-1]):
+            if step.op is None or step.op == "concat":
+                report(
+                    unknown_op,
+                    f"`{op_cell.text if op_cell else ''}`: an input or a concat must be the last step of a folded cell",
+                    op_cell.pos if op_cell else row_pos,
+                    hint="give it a row of its own",
+                )
+                break
+            counts[step.op] = counts.get(step.op, 0) + 1
+            step_name = f"{base}.{step.op}{k + 1}" if base else f"{step.op}{counts[step.op]}"
+            step_values: dict[str, Any] = {"op": step.op, **step.params}
+            step_positions: dict[str, Pos] = dict.fromkeys(step_values, op_cell.pos if op_cell else row_pos)
+            if base and name_cell:
+                step_values["name"], step_positions["name"] = step_name, name_cell.pos
+            if step.op in ("conv", "upconv"):
+                step_values["filters"] = filters if filters is not None else 1
+                step_positions["filters"] = filters_cell.pos if filters_cell else step_positions["op"]
+            if k == 0 and dims_cell is not None and not _symbolic(dims_cell.text):
+                step_values["in"], step_positions["in"] = shape_text(dims_cell.text), dims_cell.pos
+            if step.op in ("maxpool", "avgpool") or (step.op == "conv" and step.params.get("stride", 1) != 1):
+                pools.append(names[-1] if names else "input")
+            names.append(step_name)
+            rows.append(_row_map(step_values, step_positions, row_pos))
+            rows.item_pos.append(row_pos)
         values: dict[str, Any] = {"op": operation.op, **operation.params}
         positions: dict[str, Pos] = dict.fromkeys(values, op_cell.pos if op_cell else row_pos)
         op = operation.op
@@ -397,7 +469,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 )
                 continue
             values["with"], positions["with"] = target, positions["op"]
-        if dims_cell is not None and not _symbolic(dims_cell.text):  # `H x W x 64` states nothing to check
+        if dims_cell is not None and not folded and not _symbolic(dims_cell.text):  # `H x W x 64` checks nothing
             values["in"], positions["in"] = shape_text(dims_cell.text), dims_cell.pos
         if out_cell is not None:
             values["out"], positions["out"] = shape_text(out_cell.text), out_cell.pos

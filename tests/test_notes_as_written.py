@@ -1,0 +1,76 @@
+"""Notes as people write them (#25, in part): folded operations, empty-looking cells, no Filters column."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from unetcalc import check_text
+from unetcalc.check import check_note
+from unetcalc.spec.markdown import parse_operations
+
+from conftest import invoke_as_user
+
+HEADER = "## Net\n\n| Layer | Dimensions | Operation | Filters |\n|---|---|---|---|\n| Input | 64 x 64 | | 3 |\n"
+
+
+@pytest.mark.parametrize(
+    ("cell", "ops"),
+    [
+        ("Conv 3x3 + ReLU", ["conv", "relu"]),
+        ("Conv 3x3 + BN + ReLU", ["conv", "batchnorm", "relu"]),
+        ("Conv 3x3, ReLU", ["conv", "relu"]),
+        ("Conv 3×3 → ReLU", ["conv", "relu"]),
+        ("Conv 3x3 -> BatchNorm -> LeakyReLU", ["conv", "batchnorm", "leakyrelu"]),
+        ("Conv 3x3 then ReLU", ["conv", "relu"]),
+        ("Conv 3x3, padding 1", ["conv"]),
+        ("Conv 3x3, stride 2, ReLU", ["conv", "relu"]),
+        ("Copy & crop", ["concat"]),
+        ("Max Pooling 2x2", ["maxpool"]),
+    ],
+)
+def test_a_cell_naming_several_steps_is_that_sequence_of_layers(cell, ops):
+    assert [step.op for step in parse_operations(cell)] == ops
+
+
+def test_folded_rows_keep_their_norm_and_activation_through_convert_and_build(tmp_path):
+    note = tmp_path / "folded.md"
+    note.write_text(
+        HEADER + "| L1 | 64 x 64 x 3 | Conv 3x3, padding 1 + BN + ReLU | 16 |\n"
+        "| L2 | 64 x 64 x 16 | Conv 3×3 → ReLU | 16 |\n| P1 | 62 x 62 x 16 | Max Pooling 2x2 | — |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert [layer.op for layer in result.spec.layers] == ["conv", "batchnorm", "relu", "conv", "relu", "maxpool"]
+    assert result.spec.layers[0].params["padding"] == (1, 1)
+    converted = invoke_as_user("convert", str(note)).stdout
+    assert [row["op"] if isinstance(row, dict) else row for row in yaml.safe_load(converted)["layers"]] == [
+        "conv",
+        "batchnorm",
+        "relu",
+        "conv",
+        "relu",
+        "maxpool",
+    ]
+    again = check_text(converted, "converted.yaml")
+    assert again.ok and again.inference is not None and result.inference is not None
+    assert again.inference.params == result.inference.params  # the batchnorm's weights are counted on both
+
+
+@pytest.mark.parametrize("empty", ["—", "–", "-", "n/a", "N/A", "?"])
+def test_empty_looking_cells_are_empty(tmp_path, empty):
+    note = tmp_path / "n.md"
+    note.write_text(HEADER + f"| L1 | 64 x 64 x 3 | Conv 3x3 | 8 |\n| P1 | {empty} | Max Pooling 2x2 | {empty} |\n")
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+
+
+def test_without_a_filters_column_a_conv_makes_its_declared_outputs_channels(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text(
+        "## Net\n\n| Layer | Output | Operation |\n|---|---|---|\n| Input | 64 x 64 x 3 | |\n"
+        "| c1 | 62 x 62 x 32 | Conv 3x3 |\n| r1 | 62 x 62 x 32 | ReLU |\n| c2 | 60 x 60 x 16 | Conv 3x3 |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert [layer.params.get("filters") for layer in result.spec.layers if layer.op == "conv"] == [32, 16]
