@@ -74,3 +74,37 @@ def test_without_a_filters_column_a_conv_makes_its_declared_outputs_channels(tmp
     (result,), _ = check_note(note)
     assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert [layer.params.get("filters") for layer in result.spec.layers if layer.op == "conv"] == [32, 16]
+
+
+@pytest.mark.parametrize(
+    ("header", "input_cell", "c1", "p1"),
+    [
+        ("Output (C×H×W)", "3×64×64", "16×62×62", "16×31×31"),
+        ("Output (H, W, C)", "64, 64, 3", "62, 62, 16", "31, 31, 16"),
+        ("Output [H×W×C]", "64×64×3", "62×62×16", "31×31×16"),
+        ("Output (C x H x W)", "3 x 64 x 64", "16 x 62 x 62", "16 x 31 x 31"),
+    ],
+)
+def test_a_header_with_an_axis_legend_is_read_in_its_order(tmp_path, header, input_cell, c1, p1):
+    note = tmp_path / "n.md"
+    note.write_text(
+        f"## Net\n\n| Layer | {header} | Operation |\n|---|---|---|\n| Input | {input_cell} | |\n"
+        f"| c1 | {c1} | Conv 3x3 |\n| p1 | {p1} | MaxPool 2x2 |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert result.inference is not None and result.inference.input.channels == 3
+    assert str(result.inference.output) == "31x31x16"
+
+
+def test_a_3d_input_row_makes_a_3d_network(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text(
+        "## Volumes\n\n| Layer | Input (D, H, W, C) | Operation | Filters |\n|---|---|---|---|\n"
+        "| Input | 116×132×132×3 | | 3 |\n| c1 | 116×132×132×3 | Conv 3×3×3 | 32 |\n"
+        "| p1 | 114×130×130×32 | Max Pooling 2×2×2 | — |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert result.input is not None and result.input.size == (116, 132, 132)
+    assert str(result.inference.output) == "57x65x65x32"  # type: ignore[union-attr]

@@ -40,6 +40,8 @@ class Table:
     header_line: int
     columns: dict[str, int]  # role → column index
     rows: list[list[Cell]] = field(default_factory=list)
+    # A shape column's axis legend (`Output (C×H×W)` → ["c", "h", "w"]): the order its cells are written in.
+    legends: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -175,6 +177,9 @@ def find_tables(text: str) -> tuple[list[Table], int]:
         header = _cells(rows[at - 1], number, _offset(lines[number - 1], rows[at - 1]))
         columns = _columns(header)
         table = Table(heading, number, columns)
+        for role in ("dims", "out"):
+            if role in columns and (legend := _legend(header[columns[role]].text)):
+                table.legends[role] = legend
         for i in range(at + 1, len(rows)):
             table.rows.append(_cells(rows[i], first + i + 1, _offset(lines[first + i], rows[i]))[: len(header)])
         # An operation column and one more a layer table has (name, shape or filters): the README's
@@ -186,10 +191,24 @@ def find_tables(text: str) -> tuple[list[Table], int]:
     return tables, skipped
 
 
+_LEGEND = re.compile(r"[(\[]([^()\[\]]*)[)\]]")  # `(H, W, C)`, `[C×H×W]`: units and axis legends
+
+
+def _legend(text: str) -> list[str]:
+    """The axis letters of a header's legend (`Output (C×H×W)` → c, h, w), or [] when it has none."""
+    found = _LEGEND.search(text)
+    if not found:
+        return []
+    from unetcalc.spec.shapetext import split_shape
+
+    letters = [part.strip().lower() for part in split_shape(found.group(1).replace(",", "x"))]
+    return letters if letters and all(letter in ("c", "d", "h", "w") for letter in letters) else []
+
+
 def _columns(header: list[Cell]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for number, cell in enumerate(header):
-        name = normal_header(cell.text)
+        name = normal_header(_LEGEND.sub("", cell.text))
         for role, synonyms in COLUMNS.items():
             if role not in columns and name in synonyms:
                 columns[role] = number
@@ -361,6 +380,20 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
     skips_seen = 0
     counts: dict[str, int] = {}
 
+    def shape(role: str, found: Cell) -> str:
+        """A shape cell in the spec's order (sizes, then channels), whatever order its legend gives."""
+        text = shape_text(found.text)
+        legend = table.legends.get(role)
+        if not legend or "c" not in legend or legend[-1] == "c":
+            return text
+        from unetcalc.spec.shapetext import split_shape
+
+        parts = split_shape(text)
+        if len(parts) != len(legend):
+            return text
+        channel = legend.index("c")
+        return " x ".join([*parts[:channel], *parts[channel + 1 :], parts[channel]])
+
     def cell(row: list[Cell], role: str) -> Cell | None:
         number = columns.get(role)
         if number is None or number >= len(row) or row[number].text.strip().lower() in EMPTY_CELLS:
@@ -387,21 +420,24 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
         out_cell = cell(row, "out")
         operation = steps[-1]
         if filters is None and out_cell is not None and columns.get("filters") is None:
-            filters = _channels_of(out_cell.text)  # no Filters column: a conv makes its declared output's channels
+            filters = _channels_of(shape("out", out_cell))  # no Filters column: the declared output's channels
         if operation.op is None:  # the input row
             size_cell = dims_cell or out_cell
             if size_cell is None:
                 continue
             from unetcalc.spec.shapetext import split_shape, whole_number
 
-            parts = [p.strip() for p in split_shape(shape_text(size_cell.text))]
+            parts = [p.strip() for p in split_shape(shape("dims" if size_cell is dims_cell else "out", size_cell))]
             # Sizes as written: numbers, or symbols (`H x W`); anything else is the parser's to report, at the cell.
-            last = parts[-1] if len(parts) == 3 else ""
-            last_number = whole_number(last)
+            # Four entries are D×H×W×C (a 3D note); three are H×W×C unless the legend says D×H×W.
+            legend = table.legends.get("dims" if size_cell is dims_cell else "out") or []
+            spatial = 3 if len(parts) == 4 or (len(parts) == 3 and "d" in legend and "c" not in legend) else 2
+            has_channels = len(parts) == spatial + 1
+            last_number = whole_number(parts[-1]) if has_channels else None
             channels = filters if filters is not None else (last_number if last_number is not None else 1)
             sizes = [
                 number if (number := whole_number(p)) is not None else p
-                for p in (parts[:2] if len(parts) >= 2 else parts)
+                for p in (parts[:spatial] if len(parts) >= spatial else parts)
             ]
             input_row = _row_map(
                 {"channels": channels, "size": YList(sizes)},
@@ -434,7 +470,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 step_values["filters"] = filters if filters is not None else 1
                 step_positions["filters"] = filters_cell.pos if filters_cell else step_positions["op"]
             if k == 0 and dims_cell is not None and not _symbolic(dims_cell.text):
-                step_values["in"], step_positions["in"] = shape_text(dims_cell.text), dims_cell.pos
+                step_values["in"], step_positions["in"] = shape("dims", dims_cell), dims_cell.pos
             if step.op in ("maxpool", "avgpool") or (step.op == "conv" and step.params.get("stride", 1) != 1):
                 pools.append(names[-1] if names else "input")
             names.append(step_name)
@@ -470,9 +506,9 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 continue
             values["with"], positions["with"] = target, positions["op"]
         if dims_cell is not None and not folded and not _symbolic(dims_cell.text):  # `H x W x 64` checks nothing
-            values["in"], positions["in"] = shape_text(dims_cell.text), dims_cell.pos
+            values["in"], positions["in"] = shape("dims", dims_cell), dims_cell.pos
         if out_cell is not None:
-            values["out"], positions["out"] = shape_text(out_cell.text), out_cell.pos
+            values["out"], positions["out"] = shape("out", out_cell), out_cell.pos
         if op in ("maxpool", "avgpool") or (op == "conv" and values.get("stride", 1) not in (1, [1, 1])):
             pools.append(names[-1] if names else "input")
         names.append(name)
