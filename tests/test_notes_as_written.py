@@ -108,3 +108,32 @@ def test_a_3d_input_row_makes_a_3d_network(tmp_path):
     assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert result.input is not None and result.input.size == (116, 132, 132)
     assert str(result.inference.output) == "57x65x65x32"  # type: ignore[union-attr]
+
+
+def test_a_table_without_an_operation_column_reads_its_operations_from_the_layer_names(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text(
+        "## Caffe-style\n\n| Layer | Output shape | Kernel | Channels |\n|---|---|---|---|\n"
+        "| input | 64×64×3 | | 3 |\n| conv1_1 | 62×62×16 | 3×3 | 16 |\n| conv1_2 | 60×60×16 | 3×3 | 16 |\n"
+        "| pool1 | 30×30×16 | 2×2 | |\n| conv2_1 | 28×28×32 | 3×3 | 32 |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert [layer.op for layer in result.spec.layers] == ["conv", "conv", "maxpool", "conv"]
+    assert str(result.inference.output) == "28x28x32"  # type: ignore[union-attr]
+
+
+def test_a_layer_table_that_says_no_operation_is_a_finding_not_a_silent_pass(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text(
+        "## Mystery\n\n| Layer | Output shape | Kernel | Channels |\n|---|---|---|---|\n"
+        "| alpha | 224×224×64 | 3×3 | 64 |\n| beta | 112×112×64 | 2×2 | |\n\n"
+        "## Results\n\n| Model | Dice |\n|---|---|\n| A | 0.9 |\n"
+    )
+    results, skipped = check_note(note)
+    assert skipped == 1  # the results table stays silent
+    (result,) = results
+    (error,) = result.errors
+    assert error.line == 3 and "looks like a layer table, but it has no Operation column" in error.message
+    run = invoke_as_user("check", str(note))
+    assert run.exit_code == 1

@@ -25,6 +25,8 @@ COLUMNS = {
     "out": ("output", "out", "output shape", "output size"),
     "op": ("operation", "op", "type", "layer type", "operation type", "operator"),
     "filters": ("filters", "channels", "kernels", "units", "features", "filter", "number of filters", "nfilters"),
+    "kernel": ("kernel", "kernel size", "filter size", "window", "receptive field size"),
+    "stride": ("stride", "strides"),
 }
 
 
@@ -42,6 +44,11 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     # A shape column's axis legend (`Output (C×H×W)` → ["c", "h", "w"]): the order its cells are written in.
     legends: dict[str, list[str]] = field(default_factory=dict)
+    # No operation column: each row's operation is implied by its layer name (`conv2_2`, `pool3`) and the
+    # Kernel and Stride columns.
+    implied: bool = False
+    # A table that looks like a layer table but says no operation at all: why, for one finding.
+    problem: str = ""
 
 
 @dataclass(slots=True)
@@ -126,6 +133,35 @@ def _offset(source: str, content: str) -> int:
     return len(source) - len(content) if content and source.endswith(content) else 0
 
 
+_IMPLIED = (  # a layer name's start → the operation it names (VGG/Caffe-style tables: conv2_2, pool3, up1)
+    (re.compile(r"(?:input|image|data)\b"), "input"),
+    (re.compile(r"(?:conv|c\d)"), "conv"),
+    (re.compile(r"(?:max ?pool|pool|mp\d)"), "maxpool"),
+    (re.compile(r"(?:avg ?pool|ap\d)"), "avgpool"),
+    (re.compile(r"(?:up ?conv|deconv|up\d|up\b|upsample)"), "upconv"),
+    (re.compile(r"(?:concat|cat\d|cat\b|merge|skip)"), "concat"),
+    (re.compile(r"(?:relu|act)"), "relu"),
+    (re.compile(r"(?:bn|batch ?norm)"), "batchnorm"),
+    (re.compile(r"(?:drop)"), "dropout"),
+    (re.compile(r"(?:softmax)"), "softmax"),
+    (re.compile(r"(?:sigmoid)"), "sigmoid"),
+)
+
+
+def implied_op(name: str) -> str | None:
+    """The operation a layer name implies (`conv2_2` → conv, `pool3` → maxpool), or None."""
+    text = name.strip().lower()[:40]
+    return next((op for pattern, op in _IMPLIED if pattern.match(text)), None)
+
+
+def _names_imply_ops(table: Table) -> bool:
+    """Most rows' layer names imply an operation (a table of other things named in its first column is not
+    a layer table: it stays silent)."""
+    column = table.columns["name"]
+    names = [row[column].text for row in table.rows if column < len(row) and row[column].text]
+    return bool(names) and sum(implied_op(n) is not None for n in names) * 2 > len(names)
+
+
 def _without_wikilinks(text: str) -> str:
     """Obsidian's ``[[page|alias]]`` as ``page`` (linear: one pass of ``find``, no backtracking)."""
     out, index = [], 0
@@ -183,8 +219,19 @@ def find_tables(text: str) -> tuple[list[Table], int]:
         for i in range(at + 1, len(rows)):
             table.rows.append(_cells(rows[i], first + i + 1, _offset(lines[first + i], rows[i]))[: len(header)])
         # An operation column and one more a layer table has (name, shape or filters): the README's
-        # `| op | parameters |` table is not one.
+        # `| op | parameters |` table is not one. Without one, layer names and a shape or kernel column
+        # (`| Layer | Output shape | Kernel | Channels |`) make a layer table whose names imply the ops.
         if "op" in columns and len(columns.keys() & {"name", "dims", "out", "filters"}) >= 1:
+            tables.append(table)
+        elif "name" in columns and columns.keys() & {"dims", "out", "kernel"} and _names_imply_ops(table):
+            table.implied = True
+            tables.append(table)
+        elif "name" in columns and columns.keys() & {"dims", "out"} and columns.keys() & {"kernel", "filters"}:
+            # Layers, shapes and kernels or channels, but no operation anywhere: a finding, never a silent pass.
+            table.problem = (
+                "this looks like a layer table, but it has no Operation column and its layer names imply no "
+                "operation (`conv3_1`, `pool3`, `up2` would)"
+            )
             tables.append(table)
         else:
             skipped += 1
@@ -367,6 +414,27 @@ def _row_map(values: dict[str, Any], positions: dict[str, Pos], pos: Pos) -> YMa
     return out
 
 
+def _implied_cell(row: list[Cell], name: Cell | None, kernel: Cell | None, stride: Cell | None) -> Cell | None:
+    """The operation a row without an Operation column states through its name and Kernel/Stride cells,
+    written as an operation cell placed at the name (`conv3_1`, kernel 3 → `Conv 3x3`)."""
+    if name is None:
+        return None
+    op = implied_op(name.text)
+    if op is None:
+        return None
+    size = kernel.text.strip().lower().replace("×", "x") if kernel is not None else ""
+    step = f" s{stride.text.strip()}" if stride is not None and stride.text.strip().isdigit() else ""
+    text = {
+        "input": "",
+        "conv": f"Conv {size or '3x3'}{step}",
+        "maxpool": f"Max Pooling {size or '2x2'}{step}",
+        "avgpool": f"Avg Pooling {size or '2x2'}{step}",
+        "upconv": f"Up-conv {size or '2x2'}",
+        "concat": "Concat",
+    }.get(op, op)
+    return Cell(text, name.pos)
+
+
 def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, list[tuple[str, int, Pos]]]:
     """The spec document of one table (a YAML-tree mapping placed at its cells), and the Filters
     values of rows that are not convs: (layer name, channels, cell) for the caller to compare."""
@@ -404,6 +472,20 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
         op_cell = cell(row, "op")
         name_cell = cell(row, "name")
         row_pos = row[0].pos if row else Pos(table.header_line, 1)
+        if table.implied:
+            implied = _implied_cell(row, name_cell, cell(row, "kernel"), cell(row, "stride"))
+            if implied is None:
+                where = name_cell.pos if name_cell else row_pos
+                report(
+                    unknown_op,
+                    f"the layer name `{name_cell.text if name_cell else ''}` names no operation this table could "
+                    "imply, and it has no Operation column",
+                    where,
+                    hint="add an `Operation` column (`Conv 3x3`, `Max Pooling 2x2`, …), or name the layer "
+                    "after its operation (`conv3_1`, `pool3`)",
+                )
+                continue
+            op_cell = implied
         try:
             steps = parse_operations(op_cell.text if op_cell else "")
         except OperationError as exc:

@@ -920,6 +920,15 @@ def parse_note(text: str, path: str, documents: bool = False) -> tuple[list[Spec
     specs = []
     for table in tables:
         parser = _Parser(path)
+        if table.problem:
+            parser.report(
+                UNKNOWN_OP,
+                table.problem,
+                Pos(table.header_line, 1),
+                hint="add an `Operation` column (`Conv 3x3`, `Max Pooling 2x2`, `Up-conv 2x2`, `Concat with conv3`)",
+            )
+            specs.append(Spec(path, table.heading or Path(path).stem, None, [], parser.finished(), text=text))
+            continue
         if len(table.rows) > MAX_LAYERS:  # before a row becomes a layer: the work stays bounded
             parser.report(
                 BAD_PARAMETER,
