@@ -137,3 +137,17 @@ def test_a_layer_table_that_says_no_operation_is_a_finding_not_a_silent_pass(tmp
     assert error.line == 3 and "looks like a layer table, but it has no Operation column" in error.message
     run = invoke_as_user("check", str(note))
     assert run.exit_code == 1
+
+
+def test_a_folder_scan_finds_notes_whose_tables_have_legends_or_imply_their_operations(tmp_path):
+    (tmp_path / "legend.md").write_text(
+        "## Net\n\n| Layer | Output (C×H×W) | Operation |\n|---|---|---|\n| Input | 3×64×64 | |\n"
+        "| c1 | 16×62×62 | Conv 3x3 |\n"
+    )
+    (tmp_path / "implied.md").write_text(
+        "## Net\n\n| Layer | Output shape | Kernel |\n|---|---|---|\n| input | 64×64×3 | |\n| conv1 | 62×62×8 | 3×3 |\n"
+    )
+    (tmp_path / "other.md").write_text("| Model | Dice |\n|---|---|\n| A | 0.9 |\n")
+    run = invoke_as_user("check", str(tmp_path))
+    assert "legend.md: read 1 layer table" in run.stdout and "implied.md: read 1 layer table" in run.stdout
+    assert "other.md" not in run.stdout

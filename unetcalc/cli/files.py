@@ -16,14 +16,19 @@ SKIP_DIRS = {".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".to
 _LAYERS_KEY = re.compile(r"(^|[{,\s])layers\s*:", re.MULTILINE)
 
 
-def _has_operation_header(head: str) -> bool:
-    """A line with a pipe and a cell that names an operation column (as the note reader's headers do):
+def _has_layer_table_header(head: str) -> bool:
+    """A line with pipes whose cells name an operation column, or a layer column beside a shape or
+    kernel column (a table whose layer names imply the operations), as the note reader's headers do:
     one pass over each line, no pattern that could backtrack over blank lines or pipes."""
     from unetcalc.spec.markdown import COLUMNS, normal_header
 
-    names = COLUMNS["op"]
     for line in markdown_lines(head):
-        if "|" in line and any(normal_header(cell) in names for cell in line.split("|")):
+        if "|" not in line:
+            continue
+        cells = {normal_header(cell) for cell in line.split("|")}
+        if cells & set(COLUMNS["op"]):
+            return True
+        if cells & set(COLUMNS["name"]) and cells & {*COLUMNS["dims"], *COLUMNS["out"], *COLUMNS["kernel"]}:
             return True
     return False
 
@@ -36,7 +41,7 @@ def looks_like_spec(path: Path) -> bool:
     except OSError:
         return False
     if path.suffix.lower() in NOTE_SUFFIXES:
-        return _has_operation_header(head)  # other markdown is skipped without parsing it
+        return _has_layer_table_header(head)  # other markdown is skipped without parsing it
     return bool(_LAYERS_KEY.search(head))
 
 

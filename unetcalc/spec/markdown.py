@@ -68,8 +68,8 @@ def is_markdown(path: str) -> bool:
 
 
 def normal_header(text: str) -> str:
-    """A header cell as the column synonyms are written: lower case, no punctuation."""
-    return re.sub(r"[^a-z0-9 #]", "", text.lower().replace("_", " ")).strip()
+    """A header cell as the column synonyms are written: no units or axis legend, lower case, no punctuation."""
+    return re.sub(r"[^a-z0-9 #]", "", _LEGEND.sub("", text).lower().replace("_", " ")).strip()
 
 
 def _split_row(line: str) -> list[tuple[str, int]]:
@@ -255,7 +255,7 @@ def _legend(text: str) -> list[str]:
 def _columns(header: list[Cell]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for number, cell in enumerate(header):
-        name = normal_header(_LEGEND.sub("", cell.text))
+        name = normal_header(cell.text)
         for role, synonyms in COLUMNS.items():
             if role not in columns and name in synonyms:
                 columns[role] = number
