@@ -83,14 +83,6 @@ class LayerSaved:
     kept: str  # what: "input", "output + indices", …
 
 
-@dataclass(slots=True)
-class TrainingPeak:
-    peak: Amount
-    peak_at: str
-    saved: Amount  # bytes held after the forward for backward (plus the outputs)
-    per_layer: list[LayerSaved]
-
-
 def element_sizes(nodes: list[Node], compute: int) -> dict[str, int]:
     """The element size of every tensor under autocast with ``compute`` (4: no autocast)."""
     sizes = {"input": FLOAT}

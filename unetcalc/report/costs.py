@@ -32,10 +32,6 @@ def _count(value: Poly) -> str:
     return human_count(value.value) if value.is_number else value.format(exact=False)
 
 
-def _bytes(value: Poly) -> str:
-    return human_bytes(value.value) if value.is_number else f"{value.format(exact=False)} B"
-
-
 def bytes_text(value: int | Poly) -> str:
     """``1.2 GiB``; a polynomial with coefficients in binary units: ``4.0 KiB·H·W + 1.8 GiB``."""
     if isinstance(value, int):

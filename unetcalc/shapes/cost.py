@@ -21,9 +21,6 @@ from unetcalc.shapes.poly import Poly, numel, sum_polys
 BYTES = {"float32": 4, "bfloat16": 2}
 
 
-MAC_CONVENTIONS = ("true", "torchinfo")
-
-
 def layer_macs(entry: LayerShapes, convention: str = "true") -> Poly | None:
     if entry.out is None or entry.params is None:
         return None

@@ -150,6 +150,3 @@ class ChannelLinear(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.linear(x.movedim(1, -1))
         return out.movedim(-1, 1)
-
-
-CUSTOM = (Concat, Add, Crop, Pad, ChannelLayerNorm, ChannelLinear)
