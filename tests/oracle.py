@@ -60,6 +60,19 @@ def _floored_layers(result: CheckResult) -> list[str]:
     return found
 
 
+def _with_channels_of(concrete: CheckResult, symbolic: CheckResult) -> CheckResult:
+    """``concrete`` with each layer that it did not reach taken from ``symbolic`` (for its channels)."""
+    import dataclasses
+
+    assert concrete.analysis is not None and symbolic.inference is not None and concrete.inference is not None
+    layers = [
+        mine if mine.ins and mine.ins[0] is not None else theirs
+        for mine, theirs in zip(concrete.inference.layers, symbolic.inference.layers, strict=True)
+    ]
+    inference = dataclasses.replace(concrete.inference, layers=layers)
+    return dataclasses.replace(concrete, analysis=concrete.analysis._replace(inference=inference))
+
+
 def compare(text: str, size: tuple[int, ...]) -> Verdict:
     # torch only here: the property tests that import this module's helpers run without it
     from unetcalc.torch.plan import make_plan
@@ -86,10 +99,9 @@ def compare(text: str, size: tuple[int, ...]) -> Verdict:
             return Verdict("disagree", f"`sizes` says {size} → {said}, check computes {computed}")
     if not claimed and not found and not anisotropic_norm_case(concrete, size):
         return Verdict("disagree", f"`sizes` calls {size} invalid but check reports nothing")
-    # Modules need each layer's input channels: from the concrete pass when it reached every layer (the
-    # symbolic pass may stop early in a class that this size is not in).
-    complete = all(e.ins and e.ins[0] is not None for e in concrete.inference.layers)  # type: ignore[union-attr]
-    trace = torch_trace(make_plan(concrete if complete else symbolic), size)
+    # Modules need each layer's input channels: the concrete pass's where it reached the layer (it stops at
+    # a failed join, as PyTorch does), else the symbolic pass's (which may stop early in another class).
+    trace = torch_trace(make_plan(_with_channels_of(concrete, symbolic)), size)
     errors = [d for d in concrete.errors if d.code in SHAPE_ERRORS]
     codes = tuple(f"{d.code}@{d.layer}" for d in errors)
     order = [entry.layer.name for entry in concrete.inference.layers]  # type: ignore[union-attr]
