@@ -44,3 +44,22 @@ def test_lines_stripped_in_one_pass_equal_each_line_stripped(lines):
     from unetcalc.report.markup import strip_markup, strip_markup_lines
 
     assert strip_markup_lines(lines) == "".join(f"{strip_markup(line)}\n" for line in lines)
+
+
+def test_at_a_terminal_long_lines_wrap_between_words_and_into_a_pipe_they_do_not(monkeypatch):
+    import io
+
+    from unetcalc.cli import console as console_module
+
+    words = " ".join(["peak"] * 40)
+    monkeypatch.setattr(console_module.sys.stdout, "isatty", lambda: True, raising=False)
+    terminal = console_module.out()
+    terminal.file, terminal.width = io.StringIO(), 40
+    terminal.print(words)
+    lines = terminal.file.getvalue().splitlines()
+    assert len(lines) > 1 and all(len(line) <= 40 and not line.endswith("pea") for line in lines)
+    monkeypatch.setattr(console_module.sys.stdout, "isatty", lambda: False, raising=False)
+    piped = console_module.out()
+    piped.file, piped.width = io.StringIO(), 40
+    piped.print(words)
+    assert piped.file.getvalue().splitlines() == [words]

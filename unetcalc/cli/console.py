@@ -71,10 +71,13 @@ def _wants_rich(stream: Any) -> bool:
 
 
 def out() -> Console:
-    """A rich console on stdout (tables and panels need rich even when piped)."""
+    """A rich console on stdout (tables and panels need rich even when piped). At a terminal it wraps long
+    lines at its width between words (`memory`, `fit`, `diff`, `sizes`, `explain`); into a file or a pipe
+    a line stays one line, whatever its length."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True, emoji=False)
+    terminal = bool(getattr(sys.stdout, "isatty", lambda: False)())
+    return Console(highlight=False, soft_wrap=not terminal, emoji=False)
 
 
 def err() -> Console:
