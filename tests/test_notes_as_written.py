@@ -151,3 +151,19 @@ def test_a_folder_scan_finds_notes_whose_tables_have_legends_or_imply_their_oper
     run = invoke_as_user("check", str(tmp_path))
     assert "legend.md: read 1 layer table" in run.stdout and "implied.md: read 1 layer table" in run.stdout
     assert "other.md" not in run.stdout
+
+
+def test_modules_as_pytorch_prints_them_are_read(tmp_path):
+    note = tmp_path / "printout.md"
+    note.write_text(
+        "## Printed\n\n| Layer | Output | Operation |\n|---|---|---|\n| Input | 64 x 64 x 3 | |\n"
+        "| enc.0 | 64 x 64 x 16 | Conv2d(3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)) |\n"
+        "| enc.1 | 64 x 64 x 16 | BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True) |\n"
+        "| enc.2 | 64 x 64 x 16 | ReLU(inplace=True) |\n"
+        "| pool | 32 x 32 x 16 | MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False) |\n"
+        "| up | 64 x 64 x 8 | ConvTranspose2d(16, 8, kernel_size=(2, 2), stride=(2, 2)) |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert [layer.op for layer in result.spec.layers] == ["conv", "batchnorm", "relu", "maxpool", "upconv"]
+    assert result.spec.layers[0].params["padding"] == (1, 1)

@@ -276,6 +276,9 @@ def parse_operation(cell: str) -> Operation:
     raw = cell.strip()
     if len(raw) > MAX_CELL:  # bounds every pattern below: none real is this long
         raise OperationError(f"an operation cell of {len(raw):,} characters is not an operation")
+    printed = _torch_printout(raw)
+    if printed is not None:
+        return printed
     text = raw.lower().replace("×", "x").replace("*", "x").strip()
     text = re.sub(r"(?<=\d)\s*x\s*(?=\d)", "x", text)
     words = re.sub(r"[-_]", " ", text)
@@ -374,6 +377,67 @@ def _channels_of(text: str) -> int | None:
 
     parts = split_shape(shape_text(text))
     return whole_number(parts[-1]) if len(parts) >= 3 else None
+
+
+_PRINTOUT = re.compile(r"([A-Za-z]+?)([123]d)?\((.*)\)")
+_PRINTED_OPS = {
+    "conv": "conv", "convtranspose": "upconv", "maxpool": "maxpool", "avgpool": "avgpool", "relu": "relu",
+    "leakyrelu": "leakyrelu", "prelu": "prelu", "elu": "elu", "gelu": "gelu", "silu": "silu",
+    "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "batchnorm": "batchnorm",
+    "instancenorm": "instancenorm", "dropout": "dropout", "identity": "identity", "upsample": "upsample",
+}  # fmt: skip
+
+
+def _torch_printout(raw: str) -> Operation | None:
+    """A module as PyTorch prints it: `Conv2d(64, 128, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))`,
+    `MaxPool2d(kernel_size=2, stride=2)`, `ReLU(inplace=True)`, `Dropout(p=0.5)`; None for anything else."""
+    found = _PRINTOUT.fullmatch(raw.strip())
+    if found is None or found.group(1).lower() not in _PRINTED_OPS:
+        return None
+    op = _PRINTED_OPS[found.group(1).lower()]
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    for part in re.split(r",(?![^()]*\))", found.group(3)):  # commas outside the tuples `(3, 3)`
+        key, sep, value = part.partition("=")
+        if sep:
+            named[key.strip()] = value.strip()
+        elif part.strip():
+            positional.append(part.strip())
+
+    def sizes(value: str) -> int | list[int] | None:
+        numbers = [int(v) for v in re.findall(r"\d+", value)[:3]]
+        return _axes(numbers) if numbers else None
+
+    params: dict[str, Any] = {}
+    if op in ("conv", "upconv"):
+        if len(positional) >= 2 and positional[1].isdigit():
+            params["filters"] = int(positional[1])
+        kernel = sizes(named.get("kernel_size", positional[2] if len(positional) > 2 else ""))
+        if kernel is not None:
+            params["kernel"] = kernel
+        for key in ("stride", "padding", "dilation"):
+            if (
+                key in named
+                and (value := sizes(named[key])) is not None
+                and value not in (1 if key != "padding" else 0,)
+            ):
+                params[key] = value
+        if op == "conv" and "padding" not in params:
+            params["padding"] = 0
+    elif op in ("maxpool", "avgpool"):
+        kernel = sizes(named.get("kernel_size", positional[0] if positional else ""))
+        params["kernel"] = kernel if kernel is not None else 2
+        if "stride" in named and (stride := sizes(named["stride"])) is not None:
+            params["stride"] = stride
+    elif op == "dropout":
+        p = named.get("p", positional[0] if positional else "")
+        if re.fullmatch(r"\d*\.?\d+", p):
+            params["p"] = float(p)
+    elif op == "upsample":
+        scale = named.get("scale_factor", "")
+        if re.fullmatch(r"\d+(?:\.0)?", scale):
+            params["scale"] = int(float(scale))
+    return Operation(op, params)
 
 
 def _axes(window: list[int]) -> int | list[int]:
@@ -549,7 +613,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             if base and name_cell:
                 step_values["name"], step_positions["name"] = step_name, name_cell.pos
             if step.op in ("conv", "upconv"):
-                step_values["filters"] = filters if filters is not None else 1
+                step_values["filters"] = filters if filters is not None else step.params.get("filters", 1)
                 step_positions["filters"] = filters_cell.pos if filters_cell else step_positions["op"]
             if k == 0 and dims_cell is not None and not _symbolic(dims_cell.text):
                 step_values["in"], step_positions["in"] = shape("dims", dims_cell), dims_cell.pos
@@ -566,8 +630,9 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
         if name_cell:
             values["name"], positions["name"] = name, name_cell.pos
         if op in ("conv", "upconv"):
-            if filters is None:
-                values["filters"], positions["filters"] = 1, op_cell.pos if op_cell else row_pos
+            if filters is None:  # the printout's out_channels (`Conv2d(64, 128, …)`), else one filter
+                values["filters"] = operation.params.get("filters", 1)
+                positions["filters"] = op_cell.pos if op_cell else row_pos
             else:
                 values["filters"] = filters
                 positions["filters"] = filters_cell.pos if filters_cell else row_pos
