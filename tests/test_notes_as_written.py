@@ -167,3 +167,15 @@ def test_modules_as_pytorch_prints_them_are_read(tmp_path):
     assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert [layer.op for layer in result.spec.layers] == ["conv", "batchnorm", "relu", "maxpool", "upconv"]
     assert result.spec.layers[0].params["padding"] == (1, 1)
+
+
+def test_without_a_filters_column_a_conv_makes_the_channels_the_next_row_receives(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text(
+        "## Net\n\n| Layer | Dimensions | Operation |\n|---|---|---|\n| Input | 64 x 64 x 3 | |\n"
+        "| c1 | 64 x 64 x 3 | Conv 3x3 |\n| r1 | 62 x 62 x 32 | ReLU |\n| c2 | 62 x 62 x 32 | Conv 3x3 |\n"
+        "| r2 | 60 x 60 x 16 | ReLU |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert [layer.params.get("filters") for layer in result.spec.layers if layer.op == "conv"] == [32, 16]

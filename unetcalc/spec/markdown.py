@@ -532,7 +532,13 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             return None
         return row[number]
 
-    for row in table.rows:
+    # Without a Filters column, a conv's filters are the channels the next row says it receives.
+    received: list[int | None] = []
+    for row in table.rows[1:]:
+        found = cell(row, "dims")
+        received.append(_channels_of(shape("dims", found)) if found is not None else None)
+    received.append(None)
+    for index, row in enumerate(table.rows):
         op_cell = cell(row, "op")
         name_cell = cell(row, "name")
         row_pos = row[0].pos if row else Pos(table.header_line, 1)
@@ -565,8 +571,8 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
         dims_cell = cell(row, "dims")
         out_cell = cell(row, "out")
         operation = steps[-1]
-        if filters is None and out_cell is not None and columns.get("filters") is None:
-            filters = _channels_of(shape("out", out_cell))  # no Filters column: the declared output's channels
+        if filters is None and columns.get("filters") is None and operation.op is not None:  # declared channels
+            filters = _channels_of(shape("out", out_cell)) if out_cell is not None else received[index]
         if operation.op is None:  # the input row
             size_cell = dims_cell or out_cell
             if size_cell is None:
