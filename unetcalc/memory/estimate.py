@@ -58,6 +58,13 @@ class MemoryEstimate:
     inference: InferenceMemory
     symbolic: bool  # figures are polynomials in the input symbols; peaks chosen for large inputs
 
+    @property
+    def training_peak(self) -> int:
+        """The training step's peak in bytes, for an estimate at a concrete size (as `fit` makes)."""
+        peak = self.training.peak
+        assert isinstance(peak, int), "a symbolic estimate has no single peak in bytes"
+        return peak
+
 
 def network_nodes(
     result: CheckResult, compute: int, training: bool, counts: list[tuple[tuple[Amount, ...], Amount]]

@@ -49,7 +49,7 @@ class Fit:
 
     @property
     def margin(self) -> int:
-        return self.limit - int(self.estimate.training.peak)  # type: ignore[arg-type]
+        return self.limit - self.estimate.training_peak
 
 
 def _peak(spec: Spec, size: tuple[int, ...], batch: int, precision: str, optimizer: str) -> MemoryEstimate:
@@ -65,11 +65,11 @@ def largest_batch(spec: Spec, size: tuple[int, ...], limit: int, precision: str,
 
     def fits(batch: int) -> bool:
         estimates[batch] = _peak(spec, size, batch, precision, optimizer)
-        return int(estimates[batch].training.peak) <= limit  # type: ignore[arg-type]
+        return estimates[batch].training_peak <= limit
 
     best = _largest(fits, lambda b: b + 1, 1, MAX_BATCH)
     if best is None:
-        peak = int(estimates[1].training.peak)  # type: ignore[arg-type]
+        peak = estimates[1].training_peak
         raise FitError(f"even batch 1 needs {peak:,} bytes at {'x'.join(map(str, size))}, more than {limit:,}")
     over = estimates.get(best + 1)
     return Fit(
@@ -77,7 +77,7 @@ def largest_batch(spec: Spec, size: tuple[int, ...], limit: int, precision: str,
         size,
         estimates[best],
         limit,
-        None if over is None else (best + 1, size, int(over.training.peak)),  # type: ignore[arg-type]
+        None if over is None else (best + 1, size, over.training_peak),
         MAX_BATCH if best == MAX_BATCH else None,
     )
 
@@ -118,11 +118,11 @@ def largest_size(
 
     def fits(n: int) -> bool:
         estimates[n] = _peak(spec, size_at(n), batch, precision, optimizer)
-        return int(estimates[n].training.peak) <= limit  # type: ignore[arg-type]
+        return estimates[n].training_peak <= limit
 
     best = _largest(fits, lambda n: next_valid(n), first, MAX_SIZE)
     if best is None:
-        peak = int(estimates[first].training.peak)  # type: ignore[arg-type]
+        peak = estimates[first].training_peak
         raise FitError(
             f"even the smallest valid input {'x'.join(map(str, size_at(first)))} needs {peak:,} bytes "
             f"at batch {batch}, more than {limit:,}"
@@ -135,7 +135,7 @@ def largest_size(
         size_at(best),
         estimates[best],
         limit,
-        None if over is None or up is None else (batch, size_at(up), int(over.training.peak)),  # type: ignore[arg-type]
+        None if over is None or up is None else (batch, size_at(up), over.training_peak),
         MAX_SIZE if up is None and unbounded else None,
     )
 

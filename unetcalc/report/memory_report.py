@@ -147,7 +147,7 @@ def render_memory_json(result: CheckResult, estimate: MemoryEstimate) -> str:
 
 def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -> None:
     size = "x".join(map(str, fit.size))
-    peak = int(fit.estimate.training.peak)  # type: ignore[arg-type]
+    peak = fit.estimate.training_peak
     console.print(
         f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  {fit.estimate.precision}"
         f"{' autocast' if fit.estimate.precision != 'fp32' else ''}, {OPTIMIZER_NAMES[fit.estimate.optimizer]}, "
@@ -173,7 +173,7 @@ def _precise(count: int) -> str:
 
 
 def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:
-    peak = int(fit.estimate.training.peak)  # type: ignore[arg-type]
+    peak = fit.estimate.training_peak
     return {
         "version": MEMORY_JSON_VERSION,
         "path": result.path,
