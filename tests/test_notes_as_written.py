@@ -179,3 +179,27 @@ def test_without_a_filters_column_a_conv_makes_the_channels_the_next_row_receive
     (result,), _ = check_note(note)
     assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert [layer.params.get("filters") for layer in result.spec.layers if layer.op == "conv"] == [32, 16]
+
+
+def test_a_shape_column_that_holds_outputs_is_read_as_outputs_and_said_once(tmp_path):
+    note = tmp_path / "n.md"
+    note.write_text(
+        "## Paper table\n\n| Layer | Shape | Operation | Filters |\n|---|---|---|---|\n"
+        "| Input | 572 x 572 x 1 | | 1 |\n| conv1a | 570 x 570 x 64 | Conv 3x3 | 64 |\n"
+        "| relu1a | 570 x 570 x 64 | ReLU | |\n| conv1b | 568 x 568 x 64 | Conv 3x3 | 64 |\n"
+    )
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    assert result.spec.readings == (
+        "the `Shape` column read as each row's output (the first layer's differs from the input)",
+    )
+    run = invoke_as_user("check", str(note))
+    assert run.stdout.count("read as each row's output") == 1
+
+
+def test_an_input_shape_column_like_the_seed_notes_stays_the_input(tmp_path):
+    from conftest import SPECS
+
+    (result,), _ = check_note(SPECS / "seed-note.md")
+    assert result.spec.readings == ()
+    assert len(result.errors) == 5  # the seed note's five findings, unchanged

@@ -169,7 +169,8 @@ def _check_note(
     if fmt in (CheckFormat.text, CheckFormat.concise):
         other = f" ({skipped} other table{'s' if skipped != 1 else ''} skipped)" if skipped else ""
         read = f"{len(results)} layer table{'s' if len(results) != 1 else ''}"
-        text_out().print(f"[dim]{escape(path.as_posix())}: read {read}{other}[/]")
+        readings = "".join(f"; {reading}" for result in results for reading in result.spec.readings)
+        text_out().print(f"[dim]{escape(path.as_posix())}: read {read}{other}{escape(readings)}[/]")
     return results
 
 

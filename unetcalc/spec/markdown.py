@@ -49,6 +49,7 @@ class Table:
     implied: bool = False
     # A table that looks like a layer table but says no operation at all: why, for one finding.
     problem: str = ""
+    readings: list[str] = field(default_factory=list)  # how an ambiguous column was read, said once
 
 
 @dataclass(slots=True)
@@ -162,6 +163,33 @@ def _names_imply_ops(table: Table) -> bool:
     return bool(names) and sum(implied_op(n) is not None for n in names) * 2 > len(names)
 
 
+AMBIGUOUS_SHAPES = frozenset({"dimensions", "dimension", "shape", "size", "tensor", "dims"})
+
+
+def _decide_shape_column(table: Table, header: list[Cell]) -> None:
+    """A shape column whose name says neither input nor output (`Shape`, `Size`) is read as each row's
+    input when the first layer's shape is the input row's (the seed note's `Dimensions`), else as each
+    row's output (`input 572`, then `conv1a 570`); a reading other than input is said once."""
+    column = table.columns.get("dims")
+    if column is None or "out" in table.columns or normal_header(header[column].text) not in AMBIGUOUS_SHAPES:
+        return
+    from unetcalc.spec.shapetext import split_shape
+
+    shapes = [row[column].text for row in table.rows if column < len(row) and row[column].text]
+    if len(shapes) < 2:
+        return
+    first, second = (split_shape(shape_text(text)) for text in shapes[:2])
+    spatial = min(len(first), len(second), 3) - (1 if min(len(first), len(second)) >= 3 else 0)
+    if spatial >= 1 and first[:spatial] != second[:spatial]:
+        table.columns["out"] = table.columns.pop("dims")
+        if "dims" in table.legends:
+            table.legends["out"] = table.legends.pop("dims")
+        name = header[column].text.strip()
+        table.readings.append(
+            f"the `{name}` column read as each row's output (the first layer's differs from the input)"
+        )
+
+
 def _without_wikilinks(text: str) -> str:
     """Obsidian's ``[[page|alias]]`` as ``page`` (linear: one pass of ``find``, no backtracking)."""
     out, index = [], 0
@@ -218,6 +246,7 @@ def find_tables(text: str) -> tuple[list[Table], int]:
                 table.legends[role] = legend
         for i in range(at + 1, len(rows)):
             table.rows.append(_cells(rows[i], first + i + 1, _offset(lines[first + i], rows[i]))[: len(header)])
+        _decide_shape_column(table, header)
         # An operation column and one more a layer table has (name, shape or filters): the README's
         # `| op | parameters |` table is not one. Without one, layer names and a shape or kernel column
         # (`| Layer | Output shape | Kernel | Channels |`) make a layer table whose names imply the ops.

@@ -90,6 +90,8 @@ class Spec:
     # A markdown table's Filters column on rows that are not convs: (layer, channels, cell) to compare
     # with the channels the layer outputs.
     expected_channels: tuple[tuple[str, int, tuple[int, int]], ...] = ()
+    # How a note's table was read where its columns left a choice (said once, beside "read 1 layer table").
+    readings: tuple[str, ...] = ()
 
     @property
     def stem(self) -> str:

@@ -944,6 +944,7 @@ def parse_note(text: str, path: str, documents: bool = False) -> tuple[list[Spec
         spec.text = text
         spec.expanded = document if documents else None
         spec.expected_channels = tuple((name, channels, (pos.line, pos.column)) for name, channels, pos in expected)
+        spec.readings = tuple(table.readings)
         specs.append(spec)
     return specs, skipped
 
