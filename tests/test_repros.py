@@ -107,3 +107,9 @@ def test_build_module_without_torch_says_how_to_install_it(monkeypatch):
         assert "pip install 'unetcalc[torch]'" in str(exc)
     else:
         raise AssertionError("build_module ran without torch")
+
+
+def test_r19_a_size_reference_is_not_drawn_as_a_copy_arrow():
+    dot = invoke_as_user("draw", str(_file("r19")), "--format", "dot", "-o", "-").stdout
+    copies = [line for line in dot.splitlines() if "->" in line and "label=copy" in line]
+    assert len(copies) == 1, copies  # the concat's skip; `resize: {to: e1}` only reads e1's size

@@ -97,7 +97,9 @@ def main_and_skips(layer: Layer, position: dict[str, int]) -> tuple[str, tuple[s
     as MONAI, wolny and milesial write it) is the same join as `{from: up, with: skip}`.
     """
     if layer.op not in JOIN_OPS:
-        return layer.source, layer.refs
+        # A `to:` names the tensor whose size a pad, resize or crop takes, not data: no copy arrow from it.
+        to = layer.params.get("to")
+        return layer.source, tuple(ref for ref in layer.refs if ref != to)
     main = max(layer.inputs, key=lambda tensor: position.get(tensor, -1))
     return main, tuple(tensor for tensor in layer.inputs if tensor != main)
 
