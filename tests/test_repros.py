@@ -113,3 +113,8 @@ def test_r19_a_size_reference_is_not_drawn_as_a_copy_arrow():
     dot = invoke_as_user("draw", str(_file("r19")), "--format", "dot", "-o", "-").stdout
     copies = [line for line in dot.splitlines() if "->" in line and "label=copy" in line]
     assert len(copies) == 1, copies  # the concat's skip; `resize: {to: e1}` only reads e1's size
+
+
+def test_r21_a_dilated_convs_label_shows_its_dilation():
+    table = invoke_as_user("table", str(_file("r21")), "--input", "32x32", "--wide").stdout
+    assert "conv 3×3 dil 2 pad 2" in table

@@ -28,6 +28,8 @@ def op_label(layer: Layer, rank: int) -> str:
         text = f"conv {_window(p.get('kernel'), rank)}"
         if p.get("stride") not in (None, (1,) * rank, 1):
             text += f" /{_axes(p['stride'])}"
+        if p.get("dilation") not in (None, (1,) * rank, 1):  # a 3×3 of dilation 2 reads 5×5: say so
+            text += f" dil {_axes(p['dilation'])}"
         if p.get("padding") == "same":
             text += " same"
         elif p.get("padding") not in ("valid", None, (0,) * rank, 0):
