@@ -118,3 +118,8 @@ def test_r19_a_size_reference_is_not_drawn_as_a_copy_arrow():
 def test_r21_a_dilated_convs_label_shows_its_dilation():
     table = invoke_as_user("table", str(_file("r21")), "--input", "32x32", "--wide").stdout
     assert "conv 3×3 dil 2 pad 2" in table
+
+
+def test_r20_a_box_is_named_for_the_block_uses_it_holds():
+    dot = invoke_as_user("draw", str(_file("r20")), "--format", "dot", "-o", "-").stdout
+    assert 'label="layer1, layer2' in dot and 'label="layer1\n' not in dot

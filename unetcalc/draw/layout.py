@@ -235,11 +235,18 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
 
 
 def _title(members: tuple[LayerShapes, ...], transition: LayerShapes | None) -> str:
-    """The first layer the author named (the transition arrow's own layer aside), else ''."""
+    """What the box holds, by the names the author gave (the transition arrow's own layer aside): the block
+    uses in it — one (`layer2`), two (`layer1, layer2`), or the first and the last of more
+    (`layer2–layer4`: torchvision's FCN box holding three stages) — else its first named layer, else ''."""
     body = [m for m in members if m is not transition] or list(members)
+    uses: list[str] = []
+    for member in body:  # a block use's name, not its rows' (`layer2`, not `layer2.conv1`)
+        origin = member.layer.origin
+        if origin is not None and (use := origin.instance.split(".")[0]) not in uses:
+            uses.append(use)
+    if uses:
+        return ", ".join(uses) if len(uses) <= 2 else f"{uses[0]}–{uses[-1]}"
     first = next((m.layer for m in body if m.layer.explicit_name), None)
-    if first is not None and first.origin is not None:  # a block use: the name the spec gave it (`layer2`)
-        return first.origin.instance.split(".")[0]
     return first.name if first is not None else ""
 
 
