@@ -123,3 +123,12 @@ def test_r21_a_dilated_convs_label_shows_its_dilation():
 def test_r20_a_box_is_named_for_the_block_uses_it_holds():
     dot = invoke_as_user("draw", str(_file("r20")), "--format", "dot", "-o", "-").stdout
     assert 'label="layer1, layer2' in dot and 'label="layer1\n' not in dot
+
+
+def test_r18_an_unused_head_does_not_flatten_the_u(tmp_path):
+    with_aux = invoke_as_user("draw", str(_file("r18")), "--format", "dot", "-o", "-").stdout
+    without = tmp_path / "no_aux.yaml"
+    without.write_text("\n".join(line for line in _file("r18").read_text().splitlines() if "name: aux" not in line))
+    plain = invoke_as_user("draw", str(without), "--format", "dot", "-o", "-").stdout
+    assert plain.count("rank=same") == 3  # a U: one row per level beside the bottleneck
+    assert with_aux.count("rank=same") == plain.count("rank=same") and 'label="aux' in with_aux

@@ -135,7 +135,16 @@ def looks_like_u(symbolic: list[LayerShapes], levels: list[int]) -> bool:
     first_deep, last_deep = _deep_span(levels)
     branches = skip_branches(symbolic, levels)
     down = levels[: first_deep + 1]
-    up = [lv for e, lv in zip(symbolic[last_deep:], levels[last_deep:], strict=True) if e.layer.id not in branches]
+    # A head that nothing reads (an auxiliary or unused output, as nnU-Net keeps its deep-supervision
+    # heads) branches off the decoder: it does not make the decoder's path go back down.
+    read = {tensor for e in symbolic for tensor in e.layer.inputs}
+    last = symbolic[-1].layer.id if symbolic else ""
+    side_heads = {e.layer.id for e in symbolic[last_deep + 1 :] if e.layer.id not in read and e.layer.id != last}
+    up = [
+        lv
+        for e, lv in zip(symbolic[last_deep:], levels[last_deep:], strict=True)
+        if e.layer.id not in branches and e.layer.id not in side_heads
+    ]
     if any(b < a for a, b in itertools.pairwise(down)):
         return False
     if len(up) < 2 or any(b > a or a - b > 1 for a, b in itertools.pairwise(up)):
