@@ -11,6 +11,16 @@ from unetcalc.spec.markdown import parse_operations
 
 from conftest import invoke_as_user
 
+
+def _read_ok(tmp_path, text: str):
+    """The one table of a note holding ``text``, which must check clean."""
+    note = tmp_path / "n.md"
+    note.write_text(text)
+    (result,), _ = check_note(note)
+    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
+    return result
+
+
 HEADER = "## Net\n\n| Layer | Dimensions | Operation | Filters |\n|---|---|---|---|\n| Input | 64 x 64 | | 3 |\n"
 
 
@@ -66,13 +76,11 @@ def test_empty_looking_cells_are_empty(tmp_path, empty):
 
 
 def test_without_a_filters_column_a_conv_makes_its_declared_outputs_channels(tmp_path):
-    note = tmp_path / "n.md"
-    note.write_text(
+    result = _read_ok(
+        tmp_path,
         "## Net\n\n| Layer | Output | Operation |\n|---|---|---|\n| Input | 64 x 64 x 3 | |\n"
-        "| c1 | 62 x 62 x 32 | Conv 3x3 |\n| r1 | 62 x 62 x 32 | ReLU |\n| c2 | 60 x 60 x 16 | Conv 3x3 |\n"
+        "| c1 | 62 x 62 x 32 | Conv 3x3 |\n| r1 | 62 x 62 x 32 | ReLU |\n| c2 | 60 x 60 x 16 | Conv 3x3 |\n",
     )
-    (result,), _ = check_note(note)
-    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert [layer.params.get("filters") for layer in result.spec.layers if layer.op == "conv"] == [32, 16]
 
 
@@ -86,39 +94,33 @@ def test_without_a_filters_column_a_conv_makes_its_declared_outputs_channels(tmp
     ],
 )
 def test_a_header_with_an_axis_legend_is_read_in_its_order(tmp_path, header, input_cell, c1, p1):
-    note = tmp_path / "n.md"
-    note.write_text(
+    result = _read_ok(
+        tmp_path,
         f"## Net\n\n| Layer | {header} | Operation |\n|---|---|---|\n| Input | {input_cell} | |\n"
-        f"| c1 | {c1} | Conv 3x3 |\n| p1 | {p1} | MaxPool 2x2 |\n"
+        f"| c1 | {c1} | Conv 3x3 |\n| p1 | {p1} | MaxPool 2x2 |\n",
     )
-    (result,), _ = check_note(note)
-    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert result.inference is not None and result.inference.input.channels == 3
     assert str(result.inference.output) == "31x31x16"
 
 
 def test_a_3d_input_row_makes_a_3d_network(tmp_path):
-    note = tmp_path / "n.md"
-    note.write_text(
+    result = _read_ok(
+        tmp_path,
         "## Volumes\n\n| Layer | Input (D, H, W, C) | Operation | Filters |\n|---|---|---|---|\n"
         "| Input | 116×132×132×3 | | 3 |\n| c1 | 116×132×132×3 | Conv 3×3×3 | 32 |\n"
-        "| p1 | 114×130×130×32 | Max Pooling 2×2×2 | — |\n"
+        "| p1 | 114×130×130×32 | Max Pooling 2×2×2 | — |\n",
     )
-    (result,), _ = check_note(note)
-    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert result.input is not None and result.input.size == (116, 132, 132)
     assert str(result.inference.output) == "57x65x65x32"  # type: ignore[union-attr]
 
 
 def test_a_table_without_an_operation_column_reads_its_operations_from_the_layer_names(tmp_path):
-    note = tmp_path / "n.md"
-    note.write_text(
+    result = _read_ok(
+        tmp_path,
         "## Caffe-style\n\n| Layer | Output shape | Kernel | Channels |\n|---|---|---|---|\n"
         "| input | 64×64×3 | | 3 |\n| conv1_1 | 62×62×16 | 3×3 | 16 |\n| conv1_2 | 60×60×16 | 3×3 | 16 |\n"
-        "| pool1 | 30×30×16 | 2×2 | |\n| conv2_1 | 28×28×32 | 3×3 | 32 |\n"
+        "| pool1 | 30×30×16 | 2×2 | |\n| conv2_1 | 28×28×32 | 3×3 | 32 |\n",
     )
-    (result,), _ = check_note(note)
-    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert [layer.op for layer in result.spec.layers] == ["conv", "conv", "maxpool", "conv"]
     assert str(result.inference.output) == "28x28x32"  # type: ignore[union-attr]
 
@@ -170,30 +172,26 @@ def test_modules_as_pytorch_prints_them_are_read(tmp_path):
 
 
 def test_without_a_filters_column_a_conv_makes_the_channels_the_next_row_receives(tmp_path):
-    note = tmp_path / "n.md"
-    note.write_text(
+    result = _read_ok(
+        tmp_path,
         "## Net\n\n| Layer | Dimensions | Operation |\n|---|---|---|\n| Input | 64 x 64 x 3 | |\n"
         "| c1 | 64 x 64 x 3 | Conv 3x3 |\n| r1 | 62 x 62 x 32 | ReLU |\n| c2 | 62 x 62 x 32 | Conv 3x3 |\n"
-        "| r2 | 60 x 60 x 16 | ReLU |\n"
+        "| r2 | 60 x 60 x 16 | ReLU |\n",
     )
-    (result,), _ = check_note(note)
-    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert [layer.params.get("filters") for layer in result.spec.layers if layer.op == "conv"] == [32, 16]
 
 
 def test_a_shape_column_that_holds_outputs_is_read_as_outputs_and_said_once(tmp_path):
-    note = tmp_path / "n.md"
-    note.write_text(
+    result = _read_ok(
+        tmp_path,
         "## Paper table\n\n| Layer | Shape | Operation | Filters |\n|---|---|---|---|\n"
         "| Input | 572 x 572 x 1 | | 1 |\n| conv1a | 570 x 570 x 64 | Conv 3x3 | 64 |\n"
-        "| relu1a | 570 x 570 x 64 | ReLU | |\n| conv1b | 568 x 568 x 64 | Conv 3x3 | 64 |\n"
+        "| relu1a | 570 x 570 x 64 | ReLU | |\n| conv1b | 568 x 568 x 64 | Conv 3x3 | 64 |\n",
     )
-    (result,), _ = check_note(note)
-    assert result.ok, [(d.code, d.message) for d in result.diagnostics]
     assert result.spec.readings == (
         "the `Shape` column read as each row's output (the first layer's differs from the input)",
     )
-    run = invoke_as_user("check", str(note))
+    run = invoke_as_user("check", str(tmp_path / "n.md"))
     assert run.stdout.count("read as each row's output") == 1
 
 
