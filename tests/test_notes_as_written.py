@@ -201,3 +201,19 @@ def test_an_input_shape_column_like_the_seed_notes_stays_the_input(tmp_path):
     (result,), _ = check_note(SPECS / "seed-note.md")
     assert result.spec.readings == ()
     assert len(result.errors) == 5  # the seed note's five findings, unchanged
+
+
+def test_a_3d_kernel_in_a_2d_table_is_one_finding_at_the_first_row(tmp_path):
+    note = tmp_path / "mixed.md"
+    note.write_text(
+        HEADER + "| c1 | 64 x 64 x 3 | Conv 3x3x3 | 8 |\n| c2 | 62 x 62 x 8 | Conv 3x3x3 | 8 |\n"
+        "| p1 | 60 x 60 x 8 | Max Pooling 2×2×2 | — |\n"
+    )
+    (result,), _ = check_note(note)
+    (error,) = result.errors
+    assert error.line == 6 and "`Conv 3x3x3` is a 3D operation, but the table's input is 2D" in error.message
+
+
+def test_a_3d_pool_reads_all_three_sizes():
+    (pool,) = parse_operations("Max Pooling 2×2×2")
+    assert pool.op == "maxpool" and pool.axes == 3

@@ -58,6 +58,7 @@ class Operation:
     params: dict[str, Any]
     concat_with: str | None = None  # "Concat with Conv3": the skip's name, when the cell names it
     skip: bool = False  # a concat without a named tensor (`Copy and crop`)
+    axes: int = 0  # how many axes its window was written with (`3x3x3`: 3; `3`, or none: 0)
 
 
 class OperationError(ValueError):
@@ -330,23 +331,25 @@ def parse_operation(cell: str) -> Operation:
             return Operation("concat", params, concat_with=with_match.group(1))
         return Operation("concat", params, skip=True)
     upconv = re.match(
-        r"^(?:up ?conv(?:olution)?|transposed conv(?:olution)?|deconv(?:olution)?)\s*" + _SIZE + r"?$", words
+        r"^(?:up ?conv(?:olution)?|transposed conv(?:olution)?|deconv(?:olution)?)\s*(?:" + _SIZE + r")?$", words
     )
     if upconv:
         window = _window(upconv) if upconv.group(1) else [2]
-        return Operation("upconv", {"kernel": _axes(window)})
+        return Operation("upconv", {"kernel": _axes(window)}, axes=_written_axes(window))
     upsample = re.match(r"^(?:upsample|upsampling|up sampling|upscale)\s*x?\s*(\d+)?\s*x?$", words)
     if upsample:
         return Operation("upsample", {"scale": int(upsample.group(1) or 2)})
-    pool = re.match(r"^(max|avg|average)\s*pool(?:ing)?\s*" + _SIZE + r"?(.*)$", words)
+    pool = re.match(r"^(max|avg|average)\s*pool(?:ing)?\s*(?:" + _SIZE + r")?(|[\s/].*)$", words)
     if pool:
         op = "maxpool" if pool.group(1) == "max" else "avgpool"
-        params = {"kernel": _axes(_window(pool, 2) or [2])}
+        window = _window(pool, 2) or [2]
+        params = {"kernel": _axes(window)}
         params.update(_stride(pool.group(5)))
-        return Operation(op, params)
+        return Operation(op, params, axes=_written_axes(window))
     conv = re.match(r"^conv(?:olution)?\s*" + _SIZE + r"(.*)$", words)
     if conv:
-        params = {"kernel": _axes(_window(conv))}
+        window = _window(conv)
+        params = {"kernel": _axes(window)}
         rest = conv.group(4)
         params.update(_stride(rest))
         if "same" in rest:
@@ -354,7 +357,7 @@ def parse_operation(cell: str) -> Operation:
         padding = re.search(r"\b(?:pad|padding|p)\s*(\d+)", rest)
         if padding:
             params["padding"] = int(padding.group(1))
-        return Operation("conv", params)
+        return Operation("conv", params, axes=_written_axes(window))
     dropout = re.match(r"^dropout\s*(0?\.\d+|1(?:\.0)?|0)?$", words.replace(" .", "."))
     if dropout:
         return Operation("dropout", {"p": float(dropout.group(1))} if dropout.group(1) else {})
@@ -424,6 +427,7 @@ def _torch_printout(raw: str) -> Operation | None:
     if found is None or found.group(1).lower() not in _PRINTED_OPS:
         return None
     op = _PRINTED_OPS[found.group(1).lower()]
+    axes = int(found.group(2)[0]) if found.group(2) else 0
     positional: list[str] = []
     named: dict[str, str] = {}
     for part in re.split(r",(?![^()]*\))", found.group(3)):  # commas outside the tuples `(3, 3)`
@@ -466,7 +470,11 @@ def _torch_printout(raw: str) -> Operation | None:
         scale = named.get("scale_factor", "")
         if re.fullmatch(r"\d+(?:\.0)?", scale):
             params["scale"] = int(float(scale))
-    return Operation(op, params)
+    return Operation(op, params, axes=axes if op in ("conv", "upconv", "maxpool", "avgpool") else 0)
+
+
+def _written_axes(window: list[int]) -> int:
+    return len(window) if len(window) > 1 else 0
 
 
 def _axes(window: list[int]) -> int | list[int]:
@@ -561,6 +569,8 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             return None
         return row[number]
 
+    rank = 0  # the input row's dimensionality, once read
+    reported_rank = False
     # Without a Filters column, a conv's filters are the channels the next row says it receives.
     received: list[int | None] = []
     for row in table.rows[1:]:
@@ -600,6 +610,16 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
         dims_cell = cell(row, "dims")
         out_cell = cell(row, "out")
         operation = steps[-1]
+        mismatched = next((step for step in steps if step.axes and rank and step.axes != rank), None)
+        if mismatched is not None and not reported_rank:
+            reported_rank = True  # one finding, at the first row that disagrees
+            report(
+                unknown_op,
+                f"`{op_cell.text if op_cell else ''}` is a {mismatched.axes}D operation, but the table's input is "
+                f"{rank}D",
+                op_cell.pos if op_cell else row_pos,
+                hint=f"write the input row with {mismatched.axes} sizes and the channels, or a {rank}D kernel",
+            )
         if filters is None and columns.get("filters") is None and operation.op is not None:  # declared channels
             filters = _channels_of(shape("out", out_cell)) if out_cell is not None else received[index]
         if operation.op is None:  # the input row
@@ -626,6 +646,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 row_pos,
             )
             input_row["size"].pos, input_row["size"].item_pos = size_cell.pos, [size_cell.pos] * len(sizes)
+            rank = len(sizes)
             continue
         # A folded cell (`Conv 3x3 + BN + ReLU`): the steps before the last are layers of their own, named
         # after the row (`L1.conv`, `L1.batchnorm`); the row's name, declared output and Filters cell
