@@ -20,7 +20,7 @@ from unetcalc.shapes.shape import Shape, format_sizes
 from unetcalc.shapes.solver import Outcome, Solver
 from unetcalc.spec.model import Layer
 from unetcalc.spec.ops import SHAPE_KEEPING_OPS
-from unetcalc.spec.parse import per_axis_of
+from unetcalc.spec.params import per_axis_of
 
 # -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
 SIZE_COLLAPSES = Rule(

@@ -142,3 +142,8 @@ def validate(param: Param, value: Any, rank: int | None, what: str) -> Any:
             raise ParamError(f"{what} must be between 0 and 1, got {value}")
         return value
     raise AssertionError(f"unknown parameter kind {kind}")
+
+
+def per_axis_of(value: object) -> tuple[int, ...]:
+    """A validated per-axis parameter as a tuple: `3` is `(3,)`, `(3, 1)` stays."""
+    return value if isinstance(value, tuple) else (value,)

@@ -15,7 +15,7 @@ from unetcalc.spec.expand import BLOCK_KEYS, Expander
 from unetcalc.spec.limits import MAX_LAYERS
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
-from unetcalc.spec.params import ParamError, validate
+from unetcalc.spec.params import ParamError, per_axis_of, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
 from unetcalc.spec.templates import DECODER_KEYS, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
@@ -848,10 +848,6 @@ class _Parser:
                 )
             else:
                 seen[layer.name] = layer
-
-
-def per_axis_of(value: object) -> tuple[int, ...]:
-    return value if isinstance(value, tuple) else (value,)
 
 
 def _broadcast(*values: tuple[int, ...]) -> list[tuple[int, ...]]:
