@@ -37,6 +37,7 @@ HEADER = "## Net\n\n| Layer | Dimensions | Operation | Filters |\n|---|---|---|-
         ("Conv 3x3, stride 2, ReLU", ["conv", "relu"]),
         ("Copy & crop", ["concat"]),
         ("Max Pooling 2x2", ["maxpool"]),
+        ("Max Pooling 3x3 /2 + ReLU", ["maxpool", "relu"]),
     ],
 )
 def test_a_cell_naming_several_steps_is_that_sequence_of_layers(cell, ops):
@@ -217,3 +218,11 @@ def test_a_3d_kernel_in_a_2d_table_is_one_finding_at_the_first_row(tmp_path):
 def test_a_3d_pool_reads_all_three_sizes():
     (pool,) = parse_operations("Max Pooling 2×2×2")
     assert pool.op == "maxpool" and pool.axes == 3
+
+
+@pytest.mark.parametrize(
+    "cell", ["max pool /2", "Max Pooling 3x3 /2", "conv3x3 s2", "Conv 3x3 stride 2", "Conv 3x3 /2"]
+)
+def test_a_stride_is_read_however_it_is_written(cell):
+    (step,) = parse_operations(cell)
+    assert step.params["stride"] == 2

@@ -482,7 +482,7 @@ def _axes(window: list[int]) -> int | list[int]:
 
 
 def _stride(rest: str) -> dict[str, Any]:
-    match = re.search(r"\b(?:s|stride|/)\s*(\d+)", rest)
+    match = re.search(r"(?:\b(?:s|stride)|/)\s*(\d+)", rest)  # `s2`, `stride 2`, `/2`
     return {"stride": int(match.group(1))} if match else {}
 
 
