@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from test_markdown import note_expressible_spec
 
 from unetcalc import check_text
 from unetcalc.check import check_note
+from unetcalc.report.note_table import render_note_table
 from unetcalc.spec.markdown import parse_operations
 
 from conftest import invoke_as_user
@@ -226,3 +230,56 @@ def test_a_3d_pool_reads_all_three_sizes():
 def test_a_stride_is_read_however_it_is_written(cell):
     (step,) = parse_operations(cell)
     assert step.params["stride"] == 2
+
+
+# -- property: a network's note, restyled as people write notes, reads back to the same network ----------
+
+
+@st.composite
+def restyled_note(draw, table: str) -> str:
+    """``table`` (from `table --style note`) with the column order, header words, shape order (a legend),
+    empty cells and folded activation rows people use."""
+    lines = table.strip().splitlines()
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    header, body = rows[0], rows[2:]
+    channel_first = draw(st.booleans())
+    if draw(st.booleans()):  # fold each activation row into the conv above it (`Conv 3x3 + ReLU`)
+        folded: list[list[str]] = []
+        for row in body:
+            if row[2] == "Relu" and folded and folded[-1][2].startswith("Conv"):
+                folded[-1] = [row[0], folded[-1][1], f"{folded[-1][2]} + ReLU", row[3]]
+            else:
+                folded.append(row)
+        body = folded
+    names = {
+        "Layers": draw(st.sampled_from(["Layers", "Layer", "Name"])),
+        "Dimensions": "Input (C×H×W)" if channel_first else draw(st.sampled_from(["Dimensions", "Input (H, W, C)"])),
+        "Operation": draw(st.sampled_from(["Operation", "Op", "Type"])),
+        "Filters": draw(st.sampled_from(["Filters", "Channels"])),
+    }
+
+    def shape(cell: str) -> str:
+        parts = cell.split(" x ")
+        return " x ".join([parts[-1], *parts[:-1]]) if channel_first and len(parts) == 3 else cell
+
+    for row in body:
+        row[1] = shape(row[1])
+        if row[2] and not row[2].startswith(("Conv", "Up-conv")) and draw(st.booleans()):
+            row[3] = draw(st.sampled_from(["—", "-", "n/a"]))  # a non-conv row's channels left out
+    order = draw(st.permutations(range(4)))
+    table_rows = [[names[h] for h in header], ["---"] * 4, *body]
+    return "## Net\n\n" + "".join("| " + " | ".join(row[i] for i in order) + " |\n" for row in table_rows)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_note_restyled_as_people_write_them_reads_back_to_the_same_network(data, tmp_path_factory):
+    original = check_text(data.draw(note_expressible_spec()))
+    assume(original.ok and original.inference is not None and original.input is not None)
+    note = tmp_path_factory.mktemp("note") / "note.md"
+    note.write_text(data.draw(restyled_note(render_note_table(original))))
+    (again,), _ = check_note(note)
+    assert not again.errors, (note.read_text(), [(d.code, d.message) for d in again.errors])
+    assert again.inference is not None
+    assert str(again.inference.output) == str(original.inference.output)
+    assert again.inference.params == original.inference.params
