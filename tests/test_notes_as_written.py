@@ -283,3 +283,13 @@ def test_a_note_restyled_as_people_write_them_reads_back_to_the_same_network(dat
     assert again.inference is not None
     assert str(again.inference.output) == str(original.inference.output)
     assert again.inference.params == original.inference.params
+
+
+def test_channels_first_cells_without_a_legend_are_read_so_when_the_filters_column_says_so(tmp_path):
+    result = _read_ok(
+        tmp_path,
+        "## Printout\n\n| Layer | Output | Operation | Filters |\n|---|---|---|---|\n| Input | 3×64×64 | | 3 |\n"
+        "| c1 | 16×62×62 | Conv 3x3 | 16 |\n| r1 | 16×62×62 | ReLU | 16 |\n| p1 | 16×31×31 | Max Pooling 2x2 | 16 |\n",
+    )
+    assert str(result.inference.output) == "31x31x16"  # type: ignore[union-attr]
+    assert result.spec.readings == ("the `Output` column read channels first (C×H×W), as the Filters column says",)

@@ -191,6 +191,36 @@ def _decide_shape_column(table: Table, header: list[Cell]) -> None:
         )
 
 
+def _decide_channel_order(table: Table, header: list[Cell]) -> None:
+    """A shape column without a legend whose cells put the channels first (`64×128×128`, as PyTorch prints
+    shapes) is read so when the Filters column says so: a row's Filters value is the first entry, not the
+    last (the input row for an input column; every row for an output column). Said once."""
+    filters = table.columns.get("filters")
+    if filters is None:
+        return
+    from unetcalc.spec.shapetext import split_shape
+
+    for role in ("dims", "out"):
+        column = table.columns.get(role)
+        if column is None or role in table.legends:
+            continue
+        first = last = 0
+        for number, row in enumerate(table.rows):
+            if column >= len(row) or filters >= len(row):
+                continue
+            parts = split_shape(shape_text(row[column].text))
+            channels = row[filters].text.strip()
+            if len(parts) not in (3, 4) or not channels.isdigit() or (role == "dims" and number > 0):
+                continue
+            first += parts[0] == channels and parts[-1] != channels
+            last += parts[-1] == channels and parts[0] != channels
+        if first > last:
+            volumes = any(len(split_shape(shape_text(r[column].text))) == 4 for r in table.rows if column < len(r))
+            table.legends[role] = ["c", "d", "h", "w"] if volumes else ["c", "h", "w"]
+            name = header[column].text.strip()
+            table.readings.append(f"the `{name}` column read channels first (C×H×W), as the Filters column says")
+
+
 def _without_wikilinks(text: str) -> str:
     """Obsidian's ``[[page|alias]]`` as ``page`` (linear: one pass of ``find``, no backtracking)."""
     out, index = [], 0
@@ -248,6 +278,7 @@ def find_tables(text: str) -> tuple[list[Table], int]:
         for i in range(at + 1, len(rows)):
             table.rows.append(_cells(rows[i], first + i + 1, _offset(lines[first + i], rows[i]))[: len(header)])
         _decide_shape_column(table, header)
+        _decide_channel_order(table, header)
         # An operation column and one more a layer table has (name, shape or filters): the README's
         # `| op | parameters |` table is not one. Without one, layer names and a shape or kernel column
         # (`| Layer | Output shape | Kernel | Channels |`) make a layer table whose names imply the ops.
