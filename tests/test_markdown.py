@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from unetcalc import check_file
 from unetcalc.check import check_note
 from unetcalc.report.note_table import render_note_table
-from unetcalc.spec.markdown import parse_operation
+from unetcalc.spec.note_ops import parse_operation
 
 from conftest import invoke_as_user
 

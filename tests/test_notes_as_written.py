@@ -11,7 +11,7 @@ from test_markdown import note_expressible_spec
 from unetcalc import check_text
 from unetcalc.check import check_note
 from unetcalc.report.note_table import render_note_table
-from unetcalc.spec.markdown import parse_operations
+from unetcalc.spec.note_ops import parse_operations
 
 from conftest import invoke_as_user
 
