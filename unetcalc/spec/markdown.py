@@ -108,7 +108,8 @@ def _headings_and_paragraphs(lines: list[str]) -> list[tuple[str, int, int, str]
     items do, with their markers stripped from the content."""
     from markdown_it import MarkdownIt
 
-    parser = MarkdownIt("commonmark").disable(["inline", "text_join"])  # blocks only: inline work is not needed
+    # Blocks only: inline parsing is not needed (text_join exists from markdown-it-py 3 on).
+    parser = MarkdownIt("commonmark").disable(["inline", "text_join"], ignoreInvalid=True)
     tokens = parser.parse("\n".join(lines))
     blocks: list[tuple[str, int, int, str]] = []
     for index, token in enumerate(tokens):
