@@ -1,4 +1,4 @@
-"""Defects found on real networks (issue: correct on real networks), one test each, named after it.
+"""What real networks showed (each test named for the behaviour it pins, once a defect found on them).
 
 Where PyTorch is installed, each test also asks PyTorch (meta device) for the truth.
 """
@@ -10,7 +10,7 @@ import pytest
 from unetcalc import check_text
 
 
-def test_defect_6_axis_names_follow_the_spec_symbols():
+def test_axis_names_follow_the_spec_symbols():
     result = check_text("input: {channels: 1, size: [X, Y, Z]}\nlayers:\n  - maxpool\n", "xyz.yaml")
     assert [axis.symbol for axis in result.validity.axes] == ["X", "Y", "Z"]
     one_d = check_text("input: {channels: 1, size: [H]}\nlayers:\n  - maxpool\n", "h.yaml")
@@ -20,7 +20,7 @@ def test_defect_6_axis_names_follow_the_spec_symbols():
     assert "on axis D, H, W" in concrete.errors[0].message
 
 
-def test_defect_8_channel_broadcast_add_is_legal():
+def test_channel_broadcast_add_is_legal():
     text = (
         "input: {channels: 1, size: [8, 8]}\nlayers:\n"
         "  - {op: conv, filters: 8, padding: same, name: wide}\n"
@@ -36,19 +36,19 @@ def test_defect_8_channel_broadcast_add_is_legal():
     assert build_module(result)(torch.zeros(1, 1, 8, 8)).shape == (1, 8, 8, 8)
 
 
-def test_defect_11_unclosed_flow_mapping_points_where_it_opened():
+def test_unclosed_flow_mapping_points_where_it_opened():
     text = "input: {channels: 1, size: [8, 8]}\nlayers:\n  - relu\n  - {op: conv, filters: 64\n  - relu\n  - relu\n"
     [finding] = check_text(text, "open.yaml").errors
     assert (finding.code, finding.line, finding.column) == ("UC001", 4, 5)
     assert "`{` is never closed" in finding.message
 
 
-def test_defect_11_unquoted_question_mark_says_to_quote():
+def test_unquoted_question_mark_says_to_quote():
     [finding] = check_text("input: {channels: 1, size: [8, 8]}\nlayers:\n  - {op: relu, out: ?x?x512}\n").errors
     assert finding.line == 3 and "quote the shape: '?x?x512'" in finding.message
 
 
-def test_defect_12_strided_conv_with_same_padding_is_a_finding():
+def test_strided_conv_with_same_padding_is_a_finding():
     text = "input: {channels: 1, size: [16, 16]}\nlayers:\n  - {op: conv, filters: 4, stride: 2, padding: same}\n"
     [finding] = check_text(text, "same.yaml").errors
     assert (finding.code, finding.line) == ("UC005", 3) and "strided" in finding.message
@@ -58,7 +58,7 @@ def test_defect_12_strided_conv_with_same_padding_is_a_finding():
 
 
 @pytest.mark.parametrize("rank", [1, 3])
-def test_defect_12_bicubic_outside_2d_is_a_finding(rank):
+def test_bicubic_outside_2d_is_a_finding(rank):
     size = ", ".join(["8"] * rank)
     text = f"input: {{channels: 1, size: [{size}]}}\nlayers:\n  - {{op: upsample, mode: bicubic}}\n"
     [finding] = check_text(text, "bicubic.yaml").errors
@@ -68,7 +68,7 @@ def test_defect_12_bicubic_outside_2d_is_a_finding(rank):
         torch.nn.functional.interpolate(torch.zeros(1, 1, *([8] * rank)), scale_factor=2, mode="bicubic")
 
 
-def test_defect_10_diff_shows_the_input_change_first_and_names_new_findings(tmp_path):
+def test_diff_shows_the_input_change_first_and_names_new_findings(tmp_path):
     from conftest import SPECS, run_unetcalc
 
     old = SPECS / "unet-2015.yaml"
@@ -89,7 +89,7 @@ def test_defect_10_diff_shows_the_input_change_first_and_names_new_findings(tmp_
     assert {f["code"] for f in parsed["findings"]["added"]} == {"UC103", "UC107"}
 
 
-def test_defect_12_fractional_upsample_sizes_match_pytorch_floats():
+def test_fractional_upsample_sizes_match_pytorch_floats():
     result = check_text("input: {channels: 1, size: [100]}\nlayers:\n  - {op: upsample, scale: 0.29}\n")
     assert [s.value for s in result.inference.output.size] == [28]  # floor(100.0 * 0.29) = 28, not 29
     torch = pytest.importorskip("torch")
@@ -101,7 +101,7 @@ def test_defect_12_fractional_upsample_sizes_match_pytorch_floats():
             assert ours == theirs, (scale, n)
 
 
-def test_defect_7_a_default_padding_that_grows_a_1x1_head_is_a_warning():
+def test_a_default_padding_that_grows_a_1x1_head_is_a_warning():
     text = (
         "input: {channels: 1, size: [16, 16]}\ndefaults: {conv: {padding: 1}}\nlayers:\n"
         "  - {op: conv, filters: 8}\n  - {op: conv, filters: 2, kernel: 1, name: head}\n"
@@ -112,7 +112,7 @@ def test_defect_7_a_default_padding_that_grows_a_1x1_head_is_a_warning():
     assert "from `defaults.conv`" in warning.message and "padding: 0" in warning.hint
 
 
-def test_defect_12_verify_never_runs_a_size_past_the_upper_bound():
+def test_verify_never_runs_a_size_past_the_upper_bound():
     pytest.importorskip("torch")
     import dataclasses
 
@@ -130,7 +130,7 @@ def test_defect_12_verify_never_runs_a_size_past_the_upper_bound():
 
 
 @pytest.mark.parametrize("join", ["concat", "add"])
-def test_defect_9_drawing_does_not_depend_on_operand_order(join):
+def test_drawing_does_not_depend_on_operand_order(join):
     from unetcalc.draw.layout import DECODER, ENCODER, build_diagram
 
     def spec(order: str) -> str:
@@ -158,7 +158,7 @@ def test_defect_9_drawing_does_not_depend_on_operand_order(join):
     ("mode", "size", "runs"),
     [("reflect", 4, False), ("reflect", 5, True), ("circular", 4, True), ("circular", 3, False)],
 )
-def test_defect_12_reflect_and_circular_padding_wider_than_the_input(mode, size, runs):
+def test_reflect_and_circular_padding_wider_than_the_input(mode, size, runs):
     text = f"input: {{channels: 1, size: [{size}, {size}]}}\nlayers:\n  - {{op: pad, padding: 4, mode: {mode}}}\n"
     result = check_text(text, "pad.yaml")
     assert [d.code for d in result.errors] == ([] if runs else ["UC112"])
@@ -183,7 +183,7 @@ layers:
 """
 
 
-def test_defect_1_a_ceil_mode_pool_is_not_a_floor():
+def test_a_ceil_mode_pool_is_not_a_floor():
     # 33 → ceil → 17 → 34: the concat cannot crop 33 to 34. The finding is at the concat, not the pool, and
     # it names the pool that rounded up; nothing says "floors".
     result = check_text(CEIL_REPRO.replace("SIZE", "33"))
@@ -197,7 +197,7 @@ def test_defect_1_a_ceil_mode_pool_is_not_a_floor():
     assert (axis.modulus, axis.min) == (1, 1)  # every W ≥ 1: a ceil_mode pool turns 1 into 1
 
 
-def test_defect_1_padded_strided_conv_rounds_up_without_a_finding_of_its_own():
+def test_padded_strided_conv_rounds_up_without_a_finding_of_its_own():
     spec = (
         "input: {channels: 1, size: [SIZE]}\nlayers:\n"
         "  - {op: conv, filters: 4, kernel: 3, stride: 2, padding: 1, name: down}\n"
@@ -210,7 +210,7 @@ def test_defect_1_padded_strided_conv_rounds_up_without_a_finding_of_its_own():
     assert axis.contains(23) and axis.contains(24)
 
 
-def test_defect_1_caffe_fcn8s_is_valid_at_every_size_and_500():
+def test_caffe_fcn8s_is_valid_at_every_size_and_500():
     from pathlib import Path
 
     path = Path(__file__).resolve().parent.parent / "specs" / "gallery" / "fcn8s-caffe.yaml"
@@ -224,7 +224,7 @@ def test_defect_1_caffe_fcn8s_is_valid_at_every_size_and_500():
 
 
 @pytest.mark.slow
-def test_defect_1_caffe_fcn8s_agrees_with_pytorch_from_1_to_512():
+def test_caffe_fcn8s_agrees_with_pytorch_from_1_to_512():
     pytest.importorskip("torch")
     from pathlib import Path
 
@@ -256,14 +256,14 @@ layers:
 """
 
 
-def test_defect_2_the_valid_set_knows_instance_norm_needs_two_values():
+def test_the_valid_set_knows_instance_norm_needs_two_values():
     result = check_text(NORM_AT_BOTTOM)
     assert [(a.modulus, a.residue, a.min) for a in result.validity.axes] == [(2, 0, 4), (2, 0, 4)]
     assert [d.code for d in check_text(NORM_AT_BOTTOM, input_size=(2, 2)).errors] == ["UC111"]
     assert check_text(NORM_AT_BOTTOM, input_size=(4, 4)).ok
 
 
-def test_defect_2_verify_sizes_pass_check():
+def test_verify_sizes_pass_check():
     pytest.importorskip("torch")
     from unetcalc.torch.verify import verification_sizes
 
@@ -271,7 +271,7 @@ def test_defect_2_verify_sizes_pass_check():
         assert check_text(NORM_AT_BOTTOM, input_size=size).ok, size
 
 
-def test_defect_2_equal_sizes_of_different_slopes_meet_at_one_input():
+def test_equal_sizes_of_different_slopes_meet_at_one_input():
     # A crop to a fixed 4 joined with a pooled X: only X = 8 works, and the valid set says exactly that.
     spec = (
         "input: {channels: 1, size: [X]}\nlayers:\n"
@@ -308,7 +308,7 @@ def _milesial(forget: int | None, declare: bool = False) -> str:
     return "\n".join(rows) + "\n"
 
 
-def test_defect_3_a_forgotten_skip_connection_is_reported_at_its_decoder_level():
+def test_a_forgotten_skip_connection_is_reported_at_its_decoder_level():
     complete = check_text(_milesial(None))
     assert complete.ok and not complete.warnings
     forgot = check_text(_milesial(2))  # the 1/4 level (x3, 256 channels) loses its concat
@@ -318,7 +318,7 @@ def test_defect_3_a_forgotten_skip_connection_is_reported_at_its_decoder_level()
     assert "`- {op: concat, with: x3}`" in finding.hint
 
 
-def test_defect_3_declared_in_channels_read_as_written_and_the_hint_fixes_the_graph():
+def test_declared_in_channels_read_as_written_and_the_hint_fixes_the_graph():
     result = check_text(_milesial(2, declare=True))
     (finding,) = [d for d in result.errors if d.code == "UC107"]
     assert "`in: {channels: 512}`" in finding.message and "x512" not in finding.message
@@ -338,7 +338,7 @@ layers:
 """
 
 
-def test_defect_4_a_residual_add_after_a_strided_conv_gets_a_projection_hint():
+def test_a_residual_add_after_a_strided_conv_gets_a_projection_hint():
     (finding,) = check_text(RESIDUAL_WITHOUT_PROJECTION).errors
     assert finding.code == "UC104"
     assert "`- {op: conv, filters: 128, kernel: 1, stride: 2, from: block_in}`" in finding.hint
@@ -352,7 +352,7 @@ def test_defect_4_a_residual_add_after_a_strided_conv_gets_a_projection_hint():
     assert check_text(fixed).ok
 
 
-def test_defect_4_a_short_transposed_conv_gets_an_output_padding_hint_naming_it():
+def test_a_short_transposed_conv_gets_an_output_padding_hint_naming_it():
     spec = (
         "input: {channels: 8, size: [64, 64]}\nlayers:\n"
         "  - {op: conv, filters: 8, padding: same, name: enc}\n"
@@ -367,7 +367,7 @@ def test_defect_4_a_short_transposed_conv_gets_an_output_padding_hint_naming_it(
     assert check_text(spec.replace("padding: 1, name: up", "padding: 1, output_padding: 1, name: up")).ok
 
 
-def test_defect_4_valid_convolutions_still_get_the_crop_hint():
+def test_valid_convolutions_still_get_the_crop_hint():
     text = (
         "input: {channels: 1, size: [64, 64]}\nlayers:\n"
         "  - {op: conv, filters: 8, name: enc}\n  - maxpool\n  - {op: conv, filters: 8}\n"
@@ -377,13 +377,13 @@ def test_defect_4_valid_convolutions_still_get_the_crop_hint():
     assert "`crop: center`" in finding.hint
 
 
-def test_defect_5_a_missing_projection_is_one_finding_not_two():
+def test_a_missing_projection_is_one_finding_not_two():
     result = check_text(RESIDUAL_WITHOUT_PROJECTION)
     assert [d.code for d in result.errors] == ["UC104"]
     assert "channels differ too (128 and 64)" in result.errors[0].message
 
 
-def test_defect_5_one_odd_size_read_by_two_strided_layers_is_one_finding():
+def test_one_odd_size_read_by_two_strided_layers_is_one_finding():
     spec = (
         "input: {channels: 8, size: [65, 65]}\nlayers:\n"
         "  - {op: relu, name: x}\n"
@@ -394,7 +394,7 @@ def test_defect_5_one_odd_size_read_by_two_strided_layers_is_one_finding():
     assert [(d.code, d.layer) for d in check_text(spec).errors] == [("UC103", "pool")]
 
 
-def test_defect_9_a_skip_through_dropout_keeps_the_u():
+def test_a_skip_through_dropout_keeps_the_u():
     from unetcalc.draw.layout import DECODER, build_diagram
 
     spec = (
