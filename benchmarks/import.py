@@ -25,6 +25,7 @@ MODELS = ROOT / "tests" / "import_models"
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(MODELS))
+from public_models import MONAI_ATTENTION_UNET, MONAI_UNET  # noqa: E402
 from torchvision_shim import torchvision_importable  # noqa: E402
 
 from unetcalc.importer.run import ImportResult, import_model  # noqa: E402
@@ -91,27 +92,12 @@ def cases(tmp: Path) -> list[tuple[str, str, Callable[[], Loaded]]]:
         (
             "MONAI UNet 2D, 2 res units",
             "monai",
-            ref(
-                f"{m}:UNet",
-                spatial_dims=2,
-                in_channels=1,
-                out_channels=2,
-                channels=[16, 32, 64, 128, 256],
-                strides=[2, 2, 2, 2],
-                num_res_units=2,
-            ),
+            ref(f"{m}:UNet", **MONAI_UNET),
         ),
         (
             "MONAI AttentionUnet 2D",
             "monai",
-            ref(
-                f"{m}:AttentionUnet",
-                spatial_dims=2,
-                in_channels=1,
-                out_channels=2,
-                channels=[16, 32, 64, 128],
-                strides=[2, 2, 2],
-            ),
+            ref(f"{m}:AttentionUnet", **MONAI_ATTENTION_UNET),
         ),
         (
             "MONAI DynUNet 3D (deep sup.)",
@@ -239,10 +225,7 @@ def main() -> None:
             for finding in outcome.findings[:1]:
                 print(f"    {finding.code} {finding.message[:150]}")
     if args.process:
-        unet = (
-            '{"spatial_dims": 2, "in_channels": 1, "out_channels": 2, "channels": [16, 32, 64, 128, 256], '
-            '"strides": [2, 2, 2, 2], "num_res_units": 2}'
-        )
+        unet = json.dumps(MONAI_UNET)
         seconds = min(process_time(["monai.networks.nets:UNet", "--kwargs", unet]) for _ in range(3))
         print(f"whole process, `unetcalc import` of MONAI UNet: {seconds:.1f} s (torch import included, best of 3)")
         if available("torchvision"):  # smp imports it (through timm)

@@ -21,6 +21,9 @@ from unetcalc.importer.sources import SourceError, load_module_ref, load_saved  
 from conftest import run_unetcalc  # noqa: E402
 
 MODELS = Path(__file__).parent / "import_models"
+sys.path.insert(0, str(MODELS))
+from public_models import MONAI_ATTENTION_UNET, MONAI_UNET  # noqa: E402
+
 SMALL = MODELS / "small_nets.py"
 
 
@@ -162,15 +165,7 @@ def test_check_never_runs_python_next_to_specs(tmp_path):
 # -- real libraries (installed by .ci/run; skipped with the reason where missing) -----------------------
 def test_monai_unet_with_residual_units():
     pytest.importorskip("monai")
-    outcome = _import(
-        "monai.networks.nets:UNet",
-        spatial_dims=2,
-        in_channels=1,
-        out_channels=2,
-        channels=[16, 32, 64, 128, 256],
-        strides=[2, 2, 2, 2],
-        num_res_units=2,
-    )
+    outcome = _import("monai.networks.nets:UNet", **MONAI_UNET)
     assert outcome.ok, outcome.findings
     assert row(outcome, "model.0.add")[:2] == ("add", ("model.0.conv.unit1.adn.A", "model.0.residual"))
     assert row(outcome, "model.1.cat")[:2] == ("concat", ("model.0.add", "model.1.submodule.2.1.add"))
@@ -336,14 +331,7 @@ def test_caffe_fcn8s_crops_at_fixed_offsets_to_a_tensor():
 
 def test_monai_attention_unet():
     pytest.importorskip("monai")
-    outcome = _import(
-        "monai.networks.nets:AttentionUnet",
-        spatial_dims=2,
-        in_channels=1,
-        out_channels=2,
-        channels=[16, 32, 64, 128],
-        strides=[2, 2, 2],
-    )
+    outcome = _import("monai.networks.nets:AttentionUnet", **MONAI_ATTENTION_UNET)
     assert outcome.ok, outcome.findings
     assert "op: multiply" in (outcome.text or "")
 

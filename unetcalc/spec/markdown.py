@@ -369,11 +369,11 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
     rank = 0  # the input row's dimensionality, once read
     reported_rank = False
     # Without a Filters column, a conv's filters are the channels the next row says it receives.
-    received: list[int | None] = []
-    for row in table.rows[1:]:
-        found = cell(row, "dims")
-        received.append(_channels_of(shape("dims", found)) if found is not None else None)
-    received.append(None)
+    received: list[int | None] = [None] * len(table.rows)
+    if columns.get("filters") is None:  # only read when there is no Filters column
+        for index, row in enumerate(table.rows[1:]):
+            found = cell(row, "dims")
+            received[index] = _channels_of(shape("dims", found)) if found is not None else None
     for index, row in enumerate(table.rows):
         op_cell = cell(row, "op")
         name_cell = cell(row, "name")
