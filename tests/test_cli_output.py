@@ -189,7 +189,7 @@ def test_rich_table_fits_80_columns_and_wide_shows_every_column(spec, monkeypatc
     assert "layer" in out and "out" in out and "hidden to fit 80 columns: --wide shows all" in out
     _, wide = run("table", f"specs/{spec}.yaml", "--wide")
     header = next(line for line in wide.splitlines() if "layer" in line)
-    assert header.count("┃") == 10 and "hidden" not in wide  # all nine columns, however narrow
+    assert header.count("┃") == 11 and "hidden" not in wide  # all ten columns, however narrow
 
 
 @pytest.mark.parametrize("text", ["570x570", "570X570", "570 × 570", "570x570x1", "570*570"])

@@ -76,8 +76,20 @@ def test_floors_import_only_downwards():
         "check": {"analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
         "diff": {"check", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
         "memory": {"check", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
-        "report": {"check", "diff", "memory", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
-        "draw": {"report", "check", "shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "tiling": {"check", "memory", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"},
+        "report": {
+            "check",
+            "diff",
+            "memory",
+            "tiling",
+            "analysis",
+            "shapes",
+            "spec",
+            "findings",
+            "textsafe",
+            "sourcelines",
+        },
+        "draw": {"report", "tiling", "check", "shapes", "spec", "findings", "textsafe", "sourcelines"},
         "torch": {"check", "shapes", "spec", "findings", "textsafe", "sourcelines"},
     }
     for name, targets in GRAPH.items():

@@ -19,9 +19,10 @@ from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.poly import Poly
 from unetcalc.shapes.shape import Shape, format_shape
 from unetcalc.textsafe import csv_cell, markdown_text, printable
+from unetcalc.tiling.receptive import Windows, receptive_field
 
 DECLARED_CODES = ("UC107", "UC108")
-HEADER = ("#", "layer", "op", "in", "out", "filters", "params", "MACs", "declared")
+HEADER = ("#", "layer", "op", "in", "out", "RF", "filters", "params", "MACs", "declared")
 NUMERIC = ("#", "filters", "params", "MACs")
 
 
@@ -32,6 +33,7 @@ class Row:
     op: str
     shape_in: str
     shape_out: str
+    field: str  # the exact receptive field of the output: smallest–largest window over the phases, per axis
     filters: str
     params: int | None
     macs: Poly | None
@@ -50,6 +52,7 @@ class Row:
             self.op,
             self.shape_in,
             self.shape_out,
+            self.field,
             self.filters,
             params,
             macs,
@@ -70,7 +73,8 @@ def iter_rows(result: CheckResult, macs: str = "true") -> Iterator[Row]:
     costs = compute_costs(inference, macs)
     last_shape: Shape | None = inference.input
     last_text = format_shape(inference.input)
-    yield Row("0", "input", "", "", last_text, "", None, None, "")
+    fields = receptive_field(result).per_layer if result.graph is not None else {}
+    yield Row("0", "input", "", "", last_text, "1", "", None, None, "")
     returned = result.spec_outputs() if result.spec.outputs else []
     for number, (entry, layer_macs) in enumerate(zip(inference.layers, costs.per_layer_macs, strict=True), start=1):
         layer = entry.layer
@@ -86,11 +90,24 @@ def iter_rows(result: CheckResult, macs: str = "true") -> Iterator[Row]:
             op_label(layer, inference.input.rank),
             shape_in,
             last_text,
+            field_text(fields.get(layer.id, [])),
             str(filters),
             entry.params,
             layer_macs,
             marks,
         )
+
+
+def field_text(windows: list[Windows | None]) -> str:
+    """``188–204`` (every axis alike) or ``92–100×188–204``; empty where a window is not the same at every size."""
+    if not windows or any(w is None for w in windows):
+        return ""
+    parts = []
+    for window in windows:
+        assert window is not None
+        low, high = window.sizes
+        parts.append(str(low) if low == high else f"{low}–{high}")
+    return parts[0] if len(set(parts)) == 1 else "×".join(parts)
 
 
 def _totals(result: CheckResult, convention: str = "true") -> str:
@@ -102,7 +119,7 @@ def _totals(result: CheckResult, convention: str = "true") -> str:
 
 # Dropped first when the table is wider than the terminal: each repeats what another column shows
 # (the input shape is the previous row's output, filters are the output's channels) or is a detail.
-DROP_ORDER = ("#", "filters", "in", "MACs", "params")
+DROP_ORDER = ("#", "filters", "RF", "in", "MACs", "params")
 
 
 def fitting_columns(rows: list[tuple[str, ...]], width: int) -> list[int]:
@@ -128,7 +145,7 @@ def render_rich(console: Console, result: CheckResult, wide: bool = False, macs:
         _rich_table(console, rows, cells, shown, wide)
     hidden = [HEADER[i] for i in range(len(HEADER)) if i not in shown]
     if hidden:
-        console.print(f"[dim]columns {', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
+        console.print(f"[dim]{', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
     if result.inference is not None:
         console.print(_totals(result, macs))
 
