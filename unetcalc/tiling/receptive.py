@@ -12,11 +12,11 @@ gradient is nonzero.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from unetcalc.check import CheckResult
+from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import LayerShapes, axis_names
 from unetcalc.tiling.geometry import STATISTICS_OPS, Geometry, NotShiftInvariant, data_inputs, layer_geometry
 
@@ -184,36 +184,51 @@ def _forward(entry: LayerShapes, axis: int, sources: list[Windows]) -> Windows:
     return Windows(period, int(shift), tuple(lo), tuple(hi))
 
 
-def dependencies(result: CheckResult, axis: int, positions: Iterable[int], statistics: bool = True) -> set[int]:
-    """The input positions on ``axis`` that output ``positions`` read with nonzero weight, at the concrete
-    input the spec was checked at. With ``statistics``, an instance/group norm reads its whole input."""
+Box = tuple[frozenset[int], ...]  # a product of per-axis position sets
+
+
+def dependencies(result: CheckResult, position: tuple[int, ...], statistics: bool = True) -> list[Box]:
+    """The input positions output ``position`` reads with nonzero weight, at the concrete input the spec was
+    checked at, as a union of boxes (one per path through the network; a path whose taps fall in padding on
+    any axis reads nothing). With ``statistics``, an instance/group norm reads its whole input."""
     inference, graph = result.inference, result.graph
     assert inference is not None and graph is not None
-    needed: dict[str, set[int]] = {graph.output_ids[0] if graph.output_ids else "input": set(positions)}
+    output = graph.output_ids[0] if graph.output_ids else "input"
+    needed: dict[str, set[Box]] = {output: {tuple(frozenset((p,)) for p in position)}}
     for entry in reversed(inference.layers):
-        wanted = needed.pop(entry.layer.id, None)
-        if not wanted:
+        boxes = needed.pop(entry.layer.id, None)
+        if not boxes:
             continue
         assert entry.out is not None, "dependencies need a spec that checked"
         sources = entry.layer.inputs[: data_inputs(entry)]
-        sizes = tuple(_concrete(s.size[axis]) for s in entry.ins[: len(sources)] if s is not None)
+        rank = len(entry.out.size)
+        sizes = [tuple(_concrete(s.size[axis]) for s in entry.ins[: len(sources)] if s is not None) for axis in range(rank)]
         if statistics and entry.layer.op in STATISTICS_OPS:
-            needed.setdefault(sources[0], set()).update(range(sizes[0]))
+            needed.setdefault(sources[0], set()).add(tuple(frozenset(range(n[0])) for n in sizes))
             continue
-        geometry = layer_geometry(entry, axis)
-        out_size = _concrete(entry.out.size[axis])
-        for position in wanted:
-            for k, i in _taps(geometry, position, sizes, out_size):
-                needed.setdefault(sources[k], set()).add(i)
-    return needed.get("input", set())
+        geometries = [layer_geometry(entry, axis) for axis in range(rank)]
+        out_sizes = [_concrete(entry.out.size[axis]) for axis in range(rank)]
+        for box in boxes:
+            for k, source in enumerate(sources):
+                mapped = tuple(
+                    frozenset(
+                        i
+                        for o in box[axis]
+                        for kk, i in geometries[axis].real_taps(o, sizes[axis], out_sizes[axis])
+                        if kk == k
+                    )
+                    for axis in range(rank)
+                )
+                if all(mapped):
+                    needed.setdefault(source, set()).add(mapped)
+    return sorted(needed.get("input", set()), key=lambda box: tuple(min(s) for s in box))
 
 
-def _taps(geometry: Geometry, position: int, sizes: tuple[int, ...], out_size: int) -> list[tuple[int, int]]:
-    return geometry.real_taps(position, sizes, out_size)
+def projection(boxes: list[Box], axis: int) -> set[int]:
+    """The positions on ``axis`` that some box reads."""
+    return set().union(*(box[axis] for box in boxes)) if boxes else set()
 
 
-def _concrete(size: object) -> int:
-    from unetcalc.shapes.affine import Affine
-
-    assert isinstance(size, Affine) and size.is_number, "dependencies need a concrete input size"
+def _concrete(size: Affine) -> int:
+    assert size.is_number, "dependencies need a concrete input size"
     return size.value
