@@ -9,9 +9,10 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from strategies import unet_spec
 from unetcalc import check_file, check_text
 from unetcalc.tiling.receptive import dependencies, projection, receptive_field
+
+from strategies import unet_spec
 
 
 def test_the_2015_unet_reads_188_or_204_rows_by_phase():
@@ -93,7 +94,11 @@ def _linearised(module):
 
 @pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(text=unet_spec(max_rank=2, v2=True), k=st.integers(0, 2), where=st.lists(st.floats(0, 1), min_size=2, max_size=2))
+@given(
+    text=unet_spec(max_rank=2, v2=True),
+    k=st.integers(0, 2),
+    where=st.lists(st.floats(0, 1), min_size=2, max_size=2),
+)
 def test_nonzero_gradients_are_the_computed_window(text, k, where):
     from oracle import valid_size
 
@@ -119,7 +124,8 @@ def test_nonzero_gradients_are_the_computed_window(text, k, where):
     for box in boxes:
         expected[torch.meshgrid(*(torch.tensor(sorted(s), dtype=torch.long) for s in box), indexing="ij")] = True
     assert torch.equal(nonzero, expected), (
-        f"output {positions}: PyTorch reads {nonzero.nonzero().tolist()[:20]}, computed {expected.nonzero().tolist()[:20]}"
+        f"output {positions}: PyTorch reads {nonzero.nonzero().tolist()[:20]}, "
+        f"computed {expected.nonzero().tolist()[:20]}"
         f"\n{yaml.safe_load(text)}"
     )
     # The window — the hull, what a tile must hold — is the box of the per-axis projections.

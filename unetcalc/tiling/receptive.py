@@ -18,7 +18,7 @@ from fractions import Fraction
 from unetcalc.check import CheckResult
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import LayerShapes, axis_names
-from unetcalc.tiling.geometry import STATISTICS_OPS, Geometry, NotShiftInvariant, data_inputs, layer_geometry
+from unetcalc.tiling.geometry import STATISTICS_OPS, NotShiftInvariant, data_inputs, layer_geometry
 
 MAX_PERIOD = 1 << 12  # positions per period; longer ones come only from odd fractional scales
 
@@ -202,7 +202,8 @@ def dependencies(result: CheckResult, position: tuple[int, ...], statistics: boo
         assert entry.out is not None, "dependencies need a spec that checked"
         sources = entry.layer.inputs[: data_inputs(entry)]
         rank = len(entry.out.size)
-        sizes = [tuple(_concrete(s.size[axis]) for s in entry.ins[: len(sources)] if s is not None) for axis in range(rank)]
+        known = [s for s in entry.ins[: len(sources)] if s is not None]
+        sizes = [tuple(_concrete(s.size[axis]) for s in known) for axis in range(rank)]
         if statistics and entry.layer.op in STATISTICS_OPS:
             needed.setdefault(sources[0], set()).add(tuple(frozenset(range(n[0])) for n in sizes))
             continue
