@@ -228,11 +228,20 @@ def _range_option(text: str | None) -> tuple[int, int] | None:
     return low, high
 
 
+class SizesFormat(StrEnum):
+    text = "text"
+    bioimageio = "bioimageio"
+
+
 @app.command()
 def sizes(
     spec: Annotated[str, typer.Argument(help="Spec file.", show_default=False)],
     near: Annotated[int | None, typer.Option("--near", help="Show the nearest valid sizes below and above N.")] = None,
     span: Annotated[str | None, typer.Option("--range", help="List the valid sizes in LOW..HIGH.")] = None,
+    output_format: Annotated[
+        SizesFormat,
+        typer.Option("--format", "-f", help="text, or bioimageio: the axes for a bioimage.io rdf.yaml (spec 0.5)."),
+    ] = SizesFormat.text,
 ) -> None:
     """Which input sizes are valid, per axis, in closed form: H ≡ r (mod m), H ≥ min, and the output size."""
     from unetcalc.report.sizes import render_sizes
@@ -242,6 +251,14 @@ def sizes(
     if result.validity is None or not result.layers_ok():  # sizes of a spec that does not parse mean nothing
         _print_report(result)
         raise typer.Exit(EXIT_FINDINGS)
+    if output_format is SizesFormat.bioimageio:
+        from unetcalc.report.bioimageio import render_bioimageio
+
+        if not result.ok or any(not a.feasible for a in result.validity.axes):
+            _print_report(result)
+            raise typer.Exit(EXIT_FINDINGS)
+        sys.stdout.write(render_bioimageio(result))
+        raise typer.Exit(EXIT_OK)
     render_sizes(_out(), result, near, parsed_range)
     raise typer.Exit(EXIT_FINDINGS if any(not a.feasible for a in result.validity.axes) else EXIT_OK)
 
