@@ -27,14 +27,16 @@ def _n(value: float) -> str:
 
 
 def _kept(axis: AxisPlan, plan: TilePlan, k: int) -> tuple[int, int]:
-    """The rows tile ``k`` contributes, in padded-image coordinates."""
+    """The image rows tile ``k`` contributes, in padded-image coordinates (what falls on padding is cut)."""
     start = axis.starts[k]
     if plan.runtime != "overlap-tile":  # at the image's edge the whole image sees the same border
         first = 0 if start == 0 else start + axis.exact[0]
         last = axis.padded if start + axis.tile >= axis.padded else start + axis.exact[1]
-        return first, last
-    shift = axis.pad[0] if plan.valid_padded else 0  # a valid network's output row 0 sits at the pad's end
-    return start + shift + axis.keep[k][0], start + shift + axis.keep[k][1]
+    else:
+        shift = axis.pad[0] if plan.valid_padded else 0  # a valid network's output row 0 sits at the pad's end
+        first, last = start + shift + axis.keep[k][0], start + shift + axis.keep[k][1]
+    image_first, image_last = axis.pad[0], axis.pad[0] + axis.image
+    return max(first, image_first), max(min(last, image_last), max(first, image_first))
 
 
 def tiles_svg(result: CheckResult, plan: TilePlan) -> bytes:
