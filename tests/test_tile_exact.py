@@ -74,6 +74,13 @@ def _module(text: str, size: tuple[int, ...]):
     torch.manual_seed(0)
     module = build_module(result).double().eval()
     with torch.no_grad():
+        # He-initialised weights keep a signal through every layer (PyTorch's default init leaves a narrow
+        # 23-layer network's output constant, which any tiling would "reproduce").
+        for parameter in module.parameters():
+            if parameter.dim() > 1:
+                parameter.normal_(0.0, (2.0 / parameter[0].numel()) ** 0.5)
+            else:
+                parameter.uniform_(-0.1, 0.1)
         for name, buffer in module.named_buffers():
             if name.endswith("running_mean"):
                 buffer.uniform_(-0.5, 0.5)
@@ -88,7 +95,7 @@ def _run(module, array):
     return (out[0] if isinstance(out, tuple) else out)[0].numpy()
 
 
-def stitch(text: str, plan: TilePlan, image):
+def stitch(text: str, plan: TilePlan, image, whole_pass: bool = True):
     """Run the plan: pad the image as it says, run every tile, keep and place what it says."""
     pad_mode = "reflect" if plan.valid_padded else "constant"
     padded = np.pad(image, [(0, 0)] + [axis.pad for axis in plan.axes], mode=pad_mode)
@@ -109,7 +116,8 @@ def stitch(text: str, plan: TilePlan, image):
         stitched[(slice(None), *target)] = out[(slice(None), *source)]
         written[target] = True
     assert written.all(), "the plan leaves output positions uncovered"
-    whole = _run(_module(text, padded.shape[1:]), padded)
+    whole = _run(_module(text, padded.shape[1:]), padded) if whole_pass else None
+    assert np.std(stitched) > 1e-3, "the test network's output is (nearly) constant: it would prove nothing"
     return stitched, whole
 
 
@@ -170,3 +178,15 @@ def test_instance_norm_is_flagged_and_really_differs():
     assert "tiled output differs" in plan.findings[0].message
     stitched, whole = stitch(text, plan, _image((100, 90)))
     assert np.max(np.abs(stitched - whole)) > 1e-3
+
+
+def test_no_exact_takes_longer_steps_and_really_differs():
+    """Off the grid the padded image is no valid input at all; against the exact plan, on the image, it differs."""
+    text = narrow("specs/unet-2015.yaml")
+    plan = plan_tiles(check_text(text), TileRequest((250, 230), tile=(220, 236), exact=False))
+    assert not plan.exact and "--no-exact" in plan.why_not_exact[0]
+    assert [axis.step for axis in plan.axes] == [axis.output for axis in plan.axes]  # no overlap at all
+    loose, _ = stitch(text, plan, _image((250, 230)), whole_pass=False)
+    exact, _ = stitch(text, plan_tiles(check_text(text), TileRequest((250, 230), tile=(220, 236))), _image((250, 230)))
+    on_image = (slice(None), slice(0, 250), slice(0, 230))
+    assert np.max(np.abs(loose[on_image] - exact[on_image])) > 1e-6

@@ -666,6 +666,14 @@ def tile(
     ] = None,
     step_size: Annotated[float, typer.Option("--step-size", help="nnunet: its tile_step_size.")] = 0.5,
     no_mirroring: Annotated[bool, typer.Option("--no-mirroring", help="nnunet: without test-time mirroring.")] = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact/--no-exact",
+            help="overlap-tile: steps on the pooling grid, so the stitched output equals one pass (default); "
+            "--no-exact takes the longest steps instead.",
+        ),
+    ] = True,
     precision: PrecisionOption = Precision.fp32,
     plot: Annotated[
         str | None, typer.Option("--plot", help="Draw the plan: tiles.svg or tiles.png (3D: a slice).")
@@ -697,7 +705,7 @@ def tile(
         _check_targets([plot], [spec])
     result = _checked(spec, None, "tile")
     request = TileRequest(
-        sizes, runtime.value, tile_option, limit, precision.value, batch, overlap, step_size, not no_mirroring
+        sizes, runtime.value, tile_option, limit, precision.value, batch, overlap, step_size, not no_mirroring, exact
     )
     try:
         plan = plan_tiles(result, request)

@@ -140,6 +140,7 @@ class TileRequest:
     overlap: float | None = None  # MONAI
     step_size: float = 0.5  # nnU-Net's tile_step_size
     mirroring: bool = True  # nnU-Net's test-time mirroring
+    exact: bool = True  # overlap-tile: keep every tile on the pooling grid (else: the longest steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +312,7 @@ def _largest_batch(plan_at: Callable[[int], TilePlan], tiles: int, limit: int) -
 def _axis_plans(request: TileRequest, axes: list[_Axis], tile: tuple[int, ...]) -> list[AxisPlan]:
     pieces = list(zip(axes, request.image, tile, strict=True))
     if request.runtime == "overlap-tile":
-        return [_overlap_tile(axis, image, size) for axis, image, size in pieces]
+        return [_overlap_tile(axis, image, size, request.exact) for axis, image, size in pieces]
     if request.runtime == "monai":
         overlap = request.overlap if request.overlap is not None else _exact_overlap(axes, tile)
         return [_monai(axis, image, size, overlap) for axis, image, size in pieces]
@@ -334,8 +335,12 @@ def _plan(
     windows = [p.tile for p in plans]
     if request.runtime == "overlap-tile":
         parameters = {"tile": list(tile), "step": [p.step for p in plans], "pad": [list(p.pad) for p in plans]}
-        if not all(p.aligned for p in plans):
-            why_not.append("a tile starts off the pooling grid")
+        off = next((p for p in plans if not p.aligned), None)
+        if off is not None:
+            why_not.append(
+                f"tiles on axis {off.name} start off the {off.align}-row pooling grid (--no-exact): near their "
+                "edges the pools group rows differently from one pass"
+            )
     else:
         if request.runtime == "monai":
             overlap = request.overlap if request.overlap is not None else _exact_overlap(axes, tile)
@@ -409,10 +414,11 @@ def _statistics_findings(result: CheckResult, rf: ReceptiveField) -> list[Diagno
     return findings
 
 
-def _overlap_tile(axis: _Axis, image: int, tile: int) -> AxisPlan:
+def _overlap_tile(axis: _Axis, image: int, tile: int, exact: bool = True) -> AxisPlan:
     output, align = axis.output(tile), axis.windows.shift
+    grid = align if exact else 1
     if axis.cut > 0:  # valid convolutions: every output row is exact; tiles' outputs abut
-        step = output // align * align
+        step = output // grid * grid
         if step == 0:
             raise TileError(
                 f"axis {axis.field.name}: tile {tile} gives {output} output rows, fewer than the {align}-row grid "
@@ -428,7 +434,7 @@ def _overlap_tile(axis: _Axis, image: int, tile: int) -> AxisPlan:
             (before, padded - image - before), (0, output), tile,
         )  # fmt: skip
     first, last = _exact_rows(axis.windows, tile)
-    step = (last - first) // align * align
+    step = (last - first) // grid * grid
     if step <= 0:
         raise TileError(
             f"axis {axis.field.name}: in a tile of {tile} no {align} consecutive output rows are free of the "
