@@ -341,13 +341,24 @@ def check_note(
 ) -> tuple[list[CheckResult], int]:
     """Check every layer table of a markdown note; also how many other tables it has. ``documents``:
     keep each table's spec document (``spec.expanded``), for `convert` and `expand`."""
-    from unetcalc.spec.parse import parse_note
-
     try:
         text = read_bounded(Path(path)).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecFileError(f"{path}: cannot read it ({exc})") from None
-    specs, skipped = parse_note(text, str(path), documents)
+    return check_note_text(text, str(path), input_size, config, documents)
+
+
+def check_note_text(
+    text: str,
+    path: str = "<note>",
+    input_size: tuple[int | str, ...] | None = None,
+    config: Config | None = None,
+    documents: bool = False,
+) -> tuple[list[CheckResult], int]:
+    """``check_note`` on a note's text (an editor's unsaved buffer)."""
+    from unetcalc.spec.parse import parse_note
+
+    specs, skipped = parse_note(text, path, documents)
     results = [check_spec(spec, input_size, config) for spec in specs]
     for result in results:  # a note's author edits cells, not `in:` keys
         result.diagnostics = [dataclasses.replace(d, hint=_note_hint(d.hint)) for d in result.diagnostics]

@@ -27,3 +27,39 @@ def markdown_lines(text: str) -> list[str]:
 def source_lines(text: str, path: str) -> list[str]:
     """The lines of a spec (YAML) or a note (markdown), by the file's name."""
     return markdown_lines(text) if path.lower().endswith(MARKDOWN_SUFFIXES) else yaml_lines(text)
+
+
+def value_length(line: str, start: int) -> int:
+    """How many characters of the YAML value at ``start`` to underline.
+
+    A flow mapping or list up to its closing bracket, a quoted string up to its quote, a plain
+    scalar up to the next `,` `}` `]` or comment.
+    """
+    if start >= len(line):
+        return 1
+    if line.lstrip().startswith("|"):  # a markdown table row: the cell, up to its `|`
+        end = line.find("|", start)
+        return max(len(line[start : end if end >= 0 else len(line)].rstrip()), 1)
+    opener = line[start]
+    if opener in "{[":
+        depth, quote = 0, ""
+        for index in range(start, len(line)):
+            char = line[index]
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "\"'":
+                quote = char
+            elif char in "{[":
+                depth += 1
+            elif char in "}]":
+                depth -= 1
+                if depth == 0:
+                    return index - start + 1
+        return max(len(line.rstrip()) - start, 1)
+    if opener in "\"'":
+        end = line.find(opener, start + 1)
+        return end - start + 1 if end > 0 else max(len(line.rstrip()) - start, 1)
+    end = start
+    while end < len(line) and line[end] not in ",}]" and not line.startswith(" #", end):
+        end += 1
+    return max(len(line[start:end].rstrip()), 1)

@@ -861,6 +861,20 @@ def list_rules() -> None:
 
 
 @app.command()
+def lsp() -> None:
+    """Run the language server on stdio: shapes at the end of each row, findings while you type, fixes.
+
+    Needs pygls: pip install 'unetcalc[lsp]'. Editor setup: README, "In your editor".
+    """
+    try:
+        from unetcalc.lsp.server import serve
+    except ImportError:
+        raise _fail("the language server needs pygls: pip install 'unetcalc[lsp]'") from None
+    serve()
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
 def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.")]) -> None:
     """Explain one rule: what it does, why it matters, an example and the fix."""
     entry = rules_by_code().get(code.upper())

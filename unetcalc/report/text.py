@@ -15,7 +15,7 @@ from unetcalc.report.labels import validity_summary
 from unetcalc.report.markup import Printer, escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
-from unetcalc.sourcelines import source_lines
+from unetcalc.sourcelines import source_lines, value_length
 from unetcalc.textsafe import path_text, printable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -122,49 +122,13 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _span(line: str, start: int) -> int:
-    """How many characters of the YAML value at ``start`` to underline.
-
-    A flow mapping or list up to its closing bracket, a quoted string up to its quote, a plain
-    scalar up to the next `,` `}` `]` or comment.
-    """
-    if start >= len(line):
-        return 1
-    if line.lstrip().startswith("|"):  # a markdown table row: the cell, up to its `|`
-        end = line.find("|", start)
-        return max(len(line[start : end if end >= 0 else len(line)].rstrip()), 1)
-    opener = line[start]
-    if opener in "{[":
-        depth, quote = 0, ""
-        for index in range(start, len(line)):
-            char = line[index]
-            if quote:
-                quote = "" if char == quote else quote
-            elif char in "\"'":
-                quote = char
-            elif char in "{[":
-                depth += 1
-            elif char in "}]":
-                depth -= 1
-                if depth == 0:
-                    return index - start + 1
-        return max(len(line.rstrip()) - start, 1)
-    if opener in "\"'":
-        end = line.find(opener, start + 1)
-        return end - start + 1 if end > 0 else max(len(line.rstrip()) - start, 1)
-    end = start
-    while end < len(line) and line[end] not in ",}]" and not line.startswith(" #", end):
-        end += 1
-    return max(len(line[start:end].rstrip()), 1)
-
-
 def _snippet(console: Printer, line: str, d: Diagnostic, width: int) -> None:
     """The spec line with a caret under the offending value, labelled with the rule's name."""
     number = str(d.line)
     gutter = " " * len(number)
     start = max(d.column - 1, 0)
     pad = " " * _display_width(printable(line[:start]))
-    carets = "^" * max(_display_width(printable(line[start : start + _span(line, start)])), 1)
+    carets = "^" * max(_display_width(printable(line[start : start + value_length(line, start)])), 1)
     rule = rules_by_code().get(d.code)
     label = rule.name if rule else ""
     if width and 6 + len(gutter) + len(pad) + len(carets) + len(label) > width:
