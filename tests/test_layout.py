@@ -92,7 +92,16 @@ def test_floors_import_only_downwards():
         "draw": {"report", "tiling", "check", "shapes", "spec", "findings", "textsafe", "sourcelines"},
         "torch": {"check", "shapes", "spec", "findings", "textsafe", "sourcelines"},
         "lsp": {
-            "report", "tiling", "memory", "check", "analysis", "shapes", "spec", "findings", "textsafe", "sourcelines"
+            "report",
+            "tiling",
+            "memory",
+            "check",
+            "analysis",
+            "shapes",
+            "spec",
+            "findings",
+            "textsafe",
+            "sourcelines",
         },
     }
     for name, targets in GRAPH.items():

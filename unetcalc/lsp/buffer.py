@@ -60,6 +60,8 @@ class Buffer:
     results: list[CheckResult] = field(default_factory=list)
     memo: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)  # answers computed on first ask
     lines: list[str] = field(init=False)
+    _hints: list[tuple[int, Shape]] | None = field(default=None, init=False)
+    _references: list[Reference] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.lines = source_lines(self.text, self.path)
@@ -99,10 +101,21 @@ class Buffer:
         """The 0-based line a layer is written on: its own row, or the row of the block use it came from."""
         return (layer.origin.use[0] if layer.origin is not None else layer.line) - 1
 
-    def inlay_hints(self) -> list[Hint]:
+    def inlay_hints(self, first: int = 0, last: int | None = None) -> list[Hint]:
         """Each row's output shape at its end; a block use's row shows what the use produces. Nothing from the
-        first error on: a shape computed past a wrong row would be a wrong shape."""
-        hints: dict[int, str] = {}
+        first error on: a shape computed past a wrong row would be a wrong shape. Rows ``first..last`` only
+        (an editor asks for the screen): labels are made for those alone."""
+        if self._hints is None:
+            self._hints = self._hint_rows()
+        end = len(self.lines) - 1 if last is None else min(last, len(self.lines) - 1)
+        return [
+            Hint(row, len(self.lines[row].rstrip()), f" → {shape_label(shape)}")
+            for row, shape in self._hints
+            if first <= row <= end
+        ]
+
+    def _hint_rows(self) -> list[tuple[int, Shape]]:
+        rows: dict[int, Shape] = {}
         for result in self.results:
             if result.inference is None:
                 continue
@@ -110,14 +123,10 @@ class Buffer:
             for entry in result.inference.layers:
                 row = self.row_of(entry.layer)
                 if first_error is not None and row + 1 >= first_error:
-                    hints.pop(row, None)
+                    rows.pop(row, None)
                 elif entry.out is not None:
-                    hints[row] = shape_label(entry.out)  # a block use ends with its last layer's output
-        return [
-            Hint(row, len(self.lines[row].rstrip()), f" → {label}")
-            for row, label in sorted(hints.items())
-            if row < len(self.lines)
-        ]
+                    rows[row] = entry.out  # a block use ends with its last layer's output
+        return sorted(rows.items(), key=lambda item: item[0])
 
     def layer_at(self, line: int) -> tuple[CheckResult, LayerShapes] | None:
         """The layer written on (0-based) ``line``: for a block use, the last layer it expanded to."""
@@ -164,6 +173,11 @@ class Buffer:
 
     def references(self) -> list[Reference]:
         """Every name a `from:`, `with:` (one or a list), `to:` or `block:` value gives, where it is written."""
+        if self._references is None:
+            self._references = self._find_references()
+        return self._references
+
+    def _find_references(self) -> list[Reference]:
         found: list[Reference] = []
         if self.is_note:
             return found

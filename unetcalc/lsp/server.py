@@ -60,14 +60,21 @@ class UnetcalcServer(LanguageServer):
         try:
             while True:
                 self.dirty.discard(uri)
-                await self.fresh(uri)
+                await self.analyse(uri)
                 if uri not in self.dirty:
                     break
         finally:
             self.running.pop(uri, None)
 
     async def fresh(self, uri: str) -> Buffer:
-        """The analysis of the buffer's current text (made now if the newest one is older)."""
+        """The analysis of the buffer's current text, for a request: the running check's when it is of this
+        text (waited for, not repeated), else one made now."""
+        running = self.running.get(uri)
+        if running is not None:
+            await asyncio.shield(running)
+        return await self.analyse(uri)
+
+    async def analyse(self, uri: str) -> Buffer:
         document = self.document(uri)
         version = document.version or 0
         known = self.buffers.get(uri)
@@ -82,7 +89,8 @@ class UnetcalcServer(LanguageServer):
         return buffer
 
     def publish(self, uri: str, buffer: Buffer, document: TextDocument) -> None:
-        diagnostics = [self.diagnostic(buffer, d, span, document) for d, span in buffer.diagnostics()]
+        units = Units(document)
+        diagnostics = [self.diagnostic(buffer, d, span, uri, units) for d, span in buffer.diagnostics()]
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=buffer.version)
         )
@@ -90,14 +98,15 @@ class UnetcalcServer(LanguageServer):
         if workspace is not None and workspace.inlay_hint is not None and workspace.inlay_hint.refresh_support:
             self.workspace_inlay_hint_refresh(None)  # the hints moved with the text: ask the editor to pull them
 
-    def diagnostic(self, buffer: Buffer, d: Diagnostic, span: Span, document: TextDocument) -> lsp.Diagnostic:
+    @staticmethod
+    def diagnostic(buffer: Buffer, d: Diagnostic, span: Span, uri: str, units: Units) -> lsp.Diagnostic:
         related = [
-            lsp.DiagnosticRelatedInformation(lsp.Location(document.uri, self.range(other, document)), note)
+            lsp.DiagnosticRelatedInformation(lsp.Location(uri, units.range(other)), note)
             for other, note in related_spans(buffer, d)
         ]
         rule = rules_by_code().get(d.code)
         return lsp.Diagnostic(
-            range=self.range(span, document),
+            range=units.range(span),
             message=d.message + (f"\nhint: {d.hint}" if d.hint else ""),
             severity=SEVERITY[d.severity],
             code=d.code,
@@ -107,22 +116,28 @@ class UnetcalcServer(LanguageServer):
             data={"line": d.line, "column": d.column, "code": d.code},
         )
 
-    @staticmethod
-    def range(span: Span, document: TextDocument) -> lsp.Range:
-        """A span (code points) in the client's units (UTF-16 unless it chose another encoding)."""
+
+class Units:
+    """Code-point spans to the client's units (UTF-16 unless it chose another) for one request: the document's
+    lines are split once, not once per position (10,000 hints would split 10,000 lines 10,000 times)."""
+
+    def __init__(self, document: TextDocument) -> None:
+        self.codec = document.position_codec
+        self.lines = document.lines
+
+    def range(self, span: Span) -> lsp.Range:
         start, end = ServerTextPosition(span.line, span.start), ServerTextPosition(span.line, span.end)
         try:
-            return document.range_to_client_units(ServerTextRange(start, end))
+            return self.codec.range_to_client_units(self.lines, ServerTextRange(start, end))
         except (IndexError, ValueError):  # past the client's last line: the text changed meanwhile
             return lsp.Range(lsp.Position(span.line, span.start), lsp.Position(span.line, span.end))
 
-    @staticmethod
-    def position(params_position: lsp.Position, document: TextDocument) -> tuple[int, int]:
+    def position(self, position: lsp.Position) -> tuple[int, int]:
         try:
-            position = document.position_from_client_units(params_position)
+            found = self.codec.position_from_client_units(self.lines, position)
         except (IndexError, ValueError):
-            return params_position.line, params_position.character
-        return position.line, position.character
+            return position.line, position.character
+        return found.line, found.character
 
 
 def related_spans(buffer: Buffer, d: Diagnostic) -> list[tuple[Span, str]]:
@@ -166,22 +181,20 @@ def did_close(ls: UnetcalcServer, params: lsp.DidCloseTextDocumentParams) -> Non
 
 @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT, lsp.InlayHintOptions(resolve_provider=False))
 async def inlay_hints(ls: UnetcalcServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
-    document = ls.document(params.text_document.uri)
+    units = Units(ls.document(params.text_document.uri))
     buffer = await ls.fresh(params.text_document.uri)
-    first, last = params.range.start.line, params.range.end.line
     hints = []
-    for hint in buffer.inlay_hints():
-        if first <= hint.line <= last:
-            position = ls.range(Span(hint.line, hint.column, hint.column), document).start
-            hints.append(lsp.InlayHint(position=position, label=hint.label, kind=lsp.InlayHintKind.Type))
+    for hint in buffer.inlay_hints(params.range.start.line, params.range.end.line):
+        position = units.range(Span(hint.line, hint.column, hint.column)).start
+        hints.append(lsp.InlayHint(position=position, label=hint.label, kind=lsp.InlayHintKind.Type))
     return hints
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: UnetcalcServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    document = ls.document(params.text_document.uri)
+    units = Units(ls.document(params.text_document.uri))
     buffer = await ls.fresh(params.text_document.uri)
-    line, column = ls.position(params.position, document)
+    line, column = units.position(params.position)
     text = hover(buffer, line, column)
     if text is None:
         return None
@@ -191,16 +204,16 @@ async def on_hover(ls: UnetcalcServer, params: lsp.HoverParams) -> lsp.Hover | N
 @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
 async def code_actions(ls: UnetcalcServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
     uri = params.text_document.uri
-    document = ls.document(uri)
+    units = Units(ls.document(uri))
     buffer = await ls.fresh(uri)
     first, last = params.range.start.line, params.range.end.line
     actions = []
     for d, span in buffer.diagnostics():
         if not first <= span.line <= last:
             continue
-        published = ls.diagnostic(buffer, d, span, document)
+        published = ls.diagnostic(buffer, d, span, uri, units)
         for fix in fixes(buffer, d):
-            edits = [lsp.TextEdit(ls.range(edit.span, document), edit.text) for edit in fix.edits]
+            edits = [lsp.TextEdit(units.range(edit.span), edit.text) for edit in fix.edits]
             actions.append(
                 lsp.CodeAction(
                     title=fix.title,
@@ -216,37 +229,35 @@ async def code_actions(ls: UnetcalcServer, params: lsp.CodeActionParams) -> list
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
 async def definition(ls: UnetcalcServer, params: lsp.DefinitionParams) -> lsp.Location | None:
     uri = params.text_document.uri
-    document = ls.document(uri)
+    units = Units(ls.document(uri))
     buffer = await ls.fresh(uri)
-    line, column = ls.position(params.position, document)
-    reference = buffer.reference_at(line, column)
+    reference = buffer.reference_at(*units.position(params.position))
     if reference is None:
         return None
     spans = buffer.block_definitions() if reference.key == "block" else buffer.definitions()
     span = spans.get(reference.name)
-    return lsp.Location(uri, ls.range(span, document)) if span is not None else None
+    return lsp.Location(uri, units.range(span)) if span is not None else None
 
 
 @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
 async def references(ls: UnetcalcServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
     uri = params.text_document.uri
-    document = ls.document(uri)
+    units = Units(ls.document(uri))
     buffer = await ls.fresh(uri)
-    line, column = ls.position(params.position, document)
-    name = buffer.name_at(line, column)
+    name = buffer.name_at(*units.position(params.position))
     if name is None:
         return []
     spans = [r.span for r in buffer.references() if r.name == name]
     if params.context.include_declaration:
         definition_ = buffer.definitions().get(name) or buffer.block_definitions().get(name)
         spans = ([definition_] if definition_ is not None else []) + spans
-    return [lsp.Location(uri, ls.range(span, document)) for span in spans]
+    return [lsp.Location(uri, units.range(span)) for span in spans]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 async def symbols(ls: UnetcalcServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
     uri = params.text_document.uri
-    document = ls.document(uri)
+    units = Units(ls.document(uri))
     buffer = await ls.fresh(uri)
     found = []
     for level, size, layers in buffer.levels():
@@ -254,7 +265,7 @@ async def symbols(ls: UnetcalcServer, params: lsp.DocumentSymbolParams) -> list[
         for layer, shape in layers:
             row = buffer.row_of(layer)
             width = len(buffer.lines[row]) if row < len(buffer.lines) else 0
-            whole = ls.range(Span(row, 0, width), document)
+            whole = units.range(Span(row, 0, width))
             children.append(
                 lsp.DocumentSymbol(
                     name=layer.name,
@@ -286,10 +297,10 @@ def buffer_shape(shape: Any) -> str:
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", ",", "["]))
 async def completion(ls: UnetcalcServer, params: lsp.CompletionParams) -> lsp.CompletionList:
     uri = params.text_document.uri
-    document = ls.document(uri)
-    line, column = ls.position(params.position, document)
+    units = Units(ls.document(uri))
+    line, column = units.position(params.position)
     buffer = ls.buffers.get(uri) or await ls.fresh(uri)  # names above the cursor rarely change while typing
-    text = document.lines[line][:column] if line < len(document.lines) else ""
+    text = units.lines[line][:column] if line < len(units.lines) else ""
     return lsp.CompletionList(is_incomplete=False, items=complete(buffer, line, text))
 
 
