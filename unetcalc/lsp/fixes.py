@@ -116,15 +116,29 @@ def _input_size(buffer: Buffer, diagnostic: Diagnostic) -> list[Fix]:
         if above is None:
             return []
         sizes.append(above)
-    row = next((n for n, t in enumerate(buffer.lines) if re.match(r"\s*size\s*:", t)), None)
-    if row is None:
+    span = _input_size_span(buffer)
+    if span is None:
         return []
-    text = buffer.lines[row]
-    start = text.index(":") + 1
-    start += len(text[start:]) - len(text[start:].lstrip())
-    span = Span(row, start, start + value_length(text, start))
     value = "[" + ", ".join(map(str, sizes)) + "]"
     return [Fix(f"Use the nearest valid input {'x'.join(map(str, sizes))}", (Edit(span, value),))]
+
+
+_SIZE_KEY = re.compile(r"(?<![\w-])size\s*:\s*")
+
+
+def _input_size_span(buffer: Buffer) -> Span | None:
+    """Where the value of `input:`'s `size:` is written (flow `input: {…, size: […]}` or its own line)."""
+    start = next((n for n, text in enumerate(buffer.lines) if text.startswith("input:")), None)
+    if start is None:
+        return None
+    for row in range(start, min(start + 8, len(buffer.lines))):
+        text = buffer.lines[row]
+        if row > start and text and not text[0].isspace():
+            return None  # the next top-level key: `input:` has no size here
+        match = _SIZE_KEY.search(text)
+        if match:
+            return Span(row, match.end(), match.end() + value_length(text, match.end()))
+    return None
 
 
 def _set(buffer: Buffer, layer: Layer | None, key: str, value: str, title: str) -> Fix | None:
