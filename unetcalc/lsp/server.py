@@ -22,7 +22,7 @@ from pygls.workspace import ServerTextPosition, ServerTextRange, TextDocument
 from unetcalc import __version__
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import rules_by_code
-from unetcalc.lsp.buffer import Buffer, Span
+from unetcalc.lsp.buffer import REFERENCE_KEYS, Buffer, Span
 from unetcalc.lsp.fixes import fixes
 from unetcalc.lsp.hover import hover
 from unetcalc.spec.yamlload import YamlProblem, load_yaml_text
@@ -33,8 +33,6 @@ SEVERITY = {
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
     Severity.INFO: lsp.DiagnosticSeverity.Information,
 }
-_REFERENCE_VALUE = re.compile(r"(?<![\w-])(from|with|to)\s*:\s*(\[[^\]]*,\s*|\[\s*)?[\w.\-]*$")
-_BLOCK_NAME = re.compile(r"(?<![\w-])block\s*:\s*[\w.\-]*$")
 _BLOCK_USE = re.compile(r"(?<![\w-])block\s*:\s*([A-Za-z_][\w.\-]*)")
 
 
@@ -309,10 +307,10 @@ def complete(buffer: Buffer, line: int, before: str) -> list[lsp.CompletionItem]
     block's parameters in its use."""
     if buffer.is_note:
         return []
-    if _REFERENCE_VALUE.search(before):
+    if _typing_value_of(before, REFERENCE_KEYS):
         names = ["input"] + [n for n, span in buffer.definitions().items() if span.line < line]
         return [lsp.CompletionItem(label=n, kind=lsp.CompletionItemKind.Reference) for n in names]
-    if _BLOCK_NAME.search(before):
+    if _typing_value_of(before, ("block",)):
         return [lsp.CompletionItem(label=n, kind=lsp.CompletionItemKind.Module) for n in buffer.block_definitions()]
     use = _BLOCK_USE.search(buffer.lines[line] if line < len(buffer.lines) else "")
     if use is not None and before.rstrip().endswith((",", "{")):
@@ -323,6 +321,19 @@ def complete(buffer: Buffer, line: int, before: str) -> list[lsp.CompletionItem]
             if p not in present
         ]
     return []
+
+
+def _typing_value_of(before: str, keys: tuple[str, ...]) -> bool:
+    """Whether the text before the cursor ends inside the value of one of ``keys``: after `key:`, with only
+    a name (or a `[`-list of names) typed since."""
+    for key in keys:
+        at = before.rfind(key + ":")
+        if at < 0 or (at > 0 and (before[at - 1].isalnum() or before[at - 1] in "_-")):
+            continue
+        tail = before[at + len(key) + 1 :]
+        if all(c.isalnum() or c in "_.-[ ," for c in tail) and ("[" in tail or "," not in tail):
+            return True
+    return False
 
 
 def block_params(buffer: Buffer, block: str) -> list[str]:
