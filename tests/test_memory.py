@@ -245,7 +245,8 @@ def test_fit_cli():
     [
         (("fit", "specs/unet-same.yaml", "--memory", "lots"), "no amount of memory"),
         (("fit", "specs/fcn8s.yaml", "--memory", "24GiB"), "the input is symbolic"),
-        (("fit", "specs/unet-same.yaml", "--memory", "1MiB"), "even batch 1 needs"),
+        (("fit", "specs/unet-same.yaml", "--memory", "1MiB"), "leave nothing of --memory 1MiB"),
+        (("fit", "specs/unet-same.yaml", "--memory", "100MiB", "--context", "0"), "even batch 1 needs"),
         (("fit", "specs/unet-same.yaml", "-m", "8GiB", "--batch", "2", "--grow", "Q"), "--grow Q"),
         (("memory", "specs/seed-encoder.yaml"), "checks without errors"),
     ],

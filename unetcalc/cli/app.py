@@ -520,10 +520,15 @@ def memory(
 
     result = _checked(spec, _input_option(input_size))
     estimate = estimate_memory(result, batch, precision.value, optimizer.value)
+    reserved = None
+    if not estimate.symbolic:  # the allocator is simulated on a concrete allocation sequence
+        from unetcalc.memory.reserved import reserved_peak
+
+        reserved = reserved_peak(result, batch, precision.value, optimizer.value)
     if output_format is ReportFormat.json:
-        sys.stdout.write(render_memory_json(result, estimate))
+        sys.stdout.write(render_memory_json(result, estimate, reserved))
     else:
-        render_memory(_out(), result, estimate)
+        render_memory(_out(), result, estimate, reserved)
     raise typer.Exit(EXIT_OK)
 
 
@@ -548,22 +553,39 @@ def fit(
         ),
     ] = None,
     reserve: Annotated[
-        str, typer.Option("--reserve", help="Keep this much free (CUDA context, fragmentation), e.g. 1GiB.")
+        str, typer.Option("--reserve", help="Keep this much more free (other processes, a safety margin), e.g. 1GiB.")
     ] = "0",
+    context: Annotated[
+        str, typer.Option("--context", help="The CUDA context, outside PyTorch's allocator (0.3-0.6 GiB measured).")
+    ] = "0.5GiB",
+    allocated: Annotated[
+        bool,
+        typer.Option(
+            "--allocated",
+            help="Compare max_memory_allocated with the budget (the old criterion) instead of the caching "
+            "allocator's reserved peak, which is what must fit for the step to run.",
+        ),
+    ] = False,
     precision: PrecisionOption = Precision.fp32,
     optimizer: OptimizerOption = Optimizer.adam,
     output_format: ReportFormatOption = ReportFormat.text,
 ) -> None:
-    """The largest batch that fits a GPU, or (with --batch) the largest valid input size that fits."""
-    from unetcalc.memory.fit import FitError, largest_batch, largest_size, parse_bytes
+    """The largest batch that fits a GPU, or (with --batch) the largest valid input size that fits.
+
+    A step fits when the caching allocator's reserved peak + the CUDA context (--context) + --reserve is
+    within --memory; --allocated compares max_memory_allocated instead.
+    """
+    from unetcalc.memory.fit import Budget, FitError, largest_batch, largest_size, parse_bytes
     from unetcalc.report.memory_report import fit_json, render_fit
 
     try:
         limit = parse_bytes(budget) - parse_bytes(reserve)
+        cuda_context = parse_bytes(context)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    if limit <= 0:
-        raise _fail(f"--reserve {reserve} leaves nothing of --memory {budget}")
+    if limit - cuda_context <= 0:
+        raise _fail(f"--reserve {reserve} and --context {context} leave nothing of --memory {budget}")
+    plan = Budget(limit, cuda_context, "allocated" if allocated else "reserved")
     if batch is not None and size is not None:
         raise _fail("give --batch (find the largest input) or --size (find the largest batch), not both")
     result = _checked(spec, _input_option(size))
@@ -576,13 +598,13 @@ def fit(
                     f"the input is symbolic ({'x'.join(map(str, start))}): give --size (e.g. 512x512) to find the "
                     "largest batch there, or --batch to find the largest input"
                 )
-            answer = largest_batch(result.spec, tuple(int(s) for s in start), limit, precision.value, optimizer.value)
+            answer = largest_batch(result.spec, tuple(int(s) for s in start), plan, precision.value, optimizer.value)
             question = "largest batch"
         else:
             axis = _axis_option(grow, result)
             sizes = tuple(s if isinstance(s, int) else 0 for s in start)
             answer = largest_size(
-                result.spec, tuple(result.validity.axes), sizes, axis, batch, limit, precision.value, optimizer.value
+                result.spec, tuple(result.validity.axes), sizes, axis, batch, plan, precision.value, optimizer.value
             )
             question = "largest valid input" + ("" if axis is None else f" growing axis {grow}")
     except FitError as exc:

@@ -90,10 +90,11 @@ def network_nodes(
                 out_numel=out,
                 params=params,
                 buffers=_buffer_bytes(layer.op, layer.params, entry.out.channels if entry.out else 0),
-                memory=op_memory(layer.op, str(layer.params.get("mode")), compute, training),
+                memory=op_memory(layer.op, _memory_mode(layer.op, layer.params), compute, training),
                 crop=layer.params.get("crop") == "center",
                 workspace=(ins[0] + out) * compute if transposes else 0,
                 workspace_fixed=params * compute if transposes else 0,
+                tensors=_parameter_tensors(layer.op, layer.params, params, entry.out.channels if entry.out else 0),
             )
         )
     return nodes
@@ -127,6 +128,26 @@ def _counter(basis: Basis | None) -> Callable[[Shape | None], Amount]:
         return amount
 
     return count
+
+
+def _memory_mode(op: str, params: dict[str, object]) -> str:
+    """What of a layer's parameters changes its memory: a pad's mode, in-place, dropout's p = 0."""
+    if params.get("inplace"):
+        return "inplace"
+    if op == "dropout" and params.get("p") == 0:
+        return "p0"
+    return str(params.get("mode"))
+
+
+def _parameter_tensors(op: str, params: dict[str, object], count: int, channels: int) -> tuple[int, ...]:
+    """A layer's ``count`` parameters split as its module holds them: a weight and a bias per output channel."""
+    if not count:
+        return ()
+    if op in ("conv", "upconv", "linear") and params.get("bias", True) and count > channels:
+        return (count - channels, channels)
+    if op in ("batchnorm", "groupnorm", "layernorm", "instancenorm") and count == 2 * channels:
+        return (channels, channels)
+    return (count,)
 
 
 def network_basis(result: CheckResult) -> Basis | None:

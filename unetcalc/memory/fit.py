@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from unetcalc.check import check_spec
 from unetcalc.memory.estimate import MemoryEstimate, estimate_memory
+from unetcalc.memory.reserved import reserved_peak
 from unetcalc.shapes.validity import AxisValidity
 from unetcalc.spec.model import Spec
 
@@ -38,47 +39,94 @@ def parse_bytes(text: str) -> int:
     return int(amount)
 
 
+CRITERIA = ("reserved", "allocated")
+DEFAULT_CONTEXT = 512 * 2**20  # the CUDA context: 0.3-0.6 GiB measured (README, "Will it fit?")
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What a training step may use: ``limit`` (--memory minus --reserve) less the CUDA ``context``, compared
+    with the caching allocator's reserved peak (what can run) or, ``allocated``, max_memory_allocated."""
+
+    limit: int
+    context: int = DEFAULT_CONTEXT
+    criterion: str = "reserved"
+
+    @property
+    def available(self) -> int:
+        return self.limit - self.context
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    estimate: MemoryEstimate
+    reserved: int | None  # the caching allocator's reserved peak (None: not simulated, `allocated`)
+
+    def bytes(self, budget: Budget) -> int:
+        if budget.criterion == "reserved" and self.reserved is not None:
+            return self.reserved
+        return self.estimate.training_peak
+
+
 @dataclass(frozen=True, slots=True)
 class Fit:
     batch: int
     size: tuple[int, ...]
     estimate: MemoryEstimate  # at the answer
-    limit: int  # bytes available for the step
-    over: tuple[int, tuple[int, ...], int] | None  # the next batch or size up, and its peak (does not fit)
+    limit: int  # bytes available for the step: --memory less --reserve
+    over: tuple[int, tuple[int, ...], int] | None  # the next batch or size up, and what it needs (does not fit)
     capped: int | None = None  # the search's own bound, when the answer is at it: more may fit
+    budget: Budget | None = None
+    reserved: int | None = None  # the reserved peak at the answer
+
+    @property
+    def needed(self) -> int:
+        """The bytes the criterion compares: the reserved peak, or the allocated one."""
+        if self.budget is not None and self.budget.criterion == "reserved" and self.reserved is not None:
+            return self.reserved
+        return self.estimate.training_peak
 
     @property
     def margin(self) -> int:
-        return self.limit - self.estimate.training_peak
+        context = self.budget.context if self.budget is not None else 0
+        return self.limit - context - self.needed
 
 
-def _peak(spec: Spec, size: tuple[int, ...], batch: int, precision: str, optimizer: str) -> MemoryEstimate:
+def _need(spec: Spec, size: tuple[int, ...], batch: int, precision: str, optimizer: str, criterion: str) -> Need:
     result = check_spec(spec, size)
     if not result.ok or result.inference is None:
         raise FitError(f"the spec does not check at {'x'.join(map(str, size))}: run `unetcalc check` on it")
-    return estimate_memory(result, batch, precision, optimizer)
+    estimate = estimate_memory(result, batch, precision, optimizer)
+    reserved = reserved_peak(result, batch, precision, optimizer).peak if criterion == "reserved" else None
+    return Need(estimate, reserved)
 
 
-def largest_batch(spec: Spec, size: tuple[int, ...], limit: int, precision: str, optimizer: str) -> Fit:
-    """The largest batch whose training step peaks within ``limit`` bytes at input ``size``."""
-    estimates: dict[int, MemoryEstimate] = {}
+def largest_batch(spec: Spec, size: tuple[int, ...], limit: int | Budget, precision: str, optimizer: str) -> Fit:
+    """The largest batch whose training step fits the budget at input ``size``."""
+    budget = limit if isinstance(limit, Budget) else Budget(limit, 0, "allocated")
+    needs: dict[int, Need] = {}
 
     def fits(batch: int) -> bool:
-        estimates[batch] = _peak(spec, size, batch, precision, optimizer)
-        return estimates[batch].training_peak <= limit
+        needs[batch] = _need(spec, size, batch, precision, optimizer, budget.criterion)
+        return needs[batch].bytes(budget) <= budget.available
 
     best = _largest(fits, lambda b: b + 1, 1, MAX_BATCH)
     if best is None:
-        peak = estimates[1].training_peak
-        raise FitError(f"even batch 1 needs {peak:,} bytes at {'x'.join(map(str, size))}, more than {limit:,}")
-    over = estimates.get(best + 1)
+        need = needs[1].bytes(budget)
+        raise FitError(
+            f"even batch 1 needs {need:,} bytes at {'x'.join(map(str, size))}, more than the {budget.available:,} "
+            "available"
+        )
+    over = needs.get(best + 1)
     return Fit(
         best,
         size,
-        estimates[best],
-        limit,
-        None if over is None else (best + 1, size, over.training_peak),
+        needs[best].estimate,
+        budget.limit,
+        None if over is None else (best + 1, size, over.bytes(budget)),
         MAX_BATCH if best == MAX_BATCH else None,
+        budget,
+        needs[best].reserved,
     )
 
 
@@ -88,12 +136,13 @@ def largest_size(
     start: tuple[int, ...],
     grow: int | None,
     batch: int,
-    limit: int,
+    limit: int | Budget,
     precision: str,
     optimizer: str,
 ) -> Fit:
     """The largest valid input that fits: every axis the same size (``grow`` None), or one axis grown
     from ``start`` while the others keep their sizes."""
+    budget = limit if isinstance(limit, Budget) else Budget(limit, 0, "allocated")
 
     def size_at(n: int) -> tuple[int, ...]:
         return tuple(n for _ in axes) if grow is None else tuple(n if a == grow else s for a, s in enumerate(start))
@@ -114,29 +163,31 @@ def largest_size(
     first = next_valid(0)
     if first is None:
         raise FitError("no input size is valid on every axis: see `unetcalc sizes`")
-    estimates: dict[int, MemoryEstimate] = {}
+    needs: dict[int, Need] = {}
 
     def fits(n: int) -> bool:
-        estimates[n] = _peak(spec, size_at(n), batch, precision, optimizer)
-        return estimates[n].training_peak <= limit
+        needs[n] = _need(spec, size_at(n), batch, precision, optimizer, budget.criterion)
+        return needs[n].bytes(budget) <= budget.available
 
     best = _largest(fits, lambda n: next_valid(n), first, MAX_SIZE)
     if best is None:
-        peak = estimates[first].training_peak
+        need = needs[first].bytes(budget)
         raise FitError(
-            f"even the smallest valid input {'x'.join(map(str, size_at(first)))} needs {peak:,} bytes "
-            f"at batch {batch}, more than {limit:,}"
+            f"even the smallest valid input {'x'.join(map(str, size_at(first)))} needs {need:,} bytes "
+            f"at batch {batch}, more than the {budget.available:,} available"
         )
     up = next_valid(best)
-    over = estimates.get(up) if up is not None else None
+    over = needs.get(up) if up is not None else None
     unbounded = any(c.max is None for axis in (axes if grow is None else (axes[grow],)) for c in axis.classes)
     return Fit(
         batch,
         size_at(best),
-        estimates[best],
-        limit,
-        None if over is None or up is None else (batch, size_at(up), over.training_peak),
+        needs[best].estimate,
+        budget.limit,
+        None if over is None or up is None else (batch, size_at(up), over.bytes(budget)),
         MAX_SIZE if up is None and unbounded else None,
+        budget,
+        needs[best].reserved,
     )
 
 

@@ -42,6 +42,9 @@ SAVES_INPUT = frozenset(
 )
 ALIAS_OPS = frozenset({"crop", "identity"})  # a view or the same tensor: no memory of their own
 JOIN_OPS = frozenset({"concat", "add", "multiply"})
+# Activations whose in-place form keeps its result for backward (relu_, leaky_relu_, elu_): the output is
+# the input's storage. silu_ and the rest keep a copy, as the out-of-place form does.
+INPLACE_OPS = frozenset({"relu", "leakyrelu", "elu"})
 NO_GRAD_INPUT = frozenset({"identity"})  # backward passes the gradient on as it is
 
 
@@ -67,18 +70,22 @@ def op_memory(op: str, mode: str, compute: int, training: bool) -> OpMemory:
     elif op in FLOAT32_OPS and compute != FLOAT:
         casts_to = FLOAT
     extra = 0
+    # Dropout with p = 0 returns its input itself (ATen's dropout: `if (p == 0 || !train) return input`): no
+    # mask, no copy. An in-place activation writes into its input and keeps that storage for backward.
+    identity_dropout = op == "dropout" and (not training or mode == "p0")
+    in_place = mode == "inplace" and op in INPLACE_OPS
     if op == "maxpool":
         extra = INDEX
-    elif op == "dropout" and training:
+    elif op == "dropout" and not identity_dropout:
         extra = MASK
-    saves_input = op in SAVES_INPUT or op in CONV_OPS or op == "multiply"
+    saves_input = (op in SAVES_INPUT or op in CONV_OPS or op == "multiply") and not in_place
     if op == "pad" and mode not in ("None", "constant", "zeros"):
         saves_input = True
-    alias = op in ALIAS_OPS or (op == "dropout" and not training)
+    alias = op in ALIAS_OPS or identity_dropout or in_place
     return OpMemory(
         op=op,
         saves_input=saves_input,
-        saves_output=op in SAVES_OUTPUT,
+        saves_output=op in SAVES_OUTPUT or in_place,
         extra_saved_bytes=extra,
         casts_to=casts_to,
         alias=alias,

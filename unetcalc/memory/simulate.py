@@ -38,6 +38,7 @@ class Node:
     crop: bool = False  # a join that center-crops its other inputs (a view; backward pads it back)
     workspace: Amount = 0  # cuDNN scratch bytes per sample (forward and backward)
     workspace_fixed: int = 0  # cuDNN scratch bytes that do not grow with the batch (a transformed filter)
+    tensors: tuple[int, ...] = ()  # the parameters as PyTorch allocates them: weight, bias (elements each)
 
 
 @dataclass(slots=True)
@@ -51,16 +52,22 @@ class Pool:
     peak: Amount = 0
     peak_at: str = ""
     peak_kinds: dict[str, Amount] = field(default_factory=dict)
+    # The allocation sequence, for the caching allocator's simulation (memory/reserved.py): None, not kept.
+    events: list[tuple[str, str, Amount]] | None = None
 
     def alloc(self, key: str, amount: Amount, kind: str = "activations") -> None:
         if key in self.sizes:
             self.free(key)
+        if self.events is not None:
+            self.events.append(("alloc", key, amount))
         self.sizes[key] = (amount, kind)
         self.total = self.total + amount
         self.kinds[kind] = self.kinds.get(kind, 0) + amount
 
     def free(self, key: str) -> None:
         entry = self.sizes.pop(key, None)
+        if entry is not None and self.events is not None:
+            self.events.append(("free", key, 0))
         if entry is not None:
             self.total = self.total + entry[0] * -1
             self.kinds[entry[1]] = self.kinds[entry[1]] + entry[0] * -1
@@ -69,6 +76,9 @@ class Pool:
         return self.sizes[key][0] if key in self.sizes else 0
 
     def observe(self, where: str, transient: Amount = 0, workspace: Amount = 0) -> None:
+        if self.events is not None:  # both live at this moment, then gone
+            self.events += [("alloc", "\0transient", transient), ("alloc", "\0workspace", workspace)]
+            self.events += [("free", "\0transient", 0), ("free", "\0workspace", 0)]
         now = self.total + transient + workspace
         if self.measure(now) > self.measure(self.peak):
             self.peak, self.peak_at = now, where

@@ -9,6 +9,7 @@ from rich.console import Console
 from unetcalc.check import CheckResult
 from unetcalc.memory.estimate import REFERENCE_SIZE, LayerMemory, MemoryEstimate, measure_size
 from unetcalc.memory.fit import Fit
+from unetcalc.memory.reserved import Reserved
 from unetcalc.report.costs import bytes_json, bytes_text, human_bytes
 from unetcalc.report.markup import escape
 from unetcalc.shapes.shape import format_shape
@@ -28,6 +29,7 @@ KIND_ORDER = (
     "transient",
     "workspace",
 )
+CONTEXT_NOT_COUNTED = "not counted: the CUDA context (~0.3-0.6 GiB per process), outside PyTorch's allocator"
 NOT_COUNTED = (
     "not counted: the CUDA context (~0.3-0.6 GiB per process) and the caching allocator's slack "
     "(memory_reserved exceeds memory_allocated); leave room for them"
@@ -45,7 +47,9 @@ def _heading(result: CheckResult, estimate: MemoryEstimate) -> str:
     )
 
 
-def render_memory(console: Console, result: CheckResult, estimate: MemoryEstimate) -> None:
+def render_memory(
+    console: Console, result: CheckResult, estimate: MemoryEstimate, reserved: Reserved | None = None
+) -> None:
     training, inference = estimate.training, estimate.inference
     console.print(_heading(result, estimate))
     if estimate.symbolic:
@@ -57,6 +61,12 @@ def render_memory(console: Console, result: CheckResult, estimate: MemoryEstimat
         f"  [bold]training step[/] peak {escape(bytes_text(training.peak))}  "
         f"(max_memory_allocated, at {escape(training.peak_at)})"
     )
+    if reserved is not None:
+        console.print(
+            f"  [bold]reserved[/] {escape(human_bytes(reserved.peak))} in {reserved.segments:,} segments  "
+            "(max_memory_reserved: the caching allocator's segments over inference and training steps; "
+            "nvidia-smi shows this plus the CUDA context)"
+        )
     rows = [
         ("weights", training.weights, "parameters and buffers, float32"),
         ("gradients", training.gradients, "of the parameters, float32"),
@@ -81,7 +91,7 @@ def render_memory(console: Console, result: CheckResult, estimate: MemoryEstimat
                 f"    {escape(_row_name(layer.name)):<24} {escape(layer.op):<12} "
                 f"{escape(bytes_text(layer.saved)):>12}   {escape(layer.kept)}"
             )
-    console.print(f"  [dim]{NOT_COUNTED}[/]")
+    console.print(f"  [dim]{NOT_COUNTED if reserved is None else CONTEXT_NOT_COUNTED}[/]")
 
 
 def _row_name(name: str) -> str:
@@ -94,7 +104,7 @@ def _largest_keepers(per_layer: list[LayerMemory]) -> list[LayerMemory]:
     return sorted(per_layer, key=lambda layer: -measure_size(layer.saved))[:SHOWN_LAYERS]
 
 
-def memory_json(result: CheckResult, estimate: MemoryEstimate) -> dict[str, Any]:
+def memory_json(result: CheckResult, estimate: MemoryEstimate, reserved: Reserved | None = None) -> dict[str, Any]:
     inference = result.inference
     assert inference is not None
     training = estimate.training
@@ -133,6 +143,13 @@ def memory_json(result: CheckResult, estimate: MemoryEstimate) -> dict[str, Any]
                 for layer in training.per_layer
             ],
         },
+        "reserved": None
+        if reserved is None
+        else {
+            "peak_bytes": reserved.peak,
+            "segments": reserved.segments,
+            "allocated_peak_bytes": reserved.allocated_peak,
+        },
         "inference": {
             "peak_bytes": bytes_json(estimate.inference.peak),
             "activations_bytes": bytes_json(estimate.inference.activations),
@@ -141,30 +158,42 @@ def memory_json(result: CheckResult, estimate: MemoryEstimate) -> dict[str, Any]
     }
 
 
-def render_memory_json(result: CheckResult, estimate: MemoryEstimate) -> str:
-    return safe_json(memory_json(result, estimate)) + "\n"
+def render_memory_json(result: CheckResult, estimate: MemoryEstimate, reserved: Reserved | None = None) -> str:
+    return safe_json(memory_json(result, estimate, reserved)) + "\n"
 
 
 def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -> None:
     size = "x".join(map(str, fit.size))
-    peak = fit.estimate.training_peak
+    budget = fit.budget
     console.print(
         f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  {fit.estimate.precision}"
         f"{' autocast' if fit.estimate.precision != 'fp32' else ''}, {OPTIMIZER_NAMES[fit.estimate.optimizer]}, "
         f"budget {human_bytes(fit.limit)}"
     )
+    reserved = budget is not None and budget.criterion == "reserved" and fit.reserved is not None
+    measure = "reserved peak" if reserved else "allocated peak"
     console.print(
-        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  peak {_precise(peak)}, "
-        f"margin {human_bytes(max(fit.margin, 0))}  (inference peak {escape(bytes_text(fit.estimate.inference.peak))})"
+        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  {measure} {_precise(fit.needed)}, "
+        f"margin {human_bytes(max(fit.margin, 0))}"
+    )
+    terms = [f"{measure} {_precise(fit.needed)}"]
+    if budget is not None and budget.context:
+        terms.append(f"CUDA context {human_bytes(budget.context)}")
+    console.print(f"  fits: {' + '.join(terms)} ≤ {human_bytes(fit.limit)} (--memory less --reserve)")
+    console.print(
+        f"  allocated peak {_precise(fit.estimate.training_peak)} (max_memory_allocated)"
+        + (f", reserved peak {_precise(fit.reserved)} (the caching allocator's segments)" if fit.reserved else "")
+        + f"; inference peak {escape(bytes_text(fit.estimate.inference.peak))}"
     )
     if fit.capped is not None:
         console.print(f"  [yellow]the search stops at {fit.capped:,}[/]: a larger one may fit as well")
     if fit.over is not None:
-        batch, over_size, over_peak = fit.over
+        batch, over_size, over_need = fit.over
         console.print(
-            f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {_precise(over_peak)}"
+            f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {_precise(over_need)}"
         )
-    console.print(f"  [dim]{NOT_COUNTED}[/]")
+    if not reserved:
+        console.print("  [dim]not counted: the caching allocator's slack (reserved exceeds allocated)[/]")
 
 
 def _precise(count: int) -> str:
@@ -185,7 +214,11 @@ def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:
         "batch": fit.batch,
         "size": list(fit.size),
         "peak_bytes": peak,
-        "margin_bytes": fit.limit - peak,
+        "reserved_peak_bytes": fit.reserved,
+        "criterion": fit.budget.criterion if fit.budget else "allocated",
+        "context_bytes": fit.budget.context if fit.budget else 0,
+        "needed_bytes": fit.needed,
+        "margin_bytes": fit.margin,
         "inference_peak_bytes": bytes_json(fit.estimate.inference.peak),
         "next": None
         if fit.over is None
