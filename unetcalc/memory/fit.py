@@ -75,6 +75,7 @@ class Fit:
     estimate: MemoryEstimate  # at the answer
     limit: int  # bytes available for the step: --memory less --reserve
     over: tuple[int, tuple[int, ...], int] | None  # the next batch or size up, and what it needs (does not fit)
+    over_allocated: int | None = None  # the next one's allocated peak
     capped: int | None = None  # the search's own bound, when the answer is at it: more may fit
     budget: Budget | None = None
     reserved: int | None = None  # the reserved peak at the answer
@@ -124,6 +125,7 @@ def largest_batch(spec: Spec, size: tuple[int, ...], limit: int | Budget, precis
         needs[best].estimate,
         budget.limit,
         None if over is None else (best + 1, size, over.bytes(budget)),
+        None if over is None else over.estimate.training_peak,
         MAX_BATCH if best == MAX_BATCH else None,
         budget,
         needs[best].reserved,
@@ -185,6 +187,7 @@ def largest_size(
         needs[best].estimate,
         budget.limit,
         None if over is None or up is None else (batch, size_at(up), over.bytes(budget)),
+        None if over is None else over.estimate.training_peak,
         MAX_SIZE if up is None and unbounded else None,
         budget,
         needs[best].reserved,

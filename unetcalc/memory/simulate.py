@@ -39,6 +39,7 @@ class Node:
     workspace: Amount = 0  # cuDNN scratch bytes per sample (forward and backward)
     workspace_fixed: int = 0  # cuDNN scratch bytes that do not grow with the batch (a transformed filter)
     tensors: tuple[int, ...] = ()  # the parameters as PyTorch allocates them: weight, bias (elements each)
+    forward_workspace: bool = True  # the forward needs the scratch too (3D float32 convs: backward only)
 
 
 @dataclass(slots=True)
@@ -206,7 +207,8 @@ class Replay:
         if m.extra_saved_bytes:
             extra = f"extra:{node.id}"
             pool.alloc(extra, node.out_numel * batch * m.extra_saved_bytes)
-        pool.observe(node.name, transient, node.workspace * batch + node.workspace_fixed)
+        workspace = node.workspace * batch + node.workspace_fixed if node.forward_workspace else 0
+        pool.observe(node.name, transient, workspace)
         if node.id in self.running:
             if m.saves_input:
                 keeps.append(source)

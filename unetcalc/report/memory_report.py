@@ -222,6 +222,11 @@ def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:
         "inference_peak_bytes": bytes_json(fit.estimate.inference.peak),
         "next": None
         if fit.over is None
-        else {"batch": fit.over[0], "size": list(fit.over[1]), "peak_bytes": fit.over[2]},
+        else {
+            "batch": fit.over[0],
+            "size": list(fit.over[1]),
+            "peak_bytes": fit.over_allocated,
+            "needed_bytes": fit.over[2],
+        },
         "capped_at": fit.capped,
     }
