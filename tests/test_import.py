@@ -447,3 +447,26 @@ def test_nnunet_plans_without_torch_give_the_traced_network(capsys, tmp_path, mo
         (x.name, x.op, x.inputs, x.params) for x in b.spec.layers
     ]
     assert [n for n, _ in a.spec.outputs] == [n for n, _ in b.spec.outputs]
+
+
+def test_the_unetplusplus_gallery_spec_is_smps_model_value_for_value():
+    """specs/gallery/smp-unetplusplus-resnet34.yaml against segmentation_models_pytorch's own UnetPlusPlus: the
+    same state-dict keys, the same outputs, and the sizes smp refuses are the ones the spec calls invalid."""
+    _needs_smp()
+    import segmentation_models_pytorch as smp
+
+    from unetcalc import build_module
+
+    path = Path(__file__).resolve().parent.parent / "specs" / "gallery" / "smp-unetplusplus-resnet34.yaml"
+    reference = smp.UnetPlusPlus(encoder_name="resnet34", encoder_weights=None).eval()
+    built = build_module(path).eval()
+    assert set(built.state_dict()) == set(reference.state_dict())
+    reference.load_state_dict(built.state_dict())
+    for size in ((64, 64), (96, 128)):
+        x = torch.randn(1, 3, *size)
+        with torch.no_grad():
+            assert torch.allclose(built(x), reference(x), atol=1e-5)
+        assert check_file(path, size).ok
+    with pytest.raises(RuntimeError):
+        reference(torch.randn(1, 3, 48, 48))
+    assert not check_file(path, (48, 48)).ok

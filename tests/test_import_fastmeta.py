@@ -71,8 +71,26 @@ def convolutions(draw: st.DrawFn) -> tuple[Any, ...]:
     return (x, weight, bias, stride, padding, dilation, transposed, output_padding, groups)
 
 
+def _ours_or_declined(args: tuple[Any, ...]) -> tuple[str, Any]:
+    try:
+        out = fast_meta(aten.convolution.default, args, {})
+    except RuntimeError:
+        return ("raises", None)
+    return ("declined", None) if out is None else ("ok", (tuple(out.shape), out.dtype))
+
+
+def _empty_transposed_output(args: tuple[Any, ...]) -> bool:
+    """A transposed conv whose output has a size-0 axis: PyTorch's own CPU kernels run or raise by groups."""
+    x, weight, _, stride, padding, dilation, transposed, output_padding, _ = args
+    sizes = zip(x.shape[2:], weight.shape[2:], stride, padding, dilation, output_padding, strict=True)
+    return bool(transposed) and any((n - 1) * s - 2 * p + d * (k - 1) + 1 + o == 0 for n, k, s, p, d, o in sizes)
+
+
 @given(convolutions())
 def test_convolution_shapes_and_errors_match_pytorch(args: tuple[Any, ...]) -> None:
+    if _empty_transposed_output(args):  # left to PyTorch's kernel, which decides (a channel error still raises)
+        assert _ours_or_declined(args) in (("raises", None), ("declined", None))
+        return
     assert _ours(aten.convolution.default, args) == _torchs(aten.convolution.default, args)
 
 

@@ -107,12 +107,26 @@ def _block_label(block: Block, rank: int, findings: list[Diagnostic], detail: st
         shape_in = format_shape(body[0].ins[0], TIMES) if body[0].ins else "?"
         lines = [
             block.title or block.id,
-            " → ".join(steps),
+            *_wrapped(steps),
             f"{shape_in} → {format_shape(block.entries[-1].out, TIMES)}",
         ]
     for d in findings:
         lines.append(f"{'✗' if d.severity is Severity.ERROR else '!'} {d.code} at {d.layer}")
     return dot_label(*lines)
+
+
+STEPS_WIDTH = 40  # characters of a box's steps line: a residual stage's chain wraps instead of widening the graph
+
+
+def _wrapped(steps: list[str]) -> list[str]:
+    """The steps joined by arrows, broken between steps into lines of at most STEPS_WIDTH characters."""
+    lines: list[str] = []
+    for step in steps:
+        if lines and len(lines[-1]) + 3 + len(step) <= STEPS_WIDTH:
+            lines[-1] += f" → {step}"
+        else:
+            lines.append(step if not lines else f"→ {step}")
+    return lines or [""]
 
 
 def _skip_label(edge: Edge, tensors: dict[str, LayerShapes]) -> str:
