@@ -132,3 +132,36 @@ def test_r18_an_unused_head_does_not_flatten_the_u(tmp_path):
     plain = invoke_as_user("draw", str(without), "--format", "dot", "-o", "-").stdout
     assert plain.count("rank=same") == 3  # a U: one row per level beside the bottleneck
     assert with_aux.count("rank=same") == plain.count("rank=same") and 'label="aux' in with_aux
+
+
+def _label_boxes(figure) -> list[tuple[float, float, float, float, str]]:
+    """The channel labels' boxes (left, right, bottom, top), as wide as the text's generous estimate."""
+    from unetcalc.draw.paper import _text_width
+
+    boxes = []
+    for text in figure.texts:
+        if text.role != "channels":
+            continue
+        width = _text_width(text.text, text.size)
+        left = {"start": text.x, "middle": text.x - width / 2, "end": text.x - width}[text.anchor]
+        boxes.append((left, left + width, text.y, text.y - text.size, text.text))
+    return boxes
+
+
+def test_r22_a_residual_projection_and_its_main_path_do_not_share_a_place():
+    from unetcalc.draw.paper import paper_figure
+
+    figure = paper_figure(check_file(_file("r22")))
+    boxes = _label_boxes(figure)
+    assert len(boxes) >= 8
+    for i, (l1, r1, b1, t1, a) in enumerate(boxes):
+        for l2, r2, b2, t2, b in boxes[i + 1 :]:
+            assert r1 <= l2 or r2 <= l1 or b1 <= t2 or b2 <= t1, f"{a!r} and {b!r} overlap"
+
+
+def test_r23_a_collapsed_residual_bar_names_every_conv_of_its_run():
+    from unetcalc.draw.paper import paper_figure
+
+    figure = paper_figure(check_file(_file("r23")))
+    legend = " ".join(text.text for text in figure.texts if text.role == "legend")
+    assert "conv 3×3" in legend and "conv 1×1, GN" in legend

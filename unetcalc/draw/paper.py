@@ -214,6 +214,9 @@ def _collapse(bars: list[Bar]) -> list[Bar]:
             head.repeat = len(run)
             for member in run[1:]:
                 head.tensors |= member.tensors
+            # The arrow into a ×N bar stands for the whole run: every kind of step in it, not only the first.
+            steps = [b.description for b in run if b.kind != "join"]
+            head.description = " → ".join(dict.fromkeys(steps)) or head.description
             kept.append(head)
         else:
             kept.extend(run)
@@ -368,8 +371,8 @@ def _positions(bars: list[Bar], gap: float) -> float:
                 x = previous.x + previous.w + gap
             else:
                 x = previous.x + (previous.w - bar.w) / 2
-                if bar.level < previous.level and bar.level in right_at:
-                    x = max(x, right_at[bar.level] + 3 * gap)
+                if bar.level in right_at:  # never onto a bar of that level already placed (a ResNet projection)
+                    x = max(x, right_at[bar.level] + (3 * gap if bar.level < previous.level else gap))
         bar.x = x
         right_at[bar.level] = max(right_at.get(bar.level, 0.0), x + bar.w)
     return max(right_at.values())
