@@ -292,3 +292,36 @@ def test_channels_first_cells_without_a_legend_are_read_so_when_the_filters_colu
     )
     assert str(result.inference.output) == "31x31x16"  # type: ignore[union-attr]
     assert result.spec.readings == ("the `Output` column read channels first (C×H×W), as the Filters column says",)
+
+
+ONE_BELIEF = """# Decoder
+
+| Layers | Dimensions | Operation | Filters |
+|---|---|---|---|
+| Input | 64 x 64 | | 1 |
+| Conv1 | 64 x 64 x 1 | Conv 3x3, padding 1 | 32 |
+| Pool1 | 64 x 64 x 32 | Max Pooling 2x2 | 32 |
+| Conv2 | 32 x 32 x 32 | Conv 3x3, padding 1 | 64 |
+| Up1 | 32 x 32 x 64 | Up-conv 2x2 | 32 |
+| Cat1 | 64 x 64 x 32 | Concat with Conv1 | {cat} |
+| Conv3 | 64 x 64 x {next} | Conv 3x3, padding 1 | 32 |
+| Head | 64 x 64 x 32 | Conv 1x1 | 2 |
+"""
+
+
+def test_a_wrong_filters_cell_believed_in_the_next_row_is_one_finding(tmp_path):
+    """Cat1 joins 32 + 32 channels; its Filters cell says 32 and Conv3's input cell believes it: one mistake."""
+    note = tmp_path / "note.md"
+    note.write_text(ONE_BELIEF.format(cat=32, next=32), encoding="utf-8")
+    (result,), _ = check_note(note)
+    assert [(d.code, d.line, d.layer) for d in result.diagnostics] == [("UC107", 10, "Cat1")]
+    finding = result.diagnostics[0]
+    assert "the next row, Conv3, takes the same 32 channels" in finding.message
+    assert "write 64 in the Filters column here and `64x64x64` in Conv3's input cell" in finding.hint
+    note.write_text(ONE_BELIEF.format(cat=32, next=64), encoding="utf-8")  # the next row got it right
+    (result,), _ = check_note(note)
+    assert [(d.code, d.line) for d in result.diagnostics] == [("UC107", 10)]
+    assert "next row" not in result.diagnostics[0].message
+    note.write_text(ONE_BELIEF.format(cat=64, next=64), encoding="utf-8")
+    (result,), _ = check_note(note)
+    assert result.diagnostics == []

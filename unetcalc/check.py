@@ -23,6 +23,7 @@ from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.suppress import apply_suppressions
 from unetcalc.shapes.infer import Inference, axis_names, infer, input_shape
 from unetcalc.shapes.rules import INPUT_NOT_MULTIPLE
+from unetcalc.shapes.shape import format_shape
 from unetcalc.shapes.validity import Validity, require_multiples, solve_validity
 from unetcalc.spec.graph import Graph, build_graph
 from unetcalc.spec.model import InputSpec, Spec
@@ -279,9 +280,11 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
     result.analysis = Analysis(spec_input, graph, validity, inference)
     result.diagnostics += inference.diagnostics
     # Declared sizes were written for the spec's own input; with another one only channels are checked.
-    result.diagnostics += check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
+    declared = check_declared(graph, start, spec.path, check_sizes=not result.input_overridden)
+    filters, declared = _one_belief(spec, graph, inference, _filters_column(spec, inference), declared)
+    result.diagnostics += declared
     result.diagnostics += design_findings(graph, validity, spec.path)
-    result.diagnostics += _filters_column(spec, inference)
+    result.diagnostics += filters
     result.diagnostics += _multiple_of_findings(spec, spec_input, validity, named)
     return result
 
@@ -331,6 +334,49 @@ def _filters_column(spec: Spec, inference: Inference) -> list[Diagnostic]:
                 )
             )
     return findings
+
+
+def _one_belief(
+    spec: Spec, graph: Graph, inference: Inference, filters: list[Diagnostic], declared: list[Diagnostic]
+) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """A wrong Filters cell and the same wrong channel count in the next row's input cell are one mistaken
+    belief: one finding, at the first cell, whose hint names both cells (one mistake, one finding)."""
+    layers = {(layer.name, layer.line): layer for layer in graph.layers}
+    by_id = {layer.id: layer for layer in graph.layers}
+    cells = {(name, position): channels for name, channels, position in spec.expected_channels}
+    merged = []
+    for finding in filters:
+        layer = layers.get((finding.layer or "", finding.line))
+        shape = inference.tensors.get(layer.id) if layer is not None else None
+        listed = cells.get((finding.layer or "", (finding.line, finding.column)))
+        follow = None
+        if layer is not None and shape is not None and listed is not None:
+            for reader_id in graph.readers.get(layer.id, []):
+                reader = by_id[reader_id]
+                believed = reader.declared_in
+                if reader.source == layer.id and believed is not None and believed.channels == listed:
+                    line = reader.where("in")[0]
+                    follow = next(
+                        (d for d in declared if d.code == finding.code and d.layer == reader.name and d.line == line),
+                        None,
+                    )
+                    if follow is not None:
+                        declared = [d for d in declared if d is not follow]
+                        merged.append(
+                            dataclasses.replace(
+                                finding,
+                                message=f"{finding.message}, and the next row, {reader.name}, takes the same "
+                                f"{listed} channels as its input (line {line})",
+                                hint=f"write {shape.channels} in the Filters column here and "
+                                f"`{format_shape(shape)}` in {reader.name}'s input cell; shapes and parameters are "
+                                f"computed from the {shape.channels} channels {layer.name} outputs, the declared "
+                                "shapes below as the table has them",
+                            )
+                        )
+                    break
+        if follow is None:
+            merged.append(finding)
+    return merged, declared
 
 
 def check_note(
