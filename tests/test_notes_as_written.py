@@ -325,3 +325,37 @@ def test_a_wrong_filters_cell_believed_in_the_next_row_is_one_finding(tmp_path):
     note.write_text(ONE_BELIEF.format(cat=64, next=64), encoding="utf-8")
     (result,), _ = check_note(note)
     assert result.diagnostics == []
+
+
+CHANNELS_FIRST = """| Layer | Operation | Output shape |
+|---|---|---|
+| input | | 3 x 128 x 128 |
+| conv1 | Conv 3x3, padding 1 | 32 x 128 x 128 |
+| relu1 | ReLU | 32 x 128 x 128 |
+| pool1 | Max Pooling 2x2 | 32 x 64 x 64 |
+| conv2 | Conv 3x3, padding 1 | 64 x 64 x 64 |
+| up1 | Up-conv 2x2 | 32 x 128 x 128 |
+| cat1 | Concat with relu1 | 64 x 128 x 128 |
+| head | Conv 1x1 | 2 x 128 x 128 |
+"""
+
+
+def _swap(cell: str) -> str:
+    c, h, w = cell.split(" x ")
+    return f"{h} x {w} x {c}"
+
+
+def test_channels_first_shapes_without_legend_or_filters_are_read_from_the_cells(tmp_path):
+    note = tmp_path / "cf.md"
+    note.write_text(CHANNELS_FIRST, encoding="utf-8")
+    (result,), _ = check_note(note)
+    assert result.ok and result.diagnostics == []
+    assert any("read channels first (C×H×W), as its cells put the equal sizes last" in r for r in result.spec.readings)
+    assert result.inference.input.channels == 3 and result.inference.output.channels == 2
+    last_first = "\n".join(
+        "|".join([*row.split("|")[:3], f" {_swap(row.split('|')[3].strip())} ", ""]) if " x " in row else row
+        for row in CHANNELS_FIRST.splitlines()
+    )
+    note.write_text(last_first + "\n", encoding="utf-8")  # the same table written H×W×C: read as it is
+    (result,), _ = check_note(note)
+    assert result.ok and not result.spec.readings and result.inference.output.channels == 2

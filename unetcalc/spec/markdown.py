@@ -164,11 +164,11 @@ def _decide_shape_column(table: Table, header: list[Cell]) -> None:
 
 def _decide_channel_order(table: Table, header: list[Cell]) -> None:
     """A shape column without a legend whose cells put the channels first (`64×128×128`, as PyTorch prints
-    shapes) is read so when the Filters column says so: a row's Filters value is the first entry, not the
-    last (the input row for an input column; every row for an output column). Said once."""
+    shapes) is read so when the Filters column says so (a row's Filters value is the first entry, not the
+    last: the input row for an input column, every row for an output column) or, without a Filters column,
+    when the cells do: the spatial sizes of a square image are the equal pair, so `64×128×128` rows put
+    them last and `128×128×64` rows first. Said once."""
     filters = table.columns.get("filters")
-    if filters is None:
-        return
     from unetcalc.spec.shapetext import split_shape
 
     for role in ("dims", "out"):
@@ -177,19 +177,26 @@ def _decide_channel_order(table: Table, header: list[Cell]) -> None:
             continue
         first = last = 0
         for number, row in enumerate(table.rows):
-            if column >= len(row) or filters >= len(row):
+            if column >= len(row):
                 continue
             parts = split_shape(shape_text(row[column].text))
-            channels = row[filters].text.strip()
-            if len(parts) not in (3, 4) or not channels.isdigit() or (role == "dims" and number > 0):
+            if len(parts) not in (3, 4):
                 continue
-            first += parts[0] == channels and parts[-1] != channels
-            last += parts[-1] == channels and parts[0] != channels
-        if first > last:
+            if filters is not None:
+                channels = row[filters].text.strip() if filters < len(row) else ""
+                if not channels.isdigit() or (role == "dims" and number > 0):
+                    continue
+                first += parts[0] == channels and parts[-1] != channels
+                last += parts[-1] == channels and parts[0] != channels
+            else:
+                first += parts[-1] == parts[-2] and parts[0] != parts[-1]
+                last += parts[-3] == parts[-2] and parts[-1] != parts[-2]
+        if first > last and (filters is not None or first >= 2):
             volumes = any(len(split_shape(shape_text(r[column].text))) == 4 for r in table.rows if column < len(r))
             table.legends[role] = ["c", "d", "h", "w"] if volumes else ["c", "h", "w"]
             name = header[column].text.strip()
-            table.readings.append(f"the `{name}` column read channels first (C×H×W), as the Filters column says")
+            why = "as the Filters column says" if filters is not None else "as its cells put the equal sizes last"
+            table.readings.append(f"the `{name}` column read channels first (C×H×W), {why}")
 
 
 def _without_wikilinks(text: str) -> str:
