@@ -359,3 +359,18 @@ def test_channels_first_shapes_without_legend_or_filters_are_read_from_the_cells
     note.write_text(last_first + "\n", encoding="utf-8")  # the same table written H×W×C: read as it is
     (result,), _ = check_note(note)
     assert result.ok and not result.spec.readings and result.inference.output.channels == 2
+
+
+def test_convert_keeps_the_filters_of_rows_that_are_not_convs_and_the_verdict(tmp_path):
+    note, spec = tmp_path / "note.md", tmp_path / "note.yaml"
+    for cat, count in ((64, 0), (32, 1)):
+        note.write_text(ONE_BELIEF.format(cat=cat, next=32 if cat == 32 else 64), encoding="utf-8")
+        run = invoke_as_user("convert", str(note), "-o", str(spec))
+        assert run.exit_code == 0, run.output
+        text = spec.read_text(encoding="utf-8")
+        assert f"name: Cat1, with: Conv1, in: 64 x 64 x 32, out: '?x?x{cat}'" in text
+        assert "name: Pool1, in: 64 x 64 x 32, out: '?x?x32'" in text
+        (from_note,), _ = check_note(note)
+        converted = check_text(text, str(spec))
+        assert len(converted.errors) == len(from_note.errors) == count
+        assert converted.inference.params == from_note.inference.params

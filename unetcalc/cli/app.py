@@ -818,7 +818,7 @@ def convert(
     import re
 
     from unetcalc.check import check_note
-    from unetcalc.spec.emit import flat_yaml
+    from unetcalc.spec.emit import note_yaml
 
     try:
         results, _ = check_note(note, documents=True)
@@ -826,9 +826,7 @@ def convert(
         raise _fail(str(exc)) from None
     if not results:
         raise _fail(f"{note}: no layer table (a markdown table with an Operation column)")
-    texts = [
-        flat_yaml(r.spec).replace(" expanded by unetcalc: spec v1", " converted by unetcalc: spec v1") for r in results
-    ]
+    texts = [note_yaml(r.spec) for r in results]
     if output is None:
         sys.stdout.write("---\n".join(texts))
         return

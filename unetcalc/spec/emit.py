@@ -64,3 +64,16 @@ def flat_yaml(spec: Spec) -> str:
         else:
             lines.append(f"{flow(str(key))}: {flow(_plain(value))}")
     return "\n".join(lines) + "\n"
+
+
+def note_yaml(spec: Spec) -> str:
+    """The spec v1 of a note's table (`unetcalc convert`): everything the note says, the Filters cells of rows
+    that are not convs included, as declared channel counts (`out: ?x?x64`) the converted spec checks too."""
+    document = spec.expanded
+    if document is not None and spec.input is not None and spec.expected_channels:
+        wildcard = "x".join("?" for _ in range(spec.input.rank))
+        listed = {name: channels for name, channels, _ in spec.expected_channels}
+        for row in document.get("layers") or []:
+            if isinstance(row, dict) and row.get("name") in listed and "out" not in row:
+                row["out"] = f"{wildcard}x{listed[row['name']]}"
+    return flat_yaml(spec).replace(" expanded by unetcalc: spec v1", " converted by unetcalc: spec v1", 1)
