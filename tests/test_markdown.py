@@ -214,10 +214,12 @@ def test_concat_with_a_named_layer():
 
 
 @st.composite
-def note_expressible_spec(draw) -> str:
-    """A random 2D encoder–decoder using only what a note's words say (convs, pools, up-convs, concat)."""
-    size = draw(st.sampled_from([32, 48, 64]))
-    rows = [f"input: {{channels: {draw(st.integers(1, 3))}, size: [{size}, {size}]}}", "layers:"]
+def note_expressible_spec(draw, max_rank: int = 2) -> str:
+    """A random 2D (or 3D) encoder–decoder using only what a note's words say (convs, pools, up-convs, concat)."""
+    rank = draw(st.integers(2, max_rank))
+    size = draw(st.sampled_from([32, 48, 64] if rank == 2 else [16, 24]))
+    sizes = ", ".join([str(size)] * rank)
+    rows = [f"input: {{channels: {draw(st.integers(1, 3))}, size: [{sizes}]}}", "layers:"]
     levels = draw(st.integers(1, 2))
     for level in range(levels):
         rows.append(f"  - {{op: conv, filters: {draw(st.sampled_from([4, 8]))}, kernel: 3, padding: same}}")

@@ -234,14 +234,35 @@ def test_a_stride_is_read_however_it_is_written(cell):
 # -- property: a network's note, restyled as people write notes, reads back to the same network ----------
 
 
+def _printout(row: list[str], rank: int) -> str | None:
+    """A row's operation as PyTorch prints the module (`Conv2d(4, 8, kernel_size=(3, 3), padding=(1, 1))`)."""
+    name, dims, op, filters = row
+    parts = dims.split(" x ")
+    if op.startswith("Conv ") and len(parts) == rank + 1:
+        k = int(op.split()[1].split("x")[0])
+        pad = k // 2 if "same" in op else 0
+        ks, ss, ps = (", ".join([str(v)] * rank) for v in (k, 1, pad))
+        return f"Conv{rank}d({parts[-1]}, {filters}, kernel_size=({ks}), stride=({ss}), padding=({ps}))"
+    if op.startswith("Max Pooling"):
+        return f"MaxPool{rank}d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"
+    if op.startswith("Up-conv") and len(parts) == rank + 1:
+        twos = ", ".join(["2"] * rank)
+        return f"ConvTranspose{rank}d({parts[-1]}, {filters}, kernel_size=({twos}), stride=({twos}))"
+    del name
+    return None
+
+
 @st.composite
-def restyled_note(draw, table: str) -> str:
-    """``table`` (from `table --style note`) with the column order, header words, shape order (a legend),
-    empty cells and folded activation rows people use."""
+def restyled_note(draw, table: str, rank: int = 2) -> str:
+    """``table`` (from `table --style note`) with the column order, header words, shape order (a legend, or
+    none: the cells say it), empty cells, folded activation rows and PyTorch printouts people use."""
     lines = table.strip().splitlines()
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
     header, body = rows[0], rows[2:]
     channel_first = draw(st.booleans())
+    if draw(st.booleans()):  # operations as PyTorch prints the modules
+        for row in body:
+            row[2] = (draw(st.booleans()) and _printout(row, rank)) or row[2]
     if draw(st.booleans()):  # fold each activation row into the conv above it (`Conv 3x3 + ReLU`)
         folded: list[list[str]] = []
         for row in body:
@@ -250,16 +271,19 @@ def restyled_note(draw, table: str) -> str:
             else:
                 folded.append(row)
         body = folded
+    legend = "Input (C×H×W)" if rank == 2 else "Input (C×D×H×W)"
     names = {
         "Layers": draw(st.sampled_from(["Layers", "Layer", "Name"])),
-        "Dimensions": "Input (C×H×W)" if channel_first else draw(st.sampled_from(["Dimensions", "Input (H, W, C)"])),
+        "Dimensions": draw(st.sampled_from([legend, "Dimensions"]))
+        if channel_first
+        else draw(st.sampled_from(["Dimensions", "Input (H, W, C)" if rank == 2 else "Input (D, H, W, C)"])),
         "Operation": draw(st.sampled_from(["Operation", "Op", "Type"])),
         "Filters": draw(st.sampled_from(["Filters", "Channels"])),
     }
 
     def shape(cell: str) -> str:
         parts = cell.split(" x ")
-        return " x ".join([parts[-1], *parts[:-1]]) if channel_first and len(parts) == 3 else cell
+        return " x ".join([parts[-1], *parts[:-1]]) if channel_first and len(parts) == rank + 1 else cell
 
     for row in body:
         row[1] = shape(row[1])
@@ -273,15 +297,22 @@ def restyled_note(draw, table: str) -> str:
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_a_note_restyled_as_people_write_them_reads_back_to_the_same_network(data, tmp_path_factory):
-    original = check_text(data.draw(note_expressible_spec()))
+    """2D and 3D, printouts, folded rows, channel order with and without a legend; and `convert` of the
+    note checks the same as the note."""
+    from unetcalc.spec.emit import note_yaml
+
+    original = check_text(data.draw(note_expressible_spec(max_rank=3)))
     assume(original.ok and original.inference is not None and original.input is not None)
     note = tmp_path_factory.mktemp("note") / "note.md"
-    note.write_text(data.draw(restyled_note(render_note_table(original))))
-    (again,), _ = check_note(note)
+    note.write_text(data.draw(restyled_note(render_note_table(original), original.input.rank)))
+    (again,), _ = check_note(note, documents=True)
     assert not again.errors, (note.read_text(), [(d.code, d.message) for d in again.errors])
     assert again.inference is not None
     assert str(again.inference.output) == str(original.inference.output)
     assert again.inference.params == original.inference.params
+    converted = check_text(note_yaml(again.spec), "converted.yaml")
+    assert converted.ok and converted.inference is not None
+    assert converted.inference.params == original.inference.params
 
 
 def test_channels_first_cells_without_a_legend_are_read_so_when_the_filters_column_says_so(tmp_path):

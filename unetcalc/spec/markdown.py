@@ -150,8 +150,12 @@ def _decide_shape_column(table: Table, header: list[Cell]) -> None:
     shapes = [row[column].text for row in table.rows if column < len(row) and row[column].text]
     if len(shapes) < 2:
         return
-    first, second = (split_shape(shape_text(text)) for text in shapes[:2])
-    spatial = min(len(first), len(second), 3) - (1 if min(len(first), len(second)) >= 3 else 0)
+    legend = table.legends.get("dims") or []
+    first, second = (
+        parts[1:] if legend[:1] == ["c"] and len(parts) == len(legend) else parts
+        for parts in (split_shape(shape_text(text)) for text in shapes[:2])
+    )
+    spatial = min(len(first), len(second), 3) - (1 if min(len(first), len(second)) >= 3 and legend[:1] != ["c"] else 0)
     if spatial >= 1 and first[:spatial] != second[:spatial]:
         table.columns["out"] = table.columns.pop("dims")
         if "dims" in table.legends:
@@ -175,27 +179,27 @@ def _decide_channel_order(table: Table, header: list[Cell]) -> None:
         column = table.columns.get(role)
         if column is None or role in table.legends:
             continue
-        first = last = 0
+        said = [0, 0]  # channels first, last: what the Filters column says of the cells
+        seen = [0, 0]  # what the cells say themselves: the equal (square) spatial sizes last, or first
         for number, row in enumerate(table.rows):
             if column >= len(row):
                 continue
             parts = split_shape(shape_text(row[column].text))
             if len(parts) not in (3, 4):
                 continue
-            if filters is not None:
-                channels = row[filters].text.strip() if filters < len(row) else ""
-                if not channels.isdigit() or (role == "dims" and number > 0):
-                    continue
-                first += parts[0] == channels and parts[-1] != channels
-                last += parts[-1] == channels and parts[0] != channels
-            else:
-                first += parts[-1] == parts[-2] and parts[0] != parts[-1]
-                last += parts[-3] == parts[-2] and parts[-1] != parts[-2]
-        if first > last and (filters is not None or first >= 2):
+            seen[0] += parts[-1] == parts[-2] and parts[0] != parts[-1]
+            seen[1] += parts[-3] == parts[-2] and parts[-1] != parts[-2]
+            channels = row[filters].text.strip() if filters is not None and filters < len(row) else ""
+            if channels.isdigit() and not (role == "dims" and number > 0):
+                said[0] += parts[0] == channels and parts[-1] != channels
+                said[1] += parts[-1] == channels and parts[0] != channels
+        by_filters = said[0] + said[1] > 0
+        first, last = said if by_filters else seen
+        if first > last and (by_filters or first >= 2):
             volumes = any(len(split_shape(shape_text(r[column].text))) == 4 for r in table.rows if column < len(r))
             table.legends[role] = ["c", "d", "h", "w"] if volumes else ["c", "h", "w"]
             name = header[column].text.strip()
-            why = "as the Filters column says" if filters is not None else "as its cells put the equal sizes last"
+            why = "as the Filters column says" if by_filters else "as its cells put the equal sizes last"
             table.readings.append(f"the `{name}` column read channels first (C×H×W), {why}")
 
 
@@ -255,8 +259,8 @@ def find_tables(text: str) -> tuple[list[Table], int]:
                 table.legends[role] = legend
         for i in range(at + 1, len(rows)):
             table.rows.append(_cells(rows[i], first + i + 1, _offset(lines[first + i], rows[i]))[: len(header)])
+        _decide_channel_order(table, header)  # first: the sizes compared below are read in the cells' order
         _decide_shape_column(table, header)
-        _decide_channel_order(table, header)
         # An operation column and one more a layer table has (name, shape or filters): the README's
         # `| op | parameters |` table is not one. Without one, layer names and a shape or kernel column
         # (`| Layer | Output shape | Kernel | Channels |`) make a layer table whose names imply the ops.
@@ -375,6 +379,15 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
 
     rank = 0  # the input row's dimensionality, once read
     reported_rank = False
+    from unetcalc.spec.shapetext import split_shape
+
+    # Layer rows of four entries (D×H×W×C) make a three-entry input row D×H×W, not H×W×C.
+    volumes = any(
+        len(split_shape(shape(role, found))) == 4
+        for row in table.rows[1:]
+        for role in ("dims", "out")
+        if (found := cell(row, role)) is not None
+    )
     # Without a Filters column, a conv's filters are the channels the next row says it receives.
     received: list[int | None] = [None] * len(table.rows)
     if columns.get("filters") is None:  # only read when there is no Filters column
@@ -434,9 +447,15 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
 
             parts = [p.strip() for p in split_shape(shape("dims" if size_cell is dims_cell else "out", size_cell))]
             # Sizes as written: numbers, or symbols (`H x W`); anything else is the parser's to report, at the cell.
-            # Four entries are D×H×W×C (a 3D note); three are H×W×C unless the legend says D×H×W.
+            # Four entries are D×H×W×C (a 3D note); three are H×W×C unless the legend or the rows below say
+            # D×H×W.
             legend = table.legends.get("dims" if size_cell is dims_cell else "out") or []
-            spatial = 3 if len(parts) == 4 or (len(parts) == 3 and "d" in legend and "c" not in legend) else 2
+            if len(parts) == 4:
+                spatial = 3
+            elif legend:  # the legend's axes other than C: `(D, H, W, C)` over a `16 x 16 x 16` input row
+                spatial = min(len([axis for axis in legend if axis != "c"]), 3)
+            else:
+                spatial = 3 if len(parts) == 3 and volumes else 2
             has_channels = len(parts) == spatial + 1
             last_number = whole_number(parts[-1]) if has_channels else None
             channels = filters if filters is not None else (last_number if last_number is not None else 1)
