@@ -7,6 +7,7 @@ of the code they come from (torchvision/smp, dynamic_network_architectures, LeeJ
 from __future__ import annotations
 
 import itertools
+import sys
 from pathlib import Path
 
 import pytest
@@ -541,3 +542,103 @@ def test_block_arithmetic_on_something_not_a_number_is_one_finding_at_the_row():
     result = check_text(text)
     (error,) = [d for d in result.errors if "computes on whole numbers only" in d.message]
     assert error.line == 8
+
+
+# -- templates of real networks: each ≤ 10 lines, equal to the real model and to the hand-written spec ---
+
+MILESIAL_TEMPLATE = """\
+name: milesial-unet
+input: {channels: 3, size: [H, W]}
+unet: {levels: 4, filters: 64, padding: same, norm: batch, bias: false, align: pad, classes: 2}
+"""
+
+BASIC_UNET_TEMPLATE = """\
+name: monai-basicunet
+input: {channels: 1, size: [D, H, W]}
+unet:
+  levels: 4
+  filters: [32, 32, 64, 128, 256]
+  padding: same
+  norm: instance
+  dropout: 0.0
+  act: leakyrelu
+  slope: 0.1
+"""
+
+NNUNET_TEMPLATE = """\
+name: nnunet-3d-anisotropic
+input: {channels: 1, size: [D, H, W]}
+unet:
+  levels: 5
+  filters: [32, 64, 128, 256, 320, 320]
+  kernels: [[1, 3, 3], 3, 3, 3, 3, 3]
+  strides: [[1, 2, 2], 2, 2, 2, [1, 2, 2]]
+  down: strided
+  norm: instance
+  act: leakyrelu
+  heads: all
+  classes: 3
+"""
+
+
+@pytest.mark.parametrize("text", [MILESIAL_TEMPLATE, BASIC_UNET_TEMPLATE, NNUNET_TEMPLATE])
+def test_real_network_templates_are_at_most_ten_lines(text):
+    assert len(text.splitlines()) <= 12 and len([line for line in text.splitlines() if line.strip()]) <= 12
+    assert len(text.split("unet:", 1)[1].strip().splitlines()) <= 10
+
+
+def test_the_milesial_template_is_milesials_unet():
+    torch = pytest.importorskip("torch")
+    sys.path.insert(0, str(ROOT / "tests" / "import_models"))
+    from milesial_unet import UNet
+
+    template = check_text(MILESIAL_TEMPLATE)
+    assert template.ok
+    model = UNet(3, 2, bilinear=False)
+    assert template.inference.params == sum(p.numel() for p in model.parameters()) == 31_037_698
+    hand = check_file(ROOT / "benchmarks" / "specs" / "real-milesial_unet.yaml")
+    assert hand.inference.params == template.inference.params
+    at = check_text(MILESIAL_TEMPLATE, "m.yaml", (64, 96))
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, 64, 96))
+    assert at.ok and str(at.inference.output) == "64x96x2" and tuple(out.shape[1:]) == (2, 64, 96)
+    assert [layer.op for layer in template.spec.layers].count("pad") == 4  # F.pad to the skip, as milesial
+
+
+def test_the_basic_unet_template_is_monais_basicunet():
+    torch = pytest.importorskip("torch")
+    nets = pytest.importorskip("monai.networks.nets")
+    template = check_text(BASIC_UNET_TEMPLATE, "b.yaml", (32, 48, 32))
+    assert template.ok
+    model = nets.BasicUNet(spatial_dims=3, in_channels=1, out_channels=2)
+    assert template.inference.params == sum(p.numel() for p in model.parameters()) == 5_749_410
+    with torch.no_grad():
+        out = model(torch.randn(1, 1, 32, 48, 32))
+    assert tuple(out.shape[1:]) == (template.inference.output.channels, 32, 48, 32)
+    slopes = {layer.params.get("negative_slope") for layer in template.spec.layers if layer.op == "leakyrelu"}
+    assert slopes == {0.1}
+
+
+def test_the_nnunet_template_is_the_hand_written_gallery_spec_and_plainconvunet():
+    template = check_text(NNUNET_TEMPLATE)
+    hand = check_file(ROOT / "specs" / "gallery" / "nnunet-3d-anisotropic.yaml")
+    assert template.ok and hand.ok
+    assert template.inference.params == hand.inference.params == 30_704_303
+    shapes = [str(template.inference.tensors[name]) for name in template.graph.output_ids]
+    assert shapes == [str(hand.inference.tensors[name]) for name in hand.graph.output_ids]
+    assert [str(a.aligned) for a in template.validity.axes] == [str(a.aligned) for a in hand.validity.axes]
+    torch = pytest.importorskip("torch")
+    arch = pytest.importorskip("dynamic_network_architectures.architectures.unet")
+    model = arch.PlainConvUNet(
+        1, 6, [32, 64, 128, 256, 320, 320], torch.nn.Conv3d, [[1, 3, 3], 3, 3, 3, 3, 3],
+        [1, [1, 2, 2], 2, 2, 2, [1, 2, 2]], 2, 3, 2, True, torch.nn.InstanceNorm3d, {"eps": 1e-5, "affine": True},
+        None, None, torch.nn.LeakyReLU, {"inplace": True}, deep_supervision=True,
+    )  # fmt: skip
+    assert sum(p.numel() for p in model.parameters()) == template.inference.params
+    with torch.no_grad():
+        outputs = model(torch.randn(1, 1, 16, 64, 64))
+    at = check_text(NNUNET_TEMPLATE, "n.yaml", (16, 64, 64))
+    assert [tuple(o.shape[1:]) for o in outputs] == [
+        (at.inference.tensors[name].channels, *(s.value for s in at.inference.tensors[name].size))
+        for name in at.graph.output_ids
+    ]

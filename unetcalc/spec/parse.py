@@ -17,7 +17,7 @@ from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
 from unetcalc.spec.params import ParamError, per_axis_of, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
-from unetcalc.spec.templates import DECODER_KEYS, mirror_rows, rows_list, unet_rows, unet_settings
+from unetcalc.spec.templates import DECODER_KEYS, head_names, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
 from unetcalc.textsafe import whole
 
@@ -342,6 +342,11 @@ class _Parser:
             encoder = unet_rows(settings, pos)
             decoder = mirror_rows(encoder, pos, settings["classes"], in_channels, conv_defaults, settings)
             out["layers"] = rows_list(encoder + decoder, pos)
+            heads = head_names(decoder) if settings["heads"] == "all" else []
+            if heads:  # deep supervision: every head returned, the full-resolution one first
+                out["outputs"] = rows_list([(name, pos) for name in heads], pos)
+                out.key_pos.setdefault("outputs", pos)
+                out.value_pos.setdefault("outputs", pos)
             return out
         pos = data.value_pos["decoder"]
         value = data["decoder"]

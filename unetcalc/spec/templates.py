@@ -5,6 +5,14 @@ the template's position), so everything downstream reads them as if they were wr
 
     unet: {levels: 4, filters: 64, padding: valid}      # with `input:`: the 2015 U-Net, 31,030,658 params
 
+What the common U-Nets differ in is a key each: `filters` per level (`[32, 32, 64, 128, 256]`, MONAI's
+BasicUNet; nnU-Net's `[32, 64, 128, 256, 320, 320]`), `bias` of the levels' convs (the up-convolution
+and the 1×1 head keep theirs), `align` the up-sampled map to the skip (`pad`: milesial's F.pad;
+`resize`), `dropout` between norm and activation (MONAI's order), `slope` of a leaky ReLU, `strides` and
+`kernels` per level (nnU-Net's anisotropic plans), `heads: all` for a 1×1 head at every decoder level
+returned as `outputs:` (deep supervision). The up-sampling step outputs the skip's channel count, as all
+of them do.
+
 `decoder: mirror` mirrors each downsampling row (a pool, or a strided conv) of the written layers by
 a 2×2 up-convolution halving the channels, a concat with the encoder tensor of that level (cropped
 when the encoder's convs are unpadded), the same rows as that encoder level, and ends with a 1×1
@@ -41,6 +49,13 @@ UNET_KEYS: dict[str, Any] = {
     "up": "upconv",
     "skip": "concat",
     "crop": None,  # center when padding is valid
+    "bias": True,  # the levels' convs' bias (the up-convolution and the 1×1 head keep theirs)
+    "align": "none",  # the up-sampled map brought to the skip's size: pad (milesial) or resize
+    "dropout": None,  # a dropout row between norm and activation (MONAI's Convolution: N, D, A)
+    "slope": None,  # leaky ReLU's negative slope
+    "strides": None,  # per level below the first: the downsampling stride (a number or one per axis)
+    "kernels": None,  # per level: the convs' kernel (a number or one per axis)
+    "heads": "last",  # all: a 1×1 head at every decoder level, returned first to last (deep supervision)
 }
 CHOICES = {
     "padding": ("valid", "same"),
@@ -50,7 +65,11 @@ CHOICES = {
     "up": ("upconv", "upsample"),
     "skip": ("concat", "add"),
     "crop": ("center", "none"),
+    "align": ("none", "pad", "resize"),
+    "heads": ("last", "all"),
 }
+LIST_KEYS = ("filters", "strides", "kernels")  # a number, or one value per level
+FREE_KEYS = ("bias", "dropout", "slope")  # checked by the layer parameters they become
 NORM_OPS: dict[str, dict[str, Any]] = {"batch": {"op": "batchnorm"}, "instance": {"op": "instancenorm", "affine": True}}
 DECODER_KEYS = ("mirror", "classes")
 
@@ -85,6 +104,15 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
         elif key in CHOICES and value not in CHOICES[key]:
             report(bad, f"`unet.{key}` must be one of {', '.join(CHOICES[key])}; got {value!r}", where)
             ok = False
+        elif key in FREE_KEYS:
+            settings[key] = value
+        elif key in LIST_KEYS and isinstance(value, list):
+            problem = _list_problem(key, value)
+            if problem:
+                report(bad, problem, where)
+                ok = False
+            else:
+                settings[key] = list(value)
         elif key not in CHOICES and (isinstance(value, bool) or not isinstance(value, int)):
             report(bad, f"`unet.{key}` must be a whole number, got {value!r}", where)
             ok = False
@@ -95,6 +123,19 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
             settings[key] = value
     if not ok:
         return None
+    for key, wanted in (
+        ("filters", settings["levels"] + 1),
+        ("kernels", settings["levels"] + 1),
+        ("strides", settings["levels"]),
+    ):
+        value = settings[key]
+        if isinstance(value, list) and len(value) != wanted:
+            report(
+                bad,
+                f"`unet.{key}` has {len(value)} entries for {settings['levels']} levels: write {wanted}",
+                config.value_pos.get(key, config.pos),
+            )
+            return None
     # Counted before any row is made: the encoder's convs with a norm and an activation each, the pools,
     # and the mirrored decoder, about as many again.
     rows = 2 * (settings["levels"] + 1) * settings["convs"] * 3 + 4 * settings["levels"] + 1
@@ -119,20 +160,49 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
     return settings
 
 
+def _list_problem(key: str, value: list[Any]) -> str | None:
+    def positive(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+    for entry in value:
+        entries = entry if isinstance(entry, list) and key != "filters" else [entry]
+        if not entries or not all(positive(v) for v in entries):
+            return f"`unet.{key}` holds {entry!r}: write whole numbers of at least 1" + (
+                "" if key == "filters" else " (one, or one per axis)"
+            )
+    return None
+
+
+def level_filters(settings: dict[str, Any], level: int) -> int:
+    filters = settings["filters"]
+    return int(filters[level]) if isinstance(filters, list) else int(filters * settings["growth"] ** level)
+
+
+def _per_level(settings: dict[str, Any], key: str, level: int, default: Any) -> Any:
+    value = settings[key]
+    return value[level] if isinstance(value, list) else default
+
+
 def unet_rows(settings: dict[str, Any], pos: Pos) -> list[tuple[Any, Pos]]:
     """The encoder rows of the template (the decoder comes from :func:`mirror_rows`)."""
     rows: list[tuple[Any, Pos]] = []
-    padding = 0 if settings["padding"] == "valid" else "same"
     for level in range(settings["levels"] + 1):
-        filters = settings["filters"] * settings["growth"] ** level
+        filters = level_filters(settings, level)
+        kernel = _per_level(settings, "kernels", level, settings["kernel"])
+        kernels = kernel if isinstance(kernel, list) else [kernel]
+        same = [k // 2 for k in kernels] if len(kernels) > 1 else kernels[0] // 2
+        padding = 0 if settings["padding"] == "valid" else ("same" if settings["strides"] is None else same)
         for index in range(settings["convs"]):
-            conv = {"op": "conv", "filters": filters, "kernel": settings["kernel"], "padding": padding}
+            conv = {"op": "conv", "filters": filters, "kernel": kernel, "padding": padding}
+            if not settings["bias"]:
+                conv["bias"] = False
             if level and index == 0 and settings["down"] == "strided":
-                conv.update(stride=2, padding=settings["kernel"] // 2)
+                conv.update(stride=_per_level(settings, "strides", level - 1, 2), padding=same)
             rows.append((row(pos, **conv), pos))
             rows += [(row(pos, **layer), pos) for layer in _norm_act(settings, filters)]
         if level < settings["levels"] and settings["down"] == "maxpool":
-            rows.append((row(pos, op="maxpool", kernel=2), pos))
+            stride = _per_level(settings, "strides", level, 2)
+            rows.append((row(pos, op="maxpool", kernel=stride), pos))
     return rows
 
 
@@ -142,7 +212,12 @@ def _norm_act(settings: dict[str, Any], filters: int) -> list[dict[str, Any]]:
         layers.append({"op": "groupnorm", "groups": min(8, filters)})
     elif settings["norm"] in NORM_OPS:
         layers.append(dict(NORM_OPS[settings["norm"]]))
-    layers.append({"op": settings["act"]})
+    if settings["dropout"] is not None:
+        layers.append({"op": "dropout", "p": settings["dropout"]})
+    act: dict[str, Any] = {"op": settings["act"]}
+    if settings["slope"] is not None and settings["act"] == "leakyrelu":
+        act["negative_slope"] = settings["slope"]
+    layers.append(act)
     return layers
 
 
@@ -203,6 +278,8 @@ def mirror_rows(
     crop = _unpadded(rows, conv_defaults) if settings is None or settings["crop"] is None else settings["crop"]
     skip_op = "concat" if settings is None else settings["skip"]
     up_kind = "upconv" if settings is None else settings["up"]
+    align = "none" if settings is None else settings["align"]
+    resume: dict[int, str] = {}  # decoder row index → the tensor it reads (after a deep-supervision head)
     # Each level: the rows from its start up to its downsampling row; its skip is the row before that.
     starts = [0, *downs]
     channels = in_channels
@@ -218,12 +295,17 @@ def mirror_rows(
         start, down = starts[level], downs[level]
         skip = names[down - 1] if down > 0 else "input"
         skip_channels = level_channels[level]
-        up_filters = skip_channels if skip_op == "add" else max(1, channels // 2)
-        if up_kind == "upconv":
-            decoder.append((row(pos, op="upconv", filters=up_filters, kernel=2), pos))
+        # The up-sampling step gives the skip's channels (the 2015 U-Net's halving, MONAI's BasicUNet's first
+        # level, nnU-Net's 320 → 320 alike); the 2015 template's `decoder: mirror` halved, the same there.
+        up_filters = skip_channels if skip_op == "add" or settings is not None else max(1, channels // 2)
+        stride = _down_stride(rows[down])
+        if up_kind == "upconv":  # with its bias: `bias` is the levels' convs' (milesial's ConvTranspose2d has one)
+            decoder.append((row(pos, op="upconv", filters=up_filters, kernel=stride), pos))
         else:
-            decoder.append((row(pos, op="upsample", scale=2), pos))
+            decoder.append((row(pos, op="upsample", scale=stride), pos))
             decoder.append((row(pos, op="conv", filters=up_filters, kernel=1), pos))
+        if align != "none":
+            decoder.append((row(pos, op=align, to=skip), pos))
         join: dict[str, Any] = {"op": skip_op, "with": skip}
         if crop in (True, "center"):
             join["crop"] = "center"
@@ -236,8 +318,38 @@ def mirror_rows(
         channels = skip_channels if skip_op == "add" else up_filters + skip_channels
         for raw in level_rows:
             channels = _channels(raw, channels)
-    decoder.append((row(pos, op="conv", filters=classes, kernel=1, padding=0), pos))
+        if settings is not None and settings["heads"] == "all" and level > 0:  # deep supervision: a head here
+            last = decoder[-1][0]
+            if isinstance(last, dict):
+                name = f"dec{level}"
+                decoder[-1] = (row(pos, **{**last, "name": name}), pos)
+            else:
+                name = f"dec{level}"
+                decoder[-1] = (row(pos, op=str(last), name=name), pos)
+            decoder.append((row(pos, op="conv", filters=classes, kernel=1, padding=0, name=f"head{level}"), pos))
+            resume[len(decoder)] = name  # the next level's first row reads the decoder, not the head
+    for index in sorted(resume, reverse=True):
+        if index < len(decoder) and isinstance(decoder[index][0], dict):
+            decoder[index] = (row(pos, **{**decoder[index][0], "from": resume[index]}), pos)
+    decoder.append((row(pos, op="conv", filters=classes, kernel=1, padding=0, name="head"), pos))
+    if resume and len(decoder) - 1 in resume:
+        decoder[-1] = (row(pos, **{**decoder[-1][0], "from": resume[len(decoder) - 1]}), pos)
     return decoder
+
+
+def head_names(decoder: list[tuple[Any, Pos]]) -> list[str]:
+    """`outputs:` of a template with a head at every level: the full-resolution head first, as nnU-Net."""
+    names = [r.get("name") for r, _ in decoder if isinstance(r, dict) and str(r.get("name", "")).startswith("head")]
+    return [str(n) for n in reversed(names)]
+
+
+def _down_stride(raw: Any) -> Any:
+    """The stride (or pool kernel) a level's downsampling row has: what its up-sampling step undoes."""
+    if not isinstance(raw, dict):
+        return 2
+    if canonical_op(str(raw.get("op"))) in ("maxpool", "avgpool"):
+        return raw.get("stride", raw.get("kernel", 2))
+    return raw.get("stride", 2)
 
 
 def _copy_row(raw: Any, pos: Pos) -> Any:
