@@ -109,6 +109,7 @@ def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterato
             layer is not graph.output
             and layer.id not in graph.outputs
             and layer.valid
+            and layer.runs  # `run: false`: kept on purpose, never read
             and layer.id not in graph.readers
         ):
             yield _rule("UC202").finding(

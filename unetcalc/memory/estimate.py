@@ -99,6 +99,7 @@ def network_nodes(
                 workspace_fixed=params * compute if transposes else 0,
                 tensors=_parameter_tensors(layer.op, layer.params, params, entry.out.channels if entry.out else 0),
                 forward_workspace=not (rank == 3 and compute == FLOAT),
+                runs=layer.runs,
             )
         )
     return nodes
@@ -210,8 +211,10 @@ def estimate_memory(
 
 
 def _weights(nodes: list[Node]) -> tuple[int, int]:
+    """Weights and buffers; and the gradients (and so the optimizer's states): only of layers that run."""
     params = sum(n.params for n in nodes)
-    return params * FLOAT + sum(n.buffers for n in nodes), params * FLOAT
+    trained = sum(n.params for n in nodes if n.runs)
+    return params * FLOAT + sum(n.buffers for n in nodes), trained * FLOAT
 
 
 @dataclass(frozen=True, slots=True)

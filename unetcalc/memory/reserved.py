@@ -46,17 +46,18 @@ def reserved_peak(result: CheckResult, batch: int = 1, precision: str = "fp32", 
     for step in range(STEPS):
         replay = Replay(training, returned, batch, compute, training=True)
         _play(allocator, replay, f"step{step}", _training_pass)
-        for node in training:  # the optimizer step: its states (the first time) and the foreach temporaries
+        trained = [node for node in training if node.runs]  # parameters without a gradient are skipped
+        for node in trained:  # the optimizer step: its states (the first time) and the foreach temporaries
             for index, size in enumerate(_parameter_tensors(node)):
                 for state in range(states):
                     key = f"state{state}:{node.id}:{index}"
                     if step == 0:
                         allocator.malloc(key, size * FLOAT)
-        for node in training:
+        for node in trained:
             for index, size in enumerate(_parameter_tensors(node)):
                 for temporary in range(temporaries):
                     allocator.malloc(f"tmp{temporary}:{node.id}:{index}", size * FLOAT)
-        for node in training:
+        for node in trained:
             for index in range(len(_parameter_tensors(node))):
                 for temporary in range(temporaries):
                     allocator.release(f"tmp{temporary}:{node.id}:{index}")

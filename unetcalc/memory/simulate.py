@@ -40,6 +40,7 @@ class Node:
     workspace_fixed: int = 0  # cuDNN scratch bytes that do not grow with the batch (a transformed filter)
     tensors: tuple[int, ...] = ()  # the parameters as PyTorch allocates them: weight, bias (elements each)
     forward_workspace: bool = True  # the forward needs the scratch too (3D float32 convs: backward only)
+    runs: bool = True  # `run: false`: its weights exist, forward never calls it
 
 
 @dataclass(slots=True)
@@ -129,8 +130,8 @@ def _readers(nodes: list[Node], storage: dict[str, str]) -> dict[str, int]:
     """How many forward reads each allocation has left (a view's readers hold its base)."""
     counts: dict[str, int] = {}
     for node in nodes:
-        if node.memory.alias:
-            continue  # the view's readers count for the base instead
+        if node.memory.alias or not node.runs:
+            continue  # the view's readers count for the base instead; a layer never run reads nothing
         for tensor in node.inputs:
             counts[storage[tensor]] = counts.get(storage[tensor], 0) + 1
     return counts
@@ -175,7 +176,8 @@ class Replay:
 
     def forward(self) -> None:
         for node in self.nodes:
-            self._forward_node(node)
+            if node.runs:
+                self._forward_node(node)
         if self.compute != FLOAT:  # autocast's cache is cleared when the autocast region ends
             for key in [k for k in self.pool.sizes if k.startswith("weight-copy:")]:
                 self.release(key)

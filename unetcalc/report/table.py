@@ -86,7 +86,9 @@ def iter_rows(result: CheckResult, macs: str = "true") -> Iterator[Row]:
         last_shape, last_text = entry.out, format_shape(entry.out)
         yield Row(
             str(number),
-            layer.name + (f" → output {returned.index(layer.id) + 1}" if layer.id in returned else ""),
+            layer.name
+            + (f" → output {returned.index(layer.id) + 1}" if layer.id in returned else "")
+            + ("" if layer.runs else " (not run)"),
             op_label(layer, inference.input.rank),
             shape_in,
             last_text,

@@ -24,6 +24,8 @@ BYTES = {"float32": 4, "bfloat16": 2}
 def layer_macs(entry: LayerShapes, convention: str = "true") -> Poly | None:
     if entry.out is None or entry.params is None:
         return None
+    if not entry.layer.runs:  # `run: false`: parameters, no work
+        return Poly.number(0)
     op = entry.layer.op
     if op == "upconv" and convention == "true" and entry.ins and entry.ins[0] is not None:
         bias = entry.out.channels if entry.layer.params.get("bias") else 0

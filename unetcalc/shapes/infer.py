@@ -79,7 +79,7 @@ def infer(
         if size.symbol is not None:
             solver.symbol(size.symbol)
     tensors: dict[str, Shape | None] = {"input": start}
-    result = Inference(start, [], tensors, solver, output_id=graph.outputs[0] if graph.outputs else None)
+    result = Inference(start, [], tensors, solver, output_id=graph.output_ids[0] if graph.output_ids else None)
     names = names or axis_names(tuple(s.symbol or 0 for s in start.size))
     context = PassContext(network_rank)
     context.shapes = tensors

@@ -34,17 +34,18 @@ class Graph:
 
     @property
     def output(self) -> Layer | None:
-        """The network's (first) output: the first layer `outputs:` names, else the last layer."""
+        """The network's (first) output: the first layer `outputs:` names, else the last layer that runs."""
         if self.outputs:
             return next((layer for layer in self.layers if layer.id == self.outputs[0]), None)
-        return self.layers[-1] if self.layers else None
+        return next((layer for layer in reversed(self.layers) if layer.runs), None)
 
     @property
     def output_ids(self) -> list[str]:
         """The tensors the network returns, in order."""
         if self.outputs:
             return list(self.outputs)
-        return [self.layers[-1].id] if self.layers else []
+        last = self.output
+        return [last.id] if last is not None else []
 
 
 def build_graph(spec: Spec) -> Graph:
@@ -63,6 +64,20 @@ def build_graph(spec: Spec) -> Graph:
         for key, ref in _references(layer):
             if ref in defined:
                 graph.readers.setdefault(ref, []).append(layer.id)
+                idle = by_name.get(ref)
+                if idle is not None and not idle.runs and layer.runs:
+                    graph.broken.add(layer.id)
+                    line, column = layer.where(key)
+                    graph.diagnostics.append(
+                        UNKNOWN_REFERENCE.finding(
+                            f"`{key}: {ref}` reads a layer that has `run: false`: forward never computes it",
+                            hint=f"remove `run: false` from `{ref}` (line {idle.line}), or read another layer",
+                            file=spec.path,
+                            line=line,
+                            column=column,
+                            layer=layer.name,
+                        )
+                    )
                 continue
             graph.broken.add(layer.id)
             later = by_name.get(ref)
@@ -83,8 +98,19 @@ def build_graph(spec: Spec) -> Graph:
         recent.append(layer.id)
         previous = layer.id
     for name, (line, column) in spec.outputs:
-        if name in defined and name != "input":
+        idle = by_name.get(name)
+        if name in defined and name != "input" and (idle is None or idle.runs):
             graph.outputs.append(name)
+        elif idle is not None and not idle.runs:
+            graph.diagnostics.append(
+                UNKNOWN_REFERENCE.finding(
+                    f"`outputs` names `{name}`, which has `run: false`: forward never computes it",
+                    hint=f"remove `run: false` from `{name}`, or leave it out of `outputs`",
+                    file=spec.path,
+                    line=line,
+                    column=column,
+                )
+            )
         else:
             graph.diagnostics.append(
                 UNKNOWN_REFERENCE.finding(

@@ -59,6 +59,7 @@ class Layer:
     id: str = ""  # unique key: the name, or name@line for a duplicate (reported as UC006)
     defaulted: set[str] = field(default_factory=set)  # parameters that came from `defaults`
     origin: Origin | None = None  # set for layers that a block use expanded into
+    runs: bool = True  # `run: false`: built and counted, never run (a head kept for training only)
 
     def __post_init__(self) -> None:
         self.id = self.id or self.name

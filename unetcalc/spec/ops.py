@@ -31,7 +31,7 @@ def _p(
 
 
 # Keys every layer takes, whatever its op.
-COMMON_KEYS = ("op", "name", "from", "in", "out")
+COMMON_KEYS = ("op", "name", "from", "in", "out", "run")
 
 _CONV = {
     "filters": _p("count", required=True),

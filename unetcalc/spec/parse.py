@@ -652,6 +652,17 @@ class _Parser:
             layer.valid = False
             return layer
         self._layer_params(layer, raw, rank, defaults.get(op, {}))
+        if "run" in raw:
+            if isinstance(raw["run"], bool):
+                layer.runs = raw["run"]
+            else:
+                self.report(
+                    BAD_PARAMETER,
+                    f"`run` is true or false, got {raw['run']!r}",
+                    raw.value_pos["run"],
+                    hint="`run: false` keeps a layer's module (its parameters) without running it",
+                    layer=name,
+                )
         return layer
 
     def _params_hint(self, op: str) -> str:

@@ -81,6 +81,11 @@ def _common() -> dict[str, Any]:
         "from": {"type": "string", "description": "the tensor this layer reads; default: the previous layer"},
         "in": {"$ref": "#/definitions/shape", "description": "the shape expected before the layer"},
         "out": {"$ref": "#/definitions/shape", "description": "the shape expected after the layer"},
+        "run": {
+            "type": "boolean",
+            "description": "false: the module is built and its parameters counted, but forward never runs it "
+            "(a head kept for training only, as nnU-Net's deep-supervision heads in eval)",
+        },
     }
 
 

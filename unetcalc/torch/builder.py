@@ -62,7 +62,7 @@ class SpecModule(nn.Module):
             by_key[step.key] = module
         # The forward pass finds modules by key; a plain dict, so nothing is registered twice.
         object.__setattr__(self, "by_key", by_key)
-        self.routes = [(step.key, step.sources) for step in plan.steps]
+        self.routes = [(step.key, step.sources) for step in plan.running]
         self.returned = plan.returned
         # Free each tensor after its last reader: lower peak memory in inference. Outputs stay.
         last_use: dict[str, int] = {}

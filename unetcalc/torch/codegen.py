@@ -74,7 +74,9 @@ def forward_lines(plan: Plan, shapes: list[str]) -> list[str]:
     a tensor read again later (a skip) or returned, deleted after its last reader, so that every tensor
     is freed as soon as it can be (inference of the 2015 U-Net at batch 16 needs a quarter of the memory
     it needs when every intermediate stays a live local)."""
-    steps = plan.steps
+    runs = [step.layer.runs for step in plan.steps]  # `run: false` layers: built in __init__, never called
+    steps = [step for step, run in zip(plan.steps, runs, strict=True) if run]
+    shapes = [shape for shape, run in zip(shapes, runs, strict=True) if run]
     returned = set(plan.returned)
     readers: dict[str, list[int]] = {}
     for index, step in enumerate(steps):

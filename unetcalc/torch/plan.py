@@ -92,8 +92,13 @@ class Plan:
     outputs: tuple[str, ...] = ()  # keys of the tensors returned (`outputs:`, deep supervision); () = the last
 
     @property
+    def running(self) -> tuple[PlanStep, ...]:
+        """The steps forward() runs: every one but those of `run: false` layers (built, never run)."""
+        return tuple(step for step in self.steps if step.layer.runs)
+
+    @property
     def output(self) -> str:
-        return self.steps[-1].key
+        return self.running[-1].key
 
     @property
     def returned(self) -> tuple[str, ...]:

@@ -88,7 +88,7 @@ def torch_trace(plan: Plan, size: tuple[int, ...], model: SpecModule | None = No
     Pass ``model`` (from :func:`meta_model`) to trace many sizes without rebuilding it.
     """
     trace = TorchTrace({})
-    names = [step.layer.name for step in plan.steps]
+    names = [step.layer.name for step in plan.running]
     model = model if model is not None else meta_model(plan)
     with torch.device("meta"), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # e.g. "padding='same' with even kernel": performance only
@@ -111,6 +111,8 @@ def verify_size(result: CheckResult, size: tuple[int, ...]) -> SizeCheck:
     report = SizeCheck(size, layers=len(trace.shapes))
     for entry in concrete.inference.layers:
         name = entry.layer.name
+        if not entry.layer.runs:
+            continue  # built, never run: nothing to compare
         if name not in trace.shapes:
             break
         channels, *sizes = trace.shapes[name]
