@@ -471,3 +471,29 @@ def test_the_unetplusplus_gallery_spec_is_smps_model_value_for_value():
         with pytest.raises(RuntimeError):
             reference(torch.randn(1, 3, *size))
         assert not check_file(path, size).ok
+
+
+def test_monai_unets_residual_units_are_one_box_each(tmp_path):
+    """Each residual unit (its projection written first, beside the strided main path, and the add) is one
+    box of the drawing: a clean U of eight boxes, well under 2,500 px."""
+    pytest.importorskip("monai")
+    import re
+
+    from unetcalc.cli.app import app
+    from unetcalc.draw.layout import build_diagram
+
+    outcome = _import("monai.networks.nets:UNet", **MONAI_UNET)
+    assert outcome.ok and outcome.result is not None
+    diagram = build_diagram(outcome.result)
+    assert diagram.kind == "u" and len(diagram.blocks) == 8
+    for unit in ("model.1.submodule.0", "model.1.submodule.1.submodule.0"):
+        names = {f"{unit}.residual", f"{unit}.conv.unit0.conv", f"{unit}.add"}
+        holding = [b for b in diagram.blocks if names & {e.layer.name for e in b.entries}]
+        assert len(holding) == 1, (unit, [b.id for b in holding])
+    spec = tmp_path / "unet.yaml"
+    spec.write_text(outcome.text, encoding="utf-8")
+    from typer.testing import CliRunner
+
+    assert CliRunner().invoke(app, ["draw", str(spec), "-o", str(tmp_path / "u.svg")]).exit_code == 0
+    width = float(re.search(r'width="([\d.]+)pt"', (tmp_path / "u.svg").read_text()[:3000]).group(1))
+    assert width * 4 / 3 <= 2500

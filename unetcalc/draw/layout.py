@@ -199,7 +199,15 @@ def build_diagram(result: CheckResult, layout: str = "auto", detail: str = "bloc
             return side(i) == DECODER and same_box and at < first_deep and level_of.get(ref) == levels[i]
 
         local_join = bool(routes[i][1]) and same_box and all(r in in_group or gate_input(r) for r in routes[i][1])
-        beside = transition[i] and same_box and len(current or ()) > 1 and layer.op in ("conv", "maxpool", "avgpool")
+        # (MONAI's residual unit writes its projection right after the unit's strided conv: both read the unit's
+        # input, so the projection is beside a box of one layer there.)
+        beside = (
+            transition[i]
+            and same_box
+            and layer.op in ("conv", "maxpool", "avgpool")
+            and current is not None
+            and (len(current) > 1 or routes[i][0] == routes[current[0]][0])
+        )
         new = (
             detail == "layers"
             or current is None
