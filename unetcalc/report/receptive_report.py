@@ -66,7 +66,6 @@ def render_field(console: Console, result: CheckResult, field: ReceptiveField) -
                 continue
             console.print(
                 f"    output {rows:>9}  read input [{phase.lo}, {phase.hi}]  ({phase.hi - phase.lo + 1} rows)"
-                + (f"  + k·{windows.shift} for output + k·{windows.period}" if phase is axis.phases[0] else "")
             )
     if field.statistics:
         shown = ", ".join(field.statistics[:6]) + (" …" if len(field.statistics) > 6 else "")

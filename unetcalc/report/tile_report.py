@@ -84,7 +84,8 @@ def render_tile(console: Console, result: CheckResult, plan: TilePlan) -> None:
     console.print(
         f"  [bold]{plan.tiles:,} tile{'s' if plan.tiles != 1 else ''}[/]"
         + (f" × {plan.passes_per_tile} mirrored passes = {plan.passes:,} passes" if plan.passes_per_tile > 1 else "")
-        + f"; they read {plan.processed / math.prod(plan.image):.2f}× the image's pixels"
+        + f"; {'they read' if plan.passes > 1 else 'it reads'} {plan.processed / math.prod(plan.image):.2f}× the "
+        "image's pixels"
     )
     macs = f"  MACs {human_count(plan.macs_per_tile)} per pass, {human_count(plan.total_macs)} in all"
     if plan.whole_macs:
