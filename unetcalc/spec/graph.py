@@ -62,31 +62,20 @@ def build_graph(spec: Spec) -> Graph:
         if "from" not in layer.key_lines:
             layer.source = previous
         for key, ref in _references(layer):
+            other = by_name.get(ref)
             if ref in defined:
                 graph.readers.setdefault(ref, []).append(layer.id)
-                idle = by_name.get(ref)
-                if idle is not None and not idle.runs and layer.runs:
-                    graph.broken.add(layer.id)
-                    line, column = layer.where(key)
-                    graph.diagnostics.append(
-                        UNKNOWN_REFERENCE.finding(
-                            f"`{key}: {ref}` reads a layer that has `run: false`: forward never computes it",
-                            hint=f"remove `run: false` from `{ref}` (line {idle.line}), or read another layer",
-                            file=spec.path,
-                            line=line,
-                            column=column,
-                            layer=layer.name,
-                        )
-                    )
-                continue
-            graph.broken.add(layer.id)
-            later = by_name.get(ref)
-            if later is not None:
-                message = f"`{key}: {ref}` refers to a layer defined below (line {later.line})"
+                if other is None or other.runs or not layer.runs:
+                    continue
+                message = f"`{key}: {ref}` reads a layer that has `run: false`: forward never computes it"
+                hint = f"remove `run: false` from `{ref}` (line {other.line}), or read another layer"
+            elif other is not None:
+                message = f"`{key}: {ref}` refers to a layer defined below (line {other.line})"
                 hint = "layers run in order: a layer can only read layers above it"
             else:
                 message = f"`{key}: {ref}` names no layer"
                 hint = names.did_you_mean(ref) or f"known names: {', '.join(recent)}"
+            graph.broken.add(layer.id)
             line, column = layer.where(key)
             graph.diagnostics.append(
                 UNKNOWN_REFERENCE.finding(
@@ -101,26 +90,16 @@ def build_graph(spec: Spec) -> Graph:
         idle = by_name.get(name)
         if name in defined and name != "input" and (idle is None or idle.runs):
             graph.outputs.append(name)
-        elif idle is not None and not idle.runs:
-            graph.diagnostics.append(
-                UNKNOWN_REFERENCE.finding(
-                    f"`outputs` names `{name}`, which has `run: false`: forward never computes it",
-                    hint=f"remove `run: false` from `{name}`, or leave it out of `outputs`",
-                    file=spec.path,
-                    line=line,
-                    column=column,
-                )
-            )
+            continue
+        if idle is not None and not idle.runs:
+            message = f"`outputs` names `{name}`, which has `run: false`: forward never computes it"
+            hint = f"remove `run: false` from `{name}`, or leave it out of `outputs`"
         else:
-            graph.diagnostics.append(
-                UNKNOWN_REFERENCE.finding(
-                    f"`outputs` names `{name}`, which is no layer",
-                    hint=names.did_you_mean(name) or "list layer names, e.g. `outputs: [seg, ds1]`",
-                    file=spec.path,
-                    line=line,
-                    column=column,
-                )
-            )
+            message = f"`outputs` names `{name}`, which is no layer"
+            hint = names.did_you_mean(name) or "list layer names, e.g. `outputs: [seg, ds1]`"
+        graph.diagnostics.append(
+            UNKNOWN_REFERENCE.finding(message, hint=hint, file=spec.path, line=line, column=column)
+        )
     return graph
 
 
