@@ -134,3 +134,14 @@ def test_nonzero_gradients_are_the_computed_window(text, k, where):
         others = tuple(a for a in range(rank) if a != axis)
         read = nonzero.any(dim=others) if others else nonzero
         assert found == {int(i) for i in read.nonzero().flatten()}
+
+
+def test_a_very_deep_network_stops_at_the_work_budget():
+    """Ten pools and ten up-convolutions make a 1,024-position period; thousands of convs at full resolution
+    would take minutes: the windows stop at a budget and say why."""
+    rows = ["input: {channels: 1, size: [X]}", "layers:"]
+    rows += ["  - {op: maxpool}"] * 10 + ["  - {op: upconv, filters: 1}"] * 10
+    rows += ["  - {op: conv, filters: 1, kernel: 3, padding: same}"] * 3000
+    field = receptive_field(check_text("\n".join(rows) + "\n"))
+    assert field.axes[0].windows is None and "work budget" in field.axes[0].reason
+    assert field.per_layer["upconv10"][0] is not None  # the network up to there has its windows

@@ -21,6 +21,9 @@ from unetcalc.shapes.infer import LayerShapes, axis_names
 from unetcalc.tiling.geometry import STATISTICS_OPS, NotShiftInvariant, data_inputs, layer_geometry
 
 MAX_PERIOD = 1 << 12  # positions per period; longer ones come only from odd fractional scales
+# Window evaluations (positions × taps) for one spec: a 200,000-layer spec at a 4,096-position period would
+# otherwise take minutes. Past it the remaining layers have no window (the table's RF cells stay empty).
+WORK_BUDGET = 4_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,7 @@ def receptive_field(result: CheckResult) -> ReceptiveField:
     field_: ReceptiveField = ReceptiveField([])
     tensors: dict[str, list[Windows | None]] = {"input": [INPUT_WINDOWS] * rank}
     reasons: list[str] = [""] * rank
+    budget = [WORK_BUDGET]
     for entry in inference.layers:
         if entry.layer.op in STATISTICS_OPS:
             field_.statistics.append(entry.layer.name)
@@ -139,7 +143,7 @@ def receptive_field(result: CheckResult) -> ReceptiveField:
             computed: Windows | None = None
             if entry.out is not None and all(s is not None for s in sources):
                 try:
-                    computed = _forward(entry, axis, [s for s in sources if s is not None])
+                    computed = _forward(entry, axis, [s for s in sources if s is not None], budget)
                 except NotShiftInvariant as exc:
                     reasons[axis] = reasons[axis] or str(exc)
             windows.append(computed)
@@ -159,7 +163,7 @@ def receptive_field(result: CheckResult) -> ReceptiveField:
     return field_
 
 
-def _forward(entry: LayerShapes, axis: int, sources: list[Windows]) -> Windows:
+def _forward(entry: LayerShapes, axis: int, sources: list[Windows], budget: list[int]) -> Windows:
     geometry = layer_geometry(entry, axis)
     if geometry.broadcast:
         raise NotShiftInvariant(f"`{entry.layer.name}` broadcasts a size-1 axis over the other operand")
@@ -172,6 +176,12 @@ def _forward(entry: LayerShapes, axis: int, sources: list[Windows]) -> Windows:
         period = math.lcm(period, (source.period / geometry.rate).numerator)
     if period > MAX_PERIOD:
         raise NotShiftInvariant(f"`{entry.layer.name}`'s windows repeat only every {period} positions")
+    budget[0] -= period * max(geometry.count, len(sources))
+    if budget[0] < 0:
+        raise NotShiftInvariant(
+            f"the receptive field is not computed past `{entry.layer.name}`: the network is too deep for the "
+            f"work budget ({WORK_BUDGET:,} window evaluations)"
+        )
     shift = period * jump
     assert shift.denominator == 1
     lo: list[int | None] = []
