@@ -141,7 +141,7 @@ def test_a_very_deep_network_stops_at_the_work_budget():
     would take minutes: the windows stop at a budget and say why."""
     rows = ["input: {channels: 1, size: [X]}", "layers:"]
     rows += ["  - {op: maxpool}"] * 10 + ["  - {op: upconv, filters: 1}"] * 10
-    rows += ["  - {op: conv, filters: 1, kernel: 3, padding: same}"] * 1500
+    rows += ["  - {op: conv, filters: 1, kernel: 3, padding: same}"] * 500
     field = receptive_field(check_text("\n".join(rows) + "\n"))
     assert field.axes[0].windows is None and "work budget" in field.axes[0].reason
     assert field.per_layer["upconv10"][0] is not None  # the network up to there has its windows

@@ -21,9 +21,9 @@ from unetcalc.shapes.infer import LayerShapes, axis_names
 from unetcalc.tiling.geometry import STATISTICS_OPS, NotShiftInvariant, data_inputs, layer_geometry
 
 MAX_PERIOD = 1 << 12  # positions per period; longer ones come only from odd fractional scales
-# Window evaluations (positions × taps) for one spec: a 200,000-layer spec at a 4,096-position period would
+# Window evaluations (positions × taps) for one spec, about a second: a 200,000-layer spec at a long period would
 # otherwise take minutes. Past it the remaining layers have no window (the table's RF cells stay empty).
-WORK_BUDGET = 4_000_000
+WORK_BUDGET = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
