@@ -191,3 +191,11 @@ def test_tile_does_not_import_torch():
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not [line for line in proc.stderr.splitlines() if line.rstrip().endswith("| torch")]
+
+
+def test_an_image_smaller_than_any_tile_gets_one_tile_that_has_a_plan():
+    for args in (("--image", "1x1"), ("--image", "1x1", "--memory", "1GiB")):
+        code, out = run("tile", "specs/unet-2015.yaml", *args)
+        assert code == 0 and "1 tile;" in out, out
+    plan = plan_tiles(check_file("specs/unet-same.yaml"), TileRequest((10, 10), tile=(16, 16)))
+    assert plan.tiles == 1 and plan.axes[0].pad == (0, 6) and plan.exact

@@ -78,7 +78,7 @@ def render_tile(console: Console, result: CheckResult, plan: TilePlan) -> None:
             str(axis.step),
             str(axis.windows),
             f"{axis.pad[0]}+{axis.pad[1]}",
-            f"{axis.exact[0]}–{axis.exact[1] - 1}",
+            f"{axis.exact[0]}–{axis.exact[1] - 1}" if axis.exact[1] > axis.exact[0] else "none",
         )
     console.print(table)
     console.print(

@@ -215,7 +215,7 @@ def _tile(
     result: CheckResult, request: TileRequest, axes: list[_Axis], plan_at: Callable[[tuple[int, ...]], TilePlan]
 ) -> tuple[int, ...]:
     """The tile (the network's input): given, the largest that fits --memory, or the spec's own input."""
-    caps = [axis.cap(image) for axis, image in zip(axes, request.image, strict=True)]
+    caps = [_workable(request, axis, image, axis.cap(image)) for axis, image in zip(axes, request.image, strict=True)]
     if request.tile is not None:
         if len(request.tile) != len(axes):
             raise TileError(f"--tile has {len(request.tile)} sizes but the network is {len(axes)}D")
@@ -310,13 +310,35 @@ def _largest_batch(plan_at: Callable[[int], TilePlan], tiles: int, limit: int) -
 
 
 def _axis_plans(request: TileRequest, axes: list[_Axis], tile: tuple[int, ...]) -> list[AxisPlan]:
-    pieces = list(zip(axes, request.image, tile, strict=True))
+    overlap = request.overlap
+    if request.runtime == "monai" and overlap is None:
+        overlap = _exact_overlap(axes, tile)
+    return [
+        _axis_plan(request, axis, image, size, overlap)
+        for axis, image, size in zip(axes, request.image, tile, strict=True)
+    ]
+
+
+def _axis_plan(request: TileRequest, axis: _Axis, image: int, size: int, overlap: float | None = None) -> AxisPlan:
     if request.runtime == "overlap-tile":
-        return [_overlap_tile(axis, image, size, request.exact) for axis, image, size in pieces]
+        return _overlap_tile(axis, image, size, request.exact)
     if request.runtime == "monai":
-        overlap = request.overlap if request.overlap is not None else _exact_overlap(axes, tile)
-        return [_monai(axis, image, size, overlap) for axis, image, size in pieces]
-    return [_nnunet(axis, image, size, request.step_size) for axis, image, size in pieces]
+        return _monai(axis, image, size, overlap if overlap is not None else _exact_overlap([axis], (size,)))
+    return _nnunet(axis, image, size, request.step_size)
+
+
+def _workable(request: TileRequest, axis: _Axis, image: int, size: int) -> int:
+    """``size``, or the next valid tile up that has a plan (a tile too small for its own halo has none)."""
+    aligned = axis.validity.aligned
+    assert aligned is not None
+    for _ in range(MAX_TILE_STEPS):
+        try:
+            _axis_plan(request, axis, image, size)
+        except TileError:
+            size += aligned.modulus
+            continue
+        return size
+    return size
 
 
 def _plan(
@@ -419,11 +441,12 @@ def _overlap_tile(axis: _Axis, image: int, tile: int, exact: bool = True) -> Axi
     grid = align if exact else 1
     if axis.cut > 0:  # valid convolutions: every output row is exact; tiles' outputs abut
         step = output // grid * grid
-        if step == 0:
+        if step == 0 and output < image:  # one tile needs no step
             raise TileError(
                 f"axis {axis.field.name}: tile {tile} gives {output} output rows, fewer than the {align}-row grid "
                 "its steps must keep: choose a larger tile"
             )
+        step = step or output
         count = 1 if output >= image else math.ceil((image - output) / step) + 1
         starts = tuple(k * step for k in range(count))
         padded = (count - 1) * step + tile
@@ -435,12 +458,13 @@ def _overlap_tile(axis: _Axis, image: int, tile: int, exact: bool = True) -> Axi
         )  # fmt: skip
     first, last = _exact_rows(axis.windows, tile)
     step = (last - first) // grid * grid
-    if step <= 0:
+    whole = max(image if axis.validity.contains(image) else axis.cap(image), tile)
+    if step <= 0 and tile < whole:  # one tile needs no step
         raise TileError(
             f"axis {axis.field.name}: in a tile of {tile} no {align} consecutive output rows are free of the "
             "padding at its edges: choose a larger tile"
         )
-    whole = max(image if axis.validity.contains(image) else axis.cap(image), tile)
+    step = step if step > 0 else tile
     count = 1 if tile >= whole else math.ceil((whole - tile) / step) + 1
     starts = tuple(min(k * step, whole - tile) for k in range(count))
     keep: list[tuple[int, int]] = []
