@@ -251,3 +251,27 @@ def test_rules_document_is_current():
 
     assert (ROOT / "unetcalc/data/rules.md").read_text(encoding="utf-8") == rules_document()
     assert re.search(r"^## UC104 skip-size-mismatch$", rules_document(), re.MULTILINE)
+
+
+def test_a_finding_inside_a_block_points_at_the_blocks_uses():
+    text = (
+        "version: 2\ninput: {channels: 1, size: [64, 64]}\n"
+        "blocks:\n"
+        "  double:\n"
+        "    layers:\n"
+        "      - {op: conv, filters: 8, kernel: 3, padding: same, bogus: 1}\n"
+        "layers:\n"
+        "  - {block: double}\n"
+        "  - {block: double}\n"
+    )
+
+    async def scenario():
+        async with Session() as session:
+            uri = session.open(ROOT / "uses.yaml", text)
+            return await session.diagnostics(uri)
+
+    diagnostics = run(scenario())
+    inside = [d for d in diagnostics if d.range.start.line == 5]
+    assert inside, [(d.code, d.range.start.line, d.message) for d in diagnostics]
+    related = {info.location.range.start.line for info in inside[0].related_information or []}
+    assert {7, 8} <= related  # its two uses (and the block itself, which the message names)

@@ -150,7 +150,28 @@ def related_spans(buffer: Buffer, d: Diagnostic) -> list[tuple[Span, str]]:
         block = buffer.block_definitions().get(match.group(1))
         if block is not None:
             found.append((block, f"block `{match.group(1)}` is defined here"))
+    inside = _block_around(buffer, d.line - 1)
+    if inside is not None:  # a finding in a block's own rows: where the block is used
+        found += [
+            (r.span, f"`{inside}` is used here") for r in buffer.references() if r.key == "block" and r.name == inside
+        ]
     return found
+
+
+def _block_around(buffer: Buffer, line: int) -> str | None:
+    """The block whose definition holds (0-based) ``line``: between its name and the next top-level key."""
+    starts = sorted((span.line, name) for name, span in buffer.block_definitions().items())
+    found = None
+    for start, name in starts:
+        if start <= line:
+            found = (start, name)
+    if found is None:
+        return None
+    for number in range(found[0] + 1, line + 1):
+        text = buffer.lines[number] if number < len(buffer.lines) else ""
+        if text and not text[0].isspace():
+            return None  # a top-level key ended `blocks:` before this line
+    return found[1]
 
 
 server = UnetcalcServer()
