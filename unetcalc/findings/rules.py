@@ -3,7 +3,8 @@
 A rule is a named object (``ODD_SIZE_BEFORE_DOWNSAMPLING`` in shapes/rules.py) whose fields are
 its manual, in ruff's shape: what it does, why it matters, an example, the fix. Defining one
 registers it here, so `unetcalc rules`, `explain`, SARIF and the configuration see every rule.
-Codes never change meaning: ``UC0xx`` the spec itself, ``UC1xx`` shapes, ``UC2xx`` design, ``UC3xx`` import.
+Codes never change meaning: ``UC0xx`` the spec itself, ``UC1xx`` shapes, ``UC2xx`` design, ``UC3xx`` import,
+``UC4xx`` tiling.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ RULE_MODULES = (
     "unetcalc.analysis.declared",
     "unetcalc.analysis.design",
     "unetcalc.importer.rules",
+    "unetcalc.tiling.plan",
 )
 
 _REGISTRY: dict[str, Rule] = {}

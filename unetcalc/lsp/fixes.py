@@ -64,7 +64,7 @@ def _declared(buffer: Buffer, diagnostic: Diagnostic) -> Fix | None:
     """UC107: the declared shape replaced by the inferred one, in the file's own notation."""
     if diagnostic.code != "UC107":
         return None
-    for result, entry in buffer.entries():
+    for _, entry in buffer.entries():
         layer = entry.layer
         if layer.name != diagnostic.layer or layer.line != diagnostic.line:
             continue
@@ -79,7 +79,6 @@ def _declared(buffer: Buffer, diagnostic: Diagnostic) -> Fix | None:
             if declared.channels is None and declared.size is not None:  # the author wrote sizes only
                 text = sep.join(text.split(sep)[:-1])
             return Fix(f"Write the inferred shape {text}", (Edit(span, text),))
-        del result
     return None
 
 

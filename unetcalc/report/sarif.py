@@ -20,6 +20,9 @@ LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "n
 INFORMATION_URI = "https://pypi.org/project/unetcalc/"
 
 
+FAMILIES = {"UC0": "spec", "UC1": "shapes", "UC2": "design", "UC3": "import", "UC4": "tiling"}
+
+
 def _rule(rule: Any) -> dict[str, Any]:
     markdown = (
         f"**What it does.** {rule.what}\n\n**Why it matters.** {rule.why}\n\n"
@@ -32,7 +35,7 @@ def _rule(rule: Any) -> dict[str, Any]:
         "fullDescription": {"text": rule.what},
         "help": {"text": f"{rule.what} {rule.why} Fix: {rule.fix}", "markdown": markdown},
         "defaultConfiguration": {"level": LEVEL[rule.severity]},
-        "properties": {"tags": [{"UC0": "spec", "UC1": "shapes", "UC2": "design", "UC3": "import"}[rule.code[:3]]]},
+        "properties": {"tags": [FAMILIES[rule.code[:3]]]},
     }
 
 

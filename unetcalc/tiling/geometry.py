@@ -44,6 +44,13 @@ def _axis_value(value: object, axis: int) -> object:
     return value
 
 
+def _axis_int(value: object, axis: int) -> int:
+    """A validated per-axis integer parameter (`3` or `(1, 3, 3)`) on ``axis``."""
+    number = _axis_value(value, axis)
+    assert isinstance(number, int), number
+    return number
+
+
 def _number(size: Affine) -> int | None:
     return size.value if size.is_number and size.den == 1 else None
 
@@ -154,9 +161,7 @@ def layer_geometry(entry: LayerShapes, axis: int) -> Geometry:
     op = layer.op
 
     def value(key: str) -> int:
-        number = _axis_value(params.get(key), axis)
-        assert isinstance(number, int)
-        return number
+        return _axis_int(params.get(key), axis)
 
     if op == "conv" or op in ("maxpool", "avgpool"):
         kernel, stride = value("kernel"), value("stride")
@@ -167,7 +172,7 @@ def layer_geometry(entry: LayerShapes, axis: int) -> Geometry:
         elif padding == "valid":
             pad = 0
         else:
-            pad = int(_axis_value(padding, axis))  # type: ignore[call-overload]
+            pad = _axis_int(padding, axis)
         return Geometry("window", Fraction(stride), stride=stride, start=-pad, step=dilation, count=kernel)
     if op == "upconv":
         stride = value("stride")
@@ -238,7 +243,7 @@ def _shift(entry: LayerShapes, axis: int) -> Geometry:
     n_in, n_out = _sizes(entry, axis)
     if layer.op == "crop":
         if params.get("offset") is not None:
-            start = int(_axis_value(params["offset"], axis))  # type: ignore[call-overload]
+            start = _axis_int(params["offset"], axis)
         else:
             start = _offset(n_in, n_out, layer.name)
         return Geometry("shift", Fraction(1), start=start)
@@ -246,7 +251,9 @@ def _shift(entry: LayerShapes, axis: int) -> Geometry:
     if params.get("to") is not None:
         before = _offset(n_out, n_in, layer.name)
     else:
-        before = int(_axis_value(params["padding"], axis)[0])  # type: ignore[index]
+        sides = _axis_value(params["padding"], axis)  # (before, after) per axis
+        assert isinstance(sides, tuple) and isinstance(sides[0], int), sides
+        before = sides[0]
     return Geometry("shift", Fraction(1), start=-before, pad_mode=mode)
 
 

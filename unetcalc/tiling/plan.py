@@ -390,7 +390,7 @@ def _plan(
         raise TileError(f"the spec does not check at the tile {'x'.join(map(str, tile))}")
     peak = estimate_memory(at_tile, batch, precision, "sgd").inference.peak
     assert isinstance(peak, int)
-    memory = _memory(result, request.runtime, plans, tile, batch, peak, precision, request.memory)
+    memory = _memory(result, request.runtime, plans, batch, peak, precision, request.memory)
     macs = compute_costs(at_tile.inference).macs
     padded = tuple(p.padded for p in plans)
     whole_macs = None
@@ -559,7 +559,6 @@ def _memory(
     result: CheckResult,
     runtime: str,
     plans: list[AxisPlan],
-    tile: tuple[int, ...],
     batch: int,
     tile_peak: int,
     precision: str,
@@ -594,5 +593,4 @@ def _memory(
             "gaussian (fp16)": window * HALF,
             "mirrored prediction sum": channels_out * window * PRECISIONS[precision],
         }
-    del tile
     return TileMemory(tile_peak, buffers, host, limit)
