@@ -91,3 +91,13 @@ def test_an_in_place_relu_writes_into_its_input():
     # plain peaks at relu1 (the conv's map and relu's); in place at the pool (one map, the pool's output and
     # the int64 indices max_pool3d always makes)
     assert plain.peak - in_place.peak == conv_output - pool_output - pool_indices
+
+
+def test_a_network_too_large_to_simulate_falls_back_to_the_allocated_peak_and_says_so():
+    from unetcalc.memory.reserved import MAX_SIMULATED_LAYERS
+
+    layers = "".join("  - relu\n" for _ in range(MAX_SIMULATED_LAYERS + 1))
+    result = check_text("input: {channels: 1, size: [8, 8]}\nlayers:\n  - {op: conv, filters: 2, kernel: 1}\n" + layers)
+    assert result.ok and reserved_peak(result) is None
+    answer = largest_batch(result.spec, (8, 8), Budget(2**30, 0, "reserved"), "fp32", "adam")
+    assert answer.reserved is None and answer.needed == answer.estimate.training_peak

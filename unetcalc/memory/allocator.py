@@ -107,7 +107,7 @@ class CachingAllocator:
         pool = self._free[block.small]
         for neighbour in (block.prev, block.next):
             if neighbour is not None and neighbour.free:
-                pool.remove((neighbour.size, neighbour.segment, neighbour.offset))
+                del pool[bisect.bisect_left(pool, (neighbour.size, neighbour.segment, neighbour.offset))]
                 first, second = (neighbour, block) if neighbour is block.prev else (block, neighbour)
                 del self._blocks[(second.segment, second.offset)]
                 first.size += second.size

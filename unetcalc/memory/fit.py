@@ -98,7 +98,8 @@ def _need(spec: Spec, size: tuple[int, ...], batch: int, precision: str, optimiz
     if not result.ok or result.inference is None:
         raise FitError(f"the spec does not check at {'x'.join(map(str, size))}: run `unetcalc check` on it")
     estimate = estimate_memory(result, batch, precision, optimizer)
-    reserved = reserved_peak(result, batch, precision, optimizer).peak if criterion == "reserved" else None
+    simulated = reserved_peak(result, batch, precision, optimizer) if criterion == "reserved" else None
+    reserved = simulated.peak if simulated is not None else None
     return Need(estimate, reserved)
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from unetcalc.check import CheckResult
 from unetcalc.memory.estimate import REFERENCE_SIZE, LayerMemory, MemoryEstimate, measure_size
 from unetcalc.memory.fit import Fit
-from unetcalc.memory.reserved import Reserved
+from unetcalc.memory.reserved import MAX_SIMULATED_LAYERS, Reserved
 from unetcalc.report.costs import bytes_json, bytes_text, human_bytes
 from unetcalc.report.markup import escape
 from unetcalc.shapes.shape import format_shape
@@ -91,6 +91,8 @@ def render_memory(
                 f"    {escape(_row_name(layer.name)):<24} {escape(layer.op):<12} "
                 f"{escape(bytes_text(layer.saved)):>12}   {escape(layer.kept)}"
             )
+    if reserved is None and not estimate.symbolic:
+        console.print(f"  reserved: not simulated (more than {MAX_SIMULATED_LAYERS:,} layers)")
     console.print(f"  [dim]{NOT_COUNTED if reserved is None else CONTEXT_NOT_COUNTED}[/]")
 
 
@@ -192,7 +194,12 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
         console.print(
             f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {_precise(over_need)}"
         )
-    if not reserved:
+    if budget is not None and budget.criterion == "reserved" and fit.reserved is None:
+        console.print(
+            f"  [yellow]the caching allocator is simulated for networks of up to {MAX_SIMULATED_LAYERS:,} layers[/]: "
+            "this one's allocated peak is compared; keep room with --reserve"
+        )
+    elif not reserved:
         console.print("  [dim]not counted: the caching allocator's slack (reserved exceeds allocated)[/]")
 
 
