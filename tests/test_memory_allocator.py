@@ -93,11 +93,18 @@ def test_an_in_place_relu_writes_into_its_input():
     assert plain.peak - in_place.peak == conv_output - pool_output - pool_indices
 
 
-def test_a_network_too_large_to_simulate_falls_back_to_the_allocated_peak_and_says_so():
+def test_a_network_too_large_to_simulate_falls_back_to_the_allocated_peak_and_says_so(tmp_path):
     from unetcalc.memory.reserved import MAX_SIMULATED_LAYERS
 
+    from conftest import invoke_as_user
+
     layers = "".join("  - relu\n" for _ in range(MAX_SIMULATED_LAYERS + 1))
-    result = check_text("input: {channels: 1, size: [8, 8]}\nlayers:\n  - {op: conv, filters: 2, kernel: 1}\n" + layers)
+    text = "input: {channels: 1, size: [8, 8]}\nlayers:\n  - {op: conv, filters: 2, kernel: 1}\n" + layers
+    result = check_text(text)
     assert result.ok and reserved_peak(result) is None
     answer = largest_batch(result.spec, (8, 8), Budget(2**30, 0, "reserved"), "fp32", "adam")
     assert answer.reserved is None and answer.needed == answer.estimate.training_peak
+    spec = tmp_path / "deep.yaml"
+    spec.write_text(text, encoding="utf-8")
+    run = invoke_as_user("fit", str(spec), "--memory", "1GiB", "--size", "8x8")
+    assert run.exit_code == 0 and "simulated for networks of up to 5,000 layers" in run.stdout
