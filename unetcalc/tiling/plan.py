@@ -251,7 +251,7 @@ def _tile(
         assert aligned is not None
         top = max(top, min((cap - aligned.min) // aligned.modulus + 1, MAX_TILE_STEPS))
     # Tiles too small for their own halo have no plan; the search starts at the first that has one.
-    low = next((k for k in range(top + 1) if _has_geometry(request, axes, tile_at(k))), None)
+    low = _first(lambda k: _has_geometry(request, axes, tile_at(k)), 0, top)
     if low is None:
         raise TileError("no valid tile is large enough for the network's halo: see `unetcalc rf`")
     smallest = plan_at(tile_at(low))
@@ -331,14 +331,16 @@ def _workable(request: TileRequest, axis: _Axis, image: int, size: int) -> int:
     """``size``, or the next valid tile up that has a plan (a tile too small for its own halo has none)."""
     aligned = axis.validity.aligned
     assert aligned is not None
-    for _ in range(MAX_TILE_STEPS):
+
+    def works(k: int) -> bool:
         try:
-            _axis_plan(request, axis, image, size)
+            _axis_plan(request, axis, image, size + k * aligned.modulus)
         except TileError:
-            size += aligned.modulus
-            continue
-        return size
-    return size
+            return False
+        return True
+
+    k = _first(works, 0, MAX_TILE_STEPS)
+    return size + (k if k is not None else MAX_TILE_STEPS) * aligned.modulus
 
 
 def _plan(
@@ -481,17 +483,44 @@ def _overlap_tile(axis: _Axis, image: int, tile: int, exact: bool = True) -> Axi
 def _exact_rows(windows: Windows, rows: int, before: int = 0) -> tuple[int, int]:
     """Output rows [first, last) of a window of ``rows`` (run with ``before`` rows of border padding in front)
     whose whole input window lies inside it: those equal the whole image's pass. Windows only move right
-    as the row does, so the rows that see padding are a run at each end: found in steps of the halo."""
+    as the row does, so the rows that see padding are a run at each end, found by bisection."""
+    if any(low is None for low in windows.lo):  # a row that reads nothing (a transposed conv with k < s)
+        inside = [o for o in range(min(rows, MAX_TILE_STEPS)) if _inside(windows, o, before, rows)]
+        return (inside[0], inside[-1] + 1) if inside else (0, 0)
+    first = _first(lambda o: _start(windows, o) >= before, 0, rows - 1)
+    past = _first(lambda o: _end(windows, o) > before + rows - 1, 0, rows - 1)
+    last = rows if past is None else past
+    return (first, last) if first is not None and first < last else (0, 0)
 
-    def inside(o: int) -> bool:
-        window = windows.at(o)
-        return window is not None and window[0] >= before and window[1] <= before + rows - 1
 
-    first = next((o for o in range(rows) if inside(o)), None)
-    if first is None:
-        return 0, 0
-    last = next(o for o in range(rows - 1, first - 1, -1) if inside(o))
-    return first, last + 1
+def _inside(windows: Windows, o: int, before: int, rows: int) -> bool:
+    window = windows.at(o)
+    return window is not None and window[0] >= before and window[1] <= before + rows - 1
+
+
+def _start(windows: Windows, o: int) -> int:
+    window = windows.at(o)
+    assert window is not None
+    return window[0]
+
+
+def _end(windows: Windows, o: int) -> int:
+    window = windows.at(o)
+    assert window is not None
+    return window[1]
+
+
+def _first(holds: Callable[[int], bool], low: int, high: int) -> int | None:
+    """The smallest value in [low, high] where ``holds`` (false, then true, along the range), or None."""
+    if low > high or not holds(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if holds(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _window(axis: _Axis, tile: int) -> tuple[int, int, int]:
