@@ -83,3 +83,18 @@ def test_hover_on_an_ignore_comment_explains_the_rule():
     at = text.split("\n")[2].index("UC104") + 2
     shown = hover(buffer, 2, at)
     assert shown is not None and shown.startswith("### UC104 skip-size-mismatch") and "**Fix.**" in shown
+
+
+def test_a_hostile_layer_name_is_text_in_a_hover_and_in_bioimageio_yaml():
+    from unetcalc.report.bioimageio import render_bioimageio
+
+    text = (
+        'name: "evil\\n::error::x"\ninput: {channels: 1, size: [64, 64]}\nlayers:\n'
+        '  - {op: conv, filters: 4, kernel: 3, padding: same, name: "a\\n[x](http://e) <img> **b**"}\n'
+    )
+    buffer = Buffer.analyse("hostile.yaml", text)
+    shown = hover(buffer, 3, 5)
+    assert shown is not None and "\\[x\\](http://e)" in shown and "\\<img\\>" in shown and "\n[x]" not in shown
+    yaml_text = render_bioimageio(check_text(text))
+    assert all(line.startswith(("#", " ", "-")) or ":" in line for line in yaml_text.splitlines())
+    assert not any(line.startswith("::") for line in yaml_text.splitlines())

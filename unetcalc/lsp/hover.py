@@ -14,6 +14,7 @@ from unetcalc.report.rule_docs import rule_markdown
 from unetcalc.report.table import field_text
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.infer import LayerShapes
+from unetcalc.textsafe import markdown_text
 
 _CODE = re.compile(r"UC\d{3}", re.IGNORECASE)
 
@@ -38,9 +39,15 @@ def _layer(buffer: Buffer, result: CheckResult, entry: LayerShapes) -> str:
     assert inference is not None
     rank = len(inference.input.size)
     shape_in = shape_label(entry.ins[0]) if entry.ins and entry.ins[0] is not None else "?"
-    lines = [f"**{layer.name}** — {op_label(layer, rank)}", "", f"`{shape_in} → {shape_label(entry.out)}`", ""]
+    lines = [
+        f"**{markdown_text(layer.name)}** — {markdown_text(op_label(layer, rank))}",
+        "",
+        f"`{shape_in} → {shape_label(entry.out)}`",
+        "",
+    ]
     if layer.origin is not None:
-        lines += [f"the last layer of `{layer.origin.instance}` (block `{layer.origin.block}`)", ""]
+        instance, block = markdown_text(layer.origin.instance), markdown_text(layer.origin.block)
+        lines += [f"the last layer of {instance} (block {block})", ""]
     facts = []
     if entry.params is not None:
         facts.append(f"params {entry.params:,}")

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from unetcalc.check import CheckResult
+from unetcalc.textsafe import printable
 from unetcalc.tiling.receptive import receptive_field
 
 AXIS_IDS = {1: ("x",), 2: ("y", "x"), 3: ("z", "y", "x")}
@@ -62,7 +63,7 @@ def bioimageio_axes(result: CheckResult) -> dict[str, Any]:
 
 def render_bioimageio(result: CheckResult) -> str:
     header = (
-        f"# bioimage.io model spec 0.5: the axes of {result.spec.name}'s input and output tensors\n"
+        f"# bioimage.io model spec 0.5: the axes of {printable(result.spec.name)}'s input and output tensors\n"
         "# (unetcalc sizes --format bioimageio); paste into rdf.yaml's inputs/outputs and add the rest.\n"
     )
     return header + yaml.safe_dump(bioimageio_axes(result), sort_keys=False, default_flow_style=None)
