@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from unetcalc.check import CheckResult, check_note_text, check_text
-from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.shapes.shape import Shape, format_shape
@@ -232,7 +232,3 @@ def _level(start: Shape, shape: Shape) -> int:
 
 def _scale(size: Affine) -> Fraction:
     return size.coef if not size.is_number else Fraction(size.const)
-
-
-def severity_rank(severity: Severity) -> int:
-    return {Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}[severity]

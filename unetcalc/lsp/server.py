@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -22,7 +21,7 @@ from pygls.workspace import ServerTextPosition, ServerTextRange, TextDocument
 from unetcalc import __version__
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import rules_by_code
-from unetcalc.lsp.buffer import REFERENCE_KEYS, Buffer, Span
+from unetcalc.lsp.buffer import REFERENCE_KEYS, Buffer, Span, shape_label
 from unetcalc.lsp.fixes import fixes
 from unetcalc.lsp.hover import hover
 from unetcalc.spec.yamlload import YamlProblem, load_yaml_text
@@ -288,7 +287,7 @@ async def symbols(ls: UnetcalcServer, params: lsp.DocumentSymbolParams) -> list[
             children.append(
                 lsp.DocumentSymbol(
                     name=layer.name,
-                    detail=f"{layer.op} → {buffer_shape(shape)}",
+                    detail=f"{layer.op} → {shape_label(shape)}",
                     kind=lsp.SymbolKind.Function,
                     range=whole,
                     selection_range=whole,
@@ -305,12 +304,6 @@ async def symbols(ls: UnetcalcServer, params: lsp.DocumentSymbolParams) -> list[
             )
         )
     return found
-
-
-def buffer_shape(shape: Any) -> str:
-    from unetcalc.lsp.buffer import shape_label
-
-    return shape_label(shape)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", ",", "["]))

@@ -21,6 +21,11 @@ def human_bytes(count: int) -> str:
     return f"{count / 1024**exponent:.1f} {['B', 'KiB', 'MiB', 'GiB', 'TiB'][exponent]}"
 
 
+def precise_bytes(count: int) -> str:
+    """Two decimals in GiB: a peak just over a budget must not print as the budget itself."""
+    return f"{count / 2**30:.2f} GiB" if count >= 2**30 else human_bytes(count)
+
+
 def human_count(count: int) -> str:
     for unit, size in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
         if count >= size:

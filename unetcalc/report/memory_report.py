@@ -10,7 +10,7 @@ from unetcalc.check import CheckResult
 from unetcalc.memory.estimate import REFERENCE_SIZE, LayerMemory, MemoryEstimate, measure_size
 from unetcalc.memory.fit import Fit
 from unetcalc.memory.reserved import MAX_SIMULATED_LAYERS, Reserved
-from unetcalc.report.costs import bytes_json, bytes_text, human_bytes
+from unetcalc.report.costs import bytes_json, bytes_text, human_bytes, precise_bytes
 from unetcalc.report.markup import escape
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import path_text, printable, safe_json
@@ -175,16 +175,16 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
     reserved = budget is not None and budget.criterion == "reserved" and fit.reserved is not None
     measure = "reserved peak" if reserved else "allocated peak"
     console.print(
-        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  {measure} {_precise(fit.needed)}, "
+        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  {measure} {precise_bytes(fit.needed)}, "
         f"margin {human_bytes(max(fit.margin, 0))}"
     )
-    terms = [f"{measure} {_precise(fit.needed)}"]
+    terms = [f"{measure} {precise_bytes(fit.needed)}"]
     if budget is not None and budget.context:
         terms.append(f"CUDA context {human_bytes(budget.context)}")
     console.print(f"  fits: {' + '.join(terms)} ≤ {human_bytes(fit.limit)} (--memory less --reserve)")
     console.print(
-        f"  allocated peak {_precise(fit.estimate.training_peak)} (max_memory_allocated)"
-        + (f", reserved peak {_precise(fit.reserved)} (the caching allocator's segments)" if fit.reserved else "")
+        f"  allocated peak {precise_bytes(fit.estimate.training_peak)} (max_memory_allocated)"
+        + (f", reserved peak {precise_bytes(fit.reserved)} (the caching allocator's segments)" if fit.reserved else "")
         + f"; inference peak {escape(bytes_text(fit.estimate.inference.peak))}"
     )
     if fit.capped is not None:
@@ -192,7 +192,7 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
     if fit.over is not None:
         batch, over_size, over_need = fit.over
         console.print(
-            f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {_precise(over_need)}"
+            f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {precise_bytes(over_need)}"
         )
     if budget is not None and budget.criterion == "reserved" and fit.reserved is None:
         console.print(
@@ -201,11 +201,6 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
         )
     elif not reserved:
         console.print("  [dim]not counted: the caching allocator's slack (reserved exceeds allocated)[/]")
-
-
-def _precise(count: int) -> str:
-    """Two decimals in GiB: a peak just over the budget must not print as the budget itself."""
-    return f"{count / 2**30:.2f} GiB" if count >= 2**30 else human_bytes(count)
 
 
 def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:

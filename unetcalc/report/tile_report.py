@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 from unetcalc.check import CheckResult
-from unetcalc.report.costs import human_bytes, human_count
+from unetcalc.report.costs import human_count, precise_bytes
 from unetcalc.report.markup import escape
+from unetcalc.report.memory_report import NOT_COUNTED
 from unetcalc.textsafe import path_text
 from unetcalc.tiling.plan import TilePlan
 
@@ -20,15 +21,10 @@ RUNTIME_NAMES = {
     "monai": "MONAI sliding_window_inference",
     "nnunet": "nnU-Net predictor",
 }
-NOT_COUNTED = "not counted: the CUDA context (~0.3-0.6 GiB per process) and the caching allocator's slack"
 
 
 def _x(values: list[int] | tuple[int, ...]) -> str:
     return "x".join(map(str, values))
-
-
-def _gib(count: int) -> str:
-    return f"{count / 2**30:.2f} GiB" if count >= 2**30 else human_bytes(count)
 
 
 def snippet(plan: TilePlan) -> str | None:
@@ -112,14 +108,16 @@ def render_tile(console: Console, result: CheckResult, plan: TilePlan) -> None:
             f"padded by what it cuts, [bold]{escape(wrapper)}[/]"
         )
     memory = plan.memory
-    terms = [f"tile peak {_gib(memory.tile_peak)} (inference, batch {plan.batch})"]
-    terms += [f"{name} {_gib(size)}" for name, size in memory.buffers.items()]
-    line = f"  memory: {' + '.join(terms)} = [bold]{_gib(memory.total)}[/]"
+    terms = [f"tile peak {precise_bytes(memory.tile_peak)} (inference, batch {plan.batch})"]
+    terms += [f"{name} {precise_bytes(size)}" for name, size in memory.buffers.items()]
+    line = f"  memory: {' + '.join(terms)} = [bold]{precise_bytes(memory.total)}[/]"
     if memory.limit is not None and memory.margin is not None:
-        line += f" of {_gib(memory.limit)}, margin {_gib(memory.margin)}"
+        line += f" of {precise_bytes(memory.limit)}, margin {precise_bytes(memory.margin)}"
     console.print(line)
     if memory.host:
-        console.print("  in host memory: " + ", ".join(f"{name} {_gib(size)}" for name, size in memory.host.items()))
+        console.print(
+            "  in host memory: " + ", ".join(f"{name} {precise_bytes(size)}" for name, size in memory.host.items())
+        )
     if plan.larger_batch is not None and plan.larger_batch > plan.batch:
         console.print(f"  a window batch of {plan.larger_batch} also fits this tile (--batch {plan.larger_batch})")
     console.print(f"  [dim]{NOT_COUNTED}[/]")

@@ -70,7 +70,6 @@ class Geometry:
     align_corners: bool = False
     pad_mode: str = "constant"  # shift of a pad layer: how its border reads the input
     offsets: tuple[int, ...] = (0,)  # join: where each input's position 0 sits (center crops)
-    inputs: int = 1  # how many inputs carry data (a join's operands; `to:` references carry none)
     statistics: bool = False  # instance/group norm: every position also reads all others
     broadcast: bool = False  # a join whose other operand has size 1 here: every output reads its position 0
 
@@ -267,7 +266,7 @@ def _join(entry: LayerShapes, axis: int) -> Geometry:
         n_other, n_out = other.size[axis], entry.out.size[axis]
         broadcast = broadcast or (n_other == Affine.number(1) and n_out != n_other)
         offsets.append(_offset(n_other, n_out, entry.layer.name) if crop else 0)
-    return Geometry("join", Fraction(1), offsets=tuple(offsets), inputs=len(offsets), broadcast=broadcast)
+    return Geometry("join", Fraction(1), offsets=tuple(offsets), broadcast=broadcast)
 
 
 def data_inputs(entry: LayerShapes) -> int:

@@ -109,7 +109,6 @@ class TilePlan:
     parameters: dict[str, object]  # ready-to-paste runtime arguments
     larger_batch: int | None = None  # with --memory: the largest window batch that also fits this tile
     findings: list[Diagnostic] = field(default_factory=list)
-    field: ReceptiveField | None = None
 
     @property
     def tiles(self) -> int:
@@ -414,7 +413,6 @@ def _plan(
         whole_macs=whole_macs,
         parameters=parameters,
         findings=findings,
-        field=rf,
     )
 
 
