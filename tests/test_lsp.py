@@ -23,6 +23,17 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+def opened(path, text: str):
+    """The diagnostics and inlay hints the server gives a buffer holding ``text``, opened once."""
+
+    async def scenario():
+        async with Session() as session:
+            uri = session.open(path, text)
+            return await session.diagnostics(uri), await session.inlay_hints(uri)
+
+    return run(scenario())
+
+
 def test_diagnostics_of_the_seed_spec_and_note_sit_on_their_cells():
     async def scenario():
         async with Session() as session:
@@ -81,13 +92,7 @@ def test_inlay_hints_are_symbolic_and_stop_at_the_first_failure():
         "  - {op: conv, filters: 2}\n"
     )
 
-    async def scenario():
-        async with Session() as session:
-            uri = session.open(ROOT / "scratch.yaml", text)
-            diagnostics = await session.diagnostics(uri)
-            return diagnostics, await session.inlay_hints(uri)
-
-    diagnostics, hints = run(scenario())
+    diagnostics, hints = opened(ROOT / "scratch.yaml", text)
     assert [d.code for d in diagnostics] == ["UC104"]
     labels = {h.position.line: h.label for h in hints}
     assert labels[2] == " → (H−2)×(W−2)×8"
@@ -220,12 +225,7 @@ def test_the_server_reads_no_file_and_runs_nothing(tmp_path):
     """A buffer's text is checked as sent: the file on disk (here: missing) is never read."""
     text = "input: {channels: 1, size: [16]}\nlayers:\n  - {op: conv, filters: 2, kernel: 3}\n"
 
-    async def scenario():
-        async with Session() as session:
-            uri = session.open(tmp_path / "never-saved.yaml", text)
-            return await session.diagnostics(uri), await session.inlay_hints(uri)
-
-    diagnostics, hints = run(scenario())
+    diagnostics, hints = opened(tmp_path / "never-saved.yaml", text)
     assert diagnostics == [] and [h.label for h in hints] == [" → 14×2"]
     assert not (tmp_path / "never-saved.yaml").exists()
 
@@ -265,12 +265,7 @@ def test_a_finding_inside_a_block_points_at_the_blocks_uses():
         "  - {block: double}\n"
     )
 
-    async def scenario():
-        async with Session() as session:
-            uri = session.open(ROOT / "uses.yaml", text)
-            return await session.diagnostics(uri)
-
-    diagnostics = run(scenario())
+    diagnostics, _ = opened(ROOT / "uses.yaml", text)
     inside = [d for d in diagnostics if d.range.start.line == 5]
     assert inside, [(d.code, d.range.start.line, d.message) for d in diagnostics]
     related = {info.location.range.start.line for info in inside[0].related_information or []}
