@@ -259,14 +259,7 @@ def _tile(
             f"even the smallest tile {'x'.join(map(str, tile_at(low)))} needs {smallest.memory.total:,} bytes, "
             f"more than --memory {limit:,}"
         )
-    high = top
-    while low < high:
-        middle = (low + high + 1) // 2
-        if plan_at(tile_at(middle)).memory.total <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    return _snug(request, axes, tile_at(low))
+    return _snug(request, axes, tile_at(_last(lambda k: plan_at(tile_at(k)).memory.total <= limit, low, top)))
 
 
 def _snug(request: TileRequest, axes: list[_Axis], tile: tuple[int, ...]) -> tuple[int, ...]:
@@ -298,14 +291,7 @@ def _has_geometry(request: TileRequest, axes: list[_Axis], tile: tuple[int, ...]
 
 
 def _largest_batch(plan_at: Callable[[int], TilePlan], tiles: int, limit: int) -> int:
-    low, high = 1, max(1, tiles)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if plan_at(middle).memory.total <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    return _last(lambda batch: plan_at(batch).memory.total <= limit, 1, max(1, tiles))
 
 
 def _axis_plans(request: TileRequest, axes: list[_Axis], tile: tuple[int, ...]) -> list[AxisPlan]:
@@ -506,6 +492,17 @@ def _end(windows: Windows, o: int) -> int:
     window = windows.at(o)
     assert window is not None
     return window[1]
+
+
+def _last(holds: Callable[[int], bool], low: int, high: int) -> int:
+    """The largest value in [low, high] where ``holds`` (true, then false, along the range); ``low`` if none."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        if holds(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _first(holds: Callable[[int], bool], low: int, high: int) -> int | None:
