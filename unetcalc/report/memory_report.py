@@ -172,7 +172,8 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
         f"{' autocast' if fit.estimate.precision != 'fp32' else ''}, {OPTIMIZER_NAMES[fit.estimate.optimizer]}, "
         f"budget {human_bytes(fit.limit)}"
     )
-    reserved = budget is not None and budget.criterion == "reserved" and fit.reserved is not None
+    asked_reserved = budget is not None and budget.criterion == "reserved"
+    reserved = asked_reserved and fit.reserved is not None
     measure = "reserved peak" if reserved else "allocated peak"
     console.print(
         f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  {measure} {precise_bytes(fit.needed)}, "
@@ -194,7 +195,7 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
         console.print(
             f"  the next one up, batch {batch} at {'x'.join(map(str, over_size))}, needs {precise_bytes(over_need)}"
         )
-    if budget is not None and budget.criterion == "reserved" and fit.reserved is None:
+    if asked_reserved and fit.reserved is None:
         console.print(
             f"  [yellow]the caching allocator is simulated for networks of up to {MAX_SIMULATED_LAYERS:,} layers[/]: "
             "this one's allocated peak is compared; keep room with --reserve"
