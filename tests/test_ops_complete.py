@@ -1,6 +1,7 @@
-"""Every op is known at every stage: parameters, shape rule, parameter count, PyTorch module, label.
+"""Every op's one definition works at every stage: the parser, shapes, weights, memory, the PyTorch module
+(its weights as PyTorch counts them), the JSON Schema and, for plain activations, the importer.
 
-Adding an op to spec/ops.py without the rest fails here, naming what is missing.
+A definition that leaves a field out does not type-check (mypy); these tests run each field.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ import json
 import pytest
 
 from unetcalc import check_text
-from unetcalc.report.labels import op_label
-from unetcalc.shapes.params import count_params
-from unetcalc.shapes.rules import RULES
-from unetcalc.spec.ops import ALIASES, OPS
+from unetcalc.memory.ops import op_memory
+from unetcalc.ops.registry import ALIASES, DEFINITIONS, OPS, canonical_op, op_label
 from unetcalc.spec.schema import shipped_schema_text
 
 # Values for required parameters, so that each op can be written as a one-layer spec.
@@ -22,37 +21,54 @@ REQUIRED = {"filters": 4, "with": "input", "features": 4, "groups": 1, "padding"
 
 def _layer_text(op: str) -> str:
     params = {key: REQUIRED[key] for key, param in OPS[op].items() if param.required}
-    if op == "crop":
-        params["size"] = [4, 4]
-    if op == "pad":
-        params["padding"] = 1
-    if op == "resize":
-        params["scale"] = 2
+    exactly_one = DEFINITIONS[op].exactly_one_of
+    if exactly_one is not None:  # the first of its keys that needs no other tensor
+        key = next(k for k in exactly_one.keys if k != "to")
+        params[key] = {"size": [4, 4], "scale": 2, "padding": 1}[key]
     return json.dumps({"op": op, **params})
 
 
-@pytest.mark.parametrize("op", sorted(OPS))
-def test_every_op_has_every_stage(op):
-    assert op in RULES, f"`{op}` has no shape rule in shapes/rules.py"
-    result = check_text(f"input: {{channels: 4, size: [8, 8]}}\nlayers:\n  - {_layer_text(op)}\n", f"{op}.yaml")
+def _one_layer(op: str):
+    return check_text(f"input: {{channels: 4, size: [8, 8]}}\nlayers:\n  - {_layer_text(op)}\n", f"{op}.yaml")
+
+
+@pytest.mark.parametrize("op", sorted(DEFINITIONS))
+def test_every_op_checks_counts_and_labels(op):
+    definition = DEFINITIONS[op]
+    assert definition.name == op and definition.summary.strip()
+    result = _one_layer(op)
     assert result.layers_ok(), result.diagnostics
     entry = result.inference.layers[0]
-    assert count_params(entry.layer, 4) == entry.params >= 0  # no KeyError: a count exists
-    assert op_label(entry.layer, 2), f"`{op}` has no label"
+    assert entry.out is not None
+    if definition.keeps_shape:
+        assert entry.out == entry.ins[0]
+    assert op_label(entry.layer, 2).split()[0] == op  # a label names its op first
+    for training in (True, False):
+        assert op_memory(op, "None", 4, training).op == op
     assert f'"{op}"' in shipped_schema_text(), f"`{op}` is missing from the shipped JSON Schema"
 
 
-@pytest.mark.parametrize("op", sorted(OPS))
+@pytest.mark.parametrize("op", sorted(DEFINITIONS))
 def test_every_op_builds_its_pytorch_module(op):
     pytest.importorskip("torch")
     from unetcalc.torch.builder import instantiate
     from unetcalc.torch.plan import module_call
 
-    result = check_text(f"input: {{channels: 4, size: [8, 8]}}\nlayers:\n  - {_layer_text(op)}\n", f"{op}.yaml")
-    call = module_call(result.inference.layers[0].layer, 4, 2)
-    module = instantiate(call)
+    result = _one_layer(op)
+    module = instantiate(module_call(result.inference.layers[0].layer, 4, 2))
     assert sum(p.numel() for p in module.parameters()) == result.inference.layers[0].params
 
 
+@pytest.mark.parametrize("op", sorted(op for op, d in DEFINITIONS.items() if d.torch_classes))
+def test_plain_activation_classes_import_as_their_op(op):
+    pytest.importorskip("torch")
+    from torch import nn
+
+    from unetcalc.importer.trace import leaf_layer
+
+    for name in DEFINITIONS[op].torch_classes:
+        assert leaf_layer(getattr(nn, name)(), 2) == (op, {})
+
+
 def test_aliases_name_known_ops():
-    assert all(target in OPS for target in ALIASES.values())
+    assert ALIASES and all(canonical_op(alias) == target in DEFINITIONS for alias, target in ALIASES.items())

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
+from unetcalc.ops.registry import definition
 from unetcalc.shapes.affine import Affine
-from unetcalc.shapes.rules import Step, rule_for
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.shape import format_shape as shape_text
 from unetcalc.shapes.solver import Solver
+from unetcalc.shapes.step import Step
 from unetcalc.spec.graph import Graph
 from unetcalc.spec.model import DeclaredShape, Layer
 
@@ -83,7 +84,7 @@ class _Checker:
             return None
         # A throwaway solver and reporter: this pass only compares declarations.
         step = Step(layer, ins, Solver(), lambda *a, **k: None, lambda axes: "", ("",) * ins[0].rank)
-        return rule_for(layer.op)(step)
+        return definition(layer.op).shape(step)
 
     def report(self, rule: Rule, layer: Layer, key: str, message: str, hint: str) -> None:
         line, column = layer.where(key)

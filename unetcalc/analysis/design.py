@@ -15,11 +15,11 @@ from fractions import Fraction
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
+from unetcalc.ops.registry import UPSAMPLING_OPS
 from unetcalc.shapes.affine import fraction_key
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.validity import Validity
 from unetcalc.spec.graph import Graph
-from unetcalc.spec.ops import UPSAMPLING_OPS
 
 DesignCheck = Callable[[Graph, Validity | None, str], Iterator[Diagnostic]]
 _SECTIONS = ("What it does", "Why it matters", "Example", "Fix")

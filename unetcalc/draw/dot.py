@@ -10,7 +10,7 @@ import graphviz  # type: ignore[import-untyped]
 from unetcalc.check import CheckResult
 from unetcalc.draw.layout import BOTTOM, DECODER, ENCODER, FLAT, Block, Diagram, Edge
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.report.labels import op_label
+from unetcalc.ops.registry import op_label
 from unetcalc.shapes.infer import Inference, LayerShapes
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import printable

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from unetcalc.check import CheckResult
+from unetcalc.ops.registry import JOIN_OPS, SHAPE_KEEPING_OPS
 from unetcalc.shapes.affine import fraction_key
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.shapes.poly import ratio
 from unetcalc.spec.model import Layer
-from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
 ENCODER, BOTTOM, DECODER, FLAT = "encoder", "bottom", "decoder", "flat"
-JOIN_OPS = ("concat", "add", "multiply")  # ops that join a skip (an attention gate multiplies it)
 
 
 @dataclass(frozen=True, slots=True)

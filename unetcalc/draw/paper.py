@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from unetcalc.check import CheckResult
 from unetcalc.draw.layout import build_diagram
+from unetcalc.ops.registry import SHAPE_KEEPING_OPS
 from unetcalc.shapes.infer import LayerShapes
-from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
 PT_PER_CM = 72 / 2.54
 FONT = 7.0  # points: the text size of a two-column paper's figures

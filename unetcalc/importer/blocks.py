@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unetcalc.importer.writer import Layer, row_text
+from unetcalc.ops.registry import OPS
 from unetcalc.spec.emit import flow
-from unetcalc.spec.ops import OPS
 
 MAX_DEPTH = 6  # spec v2 nests blocks at most 8 deep
 REF_KEYS = ("with", "to")

@@ -25,7 +25,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from unetcalc.importer.fastmeta import fast_meta
 from unetcalc.importer.records import Step, Trace, TraceError, Unsupported
-from unetcalc.spec.ops import SHAPE_KEEPING_OPS
+from unetcalc.ops.registry import DEFINITIONS, SHAPE_KEEPING_OPS
 
 aten = torch.ops.aten
 
@@ -70,13 +70,9 @@ def pool_params(
     return params
 
 
+# Modules that are an op with no parameter but `inplace`: each op's definition names its classes.
 ACTIVATION_MODULES: dict[type[nn.Module], str] = {
-    nn.ReLU: "relu",
-    nn.GELU: "gelu",
-    nn.SiLU: "silu",
-    nn.Sigmoid: "sigmoid",
-    nn.Tanh: "tanh",
-    nn.Identity: "identity",
+    getattr(nn, name): op.name for op in DEFINITIONS.values() for name in op.torch_classes
 }
 DROPOUT_MODULES = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unetcalc.importer.records import Step, Trace, Unsupported
+from unetcalc.ops.registry import OPS
 from unetcalc.spec.emit import flow
-from unetcalc.spec.ops import OPS
 
 
 @dataclass(slots=True)

@@ -8,8 +8,9 @@ from unetcalc.analysis.hints import nearest_text
 from unetcalc.check import CheckResult
 from unetcalc.findings.rules import rules_by_code
 from unetcalc.lsp.buffer import Buffer, shape_label
+from unetcalc.ops.registry import op_label
 from unetcalc.report.costs import human_bytes, human_count, poly_json
-from unetcalc.report.labels import op_label, validity_text
+from unetcalc.report.labels import validity_text
 from unetcalc.report.rule_docs import rule_markdown
 from unetcalc.report.table import field_text
 from unetcalc.shapes.cost import compute_costs

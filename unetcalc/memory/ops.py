@@ -1,6 +1,7 @@
-"""What each op keeps for backward, what it allocates, and in which dtype: PyTorch's rules, per op.
+"""What each op keeps for backward, what it allocates, and in which dtype, in one precision and mode.
 
-The rules follow ATen's autograd formulas (derivatives.yaml) and CUDA autocast's op lists:
+The facts per op are in each op's definition (unetcalc/ops, ``Memory``); they follow ATen's autograd
+formulas (derivatives.yaml) and CUDA autocast's op lists:
 - a conv (and its transposed form) keeps its input and its weight; under autocast both are
   half-precision copies when they were float32 (the weight copy lives in autocast's cache);
 - ReLU, sigmoid, tanh and softmax keep their output; leaky ReLU, ELU, GELU, SiLU and PReLU their input;
@@ -17,40 +18,15 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from unetcalc.ops.registry import definition
+
 HALF = 2
 FLOAT = 4
-INDEX = 8  # int64 pooling indices
-MASK = 1  # bool dropout mask
-
-CONV_OPS = frozenset({"conv", "upconv", "linear"})
-FLOAT32_OPS = frozenset({"groupnorm", "layernorm", "softmax"})  # autocast runs them in float32
-SAVES_OUTPUT = frozenset({"relu", "sigmoid", "tanh", "softmax"})
-SAVES_INPUT = frozenset(
-    {
-        "leakyrelu",
-        "elu",
-        "gelu",
-        "silu",
-        "prelu",
-        "maxpool",
-        "avgpool",
-        "batchnorm",
-        "instancenorm",
-        "groupnorm",
-        "layernorm",
-    }
-)
-ALIAS_OPS = frozenset({"crop", "identity"})  # a view or the same tensor: no memory of their own
-JOIN_OPS = frozenset({"concat", "add", "multiply"})
-# Activations whose in-place form keeps its result for backward (relu_, leaky_relu_, elu_): the output is
-# the input's storage. silu_ and the rest keep a copy, as the out-of-place form does.
-INPLACE_OPS = frozenset({"relu", "leakyrelu", "elu"})
-NO_GRAD_INPUT = frozenset({"identity"})  # backward passes the gradient on as it is
 
 
 @dataclass(frozen=True, slots=True)
 class OpMemory:
-    """One op's memory behaviour in PyTorch, for a given compute precision."""
+    """One op's memory behaviour in PyTorch, for a given compute precision and mode."""
 
     op: str
     saves_input: bool  # the (possibly cast) input tensor is kept for backward
@@ -59,35 +35,33 @@ class OpMemory:
     casts_to: int | None  # element size autocast casts the input to (None: no cast)
     alias: bool  # the output is a view of (or is) the input
     shares_grad: bool  # backward hands the output's gradient to the inputs without a new tensor
+    computes_in_autocast: bool  # a conv: its output (and its weight's gradient copy) is in the compute dtype
+    joins: bool  # reads several tensors: type promotion casts the narrower ones
 
 
 @functools.lru_cache(maxsize=512)
 def op_memory(op: str, mode: str, compute: int, training: bool) -> OpMemory:
-    """How ``op`` behaves (``mode``: a pad's mode); ``compute``: autocast's element size (4: no autocast)."""
+    """How ``op`` behaves (``mode``: a pad's mode, "inplace", or "p0" for dropout with p = 0);
+    ``compute``: autocast's element size (4: no autocast). The facts are the op's definition's."""
+    facts = definition(op).memory
     casts_to: int | None = None
-    if op in CONV_OPS and compute != FLOAT:
+    if facts.autocast == "compute" and compute != FLOAT:
         casts_to = compute
-    elif op in FLOAT32_OPS and compute != FLOAT:
+    elif facts.autocast == "float32" and compute != FLOAT:
         casts_to = FLOAT
-    extra = 0
     # Dropout with p = 0 returns its input itself (ATen's dropout: `if (p == 0 || !train) return input`): no
     # mask, no copy. An in-place activation writes into its input and keeps that storage for backward.
-    identity_dropout = op == "dropout" and (not training or mode == "p0")
-    in_place = mode == "inplace" and op in INPLACE_OPS
-    if op == "maxpool":
-        extra = INDEX
-    elif op == "dropout" and not identity_dropout:
-        extra = MASK
-    saves_input = (op in SAVES_INPUT or op in CONV_OPS or op == "multiply") and not in_place
-    if op == "pad" and mode not in ("None", "constant", "zeros"):
-        saves_input = True
-    alias = op in ALIAS_OPS or identity_dropout or in_place
+    idle = facts.identity_when_idle and (not training or mode == "p0")
+    in_place = mode == "inplace" and facts.inplace_keeps_output
+    saves_input = (facts.saves_input or mode in facts.saves_input_in_modes) and not in_place
     return OpMemory(
         op=op,
         saves_input=saves_input,
-        saves_output=op in SAVES_OUTPUT or in_place,
-        extra_saved_bytes=extra,
+        saves_output=facts.saves_output or in_place,
+        extra_saved_bytes=0 if idle else facts.extra_saved_bytes,
         casts_to=casts_to,
-        alias=alias,
-        shares_grad=op in NO_GRAD_INPUT or op in ("concat", "add"),
+        alias=facts.alias or idle or in_place,
+        shares_grad=facts.shares_grad,
+        computes_in_autocast=facts.autocast == "compute",
+        joins=definition(op).joins,
     )

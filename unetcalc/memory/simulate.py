@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from unetcalc.memory.amount import Vec
-from unetcalc.memory.ops import CONV_OPS, FLOAT, HALF, JOIN_OPS, OpMemory
+from unetcalc.memory.ops import FLOAT, HALF, OpMemory
 
 Amount = int | Vec  # bytes or element counts: a number, or a vector over the input's monomials
 Measure = Callable[[Amount], float]
@@ -101,11 +101,11 @@ def element_sizes(nodes: list[Node], compute: int) -> dict[str, int]:
     for node in nodes:
         first = sizes.get(node.inputs[0], FLOAT)
         m = node.memory
-        if node.op in ("conv", "upconv", "linear"):
+        if m.computes_in_autocast:
             size = compute
         elif m.casts_to is not None:
             size = m.casts_to
-        elif node.op in JOIN_OPS:
+        elif m.joins:
             size = max(sizes.get(t, FLOAT) for t in node.inputs if not _shape_only(node, t))
         else:
             size = first
@@ -114,8 +114,8 @@ def element_sizes(nodes: list[Node], compute: int) -> dict[str, int]:
 
 
 def _shape_only(node: Node, tensor: str) -> bool:
-    """`to:` of crop/pad/resize: only the reference's shape is read."""
-    return node.op in ("crop", "pad", "resize") and tensor != node.inputs[0]
+    """`to:` of crop/pad/resize: only the reference's shape is read (a join reads every tensor it names)."""
+    return not node.memory.joins and tensor != node.inputs[0]
 
 
 def _storages(nodes: list[Node]) -> dict[str, str]:
@@ -188,7 +188,7 @@ class Replay:
         keeps: list[str] = []
         kept_what: list[str] = []
         transient: Amount = 0
-        half_weights = bool(node.params) and node.op in ("conv", "upconv", "linear") and self.compute != FLOAT
+        half_weights = bool(node.params) and m.computes_in_autocast and self.compute != FLOAT
         if half_weights:
             # autocast's cache keeps the half copy of every weight until the forward ends
             pool.alloc(f"weight-copy:{node.id}", node.params * HALF, "half-precision weight copies")
@@ -199,7 +199,7 @@ class Replay:
         elif node.op == "linear":  # Linear over channels reshapes a moved-axis view: a copy
             source = f"copy:{node.id}"
             pool.alloc(source, node.in_numel[0] * batch * self.sizes.get(first, FLOAT))
-        if node.op in JOIN_OPS:
+        if m.joins:
             for tensor, numel in zip(node.inputs, node.in_numel, strict=True):
                 if self.sizes.get(tensor, FLOAT) != self.sizes[node.id]:  # type promotion: a passing cast copy
                     transient = transient + numel * batch * self.sizes[node.id]
@@ -295,7 +295,7 @@ class Replay:
             if m.casts_to is not None and m.casts_to != size:  # computed in the cast dtype, then cast back
                 transient = transient + numel * batch * m.casts_to
             deliveries.append((tensor, key, False, True))
-        half_grad = node.params * HALF if node.op in CONV_OPS and self.compute != FLOAT else 0
+        half_grad = node.params * HALF if m.computes_in_autocast and self.compute != FLOAT else 0
         if node.params and not half_grad:
             pool.alloc(f"weight-grad:{node.id}", node.params * FLOAT, "gradients")
         workspace = node.workspace * batch + (node.workspace_fixed if not half_grad else 0)

@@ -20,7 +20,7 @@ def render_build_summary(console: Console, result: CheckResult, model: object) -
         f"{counted:,} params, {format_shape(inference.input)} → {format_shape(inference.output)}"
     )
     console.print(f"  {escape(costs_line(compute_costs(inference), batch_one_memory(result), len(inference.layers)))}")
-    if counted != inference.params:  # would be a bug in shapes/params.py
+    if counted != inference.params:  # would be a bug in an op's param_count
         console.print(f"[bold red]  parameter count mismatch: inferred {inference.params:,}, built {counted:,}[/]")
 
 

@@ -1,50 +1,9 @@
-"""Short human labels for layers and valid-input facts, shared by renderers."""
+"""Valid-input facts as short text, shared by renderers (a layer's label is its op's: ops/registry.op_label)."""
 
 from __future__ import annotations
 
 from unetcalc.shapes.validity import AxisValidity
-from unetcalc.spec.model import Layer
 from unetcalc.textsafe import whole
-
-
-def _axes(value: object) -> str:
-    if isinstance(value, tuple):
-        if len(set(value)) == 1:
-            value = value[0]
-        else:
-            return "×".join(str(v) for v in value)
-    return f"{value}"
-
-
-def _window(value: object, rank: int) -> str:
-    single = _axes(value)
-    return single if "×" in single else "×".join([single] * rank)
-
-
-def op_label(layer: Layer, rank: int) -> str:
-    """``conv 3×3``, ``maxpool 2×2``, ``concat enc4 (crop)``, ``upsample ×2`` …"""
-    p = layer.params
-    if layer.op == "conv":
-        text = f"conv {_window(p.get('kernel'), rank)}"
-        if p.get("stride") not in (None, (1,) * rank, 1):
-            text += f" /{_axes(p['stride'])}"
-        if p.get("dilation") not in (None, (1,) * rank, 1):  # a 3×3 of dilation 2 reads 5×5: say so
-            text += f" dil {_axes(p['dilation'])}"
-        if p.get("padding") == "same":
-            text += " same"
-        elif p.get("padding") not in ("valid", None, (0,) * rank, 0):
-            text += f" pad {_axes(p['padding'])}"
-        return text
-    if layer.op in ("upconv", "maxpool", "avgpool"):
-        return f"{layer.op} {_window(p.get('kernel'), rank)}"
-    if layer.op == "upsample":
-        return f"upsample ×{_axes(p.get('scale'))} {p.get('mode', '')}".strip()
-    if layer.op in ("concat", "add"):
-        text = f"{layer.op} {', '.join(layer.refs)}"
-        return text + (" (crop)" if p.get("crop") == "center" else "")
-    if layer.op == "crop":
-        return f"crop to {layer.refs[0]}" if layer.refs else "crop"
-    return layer.op
 
 
 def _class_text(s: str, modulus: int, residues: tuple[int, ...]) -> str:

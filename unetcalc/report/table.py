@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from unetcalc.check import CheckResult
+from unetcalc.ops.registry import op_label
 from unetcalc.report.costs import human_count, poly_json
-from unetcalc.report.labels import op_label
 from unetcalc.report.markup import escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.poly import Poly

@@ -1,6 +1,6 @@
 """Compute cost figures from inferred shapes, without torch.
 
-- params: exact, as ``sum(p.numel())`` of the built module (shapes/params.py).
+- params: exact, as ``sum(p.numel())`` of the built module (each op's ``param_count``).
 - MACs: the true multiply-adds of conv, transposed conv and linear layers, as ptflops
   counts them: a conv's weights × output positions, a transposed conv's weights ×
   *input* positions (each input value meets the whole kernel once), plus one add per
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from unetcalc.ops.registry import definition
 from unetcalc.shapes.infer import Inference, LayerShapes
 from unetcalc.shapes.poly import Poly, numel, sum_polys
 
@@ -26,11 +27,11 @@ def layer_macs(entry: LayerShapes, convention: str = "true") -> Poly | None:
         return None
     if not entry.layer.runs:  # `run: false`: parameters, no work
         return Poly.number(0)
-    op = entry.layer.op
-    if op == "upconv" and convention == "true" and entry.ins and entry.ins[0] is not None:
+    macs = definition(entry.layer.op).macs
+    if macs == "per_input" and convention == "true" and entry.ins and entry.ins[0] is not None:
         bias = entry.out.channels if entry.layer.params.get("bias") else 0
         return numel(entry.ins[0].size, 1) * (entry.params - bias) + numel(entry.out.size, 1) * bias
-    if op in ("conv", "upconv", "linear"):
+    if macs != "none":
         positions = numel(entry.out.size, 1)
         return positions * entry.params
     return Poly.number(0)

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.findings.rules import Rule
+from unetcalc.ops.registry import definition, keeps_shape
 from unetcalc.shapes.affine import Affine
-from unetcalc.shapes.params import count_params
-from unetcalc.shapes.rules import SIZE_COLLAPSES, PassContext, Step, rule_for
+from unetcalc.shapes.rules import SIZE_COLLAPSES
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.solver import Outcome, Solver, SymbolClass
+from unetcalc.shapes.step import PassContext, Step
 from unetcalc.spec.graph import Graph
 from unetcalc.spec.model import Layer
 
@@ -81,7 +82,7 @@ def infer(
     tensors: dict[str, Shape | None] = {"input": start}
     result = Inference(start, [], tensors, solver, output_id=graph.output_ids[0] if graph.output_ids else None)
     names = names or axis_names(tuple(s.symbol or 0 for s in start.size))
-    context = PassContext(network_rank)
+    context = PassContext(network_rank, keeps_shape)
     context.shapes = tensors
     context.restorers = [
         layer.name for layer in graph.layers if layer.op in ("pad", "resize") and layer.params.get("to") is not None
@@ -108,8 +109,9 @@ def infer(
                 )
 
             step = Step(layer, known, solver, report, nearest_hint, names, context)
-            out = rule_for(layer.op)(step)
-            params = count_params(layer, known[0].channels)
+            op = definition(layer.op)
+            out = op.shape(step)
+            params = op.param_count(layer.params, known[0].channels)
             if out is not None:
                 out = _require_positive(step, out)
         tensors[layer.id] = out

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from unetcalc.findings.diagnostic import Severity
+from unetcalc.ops.registry import OPS
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import Inference, axis_names, infer, input_shape
 from unetcalc.shapes.rules import (
@@ -30,7 +31,6 @@ from unetcalc.shapes.rules import (
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.solver import SymbolClass
 from unetcalc.spec.graph import Graph
-from unetcalc.spec.ops import OPS
 
 SIZE_ERRORS = frozenset(
     r.code

@@ -1,5 +1,1 @@
-"""Reading specs: YAML with line marks → validated ``Spec``."""
-
-from unetcalc.spec.parse import parse_bytes, parse_text
-
-__all__ = ["parse_bytes", "parse_text"]
+"""Reading specs: YAML with line marks → validated ``Spec`` (spec/parse.py: parse_text, parse_bytes)."""

@@ -33,9 +33,9 @@ from typing import Any
 
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import did_you_mean
+from unetcalc.ops.registry import canonical_op
 from unetcalc.spec.limits import MAX_LAYERS, MAX_SUBSTITUTED_CHARS
 from unetcalc.spec.model import Origin
-from unetcalc.spec.ops import canonical_op
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 USE_KEYS = ("block", "name", "repeat", "first", "from")

@@ -1,16 +1,26 @@
-"""Validation of one parameter value against its kind (see spec/ops.py)."""
+"""An op parameter (``Param``) and the validation of one value against its kind; each op lists its own."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
-
-from unetcalc.spec.ops import Param
 
 # Larger values are typos (10**30 filters), not architectures; they would also
 # make parameter counts and memory figures meaningless.
 MAX_INT = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One parameter of an op: its kind (validated below) and PyTorch's default (unetcalc/ops define them)."""
+
+    kind: str
+    default: Any = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default_from: str | None = None  # no default of its own: takes this other parameter's value
 
 
 class ParamError(ValueError):
@@ -147,3 +157,12 @@ def validate(param: Param, value: Any, rank: int | None, what: str) -> Any:
 def per_axis_of(value: object) -> tuple[int, ...]:
     """A validated per-axis parameter as a tuple: `3` is `(3,)`, `(3, 1)` stays."""
     return value if isinstance(value, tuple) else (value,)
+
+
+def per_axis_alike(*values: object) -> list[tuple[int, ...]]:
+    """Validated per-axis parameters as tuples of one length: a single value stands for every axis."""
+    tuples = [per_axis_of(v) for v in values]
+    width = max(len(v) for v in tuples)
+    if any(len(v) not in (1, width) for v in tuples):  # ranks disagree: the parameter findings say why
+        return [() for _ in tuples]
+    return [v * width if len(v) == 1 else v for v in tuples]

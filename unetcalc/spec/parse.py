@@ -11,11 +11,13 @@ from typing import Any
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import closest, did_you_mean
+from unetcalc.ops import registry
+from unetcalc.ops.base import COMMON_KEYS
+from unetcalc.ops.registry import OPS, all_op_names, canonical_op
 from unetcalc.spec.expand import BLOCK_KEYS, Expander
 from unetcalc.spec.limits import MAX_LAYERS
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
-from unetcalc.spec.ops import COMMON_KEYS, OPS, Param, all_op_names, canonical_op
-from unetcalc.spec.params import ParamError, per_axis_of, validate
+from unetcalc.spec.params import Param, ParamError, per_axis_alike, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
 from unetcalc.spec.templates import DECODER_KEYS, head_names, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
@@ -126,16 +128,6 @@ BAD_SHAPE = Rule(
     example="- {op: relu, out: 252 by 252}",
     fix="Write spatial sizes then channels separated by `x`: `252x252x64`.",
 )
-
-# Ops that take exactly one of these parameters (a `to` names a tensor whose size they take).
-ONE_OF = {
-    "crop": (("to", "size"), "`{op: crop, to: dec1}` or `{op: crop, size: [388, 388]}`"),
-    "pad": (("padding", "to"), "`{op: pad, padding: 1}` or `{op: pad, to: enc1}` (as milesial's UNet pads)"),
-    "resize": (
-        ("size", "scale", "to"),
-        "`{op: resize, to: enc1}`, `{op: resize, scale: 2}` or `{op: resize, size: 64}`",
-    ),
-}
 
 TOP_KEYS = ("version", "name", "description", "input", "defaults", "blocks", "unet", "layers", "decoder", "outputs")
 SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -737,63 +729,20 @@ class _Parser:
 
     def _between_parameters(self, layer: Layer, rank: int | None) -> None:
         """Checks between the parameters of one layer that PyTorch makes when it builds or runs the module."""
-        p = layer.params
-        if layer.op == "conv" and p["padding"] == "same" and any(s > 1 for s in per_axis_of(p["stride"])):
-            self.report(
-                BAD_PARAMETER,
-                "`padding: same` is not supported for strided convolutions (PyTorch refuses it)",
-                layer.where("padding"),
-                hint="give the padding as a number, e.g. `padding: 1` for a 3×3 kernel with stride 2",
-                layer=layer.name,
-            )
-            layer.valid = False
-            return
-        if layer.op == "upsample" and p["mode"] == "bicubic" and rank not in (None, 2):
-            self.report(
-                BAD_PARAMETER,
-                f"`mode: bicubic` works on 2D inputs only; this network is {rank}D",
-                layer.where("mode"),
-                hint="use `linear` (1D) or `trilinear` (3D), or `nearest`",
-                layer=layer.name,
-            )
-            layer.valid = False
-            return
-
-        def per_axis(key: str) -> tuple[int, ...]:
-            value = p[key]
-            return value if isinstance(value, tuple) else (value,)
-
-        if layer.op == "upconv":
-            for s, d, o in zip(
-                *_broadcast(per_axis("stride"), per_axis("dilation"), per_axis("output_padding")), strict=True
-            ):
-                if o >= max(s, d):
-                    self.report(
-                        BAD_PARAMETER,
-                        f"output_padding {o} must be smaller than stride or dilation ({max(s, d)})",
-                        layer.where("output_padding"),
-                        layer=layer.name,
-                    )
-                    layer.valid = False
-                    return
-        if layer.op in ("maxpool", "avgpool"):
-            for q, k in zip(*_broadcast(per_axis("padding"), per_axis("kernel")), strict=True):
-                if q > k // 2:  # PyTorch's check uses the kernel size, not the dilated window
-                    self.report(
-                        BAD_PARAMETER,
-                        f"padding {q} is more than half the kernel ({k // 2} at most in PyTorch)",
-                        layer.where("padding"),
-                        layer=layer.name,
-                    )
-                    layer.valid = False
-                    return
+        for check in registry.definition(layer.op).checks:
+            problem = check(layer.params, rank)
+            if problem is not None:
+                message, key, hint = problem
+                self.report(BAD_PARAMETER, message, layer.where(key), hint=hint, layer=layer.name)
+                layer.valid = False
+                return
 
     def _padding_grows(self, layer: Layer) -> None:
         """A conv whose padding is more than its kernel needs grows the feature map (UC204)."""
         p = layer.params
         if p["padding"] in ("same", "valid"):
             return
-        axes = _broadcast(per_axis_of(p["padding"]), per_axis_of(p["kernel"]), per_axis_of(p["dilation"]))
+        axes = per_axis_alike(p["padding"], p["kernel"], p["dilation"])
         grows = [(q, k, d) for q, k, d in zip(*axes, strict=True) if 2 * q > d * (k - 1)]
         if not grows:
             return
@@ -823,10 +772,11 @@ class _Parser:
                     layer=layer.name,
                 )
                 layer.valid = False
-        if layer.op in ("concat", "add", "multiply") and layer.params.get("with"):
+        op = registry.definition(layer.op)
+        if op.joins and layer.params.get("with"):
             layer.refs = tuple(layer.params["with"])
-        if layer.op in ONE_OF:
-            keys, example = ONE_OF[layer.op]
+        if op.exactly_one_of is not None:
+            keys, example = op.exactly_one_of.keys, op.exactly_one_of.example
             given = [k for k in keys if layer.params.get(k) is not None]
             if len(given) != 1:
                 self.report(
@@ -864,14 +814,6 @@ class _Parser:
                 )
             else:
                 seen[layer.name] = layer
-
-
-def _broadcast(*values: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """Per-axis tuples of one length: a single value stands for every axis (validated lists are never empty)."""
-    width = max(len(v) for v in values)
-    if any(len(v) not in (1, width) for v in values):  # ranks disagree: the parameter findings say why
-        return [() for _ in values]
-    return [v * width if len(v) == 1 else v for v in values]
 
 
 def _validated(param: Param, value: Any, rank: int | None, key: str) -> Any:

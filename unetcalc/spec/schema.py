@@ -1,4 +1,4 @@
-"""JSON Schema for spec v1, generated from the op table (spec/ops.py).
+"""JSON Schema for spec v1, generated from the op definitions (unetcalc/ops).
 
 The generated schema ships as unetcalc/data/spec-v1.schema.json (a test keeps
 them equal; regenerate with `python -m unetcalc.spec.schema`). Editors with the
@@ -11,8 +11,9 @@ import json
 from importlib import resources
 from typing import Any
 
-from unetcalc.spec.ops import ALIASES, COMMON_KEYS, OPS, Param
-from unetcalc.spec.params import MAX_INT
+from unetcalc.ops.base import COMMON_KEYS
+from unetcalc.ops.registry import ALIASES, OPS
+from unetcalc.spec.params import MAX_INT, Param
 from unetcalc.spec.parse import TOP_KEYS
 
 SCHEMA_FILE = "spec-v1.schema.json"

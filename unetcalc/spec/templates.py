@@ -27,8 +27,8 @@ from typing import Any
 
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import did_you_mean
+from unetcalc.ops.registry import canonical_op
 from unetcalc.spec.limits import MAX_LAYERS, MAX_UNET_LEVELS
-from unetcalc.spec.ops import canonical_op
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 Report = Callable[..., None]

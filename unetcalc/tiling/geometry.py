@@ -18,12 +18,11 @@ import struct
 from dataclasses import dataclass
 from fractions import Fraction
 
+from unetcalc.ops.registry import find
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import LayerShapes
-from unetcalc.spec.ops import SHAPE_KEEPING_OPS
 
 # Ops whose output at one position depends on statistics over every position of its input.
-STATISTICS_OPS = frozenset({"instancenorm", "groupnorm"})
 LINEAR_MODES = frozenset({"linear", "bilinear", "trilinear"})
 
 
@@ -162,9 +161,13 @@ def layer_geometry(entry: LayerShapes, axis: int) -> Geometry:
     def value(key: str) -> int:
         return _axis_int(params.get(key), axis)
 
-    if op == "conv" or op in ("maxpool", "avgpool"):
+    found = find(op)
+    if found is None:
+        raise NotShiftInvariant(f"`{layer.name}` ({op}) has no known geometry")
+    taps = found.taps
+    if taps == "window":
         kernel, stride = value("kernel"), value("stride")
-        dilation = value("dilation") if op != "avgpool" else 1
+        dilation = value("dilation") if params.get("dilation") is not None else 1  # avgpool has none
         padding = params.get("padding")
         if padding == "same":
             pad = dilation * (kernel - 1) // 2
@@ -173,20 +176,20 @@ def layer_geometry(entry: LayerShapes, axis: int) -> Geometry:
         else:
             pad = _axis_int(padding, axis)
         return Geometry("window", Fraction(stride), stride=stride, start=-pad, step=dilation, count=kernel)
-    if op == "upconv":
+    if taps == "transposed":
         stride = value("stride")
         return Geometry(
             "transposed", Fraction(1, stride), stride=stride, start=-value("padding"), step=value("dilation"),
             count=value("kernel"),
         )  # fmt: skip
-    if op in ("upsample", "resize"):
+    if taps == "resampling":
         return _resampling(entry, axis)
-    if op in ("crop", "pad"):
+    if taps == "shift":
         return _shift(entry, axis)
-    if op in ("concat", "add", "multiply"):
+    if taps == "join":
         return _join(entry, axis)
-    if op in SHAPE_KEEPING_OPS or op == "linear":
-        return Geometry("pointwise", Fraction(1), statistics=op in STATISTICS_OPS)
+    if taps == "pointwise":
+        return Geometry("pointwise", Fraction(1), statistics=found.spatial_statistics)
     raise NotShiftInvariant(f"`{layer.name}` ({op}) has no known geometry")
 
 
@@ -271,4 +274,4 @@ def _join(entry: LayerShapes, axis: int) -> Geometry:
 
 def data_inputs(entry: LayerShapes) -> int:
     """How many of a layer's inputs carry data: a resize's, pad's or crop's `to:` tensor gives a size only."""
-    return len(entry.ins) if entry.layer.op in ("concat", "add", "multiply") else 1
+    return len(entry.ins) if (op := find(entry.layer.op)) is not None and op.joins else 1

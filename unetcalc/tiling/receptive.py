@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from unetcalc.check import CheckResult
+from unetcalc.ops.registry import find
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import LayerShapes, axis_names
-from unetcalc.tiling.geometry import STATISTICS_OPS, NotShiftInvariant, data_inputs, layer_geometry
+from unetcalc.tiling.geometry import NotShiftInvariant, data_inputs, layer_geometry
 
 MAX_PERIOD = 1 << 12  # positions per period; longer ones come only from odd fractional scales
 # Window evaluations (positions × taps) for one spec, about a second: a 200,000-layer spec at a long period would
@@ -135,7 +136,7 @@ def receptive_field(result: CheckResult) -> ReceptiveField:
     reasons: list[str] = [""] * rank
     budget = [WORK_BUDGET]
     for entry in inference.layers:
-        if entry.layer.op in STATISTICS_OPS:
+        if (op := find(entry.layer.op)) is not None and op.spatial_statistics:
             field_.statistics.append(entry.layer.name)
         windows: list[Windows | None] = []
         for axis in range(rank):
@@ -214,7 +215,7 @@ def dependencies(result: CheckResult, position: tuple[int, ...], statistics: boo
         rank = len(entry.out.size)
         known = [s for s in entry.ins[: len(sources)] if s is not None]
         sizes = [tuple(_concrete(s.size[axis]) for s in known) for axis in range(rank)]
-        if statistics and entry.layer.op in STATISTICS_OPS:
+        if statistics and (op := find(entry.layer.op)) is not None and op.spatial_statistics:
             needed.setdefault(sources[0], set()).add(tuple(frozenset(range(n[0])) for n in sizes))
             continue
         geometries = [layer_geometry(entry, axis) for axis in range(rank)]

@@ -9,8 +9,9 @@ from torch import nn
 
 from unetcalc.check import CheckResult, check_file
 from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.ops.base import ModuleCall
 from unetcalc.torch import modules
-from unetcalc.torch.plan import ModuleCall, Plan, make_plan
+from unetcalc.torch.plan import Plan, make_plan
 
 
 class SpecHasErrors(ValueError):

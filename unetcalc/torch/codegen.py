@@ -10,7 +10,7 @@ from unetcalc.check import CheckResult
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import printable
 from unetcalc.torch import modules
-from unetcalc.torch.plan import GENERATED_NAMES, Plan, PlanStep, literal, make_plan
+from unetcalc.torch.plan import GENERATED_NAMES, Plan, PlanStep, call_source, literal, make_plan
 
 INLINE_OPS = ("concat", "add", "multiply", "crop", "pad", "resize")
 
@@ -205,7 +205,7 @@ def generate_code(result: CheckResult, plan: Plan | None = None) -> str:
     lines += _container_lines(plan)
     for step in plan.steps:
         if step.layer.op not in INLINE_OPS:
-            lines.append(f"        {module_expression(step)} = {step.call.source()}")
+            lines.append(f"        {module_expression(step)} = {call_source(step.call)}")
     lines += forward_lines(plan, [format_shape(entry.out) for entry in inference.layers])
     example = ", ".join(str(s) for s in (1, inference.input.channels, *_example_size(result)))
     lines += [

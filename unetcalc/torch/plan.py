@@ -13,24 +13,16 @@ import re
 from dataclasses import dataclass
 
 from unetcalc.check import CheckResult
+from unetcalc.ops.base import ModuleCall
+from unetcalc.ops.registry import definition
 from unetcalc.spec.model import Layer
 
-LINEAR_MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}
 
-
-@dataclass(frozen=True, slots=True)
-class ModuleCall:
-    """``ctor(*args, **kwargs)``; ctor is ``nn.<Name>`` or a class of unetcalc.torch.modules."""
-
-    ctor: str
-    args: tuple[object, ...] = ()
-    kwargs: tuple[tuple[str, object], ...] = ()
-
-    def source(self) -> str:
-        """Python source for the call, leaving out arguments equal to PyTorch's defaults."""
-        kwargs = dict(self.kwargs)
-        shown = [f"{k}={literal(v)}" for k, v in kwargs.items() if not _is_default(self.ctor, k, v, kwargs)]
-        return f"{self.ctor}({', '.join([*(literal(a) for a in self.args), *shown])})"
+def call_source(call: ModuleCall) -> str:
+    """Python source for ``call``, leaving out arguments equal to PyTorch's defaults."""
+    kwargs = dict(call.kwargs)
+    shown = [f"{k}={literal(v)}" for k, v in kwargs.items() if not _is_default(call.ctor, k, v, kwargs)]
+    return f"{call.ctor}({', '.join([*(literal(a) for a in call.args), *shown])})"
 
 
 def literal(value: object) -> str:
@@ -164,127 +156,9 @@ def identifier(name: str, taken: set[str], reserved: frozenset[str] = frozenset(
     return key
 
 
-def _tuple(value: object) -> object:
-    if isinstance(value, tuple) and len(set(value)) == 1:
-        return value[0]
-    return value
-
-
 def module_call(layer: Layer, in_channels: int, rank: int) -> ModuleCall:
-    """The PyTorch module that implements ``layer`` (same formulas as shapes/rules.py)."""
-    p = layer.params
-    op = layer.op
-    d = f"{rank}d"
-    if op == "conv":
-        padding = p["padding"] if p["padding"] in ("same", "valid") else _tuple(p["padding"])
-        return ModuleCall(
-            f"nn.Conv{d}",
-            (in_channels, p["filters"]),
-            (
-                ("kernel_size", _tuple(p["kernel"])),
-                ("stride", _tuple(p["stride"])),
-                ("padding", padding),
-                ("dilation", _tuple(p["dilation"])),
-                ("groups", p["groups"]),
-                ("bias", p["bias"]),
-            ),
-        )
-    if op == "upconv":
-        stride = p["stride"]
-        return ModuleCall(
-            f"nn.ConvTranspose{d}",
-            (in_channels, p["filters"]),
-            (
-                ("kernel_size", _tuple(p["kernel"])),
-                ("stride", _tuple(stride)),
-                ("padding", _tuple(p["padding"])),
-                ("output_padding", _tuple(p["output_padding"])),
-                ("groups", p["groups"]),
-                ("bias", p["bias"]),
-                ("dilation", _tuple(p["dilation"])),
-            ),
-        )
-    if op in ("maxpool", "avgpool"):
-        stride = p["stride"]
-        kwargs: list[tuple[str, object]] = [
-            ("kernel_size", _tuple(p["kernel"])),
-            ("stride", _tuple(stride)),
-            ("padding", _tuple(p["padding"])),
-        ]
-        if op == "maxpool":
-            kwargs.append(("dilation", _tuple(p["dilation"])))
-        kwargs.append(("ceil_mode", p["ceil_mode"]))
-        if op == "avgpool":
-            kwargs.append(("count_include_pad", p["count_include_pad"]))
-        return ModuleCall(f"nn.{'MaxPool' if op == 'maxpool' else 'AvgPool'}{d}", (), tuple(kwargs))
-    if op == "upsample":
-        scale = tuple(float(s) for s in p["scale"])
-        mode = p["mode"] if p["mode"] in ("nearest", "bicubic") else LINEAR_MODES[rank]
-        kwargs = [("scale_factor", scale if len(set(scale)) > 1 else scale[0]), ("mode", mode)]
-        if mode != "nearest":
-            kwargs.append(("align_corners", bool(p.get("align_corners"))))
-        return ModuleCall("nn.Upsample", (), tuple(kwargs))
-    if op in ("concat", "add", "multiply"):
-        return ModuleCall(op.capitalize(), (), (("crop", p["crop"] == "center"),))
-    if op == "resize":
-        mode = LINEAR_MODES[rank] if p["mode"] in ("linear", "bilinear", "trilinear") else p["mode"]
-        factors: tuple[float, ...] | None = None if p.get("scale") is None else tuple(float(s) for s in p["scale"])
-        return ModuleCall(
-            "Resize",
-            (),
-            (
-                ("size", None if p.get("size") is None else tuple(p["size"])),
-                ("scale_factor", factors if factors is None or len(set(factors)) > 1 else factors[0]),
-                ("mode", mode),
-                ("align_corners", None if mode == "nearest" else bool(p.get("align_corners"))),
-            ),
-        )
-    if op == "prelu":
-        count = in_channels if p["num_parameters"] == "channels" else 1
-        return ModuleCall("nn.PReLU", (), (("num_parameters", count),))
-    if op == "crop":
-        size = None if p.get("to") is not None else tuple(p["size"])
-        offset = None if p.get("offset") is None else tuple(p["offset"])
-        return ModuleCall("Crop", (), (("size", size), ("offset", offset)))
-    if op == "pad":
-        sides = None if p.get("padding") is None else tuple(tuple(side) for side in p["padding"])
-        return ModuleCall("Pad", (sides,), (("mode", p["mode"]), ("value", float(p["value"]))))
-    if op == "batchnorm":
-        return ModuleCall(
-            f"nn.BatchNorm{d}",
-            (in_channels,),
-            (("eps", p["eps"]), ("momentum", p["momentum"]), ("affine", p["affine"])),
-        )
-    if op == "instancenorm":
-        return ModuleCall(
-            f"nn.InstanceNorm{d}",
-            (in_channels,),
-            (("eps", p["eps"]), ("affine", p["affine"]), ("track_running_stats", p["track_running_stats"])),
-        )
-    if op == "groupnorm":
-        return ModuleCall("nn.GroupNorm", (p["groups"], in_channels), (("eps", p["eps"]), ("affine", p["affine"])))
-    if op == "layernorm":
-        return ModuleCall("ChannelLayerNorm", (in_channels,), (("eps", p["eps"]), ("affine", p["affine"])))
-    if op == "linear":
-        return ModuleCall("ChannelLinear", (in_channels, p["features"]), (("bias", p["bias"]),))
-    if op == "dropout":
-        return ModuleCall("nn.Dropout", (), (("p", p["p"]),))
-    inplace: tuple[tuple[str, object], ...] = (("inplace", True),) if p.get("inplace") else ()
-    if op == "leakyrelu":
-        return ModuleCall("nn.LeakyReLU", (), (("negative_slope", p["negative_slope"]), *inplace))
-    if op == "elu":
-        return ModuleCall("nn.ELU", (), (("alpha", p["alpha"]), *inplace))
-    if op == "softmax":
-        return ModuleCall("nn.Softmax", (), (("dim", 1),))
-    simple = {
-        "relu": "ReLU",
-        "gelu": "GELU",
-        "silu": "SiLU",
-        "sigmoid": "Sigmoid",
-        "tanh": "Tanh",
-        "identity": "Identity",
-    }
-    return ModuleCall(f"nn.{simple[op]}", (), inplace)
+    """The PyTorch module that implements ``layer`` (its op's definition says which)."""
+    return definition(layer.op).module(layer.params, in_channels, rank)
 
 
 def make_plan(result: CheckResult) -> Plan:

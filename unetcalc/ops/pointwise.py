@@ -1,0 +1,142 @@
+"""Ops that keep the shape and act on each value: activations, dropout, identity."""
+
+from __future__ import annotations
+
+from unetcalc.ops.base import Memory, ModuleCall, ModuleFunction, OpDef, Params, no_params, param, plain_label
+from unetcalc.shapes.step import same_shape
+from unetcalc.spec.params import Param
+
+MASK = 1  # bytes of one bool dropout mask element
+
+INPLACE = param("bool", False)  # PyTorch's in-place activation (torchvision, smp and MONAI use it)
+
+
+def _inplace(p: Params) -> tuple[tuple[str, object], ...]:
+    return (("inplace", True),) if p.get("inplace") else ()
+
+
+def _simple(ctor: str) -> ModuleFunction:
+    """``nn.<ctor>()``, in place when the layer says so."""
+
+    def call(p: Params, _in_channels: int, _rank: int) -> ModuleCall:
+        return ModuleCall(f"nn.{ctor}", (), _inplace(p))
+
+    return call
+
+
+def _activation(
+    name: str,
+    summary: str,
+    memory: Memory,
+    module: ModuleFunction,
+    params: dict[str, Param] | None = None,
+    torch_classes: tuple[str, ...] = (),
+) -> OpDef:
+    """An activation: the shape of its input, no weights (PReLU below has its own count)."""
+    return OpDef(
+        name=name,
+        family="pointwise",
+        summary=summary,
+        params=params or {},
+        shape=same_shape,
+        param_count=no_params,
+        macs="none",
+        memory=memory,
+        module=module,
+        label=plain_label,
+        keeps_shape=True,
+        taps="pointwise",
+        torch_classes=torch_classes,
+    )
+
+
+# ReLU, sigmoid, tanh and softmax keep their output for backward; leaky ReLU, ELU, GELU, SiLU and PReLU
+# their input. relu_, leaky_relu_ and elu_ keep their result, the input's storage; silu_ keeps a copy.
+KEEPS_OUTPUT = Memory(saves_input=False, saves_output=True)
+KEEPS_INPUT = Memory(saves_input=True)
+
+RELU = _activation(
+    "relu",
+    "ReLU (nn.ReLU).",
+    Memory(saves_input=False, saves_output=True, inplace_keeps_output=True),
+    _simple("ReLU"),
+    {"inplace": INPLACE},
+    ("ReLU",),
+)
+LEAKYRELU = _activation(
+    "leakyrelu",
+    "Leaky ReLU (nn.LeakyReLU) with `negative_slope`.",
+    Memory(saves_input=True, inplace_keeps_output=True),
+    lambda p, c, rank: ModuleCall("nn.LeakyReLU", (), (("negative_slope", p["negative_slope"]), *_inplace(p))),
+    {"negative_slope": param("number", 0.01), "inplace": INPLACE},
+)
+ELU = _activation(
+    "elu",
+    "ELU (nn.ELU) with `alpha`.",
+    Memory(saves_input=True, inplace_keeps_output=True),
+    lambda p, c, rank: ModuleCall("nn.ELU", (), (("alpha", p["alpha"]), *_inplace(p))),
+    {"alpha": param("number", 1.0), "inplace": INPLACE},
+)
+GELU = _activation("gelu", "GELU (nn.GELU, exact).", KEEPS_INPUT, _simple("GELU"), torch_classes=("GELU",))
+SILU = _activation("silu", "SiLU / swish (nn.SiLU).", KEEPS_INPUT, _simple("SiLU"), {"inplace": INPLACE}, ("SiLU",))
+SIGMOID = _activation("sigmoid", "Sigmoid (nn.Sigmoid).", KEEPS_OUTPUT, _simple("Sigmoid"), torch_classes=("Sigmoid",))
+TANH = _activation("tanh", "Tanh (nn.Tanh).", KEEPS_OUTPUT, _simple("Tanh"), torch_classes=("Tanh",))
+SOFTMAX = _activation(
+    "softmax",
+    "Softmax over the channels (nn.Softmax(dim=1)).",
+    Memory(saves_input=False, saves_output=True, autocast="float32"),
+    lambda p, c, rank: ModuleCall("nn.Softmax", (), (("dim", 1),)),
+)
+IDENTITY = OpDef(
+    name="identity",
+    family="pointwise",
+    summary="The input itself (nn.Identity): a name for a tensor, or a placeholder.",
+    params={},
+    shape=same_shape,
+    param_count=no_params,
+    macs="none",
+    memory=Memory(saves_input=False, alias=True, shares_grad=True),
+    module=_simple("Identity"),
+    label=plain_label,
+    keeps_shape=True,
+    taps="pointwise",
+    torch_classes=("Identity",),
+)
+
+
+def _prelu_weights(p: Params, in_channels: int) -> int:
+    return in_channels if p["num_parameters"] == "channels" else 1
+
+
+PRELU = OpDef(
+    name="prelu",
+    family="pointwise",
+    summary="PReLU (nn.PReLU): one learned slope, or one per channel (`num_parameters: channels`).",
+    params={"num_parameters": param("prelu_count", 1)},
+    shape=same_shape,
+    param_count=_prelu_weights,
+    macs="none",
+    memory=KEEPS_INPUT,
+    module=lambda p, c, rank: ModuleCall("nn.PReLU", (), (("num_parameters", _prelu_weights(p, c)),)),
+    label=plain_label,
+    keeps_shape=True,
+    taps="pointwise",
+)
+
+DROPOUT = OpDef(
+    name="dropout",
+    family="pointwise",
+    summary="Dropout (nn.Dropout) with probability `p`; the identity in eval.",
+    params={"p": param("probability", 0.5)},
+    shape=same_shape,
+    param_count=no_params,
+    macs="none",
+    # A one-byte mask per element; at p = 0 and in eval ATen returns the input itself (no mask, no copy).
+    memory=Memory(saves_input=False, extra_saved_bytes=MASK, identity_when_idle=True),
+    module=lambda p, c, rank: ModuleCall("nn.Dropout", (), (("p", p["p"]),)),
+    label=plain_label,
+    keeps_shape=True,
+    taps="pointwise",
+)
+
+DEFINITIONS = (DROPOUT, RELU, PRELU, LEAKYRELU, ELU, GELU, SILU, SIGMOID, TANH, SOFTMAX, IDENTITY)
