@@ -79,6 +79,14 @@ ELU = _activation(
 )
 GELU = _activation("gelu", "GELU (nn.GELU, exact).", KEEPS_INPUT, _simple("GELU"), torch_classes=("GELU",))
 SILU = _activation("silu", "SiLU / swish (nn.SiLU).", KEEPS_INPUT, _simple("SiLU"), {"inplace": INPLACE}, ("SiLU",))
+HARDSWISH = _activation(
+    "hardswish",
+    "Hard swish (nn.Hardswish), MobileNetV3's cheap swish.",
+    KEEPS_INPUT,
+    _simple("Hardswish"),
+    {"inplace": INPLACE},
+    ("Hardswish",),
+)
 SIGMOID = _activation("sigmoid", "Sigmoid (nn.Sigmoid).", KEEPS_OUTPUT, _simple("Sigmoid"), torch_classes=("Sigmoid",))
 TANH = _activation("tanh", "Tanh (nn.Tanh).", KEEPS_OUTPUT, _simple("Tanh"), torch_classes=("Tanh",))
 SOFTMAX = _activation(
@@ -139,4 +147,4 @@ DROPOUT = OpDef(
     taps="pointwise",
 )
 
-DEFINITIONS = (DROPOUT, RELU, PRELU, LEAKYRELU, ELU, GELU, SILU, SIGMOID, TANH, SOFTMAX, IDENTITY)
+DEFINITIONS = (DROPOUT, RELU, PRELU, LEAKYRELU, ELU, GELU, SILU, HARDSWISH, SIGMOID, TANH, SOFTMAX, IDENTITY)
