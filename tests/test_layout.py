@@ -120,7 +120,7 @@ def test_the_top_level_holds_only_the_library_entry_points():
 
 def test_every_check_format_has_one_registered_renderer_with_one_signature():
     from unetcalc import check_file
-    from unetcalc.cli.check_command import CheckFormat
+    from unetcalc.cli.commands.check import CheckFormat
     from unetcalc.report.formats import CHECK_FORMATS, RenderOptions
 
     assert [f.value for f in CheckFormat] == list(CHECK_FORMATS)

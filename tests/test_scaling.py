@@ -60,7 +60,7 @@ def test_a_directory_report_streamed_file_by_file_is_the_report_printed_at_once(
     import shutil
     from pathlib import Path
 
-    from unetcalc.cli.check_command import run_check
+    from unetcalc.cli.commands.check import run_check
 
     for spec in sorted((Path(__file__).resolve().parent.parent / "specs").glob("*.yaml")):
         shutil.copy(spec, tmp_path / spec.name)

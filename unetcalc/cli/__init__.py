@@ -1,4 +1,4 @@
 """The command line: argv, streams and exit codes (the top floor; nothing below imports it).
 
-Kept empty on purpose: `unetcalc check` imports cli.entry and cli.fastpath without typer or rich.
+app.py is the one typer app; commands/ holds one module per command, each returning its exit code.
 """

@@ -1,4 +1,4 @@
-"""The `unetcalc` program: the check fast path first, otherwise the typer CLI."""
+"""The `unetcalc` program: the typer CLI (cli/app.py) run once, output flushed, then exit."""
 
 from __future__ import annotations
 
@@ -104,15 +104,9 @@ WRITE_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EBADF}
 
 def main() -> None:
     try:
-        from unetcalc.cli.fastpath import fast_check
+        from unetcalc.cli.app import app
 
-        code = fast_check(sys.argv[1:])
-        if code is None:
-            from unetcalc.cli.app import app
-
-            app()
-        else:
-            sys.exit(code)
+        app()
     except BrokenPipeError:  # `unetcalc check … | head`: the reader left; stop quietly like other CLIs
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_FINDINGS)

@@ -8,34 +8,30 @@ from typing import Annotated, Any
 
 import typer
 
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err, out, print_error
+from unetcalc.cli.common import check_targets, fail, write_output
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, err, out
 
 SAVED_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt")
-
-
-def _fail(message: str) -> typer.Exit:
-    print_error(message)
-    return typer.Exit(EXIT_USAGE)
 
 
 def _kwargs(text: str | None, path: str | None) -> dict[str, Any]:
     from unetcalc.importer.sources import SourceError, read_mapping
 
     if text is not None and path is not None:
-        raise _fail("give --kwargs or --kwargs-file, not both")
+        raise fail("give --kwargs or --kwargs-file, not both")
     if path is not None:
         try:
             return read_mapping(Path(path))
         except SourceError as exc:
-            raise _fail(f"--kwargs-file: {exc}") from None
+            raise fail(f"--kwargs-file: {exc}") from None
     if text is None:
         return {}
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _fail(f"--kwargs is not JSON ({exc.msg}): write it as '{{\"spatial_dims\": 2}}'") from None
+        raise fail(f"--kwargs is not JSON ({exc.msg}): write it as '{{\"spatial_dims\": 2}}'") from None
     if not isinstance(value, dict):
-        raise _fail("--kwargs must be a JSON object of constructor arguments")
+        raise fail("--kwargs must be a JSON object of constructor arguments")
     return value
 
 
@@ -47,10 +43,10 @@ def _input_size(text: str | None) -> tuple[int | None, tuple[int, ...] | None]:
 
     parts = text.lower().replace("×", "x").replace(",", "x").split("x")
     if not 2 <= len(parts) <= 4 or not all((whole_number(p) or 0) >= 1 for p in parts):
-        raise _fail(f"--input {text!r}: write the channels, then the spatial sizes, in PyTorch's order: 1x256x256")
+        raise fail(f"--input {text!r}: write the channels, then the spatial sizes, in PyTorch's order: 1x256x256")
     numbers = [whole_number(p) or 0 for p in parts]
     if any(n > 100_000 for n in numbers):
-        raise _fail(f"--input {text!r}: sizes above 100,000 are not traced")
+        raise fail(f"--input {text!r}: sizes above 100,000 are not traced")
     return numbers[0], tuple(numbers[1:])
 
 
@@ -89,16 +85,16 @@ def import_command(
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Print the check report of the imported spec; write nothing.")
     ] = False,
-) -> None:
+) -> int:
     """Import a PyTorch model, nnU-Net plans or a MONAI bundle: the spec that is exactly that network, proven.
 
     This runs the Python SOURCE names (and only that): check, draw and every other command never run Python.
     """
     input_channels, size = _input_size(input_size)
     if input_channels is not None and channels is not None and input_channels != channels:
-        raise _fail(f"--input gives {input_channels} channels and --channels {channels}")
+        raise fail(f"--input gives {input_channels} channels and --channels {channels}")
     if size is not None and dims is not None and len(size) != dims:
-        raise _fail(f"--input has {len(size)} spatial sizes and --dims says {dims}")
+        raise fail(f"--input has {len(size)} spatial sizes and --dims says {dims}")
     arguments = _kwargs(kwargs, kwargs_file)
     from unetcalc.importer.sources import SourceError
 
@@ -109,18 +105,17 @@ def import_command(
                 plans, source, configuration, input_channels or channels, classes, output, check_only
             )
         except SourceError as exc:
-            raise _fail(str(exc)) from None
-        _finish(
+            raise fail(str(exc)) from None
+        return _finish(
             outcome,
             None if check_only else (output or f"{outcome.result.spec.name if outcome.result else 'plans'}.yaml"),
         )
-        return
     from unetcalc.torch import TorchMissing, require_torch
 
     try:
         require_torch()
     except TorchMissing as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     from unetcalc.importer.run import import_model
 
     with err().status(f"importing {source}…"):
@@ -128,38 +123,33 @@ def import_command(
             loaded = _load(source, arguments, configuration, input_channels or channels, classes, trust)
             target = None if check_only else (output or f"{loaded.name}.yaml")
             if output is None and target is not None and Path(target).exists():
-                raise _fail(f"{target} exists: pass -o {target} to replace it, or another -o")
+                raise fail(f"{target} exists: pass -o {target} to replace it, or another -o")
             if target is not None:
-                _check_target(target)  # before the work: a directory or unwritable place fails at once
+                check_targets([target], [])  # before the work: a directory or unwritable place fails at once
             outcome = import_model(
                 loaded, source, channels=input_channels or channels, dims=dims, size=size, spec_path=target
             )
         except (SourceError, ValueError) as exc:
-            raise _fail(str(exc)) from None
-    _finish(outcome, target)
+            raise fail(str(exc)) from None
+    return _finish(outcome, target)
 
 
-def _finish(outcome: Any, target: str | None) -> None:
+def _finish(outcome: Any, target: str | None) -> int:
     """Print the findings (nothing written), or write the spec and print the proof and the report."""
     from unetcalc.cli.import_report import render_findings, render_proof
 
     console = out()
     if not outcome.ok or outcome.text is None or outcome.result is None:
         render_findings(console, outcome)
-        raise typer.Exit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
     if target is not None:
-        from unetcalc.cli.outputs import OutputError, write_output
-
         text = outcome.text
-        try:
-            write_output(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        except OutputError as exc:
-            raise _fail(str(exc)) from None
+        write_output(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     render_proof(console, outcome, target)
     from unetcalc.report.text import render_result
 
     render_result(console, outcome.result)
-    raise typer.Exit(EXIT_OK if outcome.result.ok else EXIT_FINDINGS)
+    return EXIT_OK if outcome.result.ok else EXIT_FINDINGS
 
 
 def _plans_without_torch(source: str) -> dict[str, Any] | None:
@@ -177,7 +167,7 @@ def _plans_without_torch(source: str) -> dict[str, Any] | None:
     try:
         data = read_mapping(path)
     except SourceError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     return data if is_plans(data) else None
 
 
@@ -196,19 +186,10 @@ def _import_plans(
     plans = plain_conv_unet(Path(source), data, configuration, channels, classes)
     target = None if check_only else (output or f"{plans.name}.yaml")
     if output is None and target is not None and Path(target).exists():
-        raise _fail(f"{target} exists: pass -o {target} to replace it, or another -o")
+        raise fail(f"{target} exists: pass -o {target} to replace it, or another -o")
     if target is not None:
-        _check_target(target)
-    return import_plans_without_torch(plans, source, target)
-
-
-def _check_target(target: str) -> None:
-    from unetcalc.cli.outputs import OutputError, check_targets
-
-    try:
         check_targets([target], [])
-    except OutputError as exc:
-        raise _fail(str(exc)) from None
+    return import_plans_without_torch(plans, source, target)
 
 
 def _load(

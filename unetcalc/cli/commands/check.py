@@ -1,8 +1,6 @@
-"""`unetcalc check` without typer: its options (defined once, here), output and an exit code.
+"""`unetcalc check`: the command linters and pre-commit run, its output and its exit code.
 
-CHECK_OPTIONS is the one definition of check's command line: the typer command (app.py) and the
-start-up fast path (fastpath.py) are both generated from it, and both call run_check, so the two
-cannot drift apart in options or behaviour.
+Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
 """
 
 from __future__ import annotations
@@ -12,10 +10,23 @@ import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PlainConsole, escape, print_error, text_out
+from unetcalc.cli.common import verify_all
+from unetcalc.cli.console import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    PlainConsole,
+    err,
+    escape,
+    out,
+    print_error,
+    text_out,
+)
 from unetcalc.spec.markdown import is_markdown
 
 if TYPE_CHECKING:
@@ -30,47 +41,6 @@ class CheckFormat(StrEnum):
     sarif = "sarif"
 
 
-class CheckOption(NamedTuple):  # not a dataclass: cheaper to create on the start-up path
-    """One option of `unetcalc check`: its flags, help, and whether it takes a value."""
-
-    dest: str  # the keyword run_check (and the typer function) receives
-    flags: tuple[str, ...]
-    help: str
-    takes_value: bool = False  # False: a flag (true when given)
-    choices: tuple[str, ...] = ()
-    fast: bool = True  # False: the fast path leaves a command line that uses it to typer
-
-
-CHECK_OPTIONS = (
-    CheckOption(
-        "output_format",
-        ("--format", "-f"),
-        "text (findings with their spec line), concise (one line each), json, github, sarif. "
-        "Default: text; github when GITHUB_ACTIONS is set.",
-        takes_value=True,
-        choices=tuple(f.value for f in CheckFormat),
-    ),
-    CheckOption(
-        "input_text",
-        ("--input", "-i"),
-        "Override the spec's input size, e.g. 570x570, 570x570x1 or HxW (symbols allowed).",
-        takes_value=True,
-    ),
-    CheckOption("strict", ("--strict",), "Warnings fail the check too."),
-    CheckOption(
-        "verify", ("--verify",), "Also run the real PyTorch model on the meta device (needs torch).", fast=False
-    ),
-    CheckOption(
-        "config_file",
-        ("--config",),
-        "Configuration file (pyproject.toml or .unetcalc.yaml); default: discovered.",
-        takes_value=True,
-    ),
-    CheckOption(
-        "specs_only", ("--specs-only",), "Skip named YAML files that are not specs (no `layers:`), as pre-commit."
-    ),
-    CheckOption("quiet", ("--quiet", "-q"), "Only files with findings, and only their findings (text)."),
-)
 SPECS_HELP = "Spec files, directories (scanned for specs) or globs; - reads stdin."
 
 
@@ -212,4 +182,48 @@ def render(
     output.print_to(console, results, options._replace(width=width))
 
 
-__all__ = ["CheckFormat", "CheckRun", "escape", "render", "run_check"]
+def check(
+    specs: Annotated[list[str], typer.Argument(help=SPECS_HELP, show_default=False)],
+    output_format: Annotated[
+        CheckFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (findings with their spec line), concise (one line each), json, github, sarif. "
+            "Default: text; github when GITHUB_ACTIONS is set.",
+        ),
+    ] = None,
+    input_text: Annotated[
+        str | None,
+        typer.Option(
+            "--input", "-i", help="Override the spec's input size, e.g. 570x570, 570x570x1 or HxW (symbols allowed)."
+        ),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Also run the real PyTorch model on the meta device (needs torch).")
+    ] = False,
+    config_file: Annotated[
+        str | None,
+        typer.Option("--config", help="Configuration file (pyproject.toml or .unetcalc.yaml); default: discovered."),
+    ] = None,
+    specs_only: Annotated[
+        bool,
+        typer.Option("--specs-only", help="Skip named YAML files that are not specs (no `layers:`), as pre-commit."),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only files with findings, and only their findings (text).")
+    ] = False,
+) -> int:
+    """Infer shapes and report dimension errors with rule code, file:line and a fix.
+
+    Exit codes: 0 no errors, 1 error findings (or warnings with --strict), 2 the tool could not run.
+    """
+    run = run_check(specs, output_format, input_text, strict, config_file, specs_only, quiet, keep_results=verify)
+    if run.exit_code == EXIT_USAGE:
+        return EXIT_USAGE
+    failed = run.exit_code == EXIT_FINDINGS
+    if verify:
+        console = out() if run.format is CheckFormat.text else err()
+        failed = not verify_all(console, [r for r in run.results if r.ok]) or failed
+    return EXIT_FINDINGS if failed else EXIT_OK

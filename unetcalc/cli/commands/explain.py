@@ -1,0 +1,33 @@
+"""`unetcalc explain`: one rule's manual."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from unetcalc.cli.common import fail
+from unetcalc.cli.console import EXIT_OK, out
+from unetcalc.findings.rules import rules_by_code
+
+
+def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.")]) -> int:
+    """Explain one rule: what it does, why it matters, an example and the fix."""
+    entry = rules_by_code().get(code.upper())
+    if entry is None:
+        from unetcalc.findings.suggest import did_you_mean
+
+        suggestion = did_you_mean(code.upper(), rules_by_code())
+        raise fail(f"no rule {code!r}; {suggestion + ' ' if suggestion else ''}see `unetcalc rules`")
+    console = out()
+    console.print(f"[bold]{entry.code} {entry.name}[/] ({entry.severity.value})\n{entry.summary}\n")
+    for title, text in (
+        ("What it does", entry.what),
+        ("Why it matters", entry.why),
+        ("Example", entry.example),
+        ("Fix", entry.fix),
+    ):
+        console.print(f"[bold]{title}[/]")
+        console.print(text, markup=False)
+        console.print()
+    return EXIT_OK
