@@ -94,7 +94,7 @@ def test_floors_import_only_downwards():
     below["diff"] = {"check", *below["check"]}
     below["memory"] = {"check", *below["check"]}
     below["tiling"] = {"memory", *below["memory"]}
-    below["report"] = {"diff", "tiling", *below["tiling"]}
+    below["report"] = {"catalogue", "diff", "tiling", *below["tiling"]}
     below["draw"] = {"report", *below["report"]}
     below["torch"] = {"check", *below["check"]}
     below["lsp"] = {"report", *below["report"]}  # the language server answers with what the reports read
@@ -115,7 +115,15 @@ def test_nothing_below_the_cli_imports_it():
 
 def test_the_top_level_holds_only_the_library_entry_points():
     loose = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert loose == ["__init__.py", "__main__.py", "check.py", "diff.py", "sourcelines.py", "textsafe.py"]
+    assert loose == [
+        "__init__.py",
+        "__main__.py",
+        "catalogue.py",
+        "check.py",
+        "diff.py",
+        "sourcelines.py",
+        "textsafe.py",
+    ]
 
 
 def test_every_check_format_has_one_registered_renderer_with_one_signature():

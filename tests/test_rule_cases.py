@@ -1,7 +1,7 @@
 """Each rule has named cases under tests/rules/<CODE>.yaml (sqlfluff style), and a manual.
 
-A case with a `line` must report the rule exactly once, at that line; a case with `line: null`
-must not report it. Every rule needs at least one case of each kind.
+A case with a `line` must report the rule exactly once, at that line, with the `message` the case
+writes; a case with `line: null` must not report it. Every rule needs at least one case of each kind.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from unetcalc import check_text
-from unetcalc.findings.rules import all_rules, rules_by_code
+from unetcalc.catalogue import all_rules, rules_by_code
 
 CASES = Path(__file__).parent / "rules"
 RULES = all_rules()
@@ -60,3 +60,5 @@ def test_case(code, case):
     else:
         assert [d.line for d in reported] == [case["line"]], result.diagnostics
         assert reported[0].severity is rules_by_code()[code].severity
+        # The message is pinned as written in the case (ruff's snapshots pin the rendered diagnostic).
+        assert reported[0].message == case["message"], reported[0].message

@@ -1,15 +1,8 @@
-"""UC2xx: design rules, one function each (yamllint style): the function's docstring is its manual.
-
-A design rule reads the checked graph and yields findings. Its docstring's first line is the rule's
-summary; the sections "What it does", "Why it matters", "Example" and "Fix" are the rest of the
-manual that `unetcalc explain`, `rules` and SARIF show.
-"""
+"""UC2xx: design rules, one function each over the checked graph, each rule a ``Rule`` with its manual."""
 
 from __future__ import annotations
 
-import inspect
 import math
-import re
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 
@@ -20,65 +13,101 @@ from unetcalc.shapes.affine import fraction_key
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.validity import Validity
 from unetcalc.spec.graph import Graph
+from unetcalc.spec.params import per_axis_alike
 
 DesignCheck = Callable[[Graph, Validity | None, str], Iterator[Diagnostic]]
-_SECTIONS = ("What it does", "Why it matters", "Example", "Fix")
+
+# -- the rules this module raises, each with its manual (the catalogue, unetcalc/catalogue.py, lists them) --
+FULLY_CONNECTED_LAYER = Rule(
+    code="UC201",
+    name="fully-connected-layer",
+    severity=Severity.WARNING,
+    summary="The network has a fully connected layer.",
+    what="Reports `linear` layers.",
+    why="A fully convolutional network has none; a linear layer fixes the input size.",
+    example="- {op: linear, features: 10}",
+    fix="Use a 1×1 conv (`{op: conv, kernel: 1, filters: 10}`).",
+)
+
+UNUSED_TENSOR = Rule(
+    code="UC202",
+    name="unused-tensor",
+    severity=Severity.WARNING,
+    summary="A layer's output is never used.",
+    what="Reports layers (other than the last and those `outputs` lists) that no later layer reads.",
+    why="A dead branch costs parameters and compute and usually means a wrong `from`/`with`.",
+    example="- {op: conv, filters: 21, name: score4}   # no `add` uses score4",
+    fix="Use it (`with: score4`) or remove it.",
+)
+
+DEPTH_MISMATCH = Rule(
+    code="UC203",
+    name="depth-mismatch",
+    severity=Severity.WARNING,
+    summary="The decoder does not restore the encoder's resolution.",
+    what=(
+        "Compares the total downsampling of the encoder with the total upsampling of the decoder (the "
+        "output's scale against the input's) when the network upsamples at all."
+    ),
+    why=(
+        "A segmentation output at a different scale than its input needs resizing and loses detail; "
+        "usually a decoder level is missing."
+    ),
+    example="four pooling layers but three upconvs",
+    fix="Add or remove a decoder level.",
+)
+
+PADDING_GROWS_SIZE = Rule(
+    code="UC204",
+    name="padding-grows-size",
+    severity=Severity.WARNING,
+    summary="A conv's padding is more than its kernel needs: its output is larger than its input.",
+    what=(
+        "Reports a conv whose padding on an axis exceeds d·(k−1)/2 (what keeps the size), and names the "
+        "`defaults` entry it came from, if any."
+    ),
+    why=(
+        "A `defaults: conv: {padding: 1}` also pads 1×1 heads: the output grows by 2 on each axis and "
+        "every size after it is off, with no error anywhere."
+    ),
+    example="defaults: {conv: {padding: 1}}\n...\n- {op: conv, filters: 2, kernel: 1, name: head}",
+    fix="Give that layer its own `padding` (0 for a 1×1 kernel), or use `padding: same`.",
+)
 
 
-def _manual(doc: str) -> dict[str, str]:
-    """The docstring's summary line and sections, as Rule fields."""
-    text = inspect.cleandoc(doc)
-    summary, _, rest = text.partition("\n")
-    parts = re.split(rf"^({'|'.join(_SECTIONS)})\n", rest, flags=re.MULTILINE)
-    sections = {title: body.strip() for title, body in zip(parts[1::2], parts[2::2], strict=True)}
-    for title in ("What it does", "Why it matters", "Fix"):  # prose: lines of a paragraph joined
-        sections[title] = " ".join(line.strip() for line in sections[title].splitlines())
-    return {
-        "summary": summary.strip(),
-        "what": sections["What it does"],
-        "why": sections["Why it matters"],
-        "example": sections["Example"],
-        "fix": sections["Fix"],
-    }
+MISSING_SKIP = Rule(
+    code="UC205",
+    name="missing-skip",
+    severity=Severity.WARNING,
+    summary="A decoder level has no skip connection while the other levels have one.",
+    what=(
+        "Finds the levels (resolutions) the decoder returns to and works at, and the encoder tensors at "
+        "the same resolution. When the decoder reads encoder tensors at some levels but not at one of "
+        "them, that level's skip is reported at the first decoder layer of the level, naming the encoder "
+        "tensor it would take."
+    ),
+    why=(
+        "A forgotten `concat` is not a shape error: the spec still checks and builds, but the network is "
+        "not the one in the paper or the code (fewer channels, fewer parameters, and no fine detail at "
+        "that level). In PyTorch code that kept the original channel counts it fails with `expected "
+        "input to have 512 channels, but got 256`."
+    ),
+    example=(
+        "- {op: upconv, filters: 256, name: up3}\n"
+        "- {op: conv, filters: 256}   # no `{op: concat, with: enc3}` between them"
+    ),
+    fix=(
+        "Add the concat the hint names after the level's up-sampling layer, or declare the channels the "
+        "next layer expects (`in: {channels: 512}`) so that the mismatch is an error."
+    ),
+)
 
 
-CHECKS: list[tuple[Rule, DesignCheck]] = []
-
-
-def design_rule(code: str, name: str, severity: Severity) -> Callable[[DesignCheck], DesignCheck]:
-    """Register a design rule whose manual is the decorated function's docstring."""
-
-    def register(check: DesignCheck) -> DesignCheck:
-        rule = Rule(code=code, name=name, severity=severity, **_manual(check.__doc__ or ""))
-        CHECKS.append((rule, check))
-        return check
-
-    return register
-
-
-def _rule(code: str) -> Rule:
-    return next(rule for rule, _ in CHECKS if rule.code == code)
-
-
-@design_rule("UC201", "fully-connected-layer", Severity.WARNING)
 def fully_connected_layer(graph: Graph, validity: Validity | None, path: str) -> Iterator[Diagnostic]:
-    """The network has a fully connected layer.
-
-    What it does
-    Reports `linear` layers.
-
-    Why it matters
-    A fully convolutional network has none; a linear layer fixes the input size.
-
-    Example
-    - {op: linear, features: 10}
-
-    Fix
-    Use a 1×1 conv (`{op: conv, kernel: 1, filters: 10}`).
-    """
+    """UC201: the network has a fully connected layer."""
     for layer in graph.layers:
         if layer.op == "linear":
-            yield _rule("UC201").finding(
+            yield FULLY_CONNECTED_LAYER.finding(
                 f"{layer.name} is a fully connected layer: the network is not fully convolutional",
                 hint=f"use `{{op: conv, kernel: 1, filters: {layer.params.get('features')}}}` instead",
                 file=path,
@@ -88,22 +117,8 @@ def fully_connected_layer(graph: Graph, validity: Validity | None, path: str) ->
             )
 
 
-@design_rule("UC202", "unused-tensor", Severity.WARNING)
 def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterator[Diagnostic]:
-    """A layer's output is never used.
-
-    What it does
-    Reports layers (other than the last and those `outputs` lists) that no later layer reads.
-
-    Why it matters
-    A dead branch costs parameters and compute and usually means a wrong `from`/`with`.
-
-    Example
-    - {op: conv, filters: 21, name: score4}   # no `add` uses score4
-
-    Fix
-    Use it (`with: score4`) or remove it.
-    """
+    """UC202: a layer's output is never used."""
     for layer in graph.layers:
         if (
             layer is not graph.output
@@ -112,7 +127,7 @@ def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterato
             and layer.runs  # `run: false`: kept on purpose, never read
             and layer.id not in graph.readers
         ):
-            yield _rule("UC202").finding(
+            yield UNUSED_TENSOR.finding(
                 f"the output of {layer.name} is never used",
                 hint="read it with `from`/`with`, or remove the layer",
                 file=path,
@@ -122,30 +137,14 @@ def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterato
             )
 
 
-@design_rule("UC203", "depth-mismatch", Severity.WARNING)
 def depth_mismatch(graph: Graph, validity: Validity | None, path: str) -> Iterator[Diagnostic]:
-    """The decoder does not restore the encoder's resolution.
-
-    What it does
-    Compares the total downsampling of the encoder with the total upsampling of the decoder (the
-    output's scale against the input's) when the network upsamples at all.
-
-    Why it matters
-    A segmentation output at a different scale than its input needs resizing and loses detail;
-    usually a decoder level is missing.
-
-    Example
-    four pooling layers but three upconvs
-
-    Fix
-    Add or remove a decoder level.
-    """
+    """UC203: the decoder does not restore the encoder's resolution."""
     upsamples = [layer for layer in graph.layers if layer.op in UPSAMPLING_OPS]
     if validity is None or not upsamples or graph.output is None:
         return
     scales = {str(axis.output.coef) for axis in validity.axes if axis.output is not None}
     if scales and scales != {"1"}:
-        yield _rule("UC203").finding(
+        yield DEPTH_MISMATCH.finding(
             f"the output has {' / '.join(sorted(scales))} × the input's resolution: the decoder does not "
             "undo the encoder's downsampling",
             hint="add or remove a decoder level so that upsampling and downsampling factors match",
@@ -156,30 +155,34 @@ def depth_mismatch(graph: Graph, validity: Validity | None, path: str) -> Iterat
         )
 
 
-@design_rule("UC205", "missing-skip", Severity.WARNING)
+def padding_grows_size(graph: Graph, validity: Validity | None, path: str) -> Iterator[Diagnostic]:
+    """UC204: a conv's padding is more than its kernel needs, and names the `defaults` entry it came from."""
+    for layer in graph.layers:
+        p = layer.params
+        if layer.op != "conv" or not layer.valid or p["padding"] in ("same", "valid"):
+            continue
+        axes = per_axis_alike(p["padding"], p["kernel"], p["dilation"])
+        grows = [(q, k, d) for q, k, d in zip(*axes, strict=True) if 2 * q > d * (k - 1)]
+        if not grows:
+            continue
+        q, k, d = grows[0]
+        source = " (from `defaults.conv`)" if "padding" in layer.defaulted else ""
+        kernel = "×".join(str(v) for v in axes[1])
+        line, column = layer.where("padding")
+        yield PADDING_GROWS_SIZE.finding(
+            f"`padding: {q}`{source} on {layer.name}'s {kernel} kernel makes its output {2 * q - d * (k - 1)} "
+            "larger than its input on that axis",
+            hint=f"give {layer.name} `padding: {d * (k - 1) // 2}` (or `padding: same`)"
+            + (" to override the default" if source else ""),
+            file=path,
+            line=line,
+            column=column,
+            layer=layer.name,
+        )
+
+
 def missing_skip(graph: Graph, validity: Validity | None, path: str) -> Iterator[Diagnostic]:
-    """A decoder level has no skip connection while the other levels have one.
-
-    What it does
-    Finds the levels (resolutions) the decoder returns to and works at, and the encoder tensors at
-    the same resolution. When the decoder reads encoder tensors at some levels but not at one of
-    them, that level's skip is reported at the first decoder layer of the level, naming the encoder
-    tensor it would take.
-
-    Why it matters
-    A forgotten `concat` is not a shape error: the spec still checks and builds, but the network
-    is not the one in the paper or the code (fewer channels, fewer parameters, and no fine detail
-    at that level). In PyTorch code that kept the original channel counts it fails with `expected
-    input to have 512 channels, but got 256`.
-
-    Example
-    - {op: upconv, filters: 256, name: up3}
-    - {op: conv, filters: 256}   # no `{op: concat, with: enc3}` between them
-
-    Fix
-    Add the concat the hint names after the level's up-sampling layer, or declare the channels
-    the next layer expects (`in: {channels: 512}`) so that the mismatch is an error.
-    """
+    """UC205: a decoder level has no skip connection while the other levels have one."""
     if validity is None:
         return
     entries = validity.inference.layers
@@ -223,7 +226,7 @@ def missing_skip(graph: Graph, validity: Validity | None, path: str) -> Iterator
         if skip.out is None or arrival.out is None:
             continue
         crop = ", crop: center" if skip.out.size != arrival.out.size else ""
-        yield _rule("UC205").finding(
+        yield MISSING_SKIP.finding(
             f"the decoder works at {_fraction_text(level)} resolution from {arrival.layer.name} on without a skip "
             f"connection: `{skip.layer.name}` ({skip.out.channels} channels) is not used there, while the other "
             "levels' skips are",
@@ -269,6 +272,15 @@ def _fraction_text(level: tuple[Fraction, ...]) -> str:
     if values == {1}:
         return "full"
     return one(level[0]) if len(values) == 1 else "×".join(one(v) for v in level)
+
+
+CHECKS: tuple[tuple[Rule, DesignCheck], ...] = (
+    (FULLY_CONNECTED_LAYER, fully_connected_layer),
+    (UNUSED_TENSOR, unused_tensor),
+    (DEPTH_MISMATCH, depth_mismatch),
+    (PADDING_GROWS_SIZE, padding_grows_size),
+    (MISSING_SKIP, missing_skip),
+)
 
 
 def design_findings(graph: Graph, validity: Validity | None, path: str) -> list[Diagnostic]:

@@ -7,6 +7,7 @@ import os
 import re
 from pathlib import Path
 
+from unetcalc.catalogue import rules_by_code
 from unetcalc.findings.config import Config, discover_config
 from unetcalc.sourcelines import markdown_lines
 
@@ -132,7 +133,7 @@ def _expand_one(
         files.update(dict.fromkeys(matches))
     elif Path(argument).is_dir():
         directory = Path(argument)
-        found = _scan(directory, config or discover_config(directory), problems)
+        found = _scan(directory, config or discover_config(directory, rules_by_code()), problems)
         if not found:
             problems.append(f"{argument}: no spec files (YAML with `layers:`) in this directory")
         files.update(dict.fromkeys(sorted(found)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 import yaml
 
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import rules_by_code
 from unetcalc.findings.suggest import did_you_mean
 
 KEYS = ("select", "ignore", "severity", "strict", "exclude")
@@ -62,7 +62,7 @@ def _line_of(text: str, key: str) -> int:
     return 1
 
 
-def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
+def _codes(value: Any, key: str, where: str, known: Collection[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -70,20 +70,21 @@ def _codes(value: Any, key: str, where: str) -> tuple[str, ...]:
     for code in value:
         if not code.strip():
             raise ConfigError(f"{where}: `{key}` has an empty code, which would match every rule; remove it")
-        if key == "ignore" and all(known.startswith(code.strip().upper()) for known in rules_by_code()):
+        if key == "ignore" and all(rule.startswith(code.strip().upper()) for rule in known):
             raise ConfigError(
                 f"{where}: `ignore` has {code!r}, which matches every rule and would silently turn checking off; "
                 'name the codes or families to ignore (e.g. ["UC2", "UC103"])'
             )
-        if not any(known.startswith(code.upper()) for known in rules_by_code()):
+        if not any(rule.startswith(code.upper()) for rule in known):
             raise ConfigError(
-                f"{where}: `{key}` names no rule: {code!r} ({did_you_mean(code.upper(), rules_by_code())}"
+                f"{where}: `{key}` names no rule: {code!r} ({did_you_mean(code.upper(), known)}"
                 " see `unetcalc rules`)".replace("( ", "(")
             )
     return tuple(code.upper() for code in value)
 
 
-def parse_config(data: Any, path: str, text: str) -> Config:
+def parse_config(data: Any, path: str, text: str, known: Collection[str]) -> Config:
+    """The configuration in ``data``; ``known``: every rule code (the catalogue), to check the codes it names."""
     if data is None:
         return Config(path=path)
     if not isinstance(data, dict):
@@ -101,10 +102,9 @@ def parse_config(data: Any, path: str, text: str) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where('severity')}: `severity` maps rule codes to error, warning or info")
     for code, level in raw.items():
-        if str(code).upper() not in rules_by_code():
+        if str(code).upper() not in known:
             raise ConfigError(
-                f"{where('severity')}: `severity` names no rule {code!r}; "
-                f"{did_you_mean(str(code).upper(), rules_by_code())}"
+                f"{where('severity')}: `severity` names no rule {code!r}; {did_you_mean(str(code).upper(), known)}"
             )
         if level not in ("error", "warning", "info"):
             raise ConfigError(f"{where('severity')}: severity of {code} must be error, warning or info, not {level!r}")
@@ -122,8 +122,8 @@ def parse_config(data: Any, path: str, text: str) -> Config:
     if not isinstance(exclude, list) or not all(isinstance(e, str) for e in exclude):
         raise ConfigError(f"{where('exclude')}: `exclude` must be a list of glob patterns")
     return Config(
-        select=_codes(data.get("select", []), "select", where("select")),
-        ignore=_codes(data.get("ignore", []), "ignore", where("ignore")),
+        select=_codes(data.get("select", []), "select", where("select"), known),
+        ignore=_codes(data.get("ignore", []), "ignore", where("ignore"), known),
         severity=severity,
         strict=strict,
         exclude=tuple(exclude),
@@ -160,29 +160,29 @@ def _tool_table(path: Path, data: dict[str, Any], text: str) -> Any:
     return tool.get("unetcalc")
 
 
-def load_config(path: str | Path) -> Config:
+def load_config(path: str | Path, known: Collection[str]) -> Config:
     """Read a `.unetcalc.yaml`/`.yml` or a pyproject.toml (its [tool.unetcalc] table)."""
     path = Path(path)
     text = _read(path)
     if path.suffix == ".toml":
-        return parse_config(_tool_table(path, _toml(path, text), text), str(path), text)
+        return parse_config(_tool_table(path, _toml(path, text), text), str(path), text, known)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}{line}: invalid YAML in the configuration") from None
-    return parse_config(data, str(path), text)
+    return parse_config(data, str(path), text, known)
 
 
-def discover_config(start: str | Path) -> Config:
+def discover_config(start: str | Path, known: Collection[str]) -> Config:
     """The nearest configuration above ``start`` (a file or directory), or the defaults."""
     here = Path(start).resolve()
     directory = here if here.is_dir() else here.parent
     for folder in (directory, *directory.parents):
         for name in (".unetcalc.yaml", ".unetcalc.yml"):
             if (folder / name).is_file():
-                return load_config(folder / name)
+                return load_config(folder / name, known)
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             # A pyproject.toml that cannot be read is an error, not a file to pass over: a config
@@ -190,5 +190,5 @@ def discover_config(start: str | Path) -> Config:
             text = _read(pyproject)
             table = _tool_table(pyproject, _toml(pyproject, text), text)
             if table is not None:
-                return parse_config(table, str(pyproject), text)
+                return parse_config(table, str(pyproject), text, known)
     return Config()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from unetcalc.analysis.hints import nearest_text
+from unetcalc.catalogue import rules_by_code
 from unetcalc.check import CheckResult
-from unetcalc.findings.rules import rules_by_code
 from unetcalc.lsp.buffer import Buffer, shape_label
 from unetcalc.ops.registry import op_label
 from unetcalc.report.costs import human_bytes, human_count, poly_json

@@ -19,8 +19,8 @@ from pygls.uris import to_fs_path
 from pygls.workspace import ServerTextPosition, ServerTextRange, TextDocument
 
 from unetcalc import __version__
+from unetcalc.catalogue import rules_by_code
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import rules_by_code
 from unetcalc.lsp.buffer import REFERENCE_KEYS, Buffer, Span, shape_label
 from unetcalc.lsp.fixes import fixes
 from unetcalc.lsp.hover import hover

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from unetcalc.findings.rules import Rule, all_rules
+from unetcalc.catalogue import all_rules
+from unetcalc.findings.rules import Rule
 
 
 def rule_markdown(rule: Rule, level: int = 3) -> str:

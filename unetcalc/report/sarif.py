@@ -9,9 +9,9 @@ from typing import Any
 from urllib.parse import quote
 
 from unetcalc import __version__
+from unetcalc.catalogue import all_rules
 from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Severity
-from unetcalc.findings.rules import all_rules
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.textsafe import safe_json
 

@@ -6,9 +6,9 @@ import unicodedata
 from collections.abc import Sequence
 
 from unetcalc.analysis.hints import nearest_text
+from unetcalc.catalogue import rules_by_code
 from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import rules_by_code
 from unetcalc.report.costs import batch_one_memory, costs_line
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.report.labels import validity_summary

@@ -17,7 +17,7 @@ from unetcalc.ops.registry import OPS, all_op_names, canonical_op
 from unetcalc.spec.expand import BLOCK_KEYS, Expander
 from unetcalc.spec.limits import MAX_LAYERS
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
-from unetcalc.spec.params import Param, ParamError, per_axis_alike, validate
+from unetcalc.spec.params import Param, ParamError, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
 from unetcalc.spec.templates import DECODER_KEYS, head_names, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
@@ -99,24 +99,6 @@ DUPLICATE_NAME = Rule(
     example="- {op: maxpool, name: MaxPool2}\n...\n- {op: maxpool, name: MaxPool2}",
     fix="Rename one of them (here the third pool: `MaxPool3`).",
 )
-
-PADDING_GROWS_SIZE = Rule(
-    code="UC204",
-    name="padding-grows-size",
-    severity=Severity.WARNING,
-    summary="A conv's padding is more than its kernel needs: its output is larger than its input.",
-    what=(
-        "Reports a conv whose padding on an axis exceeds d·(k−1)/2 (what keeps the size), and names the "
-        "`defaults` entry it came from, if any."
-    ),
-    why=(
-        "A `defaults: conv: {padding: 1}` also pads 1×1 heads: the output grows by 2 on each axis and "
-        "every size after it is off, with no error anywhere."
-    ),
-    example="defaults: {conv: {padding: 1}}\n...\n- {op: conv, filters: 2, kernel: 1, name: head}",
-    fix="Give that layer its own `padding` (0 for a 1×1 kernel), or use `padding: same`.",
-)
-
 
 BAD_SHAPE = Rule(
     code="UC008",
@@ -710,8 +692,6 @@ class _Parser:
                 layer.params[key] = layer.params.get(param.default_from)
         if layer.valid:
             self._between_parameters(layer, rank)
-        if layer.valid and layer.op == "conv":
-            self._padding_grows(layer)
         self._references(layer, raw)
         for key in ("in", "out"):
             if key in raw and rank is not None:
@@ -736,28 +716,6 @@ class _Parser:
                 self.report(BAD_PARAMETER, message, layer.where(key), hint=hint, layer=layer.name)
                 layer.valid = False
                 return
-
-    def _padding_grows(self, layer: Layer) -> None:
-        """A conv whose padding is more than its kernel needs grows the feature map (UC204)."""
-        p = layer.params
-        if p["padding"] in ("same", "valid"):
-            return
-        axes = per_axis_alike(p["padding"], p["kernel"], p["dilation"])
-        grows = [(q, k, d) for q, k, d in zip(*axes, strict=True) if 2 * q > d * (k - 1)]
-        if not grows:
-            return
-        q, k, d = grows[0]
-        source = " (from `defaults.conv`)" if "padding" in layer.defaulted else ""
-        kernel = "×".join(str(v) for v in axes[1])
-        self.report(
-            PADDING_GROWS_SIZE,
-            f"`padding: {q}`{source} on {layer.name}'s {kernel} kernel makes its output {2 * q - d * (k - 1)} "
-            "larger than its input on that axis",
-            layer.where("padding"),
-            hint=f"give {layer.name} `padding: {d * (k - 1) // 2}` (or `padding: same`)"
-            + (" to override the default" if source else ""),
-            layer=layer.name,
-        )
 
     def _references(self, layer: Layer, raw: YMap) -> None:
         source = raw.get("from")

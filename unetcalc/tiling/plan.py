@@ -19,29 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from unetcalc.check import CheckResult, check_spec
-from unetcalc.findings.diagnostic import Diagnostic, Severity
-from unetcalc.findings.rules import Rule
+from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.memory.estimate import PRECISIONS, estimate_memory
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.validity import AxisValidity
 from unetcalc.tiling.receptive import AxisField, ReceptiveField, Windows, receptive_field
+from unetcalc.tiling.rules import TILE_DEPENDENT_STATISTICS
 
 RUNTIMES = ("overlap-tile", "monai", "nnunet")
 FLOAT32 = 4
 HALF = 2
 MAX_TILE_STEPS = 1 << 16  # candidate tile sizes tried per axis: far past any GPU
-
-TILE_DEPENDENT_STATISTICS = Rule(
-    code="UC401",
-    name="tile-dependent-statistics",
-    severity=Severity.WARNING,
-    summary="Instance or group norm normalises each tile with its own statistics.",
-    what="Lists the instance and group norm layers of a network that `unetcalc tile` plans for.",
-    why="Their mean and variance come from the tile, not the image: tiled output differs from one pass "
-    "over the whole image (and from tile to tile), however the tiles overlap.",
-    example="- instancenorm   # in a network run tile by tile",
-    fix="Accept the seams (blend with overlap), run whole volumes where memory allows, or use batch norm.",
-)
 
 
 class TileError(ValueError):

@@ -67,6 +67,7 @@ def run_check(
     needs, so a directory of thousands of specs holds one analysis at a time; ``keep_results`` keeps
     every full result (``--verify`` reads them afterwards).
     """
+    from unetcalc.catalogue import rules_by_code
     from unetcalc.cli.files import expand_paths
     from unetcalc.findings.config import ConfigError, discover_config, load_config
 
@@ -74,7 +75,7 @@ def run_check(
     fmt = CheckFormat(output_format) if output_format else default
     try:
         override = parse_input_option(input_text) if input_text is not None else None
-        explicit = load_config(config_file) if config_file else None
+        explicit = load_config(config_file, rules_by_code()) if config_file else None
         files, problems = expand_paths(specs, explicit, specs_only=specs_only)
     except (InputOptionError, ConfigError) as exc:
         print_error(str(exc))
@@ -97,7 +98,7 @@ def run_check(
             except RuntimeError:  # pathlib's word for a symbolic link loop
                 raise SpecFileError(f"{path}: is a symbolic link loop; nothing to read") from None
             if explicit is None and folder not in found:
-                found[folder] = discover_config(path)
+                found[folder] = discover_config(path, rules_by_code())
             config = explicit or found[folder]
             if is_markdown(str(path)):
                 results = _check_note(path, override, config, fmt)

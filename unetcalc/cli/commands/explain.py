@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+from unetcalc.catalogue import rules_by_code
 from unetcalc.cli.common import fail
 from unetcalc.cli.console import EXIT_OK, out
-from unetcalc.findings.rules import rules_by_code
 
 
 def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.")]) -> int:

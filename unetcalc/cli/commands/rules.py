@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from unetcalc.catalogue import all_rules
 from unetcalc.cli.console import EXIT_OK, out
-from unetcalc.findings.rules import all_rules
 
 
 def list_rules() -> int:
