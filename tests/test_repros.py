@@ -90,7 +90,7 @@ def test_explain_uc103_shows_the_numbers_check_computes():
         "check", str(Path(__file__).parent.parent / "specs" / "unet-2015.yaml"), "--input", "570x570"
     )
     assert "pool2 (maxpool) receives 279×279" in check.stdout
-    assert "pool2 receives 279×279" in explain and "283×283" not in explain
+    assert "pool2 (maxpool) receives 279×279" in explain and "283×283" not in explain
 
 
 def test_build_module_without_torch_says_how_to_install_it(monkeypatch):

@@ -30,7 +30,6 @@ DECLARED_SHAPE_MISMATCH = Rule(
         "wrong."
     ),
     why="Design tables are copied into papers and code; a wrong row misleads everyone who reads it.",
-    example="- {op: conv, filters: 128, in: 124x124x128}   # the input has 64 channels",
     fix="Correct the declared shape to the inferred one given in the message.",
 )
 
@@ -45,7 +44,6 @@ DECLARED_SHAPES_SHIFTED = Rule(
         "instead of every row after it."
     ),
     why="A table whose column changes meaning half-way is wrong in every row after the switch.",
-    example="- {op: conv, in: 38x38x1024}\n- {op: relu, in: 38x38x1024}   # the conv's output",
     fix="Use `out:` for these rows, or shift the shapes one row down.",
 )
 

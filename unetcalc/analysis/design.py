@@ -25,7 +25,6 @@ FULLY_CONNECTED_LAYER = Rule(
     summary="The network has a fully connected layer.",
     what="Reports `linear` layers.",
     why="A fully convolutional network has none; a linear layer fixes the input size.",
-    example="- {op: linear, features: 10}",
     fix="Use a 1×1 conv (`{op: conv, kernel: 1, filters: 10}`).",
 )
 
@@ -36,7 +35,6 @@ UNUSED_TENSOR = Rule(
     summary="A layer's output is never used.",
     what="Reports layers (other than the last and those `outputs` lists) that no later layer reads.",
     why="A dead branch costs parameters and compute and usually means a wrong `from`/`with`.",
-    example="- {op: conv, filters: 21, name: score4}   # no `add` uses score4",
     fix="Use it (`with: score4`) or remove it.",
 )
 
@@ -53,7 +51,6 @@ DEPTH_MISMATCH = Rule(
         "A segmentation output at a different scale than its input needs resizing and loses detail; "
         "usually a decoder level is missing."
     ),
-    example="four pooling layers but three upconvs",
     fix="Add or remove a decoder level.",
 )
 
@@ -70,7 +67,6 @@ PADDING_GROWS_SIZE = Rule(
         "A `defaults: conv: {padding: 1}` also pads 1×1 heads: the output grows by 2 on each axis and "
         "every size after it is off, with no error anywhere."
     ),
-    example="defaults: {conv: {padding: 1}}\n...\n- {op: conv, filters: 2, kernel: 1, name: head}",
     fix="Give that layer its own `padding` (0 for a 1×1 kernel), or use `padding: same`.",
 )
 
@@ -91,10 +87,6 @@ MISSING_SKIP = Rule(
         "not the one in the paper or the code (fewer channels, fewer parameters, and no fine detail at "
         "that level). In PyTorch code that kept the original channel counts it fails with `expected "
         "input to have 512 channels, but got 256`."
-    ),
-    example=(
-        "- {op: upconv, filters: 256, name: up3}\n"
-        "- {op: conv, filters: 256}   # no `{op: concat, with: enc3}` between them"
     ),
     fix=(
         "Add the concat the hint names after the level's up-sampling layer, or declare the channels the "

@@ -19,8 +19,10 @@ class Rule:
     summary: str
     what: str  # What it does
     why: str  # Why it matters
-    example: str
     fix: str
+    # Rules raised on specs take their example from their runnable cases (unetcalc/data/rules/CODE.yaml);
+    # the others (import, tiling) say it here: a command line.
+    example: str = ""
 
     def finding(
         self,

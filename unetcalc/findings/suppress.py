@@ -21,7 +21,6 @@ UNUSED_SUPPRESSION = Rule(
     summary="An inline `unetcalc: ignore` suppresses nothing.",
     what="Reports `# unetcalc: ignore[...]` comments whose line has no finding they cover.",
     why="Stale suppressions hide the next real finding on that line and mislead readers.",
-    example="- {op: conv, filters: 8}   # unetcalc: ignore[UC103]",
     fix="Remove the comment, or name the code that is reported on that line.",
 )
 

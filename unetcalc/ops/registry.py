@@ -1,7 +1,7 @@
 """Every op unetcalc knows, by name: the one list the stages read (parser, shapes, memory, torch, draw, import).
 
 Adding an op: define it in its family's module (or a new one imported here), add its rule case
-(tests/rules/), and name it in docs/spec-format.md. See README "Adding an op".
+(unetcalc/data/rules/), and name it in docs/spec-format.md. See README "Adding an op".
 """
 
 from __future__ import annotations

@@ -1,21 +1,49 @@
-"""A rule's manual as markdown: the editor's hover, and unetcalc/data/rules.md (each rule's link target)."""
+"""A rule's manual: its sections (what `unetcalc explain` prints), and as markdown (the editor's hover,
+SARIF's help, and unetcalc/data/rules.md, each rule's link target)."""
 
 from __future__ import annotations
 
-from unetcalc.catalogue import all_rules
+from typing import NamedTuple
+
+from unetcalc.catalogue import all_rules, example_of
 from unetcalc.findings.rules import Rule
+
+
+class Section(NamedTuple):
+    title: str
+    text: str
+    code: bool  # a spec or command line, shown as written
+
+
+def manual(rule: Rule) -> list[Section]:
+    """What it does, why it matters, a runnable example (with what check reports on it) and the fix."""
+    sections = [Section("What it does", rule.what, False), Section("Why it matters", rule.why, False)]
+    example = example_of(rule)
+    if example is None:
+        sections += [Section("Example", rule.example, True), Section("Fix", rule.fix, False)]
+        return sections
+    reported = f"# unetcalc check: line {example.line}: {rule.code} {example.message}"
+    sections.append(Section("Example", f"{example.spec.rstrip()}\n{reported}", True))
+    sections.append(Section("Fix", rule.fix, False))
+    if example.fixed is not None:
+        sections.append(Section("Fixed", example.fixed.rstrip(), True))
+    return sections
+
+
+def manual_markdown(rule: Rule) -> str:
+    """The sections as markdown: prose in bold-titled paragraphs, specs in yaml blocks."""
+    parts = []
+    for section in manual(rule):
+        if section.code:
+            parts.append(f"**{section.title}.**\n\n```yaml\n{section.text}\n```\n\n")
+        else:
+            parts.append(f"**{section.title}.** {section.text}\n\n")
+    return "".join(parts).rstrip("\n") + "\n"
 
 
 def rule_markdown(rule: Rule, level: int = 3) -> str:
     heading = "#" * level
-    return (
-        f"{heading} {rule.code} {rule.name}\n\n"
-        f"*{rule.severity.value}* — {rule.summary}\n\n"
-        f"**What it does.** {rule.what}\n\n"
-        f"**Why it matters.** {rule.why}\n\n"
-        f"**Example.**\n\n```yaml\n{rule.example}\n```\n\n"
-        f"**Fix.** {rule.fix}\n"
-    )
+    return f"{heading} {rule.code} {rule.name}\n\n*{rule.severity.value}* — {rule.summary}\n\n" + manual_markdown(rule)
 
 
 def rules_document() -> str:

@@ -13,6 +13,7 @@ from unetcalc.catalogue import all_rules
 from unetcalc.check import CheckResult
 from unetcalc.findings.diagnostic import Severity
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
+from unetcalc.report.rule_docs import manual_markdown
 from unetcalc.textsafe import safe_json
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -24,10 +25,7 @@ FAMILIES = {"UC0": "spec", "UC1": "shapes", "UC2": "design", "UC3": "import", "U
 
 
 def _rule(rule: Any) -> dict[str, Any]:
-    markdown = (
-        f"**What it does.** {rule.what}\n\n**Why it matters.** {rule.why}\n\n"
-        f"**Example.**\n\n```yaml\n{rule.example}\n```\n\n**Fix.** {rule.fix}"
-    )
+    markdown = manual_markdown(rule).rstrip("\n")
     return {
         "id": rule.code,
         "name": rule.name,

@@ -18,7 +18,6 @@ SIZE_COLLAPSES = Rule(
         "a symbolic input this becomes the minimum input size."
     ),
     why="PyTorch raises `Output size is too small` at run time.",
-    example="input: {size: [16, 16]}\nlayers: [{op: conv, filters: 8, kernel: 17}]",
     fix="Use a larger input, smaller kernels, padding, or fewer pooling levels.",
 )
 
@@ -30,7 +29,6 @@ KERNEL_LARGER_THAN_INPUT = Rule(
     summary="A kernel does not fit its (padded) input.",
     what="Compares each conv/pool window (dilated) with the padded input size.",
     why="PyTorch raises `Kernel size can't be greater than actual input size`.",
-    example="a 3×3 conv applied to a 2×2 feature map",
     fix="Use a larger input or pad the feature map.",
 )
 
@@ -52,8 +50,7 @@ ODD_SIZE_BEFORE_DOWNSAMPLING = Rule(
         " size and the skip concat fails with `Sizes of tensors must match` deep inside training, or a crop"
         " hides the shift."
     ),
-    example="input: {size: [570, 570]}   # 2015 U-Net: 570 → 566 → pool1 → 283 → 279: pool2 receives 279×279",
-    fix="Use one of the nearest valid input sizes named in the hint (556 or 572 here), or pad the input.",
+    fix="Use one of the nearest valid input sizes named in the hint (568 or 572 here), or pad the input.",
 )
 
 
@@ -67,7 +64,6 @@ SKIP_SIZE_MISMATCH = Rule(
         "center`); a `with` tensor smaller than the input cannot be cropped."
     ),
     why="torch.cat and + require equal spatial sizes.",
-    example="- {op: concat, with: enc1}   # 392×392 against 568×568",
     fix="Add `crop: center`, pad, or use `same` padding so both sides have one size.",
 )
 
@@ -82,7 +78,6 @@ ASYMMETRIC_CROP = Rule(
         "floor(diff/2), as torch-style code does)."
     ),
     why="The skip's features are shifted half a pixel against the decoder's.",
-    example="cropping 65×65 to 64×64",
     fix="Choose sizes whose difference is even, or accept the shift.",
 )
 
@@ -97,7 +92,6 @@ CHANNEL_MISMATCH = Rule(
         "`groupnorm` (groups dividing channels)."
     ),
     why="PyTorch raises at construction or in the first forward pass.",
-    example="- {op: add, with: enc1}   # 64 channels + 128 channels",
     fix="Add a 1×1 conv to match channels, or change `filters`/`groups`.",
 )
 
@@ -109,7 +103,6 @@ CROP_LARGER_THAN_INPUT = Rule(
     summary="A `crop` asks for a size larger than its input.",
     what="Compares the crop's target size (`to` or `size`) with its input size.",
     why="A crop can only remove pixels.",
-    example="- {op: crop, size: [600, 600]}   # input is 572×572",
     fix="Crop to a size no larger than the input, or `pad` instead.",
 )
 
@@ -123,7 +116,6 @@ NO_VALID_INPUT = Rule(
         "Solves the divisibility and size constraints of a symbolic input and reports when they contradict each other."
     ),
     why="The network cannot run on any input.",
-    example="a decoder that upsamples by 3 joined to an encoder that pools by 2",
     fix="Make the downsampling and upsampling factors agree.",
 )
 
@@ -138,7 +130,6 @@ PADDING_LARGER_THAN_INPUT = Rule(
         "`mode: circular` (at most the size); for a symbolic input this becomes a minimum input size."
     ),
     why="PyTorch raises `Padding size should be less than the corresponding input dimension` at run time.",
-    example="a `{op: pad, padding: 4, mode: reflect}` on a 4×4 feature map",
     fix="Pad less, pad before the tensor gets that small, or use `mode: replicate` or `constant`.",
 )
 
@@ -154,7 +145,6 @@ INPUT_NOT_MULTIPLE = Rule(
         "keep to it too."
     ),
     why="The model raises before it computes anything, although every layer would cope with the size.",
-    example="input: {channels: 3, size: [250, 250], multiple_of: 32}",
     fix="Use the nearest multiple the hint names, or pad the image to it.",
 )
 
@@ -172,6 +162,5 @@ NORM_NEEDS_MORE_VALUES = Rule(
         "PyTorch raises `Expected more than 1 spatial element` / `more than 1 value per channel`; the "
         "normalised value would be 0/0 anyway."
     ),
-    example="- {op: instancenorm}   # after the last pool the map is 1×1",
     fix="Normalise before the last pool, use a larger input, or fewer groups.",
 )

@@ -18,7 +18,6 @@ UNKNOWN_REFERENCE = Rule(
     summary="`from`, `with` or `to` names no earlier layer.",
     what="Resolves every reference to a layer defined above it, or to `input`.",
     why="Layers run in order; a reference to a missing or later layer cannot be computed.",
-    example="- {op: concat, with: enc5}   # there is no enc5",
     fix="Use the name of an earlier layer; the message suggests the closest.",
 )
 

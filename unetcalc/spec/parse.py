@@ -34,7 +34,6 @@ YAML_SYNTAX = Rule(
         "top level, nest too deeply, or expand YAML aliases into too many nodes."
     ),
     why="Nothing else can be checked until the file parses; an alias bomb could otherwise exhaust memory.",
-    example="layers: [{op: conv, filters: 64}   # unclosed bracket",
     fix="Fix the YAML at the line shown; the message quotes the parser.",
 )
 
@@ -45,7 +44,6 @@ UNKNOWN_OP = Rule(
     summary="A layer names an operation unetcalc does not know.",
     what="Checks every layer's `op` against spec v1's operations and suggests the closest one.",
     why="An unknown op has no shape rule, so nothing after it can be inferred.",
-    example="- {op: convv, filters: 64}",
     fix="Use one of the ops listed by the message (did you mean `conv`?).",
 )
 
@@ -59,7 +57,6 @@ UNKNOWN_KEY = Rule(
         "A misspelt key is silently ignored by hand-written code: `filter: 64` would leave the layer without "
         "its filter count."
     ),
-    example="- {op: conv, filter: 64}",
     fix="Rename the key as suggested (`filters`), or remove it.",
 )
 
@@ -70,7 +67,6 @@ MISSING_PARAMETER = Rule(
     summary="A required parameter is missing.",
     what="Checks that `conv` and `upconv` have `filters`, `concat`/`add` have `with`, and so on.",
     why="The layer cannot be built or inferred without it.",
-    example="- {op: conv, kernel: 3}",
     fix="Add the parameter, e.g. `filters: 64`.",
 )
 
@@ -85,7 +81,6 @@ BAD_PARAMETER = Rule(
         "unexpectedly (`010` is octal 8, `1:20` is base-60 80)."
     ),
     why="PyTorch would reject the layer at construction time, far from the spec.",
-    example="- {op: maxpool, stride: 0}",
     fix="Use a value in the range the message gives.",
 )
 
@@ -96,7 +91,6 @@ DUPLICATE_NAME = Rule(
     summary="Two layers have the same name.",
     what="Checks that layer names (given or defaulted) are unique and not `input`.",
     why="`from`, `with` and `to` refer to layers by name; a duplicate makes them ambiguous.",
-    example="- {op: maxpool, name: MaxPool2}\n...\n- {op: maxpool, name: MaxPool2}",
     fix="Rename one of them (here the third pool: `MaxPool3`).",
 )
 
@@ -107,7 +101,6 @@ BAD_SHAPE = Rule(
     summary="A declared shape cannot be read.",
     what="Parses `in`/`out` shapes (`252x252x64`, `254 x 254`, `?`, mapping form) and the input size.",
     why="A declared shape that cannot be read cannot be checked.",
-    example="- {op: relu, out: 252 by 252}",
     fix="Write spatial sizes then channels separated by `x`: `252x252x64`.",
 )
 

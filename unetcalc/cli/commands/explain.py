@@ -21,13 +21,10 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.
         raise fail(f"no rule {code!r}; {suggestion + ' ' if suggestion else ''}see `unetcalc rules`")
     console = out()
     console.print(f"[bold]{entry.code} {entry.name}[/] ({entry.severity.value})\n{entry.summary}\n")
-    for title, text in (
-        ("What it does", entry.what),
-        ("Why it matters", entry.why),
-        ("Example", entry.example),
-        ("Fix", entry.fix),
-    ):
-        console.print(f"[bold]{title}[/]")
-        console.print(text, markup=False)
+    from unetcalc.report.rule_docs import manual
+
+    for section in manual(entry):
+        console.print(f"[bold]{section.title}[/]")
+        console.print(section.text, markup=False, highlight=False)
         console.print()
     return EXIT_OK
