@@ -53,11 +53,10 @@ def test_full_text_shows_the_spec_line_and_a_caret_under_the_value():
 
 def test_text_wraps_at_the_terminal_width_without_breaking_words():
     from unetcalc import check_file
-    from unetcalc.cli.console import PlainConsole
+    from unetcalc.cli.console import Writer
     from unetcalc.report.text import render_result
 
-    console = PlainConsole()
-    console.file = io.StringIO()
+    console = Writer(io.StringIO())
     render_result(console, check_file("specs/seed-encoder.yaml"), width=60)
     wrapped = console.file.getvalue()
     for line in wrapped.splitlines():

@@ -1,65 +1,85 @@
-"""PlainConsole prints what rich prints to a non-terminal: same escaping, same markup removal."""
+"""The one writer of styled lines: text shown as it is, ANSI only where colour is wanted, wrapping at a
+terminal's width between words, and never a markup language in between."""
 
 from __future__ import annotations
 
 import io
+import re
 
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
-from rich.console import Console
-from rich.errors import MarkupError
-from rich.markup import escape as rich_escape
 
-from unetcalc.cli.console import PlainConsole, escape, strip_markup
+from unetcalc.cli import console as console_module
+from unetcalc.cli.console import Writer
+from unetcalc.report.styled import Line, Lines
 
-TEXT = st.text(alphabet=st.sampled_from(list("ab[]/\\#@=: x1")), max_size=30)
-
-
-@given(TEXT)
-def test_escape_matches_rich(text):
-    assert escape(text) == rich_escape(text)
+TEXT = st.text(alphabet=st.sampled_from(list("ab[]/\\#@=: x1\n\x1b")), max_size=30)
+STYLES = st.sampled_from(["", "bold", "bold red", "dim", "yellow", "green", "cyan"])
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-@given(st.lists(st.tuples(st.sampled_from(["", "bold", "bold red", "dim", "yellow"]), TEXT), max_size=4))
-def test_plain_output_matches_rich_on_a_pipe(parts):
-    markup = "".join(f"[{style}]{escape(text)}[/]" if style else escape(text) for style, text in parts)
+def _written(line: Line | str, color: bool = False, width: int = 0) -> str:
     buffer = io.StringIO()
-    try:
-        Console(file=buffer, highlight=False, soft_wrap=True, emoji=False).print(markup)
-    except MarkupError:  # rich's own escape() is not safe before a tag when text ends in backslashes
-        assume(False)
-    assert strip_markup(markup) + "\n" == buffer.getvalue()
+    Writer(buffer, color, width).print(line)
+    return buffer.getvalue()
 
 
-def test_plain_console_writes_lines(capsys):
-    PlainConsole().print("[bold]ok[/] \\[literal]")
-    PlainConsole(stderr=True).print("[x]", markup=False)
-    captured = capsys.readouterr()
-    assert captured.out == "ok [literal]\n" and captured.err == "[x]\n"
+@given(st.lists(st.tuples(TEXT, STYLES), max_size=5))
+def test_plain_output_is_the_text_and_colour_only_adds_escape_codes(parts):
+    line = Line.of(parts)
+    plain = _written(line)
+    # Every span's text as written, on one line (newlines and control characters as escapes).
+    expected = "".join(text for text, _ in parts).replace("\n", "\\n").replace("\x1b", "\\x1b") + "\n"
+    assert plain == expected
+    assert ANSI.sub("", _written(line, color=True)) == plain  # colour adds codes, never text
 
 
-@given(st.lists(st.text(alphabet="ab[]/\\\\ #dim", max_size=30), max_size=20))
-def test_lines_stripped_in_one_pass_equal_each_line_stripped(lines):
-    """A plain report is stripped of markup a block of lines at a time: the same text as line by line."""
-    from unetcalc.report.markup import strip_markup, strip_markup_lines
-
-    assert strip_markup_lines(lines) == "".join(f"{strip_markup(line)}\n" for line in lines)
+def test_user_text_that_looks_like_markup_is_shown_as_written():
+    name = "[bold red]enc1[/] \\[x] [link=file:///etc/passwd]y"
+    assert _written(Line("✓ OK", "bold green") + f"  {name}") == f"✓ OK  {name}\n"
+    assert _written(Line("✓ OK", "bold green") + f"  {name}", color=True) == f"\x1b[1;32m✓ OK\x1b[0m  {name}\n"
 
 
-def test_at_a_terminal_long_lines_wrap_between_words_and_into_a_pipe_they_do_not(monkeypatch):
-    import io
+def test_control_characters_are_shown_as_escapes_not_sent_to_the_terminal():
+    assert _written("enc\x1b[2Jx\r::error::y") == "enc\\x1b[2Jx\\r::error::y\n"
+    lines = Lines()
+    lines.print(Line("a\x07", "bold") + "\n::error::b")
+    assert lines.lines == ["a\\x07\\n::error::b"]
 
-    from unetcalc.cli import console as console_module
 
+def test_long_lines_wrap_between_words_at_the_width_and_keep_their_styles():
     words = " ".join(["peak"] * 40)
-    monkeypatch.setattr(console_module.sys.stdout, "isatty", lambda: True, raising=False)
-    terminal = console_module.out()
-    terminal.file, terminal.width = io.StringIO(), 40
-    terminal.print(words)
-    lines = terminal.file.getvalue().splitlines()
-    assert len(lines) > 1 and all(len(line) <= 40 and not line.endswith("pea") for line in lines)
-    monkeypatch.setattr(console_module.sys.stdout, "isatty", lambda: False, raising=False)
-    piped = console_module.out()
-    piped.file, piped.width = io.StringIO(), 40
-    piped.print(words)
-    assert piped.file.getvalue().splitlines() == [words]
+    rows = _written(Line("live:", "bold") + f" {words}", color=True, width=40).splitlines()
+    assert len(rows) > 1 and all(len(ANSI.sub("", row)) <= 40 for row in rows)
+    assert rows[0].startswith("\x1b[1mlive:\x1b[0m") and not any(ANSI.sub("", r).endswith("pea") for r in rows)
+    assert _written(words, width=0).splitlines() == [words]  # into a pipe: one line, whatever its length
+
+
+def test_colour_follows_the_stream_and_the_color_option(monkeypatch):
+    stream = io.StringIO()
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    assert console_module.wants_color(stream) is False  # a pipe or a file: plain text
+    monkeypatch.setattr(stream, "isatty", lambda: True, raising=False)
+    assert console_module.wants_color(stream) is True
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert console_module.wants_color(stream) is False
+    try:
+        console_module.set_color("always")
+        assert console_module.wants_color(io.StringIO()) is True
+        console_module.set_color("never")
+        monkeypatch.delenv("NO_COLOR")
+        assert console_module.wants_color(stream) is False
+    finally:
+        console_module.set_color("auto")
+
+
+def test_batched_lines_are_written_in_blocks_in_order():
+    buffer = io.StringIO()
+    writer = Writer(buffer)
+    with writer.batched() as printer:
+        for n in range(5000):
+            printer.print(f"line {n}")
+        assert buffer.getvalue().count("\n") == 4096  # two full blocks so far, the rest at the end
+    assert buffer.getvalue().splitlines() == [f"line {n}" for n in range(5000)]

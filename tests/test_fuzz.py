@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from unetcalc import check_text
-from unetcalc.cli.console import PlainConsole
+from unetcalc.cli.console import Writer
 from unetcalc.draw.dot import to_dot
 from unetcalc.draw.layout import build_diagram
 from unetcalc.report.github import render_github
@@ -86,9 +86,7 @@ def test_mutations_give_findings_not_exceptions(base, picks, junk, drop):
 
 def _assert_outputs_safe(result) -> None:
     buffer = io.StringIO()
-    console = PlainConsole()
-    console.file = buffer
-    render_result(console, result)
+    render_result(Writer(buffer), result)
     assert_safe_text(buffer.getvalue(), "text")
     assert_safe_text(render_json([result]), "json")
     assert_safe_text(render_sarif([result]), "sarif")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -28,6 +29,7 @@ from unetcalc.cli.commands import (
     table,
     tile,
 )
+from unetcalc.cli.console import set_color
 
 app = typer.Typer(
     help="Shape inference and linting for U-Net / FCN layer specs written in YAML.",
@@ -43,13 +45,26 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    color: Annotated[
+        Color,
+        typer.Option(
+            "--color", help="auto: colour at a terminal (none with NO_COLOR set); always; never.", show_default=True
+        ),
+    ] = Color.auto,
 ) -> None:
     """unetcalc infers every tensor shape of a U-Net/FCN spec and flags dimension errors."""
+    set_color(color.value)
 
 
 def _exits(command: Callable[..., int]) -> Callable[..., None]:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_USAGE, err, print_error
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_USAGE, Line, Printer, print_error, status, text_err
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    pass
 
 
 def fail(message: str) -> typer.Exit:
@@ -52,14 +52,14 @@ def require_torch() -> None:
         raise fail(str(exc)) from None
 
 
-def verify_all(console: Console, results: list[CheckResult]) -> bool:
+def verify_all(console: Printer, results: list[CheckResult]) -> bool:
     require_torch()
     from unetcalc.report.build import render_verification
     from unetcalc.torch.verify import verify as verify_result
 
     ok = True
     for result in results:
-        with err().status(f"verifying {result.path} on the meta device…"):
+        with status(f"verifying {result.path} on the meta device…"):
             checks = verify_result(result)
         ok = render_verification(console, result, checks) and ok
     return ok
@@ -68,15 +68,10 @@ def verify_all(console: Console, results: list[CheckResult]) -> bool:
 def print_report(result: CheckResult) -> None:
     """A spec's check report on stderr (why a command stops): plain lines in blocks when not a terminal,
     where rich per line cost ~0.7 ms a finding (a spec with 100k findings took over a minute)."""
-    from unetcalc.cli.console import PlainConsole, text_err
     from unetcalc.report.text import render_result
 
-    console = text_err()
-    if isinstance(console, PlainConsole):
-        with console.batched() as printer:
-            render_result(printer, result)
-    else:
-        render_result(console, result)
+    with text_err().batched() as printer:
+        render_result(printer, result)
 
 
 def check_targets(targets: list[str], reads: list[str]) -> None:
@@ -103,7 +98,7 @@ def checked(spec: str, input_size: tuple[int | str, ...] | None, command: str = 
     result = load(spec, input_size)
     if result.inference is None or not result.ok or not result.layers_ok():
         print_report(result)
-        err().print(f"[bold red]error:[/] {command} needs a spec that checks without errors")
+        text_err().print(Line("error:", "bold red") + f" {command} needs a spec that checks without errors")
         raise typer.Exit(EXIT_FINDINGS)
     return result
 

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_USAGE, err, escape
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_USAGE, Line, text_err
 
 
 def run() -> None:
@@ -119,8 +119,9 @@ def main() -> None:
             sys.exit(EXIT_USAGE)
         if os.environ.get("UNETCALC_DEBUG"):
             raise
-        err().print(
-            f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(str(exc))}\n"
+        console = text_err()
+        console.print(Line("internal error:", "bold red") + f" {type(exc).__name__}: {exc}")
+        console.print(
             "This is a bug in unetcalc. Run again with UNETCALC_DEBUG=1 for the traceback and please report it."
         )
         sys.exit(EXIT_USAGE)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from unetcalc.report.markup import Printer, escape
-from unetcalc.textsafe import printable
+from unetcalc.report.styled import Line, Printer
 
 if TYPE_CHECKING:
     from unetcalc.importer.run import ImportResult
@@ -17,12 +16,10 @@ def _sizes(sizes: list[tuple[int, ...]]) -> str:
 
 def render_findings(console: Printer, outcome: ImportResult) -> None:
     for d in outcome.findings:
-        console.print(
-            f"[bold red]✗[/] {escape(printable(outcome.source))}: [bold]{d.code}[/] {escape(printable(d.message))}"
-        )
+        console.print(Line("✗", "bold red") + f" {outcome.source}: " + Line(d.code, "bold") + f" {d.message}")
         if d.hint:
-            console.print(f"    = hint: {escape(printable(d.hint))}")
-    console.print("[bold red]error:[/] nothing was written")
+            console.print(f"    = hint: {d.hint}")
+    console.print(Line("error:", "bold red") + " nothing was written")
 
 
 def render_proof(console: Printer, outcome: ImportResult, target: str | None) -> None:
@@ -30,7 +27,7 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
     assert result is not None
     layers = len(result.spec.layers)
     traced = f", traced at {_sizes(outcome.traced_sizes)}" if outcome.traced_sizes else ""
-    lines = [f"imported {escape(printable(outcome.source))}: {layers} layers{traced}"]
+    lines = [f"imported {outcome.source}: {layers} layers{traced}"]
     if outcome.multiple_of is not None:
         lines.append(
             f"  the model refuses sizes that are not multiples of {outcome.multiple_of} "
@@ -48,7 +45,8 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
         console.print(line)
     if outcome.without_torch:
         console.print(
-            "[yellow]not proven:[/] written from the plan as dynamic-network-architectures 0.4 builds it, without "
+            Line("not proven:", "yellow")
+            + " written from the plan as dynamic-network-architectures 0.4 builds it, without "
             "torch; install torch and dynamic-network-architectures and import again for the proof"
         )
     if proof is not None and proof.ok:
@@ -60,11 +58,11 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
             )
         aliased = f" (+{proof.aliased_keys} keys of modules registered twice)" if proof.aliased_keys else ""
         console.print(
-            f"[green]✓ exact:[/] every layer's shape and the outputs at {_sizes(proof.sizes)}, "
+            Line("✓ exact:", "green") + f" every layer's shape and the outputs at {_sizes(proof.sizes)}, "
             f"{proof.params:,} parameters, {proof.state_dict_tensors} state_dict tensors{aliased}{cpu}"
         )
     if target is not None:
-        shown = escape(printable(target))
+        shown = target
         console.print(f"wrote {shown}")
         console.print("next:")
         concrete = all(isinstance(s, int) for s in result.spec.input.size) if result.spec.input else True
@@ -73,7 +71,7 @@ def render_proof(console: Printer, outcome: ImportResult, target: str | None) ->
             f"unetcalc memory {shown}",
             f"unetcalc fit {shown} --memory 24GiB"
             + ("" if concrete else f" --size {_sizes(outcome.traced_sizes[:1])}"),
-            f"unetcalc draw {shown} --style paper -o {escape(printable(_stem(target)))}.svg",
+            f"unetcalc draw {shown} --style paper -o {_stem(target)}.svg",
         ):
             console.print(f"  {command}")
 

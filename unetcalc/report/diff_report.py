@@ -6,7 +6,7 @@ from typing import Any
 
 from unetcalc.diff import FieldChange, LayerChange, SpecDiff
 from unetcalc.report.labels import validity_text
-from unetcalc.report.markup import Printer, escape
+from unetcalc.report.styled import Line, Printer
 from unetcalc.shapes.validity import AxisValidity, classes_json
 from unetcalc.textsafe import markdown_code, markdown_text, safe_json
 
@@ -71,36 +71,32 @@ SHAPES_SHOWN = 8  # a longer list of changed shapes is cut (--all shows every on
 
 
 def render_text(console: Printer, d: SpecDiff, show_all: bool = False) -> None:
-    console.print(f"diff [bold]{escape(d.old.path)}[/] → [bold]{escape(d.new.path)}[/]")
+    console.print(Line("diff ").styled(d.old.path, "bold") + " → " + Line(d.new.path, "bold"))
     if d.unchanged:
         console.print("  no changes in layers, shapes, parameters, output or valid inputs")
         return
     in_old, in_new = d.input
     if in_old != in_new:
-        console.print(f"  input     {escape(in_old)} → {escape(in_new)}")
+        console.print(f"  input     {in_old} → {in_new}")
     console.print(f"  params    {_params(d)}")
     out_old, out_new = d.output
-    console.print(
-        f"  output    {escape(out_old)} → {escape(out_new)}"
-        if out_old != out_new
-        else f"  output    {escape(out_new)} (unchanged)"
-    )
+    console.print(f"  output    {out_old} → {out_new}" if out_old != out_new else f"  output    {out_new} (unchanged)")
     for old, new in d.valid_input:
-        console.print(f"  valid {new.symbol}   {escape(_axis(old))} → {escape(_axis(new))}")
+        console.print(f"  valid {new.symbol}   {_axis(old)} → {_axis(new)}")
     console.print(f"  findings  {_findings(d)}")
     for sign, colour, found in (("+", "red", d.findings_added), ("-", "green", d.findings_removed)):
         for f in found:
-            console.print(f"    [{colour}]{sign}[/] {f.code} {escape(f.message)} (line {f.line})")
+            console.print(Line("    ").styled(sign, colour) + f" {f.code} {f.message} (line {f.line})")
     if d.layers:
         console.print(f"  layers ({len(d.layers)} changed):")
         for change in d.layers:
             colour = {"added": "green", "removed": "red"}.get(change.kind, "yellow")
-            console.print(f"    [{colour}]{SYMBOL[change.kind]}[/] {escape(_layer_line(change))}")
+            console.print(Line("    ").styled(SYMBOL[change.kind], colour) + f" {_layer_line(change)}")
     if d.shapes:
         console.print(f"  shapes ({len(d.shapes)} changed):")
         shown = d.shapes if show_all or len(d.shapes) <= SHAPES_SHOWN else d.shapes[:SHAPES_SHOWN]
         for s in shown:
-            console.print(f"    {escape(s.layer)}: {escape(s.old)} → {escape(s.new)}")
+            console.print(f"    {s.layer}: {s.old} → {s.new}")
         if len(shown) < len(d.shapes):
             console.print(f"    … and {len(d.shapes) - len(shown)} more (--all shows every one)")
 

@@ -1,8 +1,8 @@
 """The output-format registry of `unetcalc check`: a name → a lazily imported renderer.
 
-Every renderer has one signature, ``(results, options) -> str``. Formats marked ``markup`` return
-rich markup lines, which the CLI prints through its console (colours at a terminal, plain text
-elsewhere); the others return the exact bytes to write (JSON, SARIF, workflow commands). A markup
+Every renderer has one signature, ``(results, options) -> str``. Formats marked ``lines`` are styled
+lines (report/styled.py), which the CLI prints through its writer (colours at a terminal, plain text
+elsewhere); the others return the exact bytes to write (JSON, SARIF, workflow commands). A lines
 format also names a printer, ``(console, results, options) -> None``, that prints those lines as it
 makes them (the CLI's way: a report of 100k findings is never held whole).
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
     from unetcalc.check import CheckResult
-    from unetcalc.report.markup import Printer
+    from unetcalc.report.styled import Printer
 
 
 # NamedTuples, not dataclasses: this module is on `check`'s start-up path, where a frozen slotted
@@ -38,15 +38,15 @@ class OutputFormat(NamedTuple):
     name: str
     module: str
     function: str
-    markup: bool  # rich markup lines, printed through the console
+    lines: bool  # styled lines, printed through the CLI's writer
     style: str | None = None  # the text style this format fixes (full, concise)
-    printer: str = ""  # markup formats: the function that prints the lines as it makes them
+    printer: str = ""  # lines formats: the function that prints the lines as it makes them
 
     def renderer(self) -> Renderer:
         return cast(Renderer, getattr(importlib.import_module(self.module), self.function))
 
     def print_to(self, console: Printer, results: Sequence[CheckResult], options: RenderOptions) -> None:
-        """Print a markup format's lines to ``console`` as they are made."""
+        """Print a lines format's lines to ``console`` as they are made."""
         printer = cast(LinePrinter, getattr(importlib.import_module(self.module), self.printer))
         printer(console, results, options._replace(style=self.style) if self.style else options)
 
@@ -57,14 +57,12 @@ class OutputFormat(NamedTuple):
 CHECK_FORMATS: dict[str, OutputFormat] = {
     f.name: f
     for f in (
+        OutputFormat("text", "unetcalc.report.text", "render_report", lines=True, style="full", printer="print_report"),
         OutputFormat(
-            "text", "unetcalc.report.text", "render_report", markup=True, style="full", printer="print_report"
+            "concise", "unetcalc.report.text", "render_report", lines=True, style="concise", printer="print_report"
         ),
-        OutputFormat(
-            "concise", "unetcalc.report.text", "render_report", markup=True, style="concise", printer="print_report"
-        ),
-        OutputFormat("json", "unetcalc.report.json_report", "render_json", markup=False),
-        OutputFormat("github", "unetcalc.report.github", "render_github", markup=False),
-        OutputFormat("sarif", "unetcalc.report.sarif", "render_sarif", markup=False),
+        OutputFormat("json", "unetcalc.report.json_report", "render_json", lines=False),
+        OutputFormat("github", "unetcalc.report.github", "render_github", lines=False),
+        OutputFormat("sarif", "unetcalc.report.sarif", "render_sarif", lines=False),
     )
 }

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
-
 from unetcalc.check import CheckResult
 from unetcalc.memory.estimate import REFERENCE_SIZE, LayerMemory, MemoryEstimate, measure_size
 from unetcalc.memory.fit import Fit
 from unetcalc.memory.reserved import MAX_SIMULATED_LAYERS, Reserved
 from unetcalc.report.costs import bytes_json, bytes_text, human_bytes, precise_bytes
-from unetcalc.report.markup import escape
+from unetcalc.report.styled import Line, Printer
 from unetcalc.shapes.shape import format_shape
 from unetcalc.textsafe import path_text, printable, safe_json
 
@@ -36,19 +34,19 @@ NOT_COUNTED = (
 )
 
 
-def _heading(result: CheckResult, estimate: MemoryEstimate) -> str:
+def _heading(result: CheckResult, estimate: MemoryEstimate) -> Line:
     inference = result.inference
     assert inference is not None
     optimizer = OPTIMIZER_NAMES[estimate.optimizer]
     return (
-        f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  {format_shape(inference.input)} → "
+        Line(f"{path_text(result.path)} (").styled(result.spec.name, "bold") + f")  {format_shape(inference.input)} → "
         f"{format_shape(inference.output)}   batch {estimate.batch}, {estimate.precision}"
         f"{' autocast' if estimate.precision != 'fp32' else ''}, {optimizer}"
     )
 
 
 def render_memory(
-    console: Console, result: CheckResult, estimate: MemoryEstimate, reserved: Reserved | None = None
+    console: Printer, result: CheckResult, estimate: MemoryEstimate, reserved: Reserved | None = None
 ) -> None:
     training, inference = estimate.training, estimate.inference
     console.print(_heading(result, estimate))
@@ -58,12 +56,12 @@ def render_memory(
             f"{REFERENCE_SIZE} (use --input for exact figures at a size)"
         )
     console.print(
-        f"  [bold]training step[/] peak {escape(bytes_text(training.peak))}  "
-        f"(max_memory_allocated, at {escape(training.peak_at)})"
+        Line("  ").styled("training step", "bold") + f" peak {bytes_text(training.peak)}  "
+        f"(max_memory_allocated, at {training.peak_at})"
     )
     if reserved is not None:
         console.print(
-            f"  [bold]reserved[/] {escape(human_bytes(reserved.peak))} in {reserved.segments:,} segments  "
+            Line("  ").styled("reserved", "bold") + f" {human_bytes(reserved.peak)} in {reserved.segments:,} segments  "
             "(max_memory_reserved: the caching allocator's segments over inference and training steps; "
             "nvidia-smi shows this plus the CUDA context)"
         )
@@ -74,26 +72,26 @@ def render_memory(
         ("saved for backward", training.saved, "after the forward, with the output"),
     ]
     for label, value, note in rows:
-        console.print(f"    {label:<20} {escape(bytes_text(value)):>14}   {escape(note)}")
+        console.print(f"    {label:<20} {bytes_text(value):>14}   {note}")
     at_peak = ", ".join(
         f"{kind} {bytes_text(training.at_peak[kind])}" for kind in KIND_ORDER if kind in training.at_peak
     )
-    console.print(f"    live at the peak: {escape(at_peak)}")
+    console.print(f"    live at the peak: {at_peak}")
     console.print(
-        f"  [bold]inference[/] (eval, no_grad) peak {escape(bytes_text(inference.peak))}: "
-        f"{escape(bytes_text(inference.activations))} over weights and input (at {escape(inference.peak_at)})"
+        Line("  ").styled("inference", "bold") + " (eval, no_grad) peak "
+        f"{bytes_text(inference.peak)}: "
+        f"{bytes_text(inference.activations)} over weights and input (at {inference.peak_at})"
     )
     keepers = _largest_keepers(training.per_layer)
     if keepers:
         console.print(f"  layers that keep the most for backward (--format json lists all {len(training.per_layer)}):")
         for layer in keepers:
             console.print(
-                f"    {escape(_row_name(layer.name)):<24} {escape(layer.op):<12} "
-                f"{escape(bytes_text(layer.saved)):>12}   {escape(layer.kept)}"
+                f"    {_row_name(layer.name):<24} {layer.op:<12} {bytes_text(layer.saved):>12}   {layer.kept}"
             )
     if reserved is None and not estimate.symbolic:
         console.print(f"  reserved: not simulated (more than {MAX_SIMULATED_LAYERS:,} layers)")
-    console.print(f"  [dim]{NOT_COUNTED if reserved is None else CONTEXT_NOT_COUNTED}[/]")
+    console.print(Line("  ").styled(NOT_COUNTED if reserved is None else CONTEXT_NOT_COUNTED, "dim"))
 
 
 def _row_name(name: str) -> str:
@@ -164,11 +162,11 @@ def render_memory_json(result: CheckResult, estimate: MemoryEstimate, reserved: 
     return safe_json(memory_json(result, estimate, reserved)) + "\n"
 
 
-def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -> None:
+def render_fit(console: Printer, result: CheckResult, fit: Fit, question: str) -> None:
     size = "x".join(map(str, fit.size))
     budget = fit.budget
     console.print(
-        f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  {fit.estimate.precision}"
+        Line(f"{path_text(result.path)} (").styled(result.spec.name, "bold") + f")  {fit.estimate.precision}"
         f"{' autocast' if fit.estimate.precision != 'fp32' else ''}, {OPTIMIZER_NAMES[fit.estimate.optimizer]}, "
         f"budget {human_bytes(fit.limit)}"
     )
@@ -176,7 +174,8 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
     reserved = asked_reserved and fit.reserved is not None
     measure = "reserved peak" if reserved else "allocated peak"
     console.print(
-        f"  [bold green]{escape(question)}[/]: batch {fit.batch} at {size}  {measure} {precise_bytes(fit.needed)}, "
+        Line("  ").styled(question, "bold green")
+        + f": batch {fit.batch} at {size}  {measure} {precise_bytes(fit.needed)}, "
         f"margin {human_bytes(max(fit.margin, 0))}"
     )
     terms = [f"{measure} {precise_bytes(fit.needed)}"]
@@ -186,10 +185,12 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
     console.print(
         f"  allocated peak {precise_bytes(fit.estimate.training_peak)} (max_memory_allocated)"
         + (f", reserved peak {precise_bytes(fit.reserved)} (the caching allocator's segments)" if fit.reserved else "")
-        + f"; inference peak {escape(bytes_text(fit.estimate.inference.peak))}"
+        + f"; inference peak {bytes_text(fit.estimate.inference.peak)}"
     )
     if fit.capped is not None:
-        console.print(f"  [yellow]the search stops at {fit.capped:,}[/]: a larger one may fit as well")
+        console.print(
+            Line("  ").styled(f"the search stops at {fit.capped:,}", "yellow") + ": a larger one may fit as well"
+        )
     if fit.over is not None:
         batch, over_size, over_need = fit.over
         console.print(
@@ -197,11 +198,16 @@ def render_fit(console: Console, result: CheckResult, fit: Fit, question: str) -
         )
     if asked_reserved and fit.reserved is None:
         console.print(
-            f"  [yellow]the caching allocator is simulated for networks of up to {MAX_SIMULATED_LAYERS:,} layers[/]: "
+            Line("  ").styled(
+                f"the caching allocator is simulated for networks of up to {MAX_SIMULATED_LAYERS:,} layers", "yellow"
+            )
+            + ": "
             "this one's allocated peak is compared; keep room with --reserve"
         )
     elif not reserved:
-        console.print("  [dim]not counted: the caching allocator's slack (reserved exceeds allocated)[/]")
+        console.print(
+            Line("  ").styled("not counted: the caching allocator's slack (reserved exceeds allocated)", "dim")
+        )
 
 
 def fit_json(result: CheckResult, fit: Fit) -> dict[str, Any]:

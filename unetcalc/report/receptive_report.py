@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console
-
 from unetcalc.check import CheckResult
-from unetcalc.report.markup import escape
+from unetcalc.report.styled import Line, Printer
 from unetcalc.textsafe import path_text
 from unetcalc.tiling.receptive import AxisField, ReceptiveField, Windows
 
@@ -45,18 +43,18 @@ def field_json(result: CheckResult, field: ReceptiveField) -> dict[str, Any]:
     }
 
 
-def render_field(console: Console, result: CheckResult, field: ReceptiveField) -> None:
-    console.print(f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  exact receptive field")
+def render_field(console: Printer, result: CheckResult, field: ReceptiveField) -> None:
+    console.print(Line(f"{path_text(result.path)} (").styled(result.spec.name, "bold") + ")  exact receptive field")
     for axis in field.axes:
         windows = axis.windows
         if windows is None:
-            console.print(f"  axis {escape(axis.name)}: not the same at every size: {escape(axis.reason)}")
+            console.print(f"  axis {axis.name}: not the same at every size: {axis.reason}")
             continue
         low, high = windows.sizes
         size = f"{low}" if low == high else f"{low}–{high}"
         before, after = axis.halo
         console.print(
-            f"  axis [bold]{escape(axis.name)}[/]: window {size} input rows; the pattern repeats every "
+            Line("  axis ").styled(axis.name, "bold") + f": window {size} input rows; the pattern repeats every "
             f"{windows.period} output rows ({windows.shift} input rows); halo {before} before, {after} after"
         )
         for phase in axis.phases:
@@ -70,6 +68,7 @@ def render_field(console: Console, result: CheckResult, field: ReceptiveField) -
     if field.statistics:
         shown = ", ".join(field.statistics[:6]) + (" …" if len(field.statistics) > 6 else "")
         console.print(
-            f"  [yellow]instance/group norm[/] ({escape(shown)}) also reads statistics of the whole tensor: "
+            Line("  ").styled("instance/group norm", "yellow")
+            + f" ({shown}) also reads statistics of the whole tensor: "
             "windows above are what the convolutions, pools and resamplings read"
         )

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from itertools import islice
 
-from rich.console import Console
-
 from unetcalc.check import CheckResult
 from unetcalc.report.labels import validity_text
-from unetcalc.report.markup import escape
+from unetcalc.report.styled import Line, Printer
 from unetcalc.shapes.validity import AxisValidity
 from unetcalc.textsafe import whole
 
@@ -28,7 +26,7 @@ def _given_size(result: CheckResult, axis: int) -> int | None:
     return size if isinstance(size, int) else None
 
 
-def _print_given(console: Console, axis: AxisValidity, given: int) -> None:
+def _print_given(console: Printer, axis: AxisValidity, given: int) -> None:
     """Whether the spec's input size is valid on this axis, and the nearest other valid sizes."""
     verdict = f"valid → output {_int(axis.output_at(given))}" if axis.contains(given) else "NOT valid"
     below, above = axis.nearest(given)  # strictly below and above
@@ -37,13 +35,13 @@ def _print_given(console: Console, axis: AxisValidity, given: int) -> None:
     console.print(f"    the spec's input {axis.symbol} = {whole(given)}: {verdict}{alternatives}")
 
 
-def render_sizes(console: Console, result: CheckResult, near: int | None, span: tuple[int, int] | None) -> None:
+def render_sizes(console: Printer, result: CheckResult, near: int | None, span: tuple[int, int] | None) -> None:
     validity = result.validity
     if validity is None:
         return
-    console.print(f"valid input sizes of [bold]{escape(result.spec.name)}[/] ({escape(result.path)}), per axis")
+    console.print(Line("valid input sizes of ").styled(result.spec.name, "bold") + f" ({result.path}), per axis")
     for axis in validity.axes:
-        console.print(f"  axis {axis.axis} ({axis.symbol}): {escape(validity_text(axis))}")
+        console.print(f"  axis {axis.axis} ({axis.symbol}): {validity_text(axis)}")
         if not axis.feasible:
             continue
         given = _given_size(result, axis.axis)

@@ -16,7 +16,7 @@ Span = tuple[str, str]  # (text, style): a style is space-separated words, "" fo
 
 
 class Line:
-    """One line of output (or several, where the text holds newlines): spans of styled text."""
+    """One line of output: spans of styled text (a newline in a span is shown as ``\\n``, never a break)."""
 
     __slots__ = ("spans",)
 
@@ -61,18 +61,11 @@ class Printer(Protocol):
     def print(self, line: Printable = "") -> None: ...
 
 
-def rows(line: Printable) -> list[list[Span]]:
-    """What one print shows: its spans split at newlines, each text made printable (control characters as
-    escapes, so a name cannot move the cursor or start a CI command)."""
+def shown_spans(line: Printable) -> list[Span]:
+    """What one print shows: one line, each span's text made printable (control characters, newlines
+    included, as escapes: a name cannot move the cursor, break the line or start a CI command)."""
     spans: list[Span] = [(line, "")] if isinstance(line, str) else line.spans
-    result: list[list[Span]] = [[]]
-    for text, style in spans:
-        for number, piece in enumerate(text.split("\n")):
-            if number:
-                result.append([])
-            if piece:
-                result[-1].append((printable(piece), style))
-    return result
+    return [(printable(text), style) for text, style in spans]
 
 
 class Lines:
@@ -82,7 +75,7 @@ class Lines:
         self.lines: list[str] = []
 
     def print(self, line: Printable = "") -> None:
-        self.lines += ["".join(text for text, _ in row) for row in rows(line)]
+        self.lines.append("".join(text for text, _ in shown_spans(line)))
 
     def text(self) -> str:
         return "".join(f"{line}\n" for line in self.lines)

@@ -10,11 +10,11 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from unetcalc.check import CheckResult
 from unetcalc.ops.registry import op_label
 from unetcalc.report.costs import human_count, poly_json
-from unetcalc.report.markup import escape
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.poly import Poly
 from unetcalc.shapes.shape import Shape, format_shape
@@ -137,7 +137,7 @@ def fitting_columns(rows: list[tuple[str, ...]], width: int) -> list[int]:
 
 def render_rich(console: Console, result: CheckResult, wide: bool = False, macs: str = "true") -> None:
     # The title is printed by us, not by rich: a wrapped title line could start with any text of the name.
-    console.print(f"table of {escape(result.spec.name)} — {escape(result.path)}")
+    console.print(Text(printable(f"table of {result.spec.name} — {result.path}")))
     rows = table_rows(result, macs)
     cells = [row.cells() for row in rows]
     shown = list(range(len(HEADER))) if wide else fitting_columns(cells, console.width)
@@ -147,9 +147,9 @@ def render_rich(console: Console, result: CheckResult, wide: bool = False, macs:
         _rich_table(console, rows, cells, shown, wide)
     hidden = [HEADER[i] for i in range(len(HEADER)) if i not in shown]
     if hidden:
-        console.print(f"[dim]{', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all[/]")
+        console.print(Text(f"{', '.join(hidden)} hidden to fit {console.width} columns: --wide shows all", "dim"))
     if result.inference is not None:
-        console.print(_totals(result, macs))
+        console.print(Text(printable(_totals(result, macs))))
 
 
 # Past this many rows rich's table layout costs seconds (it measures every cell of every row): the
@@ -179,7 +179,7 @@ def _rich_table(
         table.add_column(HEADER[index], justify="right" if HEADER[index] in NUMERIC else "left")
     for row, row_cells in zip(rows, cells, strict=True):
         style = "red" if row.declared.startswith("✗") else None
-        table.add_row(*(escape(row_cells[i]) for i in shown), style=style)
+        table.add_row(*(Text(printable(row_cells[i])) for i in shown), style=style)  # cells are text, never markup
     if wide:  # every column whole, into a file or a pipe too (rich would fit 80 columns there)
         widths = [max(len(HEADER[i]), *(len(c[i]) for c in cells)) if cells else len(HEADER[i]) for i in shown]
         saved = console.width

@@ -12,7 +12,7 @@ from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.report.costs import batch_one_memory, costs_line
 from unetcalc.report.formats import DEFAULT_OPTIONS, RenderOptions
 from unetcalc.report.labels import validity_summary
-from unetcalc.report.markup import Printer, escape
+from unetcalc.report.styled import Line, Lines, Printer
 from unetcalc.shapes.cost import compute_costs
 from unetcalc.shapes.shape import format_shape
 from unetcalc.sourcelines import source_lines, value_length
@@ -44,27 +44,28 @@ def render_result(
     """
     errors, warnings = len(result.errors), len(result.warnings)
     failed = errors or (strict and warnings)
-    verdict = "[bold red]✗ FAIL[/]" if failed else "[bold green]✓ OK[/]"
+    verdict = Line("✗ FAIL", "bold red") if failed else Line("✓ OK", "bold green")
     counts = ", ".join(x for x in (errors and _plural(errors, "error"), warnings and _plural(warnings, "warning")) if x)
     console.print(
-        f"{verdict}  [bold]{escape(result.path)}[/] ({escape(result.spec.name)})" + (f" — {counts}" if counts else "")
+        (verdict + "  ").styled(result.path, "bold") + f" ({result.spec.name})" + (f" — {counts}" if counts else "")
     )
     source = source_lines(result.spec.text, result.path) if style == "full" and result.spec.text else []
     for d in result.diagnostics:
         head = f"{path_text(d.file)}:{d.line}:{d.column} {d.code} {d.message}"
         for number, line in enumerate(_wrap(head, width - 2, indent=4)):
-            text = escape(line)
-            if number == 0:  # colour the code (plain ASCII: escaping left it as it was)
-                text = text.replace(f" {d.code} ", f" [{STYLE[d.severity]}]{d.code}[/] ", 1)
-            console.print(f"  {text}")
+            before, code, after = line.partition(f" {d.code} ") if number == 0 else (line, "", "")
+            if code:  # colour the code
+                console.print(Line(f"  {before} ").styled(d.code, STYLE[d.severity]) + f" {after}")
+            else:
+                console.print(f"  {line}")
         snippet = bool(source) and 1 <= d.line <= len(source)
         if snippet:
             _snippet(console, source[d.line - 1], d, width)
         if d.hint:
             lead = f"   {' ' * len(str(d.line))} = hint: " if snippet else "      hint: "
             for number, line in enumerate(_wrap(d.hint, width - len(lead), indent=0)):
-                head_text = f"[dim]{lead.rstrip()}[/] " if number == 0 else " " * len(lead)
-                console.print(f"{head_text}{escape(line)}")
+                head_text = Line(lead.rstrip(), "dim") + " " if number == 0 else Line(" " * len(lead))
+                console.print(head_text + line)
         if snippet:
             console.print()  # a blank line between findings that show their source
     inference = result.inference
@@ -90,7 +91,7 @@ def render_result(
         facts.append(("valid", validity_summary(result.validity.axes)))
     for title, text in facts:
         for number, line in enumerate(_wrap(text, width - 10, indent=0)):
-            console.print(f"  {title if number == 0 else '':<8}{escape(line)}")
+            console.print(f"  {title if number == 0 else '':<8}{line}")
     if result.validity is not None and (inference.output is not None or solved):
         axes = result.validity.axes
         spec_input = result.input
@@ -101,9 +102,11 @@ def render_result(
                     text = f"{value} is not valid: {nearest_text(result.validity, axis, value)}"
                     invalid.setdefault(text, []).append(axes[axis].symbol)
             for text, symbols in invalid.items():
-                console.print(f"  [yellow]input {', '.join(symbols)} = {escape(text)}[/]")
+                console.print(Line("  ") + Line(f"input {', '.join(symbols)} = {text}", "yellow"))
     if result.input_overridden:
-        console.print("  [dim]note: --input replaced the spec's input; declared sizes were not checked[/]")
+        console.print(
+            Line("  ") + Line("note: --input replaced the spec's input; declared sizes were not checked", "dim")
+        )
 
 
 def _wrap(text: str, width: int, indent: int) -> list[str]:
@@ -133,26 +136,16 @@ def _snippet(console: Printer, line: str, d: Diagnostic, width: int) -> None:
     label = rule.name if rule else ""
     if width and 6 + len(gutter) + len(pad) + len(carets) + len(label) > width:
         label = ""  # the label would wrap: the code on the line above names the rule anyway
-    console.print(f"   {gutter} [dim]|[/]")
-    console.print(f"   [dim]{number} |[/] {escape(line)}")
-    console.print(f"   {gutter} [dim]|[/] {pad}[{STYLE[d.severity]}]{carets} {escape(label)}[/]")
-
-
-class _Lines:
-    """A Printer that keeps the markup lines it is given."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def print(self, text: object = "", **_: object) -> None:
-        self.lines.append(str(text))
+    console.print(Line(f"   {gutter} ") + Line("|", "dim"))
+    console.print(Line("   ") + Line(f"{number} |", "dim") + f" {line}")
+    console.print(Line(f"   {gutter} ") + Line("|", "dim") + f" {pad}" + Line(f"{carets} {label}", STYLE[d.severity]))
 
 
 def render_report(results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> str:
-    """The human report of every result, as rich markup lines (the registry's signature)."""
-    lines = _Lines()
+    """The human report of every result, as plain text (the registry's signature)."""
+    lines = Lines()
     print_report(lines, results, options)
-    return "".join(f"{line}\n" for line in lines.lines)
+    return lines.text()
 
 
 def print_report(console: Printer, results: Sequence[CheckResult], options: RenderOptions = DEFAULT_OPTIONS) -> None:

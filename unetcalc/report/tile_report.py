@@ -5,13 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from unetcalc.check import CheckResult
 from unetcalc.report.costs import human_count, precise_bytes
-from unetcalc.report.markup import escape
 from unetcalc.report.memory_report import NOT_COUNTED
+from unetcalc.report.styled import Line, Printer
 from unetcalc.textsafe import path_text
 from unetcalc.tiling.plan import TilePlan
 
@@ -54,19 +51,17 @@ def pad_snippet(plan: TilePlan) -> str | None:
     return f'predictor = lambda x: net(F.pad(x, {tuple(flat)!r}, mode="reflect"))'
 
 
-def render_tile(console: Console, result: CheckResult, plan: TilePlan) -> None:
+def render_tile(console: Printer, result: CheckResult, plan: TilePlan) -> None:
     console.print(
-        f"{escape(path_text(result.path))} ([bold]{escape(result.spec.name)}[/])  image {_x(plan.image)}, "
+        Line(f"{path_text(result.path)} (").styled(result.spec.name, "bold") + f")  image {_x(plan.image)}, "
         f"{RUNTIME_NAMES[plan.runtime]}, {plan.precision}{' autocast' if plan.precision != 'fp32' else ''}, "
         f"batch {plan.batch}"
     )
-    table = Table(box=None, pad_edge=False)
     window = "tile" if plan.runtime == "overlap-tile" else ("roi" if plan.runtime == "monai" else "patch")
-    for column in ("axis", "image", window, "network input", "output", "step", "tiles", "padding", "exact rows"):
-        table.add_column(column, justify="left" if column == "axis" else "right")
-    for axis in plan.axes:
-        table.add_row(
-            escape(axis.name),
+    header = ("axis", "image", window, "network input", "output", "step", "tiles", "padding", "exact rows")
+    rows = [
+        (
+            axis.name,
             str(axis.image),
             str(axis.tile),
             str(axis.network_input),
@@ -76,9 +71,18 @@ def render_tile(console: Console, result: CheckResult, plan: TilePlan) -> None:
             f"{axis.pad[0]}+{axis.pad[1]}",
             f"{axis.exact[0]}–{axis.exact[1] - 1}" if axis.exact[1] > axis.exact[0] else "none",
         )
-    console.print(table)
+        for axis in plan.axes
+    ]
+    widths = [max(len(row[k]) for row in (header, *rows)) for k in range(len(header))]
+
+    def aligned(row: tuple[str, ...]) -> str:  # the axis name left, numbers right, two spaces between
+        return "  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(row, widths, strict=True)))
+
+    console.print(Line(aligned(header), "bold"))
+    for row in rows:
+        console.print(aligned(row))
     console.print(
-        f"  [bold]{plan.tiles:,} tile{'s' if plan.tiles != 1 else ''}[/]"
+        Line("  ").styled(f"{plan.tiles:,} tile{'s' if plan.tiles != 1 else ''}", "bold")
         + (f" × {plan.passes_per_tile} mirrored passes = {plan.passes:,} passes" if plan.passes_per_tile > 1 else "")
         + f"; {'they read' if plan.passes > 1 else 'it reads'} {plan.processed / math.prod(plan.image):.2f}× the "
         "image's pixels"
@@ -92,25 +96,26 @@ def render_tile(console: Console, result: CheckResult, plan: TilePlan) -> None:
         console.print(f"  the image is padded by {mode}: {_x([a.padded for a in plan.axes])}")
     if plan.exact:
         console.print(
-            "  [bold green]exact[/]: every tile starts on the pooling grid and keeps only rows that saw no "
+            Line("  ").styled("exact", "bold green")
+            + ": every tile starts on the pooling grid and keeps only rows that saw no "
             "padding; the stitched output equals one pass over the padded image"
         )
     else:
         for reason in plan.why_not_exact:
-            console.print(f"  [yellow]not exact[/]: {escape(reason)}")
+            console.print(Line("  ").styled("not exact", "yellow") + f": {reason}")
     code = snippet(plan)
     if code:
-        console.print(f"  [bold]{escape(code)}[/]")
+        console.print(Line("  ").styled(code, "bold"))
     wrapper = pad_snippet(plan)
     if wrapper:
         console.print(
             "  the network's output is smaller than its input (valid convolutions): run it on each window "
-            f"padded by what it cuts, [bold]{escape(wrapper)}[/]"
+            "padded by what it cuts, " + Line(wrapper, "bold")
         )
     memory = plan.memory
     terms = [f"tile peak {precise_bytes(memory.tile_peak)} (inference, batch {plan.batch})"]
     terms += [f"{name} {precise_bytes(size)}" for name, size in memory.buffers.items()]
-    line = f"  memory: {' + '.join(terms)} = [bold]{precise_bytes(memory.total)}[/]"
+    line = Line(f"  memory: {' + '.join(terms)} = ").styled(precise_bytes(memory.total), "bold")
     if memory.limit is not None and memory.margin is not None:
         line += f" of {precise_bytes(memory.limit)}, margin {precise_bytes(memory.margin)}"
     console.print(line)
@@ -120,9 +125,9 @@ def render_tile(console: Console, result: CheckResult, plan: TilePlan) -> None:
         )
     if plan.larger_batch is not None and plan.larger_batch > plan.batch:
         console.print(f"  a window batch of {plan.larger_batch} also fits this tile (--batch {plan.larger_batch})")
-    console.print(f"  [dim]{NOT_COUNTED}[/]")
+    console.print(Line("  ").styled(NOT_COUNTED, "dim"))
     for finding in plan.findings:
-        console.print(f"  [yellow]warning {finding.code}[/] {escape(finding.message)}")
+        console.print(Line("  ").styled(f"warning {finding.code}", "yellow") + f" {finding.message}")
 
 
 def tile_json(result: CheckResult, plan: TilePlan) -> dict[str, Any]:

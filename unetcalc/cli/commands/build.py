@@ -17,7 +17,7 @@ from unetcalc.cli.common import (
     verify_all,
     write_output,
 )
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, err, escape, out
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, Line, status, text_err, text_out
 
 
 def build(
@@ -39,7 +39,7 @@ def build(
     result = load(spec, input_option(input_size))
     if not result.ok:
         print_report(result)
-        err().print("[bold red]error:[/] the spec has errors; nothing was built")
+        text_err().print(Line("error:", "bold red") + " the spec has errors; nothing was built")
         return EXIT_FINDINGS
     if onnx is not None:
         try:
@@ -48,11 +48,11 @@ def build(
             raise fail("--onnx needs the onnx package: pip install onnx onnxscript") from None
     from unetcalc.torch.builder import build_from_result
 
-    console = out()
+    console = text_out()
     # Weights are only needed to write them (--save, --onnx): otherwise the model is built on the meta
     # device, so `build --verify` of a base-1024 U-Net costs what a small one does (no parameter memory).
     needs_weights = save is not None or onnx is not None
-    with err().status(f"building {result.spec.name}…"):
+    with status(f"building {result.spec.name}…"):
         if needs_weights:
             model = build_from_result(result)
         else:
@@ -69,17 +69,17 @@ def build(
 
         source = generate_code(result)
         write_output(code, lambda tmp: tmp.write_text(source, encoding="utf-8"))
-        console.print(f"wrote {escape(code)} (standalone PyTorch, class {class_name(result.spec.name)})")
+        console.print(f"wrote {code} (standalone PyTorch, class {class_name(result.spec.name)})")
     if save is not None:
         from unetcalc.torch.export import save_state_dict
 
-        with err().status(f"saving {escape(save)}…"):
+        with status(f"saving {save}…"):
             write_output(save, lambda tmp: save_state_dict(model, tmp))
-        console.print(f"wrote {escape(save)} (state_dict, {len(model.state_dict())} tensors)")
+        console.print(f"wrote {save} (state_dict, {len(model.state_dict())} tensors)")
     if onnx is not None:
         from unetcalc.torch.export import export_onnx
 
-        with err().status(f"exporting {escape(onnx)}…"):
+        with status(f"exporting {onnx}…"):
             write_output(onnx, lambda target: export_onnx(result, model, target))
-        console.print(f"wrote {escape(onnx)} (ONNX)")
+        console.print(f"wrote {onnx} (ONNX)")
     return EXIT_OK if ok else EXIT_FINDINGS

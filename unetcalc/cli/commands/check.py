@@ -16,17 +16,7 @@ import typer
 
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
 from unetcalc.cli.common import verify_all
-from unetcalc.cli.console import (
-    EXIT_FINDINGS,
-    EXIT_OK,
-    EXIT_USAGE,
-    PlainConsole,
-    err,
-    escape,
-    out,
-    print_error,
-    text_out,
-)
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Line, print_error, text_err, text_out
 from unetcalc.spec.markdown import is_markdown
 
 if TYPE_CHECKING:
@@ -141,7 +131,7 @@ def _check_note(
         other = f" ({skipped} other table{'s' if skipped != 1 else ''} skipped)" if skipped else ""
         read = f"{len(results)} layer table{'s' if len(results) != 1 else ''}"
         readings = "".join(f"; {reading}" for result in results for reading in result.spec.readings)
-        text_out().print(f"[dim]{escape(path.as_posix())}: read {read}{other}{escape(readings)}[/]")
+        text_out().print(Line(f"{path.as_posix()}: read {read}{other}{readings}", "dim"))
     return results
 
 
@@ -171,16 +161,13 @@ def render(
 
     output = CHECK_FORMATS[fmt.value]
     options = RenderOptions(tuple(strict_for), summary, quiet, memory=memory)
-    if not output.markup:
+    if not output.lines:
         sys.stdout.write(output.render(results, options))
         return
     console = text_out()
-    width = int(getattr(console, "width", 0))  # a terminal's width; 0 (no wrapping) in logs and pipes
-    if isinstance(console, PlainConsole):
-        with console.batched() as printer:
-            output.print_to(printer, results, options)
-        return
-    output.print_to(console, results, options._replace(width=width))
+    width, console.width = console.width, 0  # the report wraps its own lines (a terminal's width; 0 in pipes)
+    with console.batched() as printer:
+        output.print_to(printer, results, options._replace(width=width))
 
 
 def check(
@@ -225,6 +212,6 @@ def check(
         return EXIT_USAGE
     failed = run.exit_code == EXIT_FINDINGS
     if verify:
-        console = out() if run.format is CheckFormat.text else err()
+        console = text_out() if run.format is CheckFormat.text else text_err()
         failed = not verify_all(console, [r for r in run.results if r.ok]) or failed
     return EXIT_FINDINGS if failed else EXIT_OK

@@ -10,7 +10,7 @@ import typer
 
 from unetcalc.check import SpecFileError
 from unetcalc.cli.common import check_targets, fail, write_output
-from unetcalc.cli.console import EXIT_OK, escape, out
+from unetcalc.cli.console import EXIT_OK, text_out
 
 
 def convert(
@@ -56,5 +56,5 @@ def convert(
             return tmp.write_text(text, encoding="utf-8")
 
         write_output(target, write_text)
-        out().print(f"wrote {escape(target)}")
+        text_out().print(f"wrote {target}")
     return EXIT_OK

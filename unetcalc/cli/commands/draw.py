@@ -18,7 +18,7 @@ from unetcalc.cli.common import (
     print_report,
     write_output,
 )
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, err, escape
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, Line, status, text_err
 
 
 class Layout(StrEnum):
@@ -75,8 +75,8 @@ def _draw_paper(result: CheckResult, fmt: str, target: str, width: str) -> None:
     actual = figure.width * figure.scale / PT_PER_CM
     if target != "-":
         note = f"; shrunk to fit: text {figure.text_size:.1f} pt" if figure.scale < 0.999 else ""
-        err().print(
-            f"wrote {escape(target)} ({fmt}, paper style, {actual:.1f} × "
+        text_err().print(
+            f"wrote {target} ({fmt}, paper style, {actual:.1f} × "
             f"{figure.height * figure.scale / PT_PER_CM:.1f} cm{note})"
         )
 
@@ -112,7 +112,7 @@ def draw(
     result = load(spec, input_option(input_size))
     if result.inference is None or result.validity is None or not result.layers_ok():
         print_report(result)
-        err().print("[bold red]error:[/] the spec cannot be drawn until it parses; nothing was written")
+        text_err().print(Line("error:", "bold red") + " the spec cannot be drawn until it parses; nothing was written")
         return EXIT_FINDINGS
     if style is DrawStyle.paper:
         _draw_paper(result, fmt, target, width)
@@ -123,7 +123,7 @@ def draw(
     diagram = build_diagram(result, layout.value, detail.value)
     source = to_dot(result, diagram, detail.value)
     try:
-        with err().status(f"rendering {fmt} with {renderer_name(fmt)}…"):
+        with status(f"rendering {fmt} with {renderer_name(fmt)}…"):
             data = render(source, fmt)
     except RendererMissing as exc:
         raise fail(f"cannot write {fmt}: {exc}") from None
@@ -132,5 +132,5 @@ def draw(
     write_output(target, lambda tmp: tmp.write_bytes(data))
     if target != "-":
         note = "" if diagram.kind == layout.value else " (not U-shaped: drawn flat)"
-        err().print(f"wrote {escape(target)} ({fmt}, {diagram.kind} layout{note}, {len(diagram.blocks)} boxes)")
+        text_err().print(f"wrote {target} ({fmt}, {diagram.kind} layout{note}, {len(diagram.blocks)} boxes)")
     return EXIT_FINDINGS if result.errors else EXIT_OK

@@ -8,7 +8,7 @@ import typer
 
 from unetcalc.catalogue import rules_by_code
 from unetcalc.cli.common import fail
-from unetcalc.cli.console import EXIT_OK, out
+from unetcalc.cli.console import EXIT_OK, Line, text_out
 
 
 def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.")]) -> int:
@@ -19,12 +19,15 @@ def explain(code: Annotated[str, typer.Argument(help="A rule code such as UC103.
 
         suggestion = did_you_mean(code.upper(), rules_by_code())
         raise fail(f"no rule {code!r}; {suggestion + ' ' if suggestion else ''}see `unetcalc rules`")
-    console = out()
-    console.print(f"[bold]{entry.code} {entry.name}[/] ({entry.severity.value})\n{entry.summary}\n")
+    console = text_out()
+    console.print(Line(f"{entry.code} {entry.name}", "bold") + f" ({entry.severity.value})")
+    console.print(entry.summary)
+    console.print()
     from unetcalc.report.rule_docs import manual
 
     for section in manual(entry):
-        console.print(f"[bold]{section.title}[/]")
-        console.print(section.text, markup=False, highlight=False)
+        console.print(Line(section.title, "bold"))
+        for row in section.text.split("\n"):  # a spec: one printed line per line of it
+            console.print(row)
         console.print()
     return EXIT_OK

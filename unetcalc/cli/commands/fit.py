@@ -19,7 +19,7 @@ from unetcalc.cli.common import (
     fail,
     input_option,
 )
-from unetcalc.cli.console import EXIT_OK, out
+from unetcalc.cli.console import EXIT_OK, text_out
 
 
 def _axis_option(grow: str | None, result: CheckResult) -> int | None:
@@ -115,5 +115,5 @@ def fit(
 
         sys.stdout.write(safe_json(fit_json(result, answer)) + "\n")
     else:
-        render_fit(out(), result, answer, question)
+        render_fit(text_out(), result, answer, question)
     return EXIT_OK

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from unetcalc.cli.common import check_targets, fail, write_output
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, err, out
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, status, text_out
 
 SAVED_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt")
 
@@ -118,7 +118,7 @@ def import_command(
         raise fail(str(exc)) from None
     from unetcalc.importer.run import import_model
 
-    with err().status(f"importing {source}…"):
+    with status(f"importing {source}…"):
         try:
             loaded = _load(source, arguments, configuration, input_channels or channels, classes, trust)
             target = None if check_only else (output or f"{loaded.name}.yaml")
@@ -138,7 +138,7 @@ def _finish(outcome: Any, target: str | None) -> int:
     """Print the findings (nothing written), or write the spec and print the proof and the report."""
     from unetcalc.cli.import_report import render_findings, render_proof
 
-    console = out()
+    console = text_out()
     if not outcome.ok or outcome.text is None or outcome.result is None:
         render_findings(console, outcome)
         return EXIT_FINDINGS

@@ -18,7 +18,7 @@ from unetcalc.cli.common import (
     checked,
     input_option,
 )
-from unetcalc.cli.console import EXIT_OK, out
+from unetcalc.cli.console import EXIT_OK, text_out
 
 
 def memory(
@@ -47,5 +47,5 @@ def memory(
     if output_format is ReportFormat.json:
         sys.stdout.write(render_memory_json(result, estimate, reserved))
     else:
-        render_memory(out(), result, estimate, reserved)
+        render_memory(text_out(), result, estimate, reserved)
     return EXIT_OK

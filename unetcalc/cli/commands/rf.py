@@ -14,7 +14,7 @@ from unetcalc.cli.common import (
     checked,
     input_option,
 )
-from unetcalc.cli.console import EXIT_OK, out
+from unetcalc.cli.console import EXIT_OK, text_out
 
 
 def rf(
@@ -37,5 +37,5 @@ def rf(
 
         sys.stdout.write(safe_json(field_json(result, field)) + "\n")
     else:
-        render_field(out(), result, field)
+        render_field(text_out(), result, field)
     return EXIT_OK

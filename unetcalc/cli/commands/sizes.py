@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from unetcalc.cli.common import fail, load, print_report
-from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, out
+from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, text_out
 
 
 def _range_option(text: str | None) -> tuple[int, int] | None:
@@ -54,5 +54,5 @@ def sizes(
             return EXIT_FINDINGS
         sys.stdout.write(render_bioimageio(result))
         return EXIT_OK
-    render_sizes(out(), result, near, parsed_range)
+    render_sizes(text_out(), result, near, parsed_range)
     return EXIT_FINDINGS if any(not a.feasible for a in result.validity.axes) else EXIT_OK

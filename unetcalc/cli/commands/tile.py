@@ -19,7 +19,7 @@ from unetcalc.cli.common import (
     fail,
     write_output,
 )
-from unetcalc.cli.console import EXIT_OK, err, escape, out
+from unetcalc.cli.console import EXIT_OK, text_err, text_out
 
 
 class Runtime(StrEnum):
@@ -125,7 +125,7 @@ def tile(
 
         sys.stdout.write(safe_json(tile_json(result, plan)) + "\n")
     else:
-        render_tile(out(), result, plan)
+        render_tile(text_out(), result, plan)
         if plot is not None:
-            err().print(f"wrote {escape(plot)}")
+            text_err().print(f"wrote {plot}")
     return EXIT_OK
