@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator
 from fractions import Fraction
@@ -241,19 +242,15 @@ def _scale(shape: Shape | None) -> tuple[Fraction, ...] | None:
     if shape is None:
         return None
     # The bit length keeps a deep network's denominators 2^k apart (Python hashes 2^k like 2^(k mod 61)).
-    key = tuple((s.num, s.den.bit_length(), s.den) for s in shape.size)
-    scale = _SCALES.get(key)
-    if scale is None:
-        if any(not num for num, _, _ in key):
-            return None
-        scale = tuple(Fraction(num, den) for num, _, den in key)
-        if len(_SCALES) >= 4096:
-            _SCALES.clear()
-        _SCALES[key] = scale  # a network has a handful of resolutions: each made once
-    return scale
+    return _scale_of(tuple((s.num, s.den.bit_length(), s.den) for s in shape.size))
 
 
-_SCALES: dict[tuple[tuple[int, int, int], ...], tuple[Fraction, ...]] = {}
+@functools.lru_cache(maxsize=4096)
+def _scale_of(key: tuple[tuple[int, int, int], ...]) -> tuple[Fraction, ...] | None:
+    """A network has a handful of resolutions: each is made once."""
+    if any(not num for num, _, _ in key):
+        return None
+    return tuple(Fraction(num, den) for num, _, den in key)
 
 
 def _fraction_text(level: tuple[Fraction, ...]) -> str:

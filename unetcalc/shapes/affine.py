@@ -10,6 +10,7 @@ normalises each intermediate); ``coef`` and ``const`` give the Fractions when as
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from math import gcd
 
@@ -172,17 +173,10 @@ def _reduced(num: int, off: int, den: int, symbol: str | None) -> Affine:
     return _make(num, off, den, symbol)
 
 
+@functools.lru_cache(maxsize=4096)
 def _affine_text(size: Affine) -> str:
     # Layers of one level share their sizes: a table of 100k rows formats each size once.
-    text = _TEXTS.get(size)
-    if text is None:
-        if len(_TEXTS) >= 4096:
-            _TEXTS.clear()
-        text = _TEXTS[size] = size._text()
-    return text
-
-
-_TEXTS: dict[Affine, str] = {}
+    return size._text()
 
 
 def fraction_key(value: Fraction) -> tuple[int, int, int]:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from unetcalc.ops.registry import definition
@@ -47,17 +48,10 @@ class Costs:
         return self.params * BYTES[dtype]
 
 
+# The last two kept (an Inference hashes by identity): a report asks for the costs of the result it
+# renders several times, in one convention or both.
+@functools.lru_cache(maxsize=2)
 def compute_costs(inference: Inference, convention: str = "true") -> Costs:
     """Parameters and MACs of every layer and in total (computed once per inference and convention)."""
-    key = (id(inference), convention)
-    cached = _LAST.get(key)
-    if cached is not None and cached[0] is inference:
-        return cached[1]
     per_layer = [layer_macs(entry, convention) for entry in inference.layers]
-    costs = Costs(inference.params, sum_polys(p for p in per_layer if p is not None), per_layer)
-    _LAST.clear()  # one kept: a report asks for the costs of the result it renders, several times
-    _LAST[key] = (inference, costs)
-    return costs
-
-
-_LAST: dict[tuple[int, str], tuple[Inference, Costs]] = {}
+    return Costs(inference.params, sum_polys(p for p in per_layer if p is not None), per_layer)

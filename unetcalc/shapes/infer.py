@@ -27,7 +27,7 @@ class LayerShapes:
     params: int | None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared and hashed by identity: costs are cached per inference
 class Inference:
     input: Shape
     layers: list[LayerShapes]

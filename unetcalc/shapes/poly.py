@@ -184,17 +184,14 @@ def sum_polys(polys: Iterable[Poly]) -> Poly:
 
 def numel(sizes: tuple[Affine, ...], channels: int) -> Poly:
     """Elements of a tensor: channels × the product of its sizes (a polynomial for symbolic sizes)."""
-    # Layers of one level share their sizes: the product is computed once per distinct size.
-    positions = _POSITIONS.get(sizes)
-    if positions is None:
-        if len(_POSITIONS) >= _POSITIONS_KEPT:
-            _POSITIONS.clear()
-        positions = _POSITIONS[sizes] = _product(sizes)
+    positions = _positions(sizes)
     return positions * channels if channels != 1 else positions
 
 
-_POSITIONS: dict[object, Poly] = {}
-_POSITIONS_KEPT = 4096
+@functools.lru_cache(maxsize=4096)
+def _positions(sizes: tuple[Affine, ...]) -> Poly:
+    """The product of the sizes: layers of one level share them, so it is computed once per distinct size."""
+    return _product(sizes)
 
 
 _new_poly = object.__new__

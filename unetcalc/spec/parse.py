@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections import Counter
 from pathlib import Path
@@ -771,19 +772,14 @@ def _validated(param: Param, value: Any, rank: int | None, key: str) -> Any:
     """validate(), remembered for plain values: a big spec repeats `filters: 64`, `kernel: 3` on every layer."""
     if type(value) is not int and type(value) is not str:
         return validate(param, value, rank, f"`{key}`")
-    cache_key = (id(param), type(value), value, rank)
-    known = _VALIDATED.get(cache_key)
-    if known is not None and known[0] is param:  # the entry holds its Param: an id is never reused under it
-        return known[1]
-    result = validate(param, value, rank, f"`{key}`")  # a ParamError is raised each time, never kept
-    if isinstance(result, (int, str, float, tuple)) or result is None:  # immutable: safe to share
-        if len(_VALIDATED) >= 4096:
-            _VALIDATED.clear()
-        _VALIDATED[cache_key] = (param, result)
-    return result
+    return _validated_plain(param, value, rank, key)
 
 
-_VALIDATED: dict[tuple[int, type, Any, int | None], tuple[Param, Any]] = {}
+@functools.lru_cache(maxsize=4096)
+def _validated_plain(param: Param, value: int | str, rank: int | None, key: str) -> Any:
+    """An int or str (never a bool: it does not come here) validates to an int, a str or a tuple of them:
+    immutable, so one result is shared. A ParamError is raised each time, never kept."""
+    return validate(param, value, rank, f"`{key}`")
 
 
 def parse_text(text: str, path: str = "<spec>") -> Spec:

@@ -1,5 +1,5 @@
-"""What round two of the hostile probes left open: each a finding or a clear exit, never a hang, an
-internal error, a silent no-op or an unlabelled answer."""
+"""Odd inputs (FIFOs, link loops, unreadable folders, merge lists, bare ignore prefixes): each a finding or
+a clear exit, never a hang, an internal error, a silent no-op or an unlabelled answer."""
 
 from __future__ import annotations
 
