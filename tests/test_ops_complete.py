@@ -72,3 +72,15 @@ def test_plain_activation_classes_import_as_their_op(op):
 
 def test_aliases_name_known_ops():
     assert ALIASES and all(canonical_op(alias) == target in DEFINITIONS for alias, target in ALIASES.items())
+
+
+@pytest.mark.parametrize("op", sorted(op for op, d in DEFINITIONS.items() if d.note_words or d.torch_classes))
+def test_a_note_cell_reads_each_word_an_op_definition_lists(op):
+    """The note vocabulary is the definitions': a new op's words and PyTorch classes read in notes."""
+    from unetcalc.spec.note_ops import parse_operation
+
+    definition = DEFINITIONS[op]
+    for word in (definition.name, *definition.note_words, *definition.torch_classes):
+        assert parse_operation(word.title()).op == op, word
+    for name in definition.torch_classes:  # as PyTorch prints the module
+        assert parse_operation(f"{name}()").op == op, name

@@ -107,6 +107,9 @@ class OpDef:
     spatial_statistics: bool = False  # normalises over the spatial axes (a tile changes its result)
     # PyTorch classes that are this op with no parameter but `inplace` (the importer reads them whole).
     torch_classes: tuple[str, ...] = ()
+    # What design notes write for it besides its name (`BN`, `Leaky ReLU`): an operation cell of one of
+    # these words is this op with its defaults (spec/note_ops.py).
+    note_words: tuple[str, ...] = ()
 
 
 def no_params(_params: Params, _in_channels: int) -> int:

@@ -77,6 +77,7 @@ BATCHNORM = OpDef(
     param_count=_affine_weights,
     macs="none",
     memory=KEEPS_INPUT,
+    note_words=("batch norm", "batch normalization", "bn"),
     module=lambda p, c, rank: ModuleCall(
         f"nn.BatchNorm{rank}d", (c,), (("eps", p["eps"]), ("momentum", p["momentum"]), ("affine", p["affine"]))
     ),
@@ -98,6 +99,7 @@ INSTANCENORM = OpDef(
     param_count=_affine_weights,
     macs="none",
     memory=KEEPS_INPUT,
+    note_words=("instance norm", "instance normalization"),
     module=lambda p, c, rank: ModuleCall(
         f"nn.InstanceNorm{rank}d",
         (c,),
@@ -136,6 +138,7 @@ LAYERNORM = OpDef(
     param_count=_affine_weights,
     macs="none",
     memory=KEEPS_FLOAT32_INPUT,
+    note_words=("layer norm", "layer normalization"),
     module=lambda p, c, rank: ModuleCall("ChannelLayerNorm", (c,), (("eps", p["eps"]), ("affine", p["affine"]))),
     label=plain_label,
     keeps_shape=True,

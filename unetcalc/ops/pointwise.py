@@ -31,6 +31,7 @@ def _activation(
     module: ModuleFunction,
     params: dict[str, Param] | None = None,
     torch_classes: tuple[str, ...] = (),
+    note_words: tuple[str, ...] = (),
 ) -> OpDef:
     """An activation: the shape of its input, no weights (PReLU below has its own count)."""
     return OpDef(
@@ -47,6 +48,7 @@ def _activation(
         keeps_shape=True,
         taps="pointwise",
         torch_classes=torch_classes,
+        note_words=note_words,
     )
 
 
@@ -62,6 +64,7 @@ RELU = _activation(
     _simple("ReLU"),
     {"inplace": INPLACE},
     ("ReLU",),
+    ("re lu",),
 )
 LEAKYRELU = _activation(
     "leakyrelu",
@@ -69,6 +72,7 @@ LEAKYRELU = _activation(
     Memory(saves_input=True, inplace_keeps_output=True),
     lambda p, c, rank: ModuleCall("nn.LeakyReLU", (), (("negative_slope", p["negative_slope"]), *_inplace(p))),
     {"negative_slope": param("number", 0.01), "inplace": INPLACE},
+    note_words=("leaky relu", "lrelu"),
 )
 ELU = _activation(
     "elu",
@@ -78,7 +82,9 @@ ELU = _activation(
     {"alpha": param("number", 1.0), "inplace": INPLACE},
 )
 GELU = _activation("gelu", "GELU (nn.GELU, exact).", KEEPS_INPUT, _simple("GELU"), torch_classes=("GELU",))
-SILU = _activation("silu", "SiLU / swish (nn.SiLU).", KEEPS_INPUT, _simple("SiLU"), {"inplace": INPLACE}, ("SiLU",))
+SILU = _activation(
+    "silu", "SiLU / swish (nn.SiLU).", KEEPS_INPUT, _simple("SiLU"), {"inplace": INPLACE}, ("SiLU",), ("swish",)
+)
 HARDSWISH = _activation(
     "hardswish",
     "Hard swish (nn.Hardswish), MobileNetV3's cheap swish.",
@@ -86,6 +92,7 @@ HARDSWISH = _activation(
     _simple("Hardswish"),
     {"inplace": INPLACE},
     ("Hardswish",),
+    ("hard swish",),
 )
 SIGMOID = _activation("sigmoid", "Sigmoid (nn.Sigmoid).", KEEPS_OUTPUT, _simple("Sigmoid"), torch_classes=("Sigmoid",))
 TANH = _activation("tanh", "Tanh (nn.Tanh).", KEEPS_OUTPUT, _simple("Tanh"), torch_classes=("Tanh",))

@@ -7,9 +7,12 @@ Every pattern here reads one cell of at most MAX_CELL characters, so none can ru
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from unetcalc.ops.registry import DEFINITIONS
 
 
 @dataclass(slots=True)
@@ -117,14 +120,8 @@ def parse_operation(cell: str) -> Operation:
     dropout = re.match(r"^dropout\s*(0?\.\d+|1(?:\.0)?|0)?$", words.replace(" .", "."))
     if dropout:
         return Operation("dropout", {"p": float(dropout.group(1))} if dropout.group(1) else {})
-    simple = {
-        "relu": "relu", "re lu": "relu", "leaky relu": "leakyrelu", "leakyrelu": "leakyrelu", "lrelu": "leakyrelu",
-        "prelu": "prelu", "elu": "elu", "gelu": "gelu", "silu": "silu", "swish": "silu", "sigmoid": "sigmoid",
-        "tanh": "tanh", "softmax": "softmax", "batch norm": "batchnorm", "batchnorm": "batchnorm",
-        "batch normalization": "batchnorm", "bn": "batchnorm", "instance norm": "instancenorm",
-        "instancenorm": "instancenorm", "instance normalization": "instancenorm", "identity": "identity",
-    }  # fmt: skip
     key = re.sub(r"\s+", " ", words.replace(".", "")).strip()
+    simple = _one_word_ops()
     if key in simple:
         return Operation(simple[key], {})
     raise OperationError(f"cannot read the operation `{raw}`")
@@ -158,22 +155,32 @@ def _is_operation(text: str) -> bool:
         return False
 
 
+@functools.cache
+def _one_word_ops() -> dict[str, str]:
+    """The ops a cell names by a word alone (`ReLU`, `BN`, `Leaky ReLU`): those that keep the shape and need
+    no parameter, by their name, their PyTorch class and the words their definition lists."""
+    words: dict[str, str] = {}
+    for op in DEFINITIONS.values():
+        if op.keeps_shape and not any(p.required for p in op.params.values()):
+            for word in (op.name, *(c.lower() for c in op.torch_classes), *op.note_words):
+                words.setdefault(word, op.name)
+    return words
+
+
 _PRINTOUT = re.compile(r"([A-Za-z]+?)([123]d)?\((.*)\)")
-_PRINTED_OPS = {
-    "conv": "conv", "convtranspose": "upconv", "maxpool": "maxpool", "avgpool": "avgpool", "relu": "relu",
-    "leakyrelu": "leakyrelu", "prelu": "prelu", "elu": "elu", "gelu": "gelu", "silu": "silu",
-    "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax", "batchnorm": "batchnorm",
-    "instancenorm": "instancenorm", "dropout": "dropout", "identity": "identity", "upsample": "upsample",
-}  # fmt: skip
+# PyTorch's module names (without 1d/2d/3d) whose printout is read with its arguments below.
+_PRINTED_WINDOWS = {"conv": "conv", "convtranspose": "upconv", "maxpool": "maxpool", "avgpool": "avgpool"}
+_PRINTED_OTHERS = {"dropout": "dropout", "upsample": "upsample"}
 
 
 def _torch_printout(raw: str) -> Operation | None:
     """A module as PyTorch prints it: `Conv2d(64, 128, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))`,
     `MaxPool2d(kernel_size=2, stride=2)`, `ReLU(inplace=True)`, `Dropout(p=0.5)`; None for anything else."""
     found = _PRINTOUT.fullmatch(raw.strip())
-    if found is None or found.group(1).lower() not in _PRINTED_OPS:
+    printed = {**_PRINTED_WINDOWS, **_PRINTED_OTHERS, **{w: op for w, op in _one_word_ops().items() if " " not in w}}
+    if found is None or found.group(1).lower() not in printed:
         return None
-    op = _PRINTED_OPS[found.group(1).lower()]
+    op = printed[found.group(1).lower()]
     axes = int(found.group(2)[0]) if found.group(2) else 0
     positional: list[str] = []
     named: dict[str, str] = {}

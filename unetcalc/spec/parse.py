@@ -15,12 +15,11 @@ from unetcalc.findings.suggest import closest, did_you_mean
 from unetcalc.ops import registry
 from unetcalc.ops.base import COMMON_KEYS
 from unetcalc.ops.registry import OPS, all_op_names, canonical_op
-from unetcalc.spec.expand import BLOCK_KEYS, Expander
+from unetcalc.spec.desugar import Desugar, V2Rules
 from unetcalc.spec.limits import MAX_LAYERS
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.params import Param, ParamError, validate
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
-from unetcalc.spec.templates import DECODER_KEYS, head_names, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
 from unetcalc.textsafe import whole
 
@@ -183,7 +182,10 @@ class _Parser:
         spec_input = self._input(data)
         rank = spec_input.rank if spec_input else None
         defaults = self._defaults(data.get("defaults"), rank, data.value_pos.get("defaults", data.pos))
-        expanded = self._expand_templates(self._expand_blocks(data), spec_input)
+        v2 = Desugar(
+            self.report, self._unknown_keys, V2Rules(BAD_PARAMETER, UNKNOWN_OP, UNKNOWN_KEY, MISSING_PARAMETER)
+        )
+        expanded = v2.templates(v2.blocks(data), spec_input)
         layers = self._layers(expanded, rank, defaults)
         self._merge_block_findings(layers)
         spec = Spec(self.path, name, spec_input, layers, self.finished())
@@ -219,146 +221,6 @@ class _Parser:
                     mapping.key_pos[key],
                     hint=did_you_mean(str(key), allowed) or f"{listing}: {', '.join(allowed)}",
                 )
-
-    # -- spec v2: blocks ---------------------------------------------------------
-    def _expand_blocks(self, data: YMap) -> YMap:
-        """Replace block uses in `layers` by the layers they stand for (spec/expand.py)."""
-        raw_blocks = data.get("blocks")
-        raw_layers = data.get("layers")
-        uses = isinstance(raw_layers, YList) and any(isinstance(r, YMap) and "block" in r for r in raw_layers)
-        if raw_blocks is None and not uses:
-            return data
-        blocks: dict[str, YMap] = {}
-        if raw_blocks is not None and not isinstance(raw_blocks, YMap):
-            self.report(
-                BAD_PARAMETER, "`blocks` must be a mapping of block names to definitions", data.value_pos["blocks"]
-            )
-            raw_blocks = None
-        table: YMap = raw_blocks if raw_blocks is not None else YMap()
-        for block_name, definition in table.items():
-            where = table.value_pos[block_name]
-            if not isinstance(definition, YMap):
-                self.report(BAD_PARAMETER, f"block `{block_name}` must be a mapping with `layers`", where)
-                continue
-            self._unknown_keys(definition, BLOCK_KEYS, "`{key}` is not a key of a block definition", "a block takes")
-            params = definition.get("params")
-            if params is not None and not isinstance(params, YMap):
-                self.report(
-                    BAD_PARAMETER,
-                    "a block's `params` must be a mapping (name: default)",
-                    definition.value_pos["params"],
-                )
-                continue
-            blocks[str(block_name)] = definition
-        if not isinstance(raw_layers, YList):
-            return data
-        rules = {
-            "bad": BAD_PARAMETER,
-            "unknown_op": UNKNOWN_OP,
-            "unknown_key": UNKNOWN_KEY,
-            "missing": MISSING_PARAMETER,
-        }
-        expander = Expander(blocks, self.report, rules)
-        expanded = expander.expand(raw_layers)
-        out = YMap(data)
-        out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
-        out["layers"] = expanded
-        outputs = data.get("outputs")
-        if isinstance(outputs, (str, YList)):  # a block use's name stands for its output, as in `from`/`with`
-            out["outputs"] = expander.instance_outputs(outputs)
-        return out
-
-    def _expand_templates(self, data: YMap, spec_input: InputSpec | None) -> YMap:
-        """`unet:` (a whole U-Net) or `decoder: mirror` (the decoder of the written encoder) → layer rows."""
-        if "unet" not in data and "decoder" not in data:
-            return data
-        in_channels = spec_input.channels if spec_input else 1
-        raw_defaults = data.get("defaults")
-        conv_defaults = raw_defaults.get("conv") if isinstance(raw_defaults, dict) else None
-        conv_defaults = conv_defaults if isinstance(conv_defaults, dict) else {}
-        out = YMap(data)
-        out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
-        if "unet" in data:
-            pos = data.value_pos["unet"]
-            config = data["unet"]
-            if "layers" in data:
-                self.report(
-                    BAD_PARAMETER,
-                    "a spec has either `unet:` (the template) or `layers:`, not both",
-                    data.key_pos["layers"],
-                    hint="remove `layers`, or write the layers and use `decoder: mirror`",
-                )
-                return data
-            if not isinstance(config, YMap):
-                self.report(BAD_PARAMETER, "`unet` must be a mapping, e.g. `{levels: 4, filters: 64}`", pos)
-                return data
-            settings = unet_settings(config, self.report, BAD_PARAMETER, UNKNOWN_KEY)
-            if settings is None:  # reported: no layers, and no follow-on "the spec has no `layers`"
-                unread = YList()
-                unread.pos, unread.item_pos, unread.unreadable = pos, [], True
-                out["layers"] = unread
-                return out
-            for key, have in (("dims", spec_input.rank if spec_input else None), ("in_channels", in_channels)):
-                if settings[key] is not None and have is not None and settings[key] != have:
-                    self.report(
-                        BAD_PARAMETER,
-                        f"`unet.{key}: {settings[key]}` disagrees with `input` ({have})",
-                        config.value_pos[key],
-                        hint=f"leave `{key}` out: it comes from `input`",
-                    )
-                    return data
-            encoder = unet_rows(settings, pos)
-            decoder = mirror_rows(encoder, pos, settings["classes"], in_channels, conv_defaults, settings)
-            out["layers"] = rows_list(encoder + decoder, pos)
-            heads = head_names(decoder) if settings["heads"] == "all" else []
-            if heads:  # deep supervision: every head returned, the full-resolution one first
-                out["outputs"] = rows_list([(name, pos) for name in heads], pos)
-                out.key_pos.setdefault("outputs", pos)
-                out.value_pos.setdefault("outputs", pos)
-            return out
-        pos = data.value_pos["decoder"]
-        value = data["decoder"]
-        classes = 2
-        if isinstance(value, YMap) and value.get("mirror") is True:
-            for key in value:
-                if key not in DECODER_KEYS:
-                    self.report(
-                        UNKNOWN_KEY,
-                        f"`{key}` is not a key of `decoder`",
-                        value.key_pos[key],
-                        hint="`decoder` takes: mirror, classes",
-                    )
-            classes = value.get("classes", 2)
-            if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
-                self.report(
-                    BAD_PARAMETER,
-                    f"`decoder.classes` must be a whole number ≥ 1, got {classes!r}",
-                    value.value_pos.get("classes", pos),
-                )
-                return data
-        elif value != "mirror":
-            self.report(
-                BAD_PARAMETER,
-                f"`decoder` must be `mirror` or `{{mirror: true, classes: N}}`, got {value!r}",
-                pos,
-                hint="`decoder: mirror` builds the symmetric decoder of the layers written",
-            )
-            return data
-        layers = data.get("layers")
-        if not isinstance(layers, YList) or not layers:
-            return data
-        encoder = list(zip(layers, layers.item_pos, strict=True))
-        decoder = mirror_rows(encoder, pos, classes, in_channels, conv_defaults)
-        if not decoder:
-            self.report(
-                BAD_PARAMETER,
-                "`decoder: mirror` found no pooling or strided layer to mirror",
-                pos,
-                hint="write the encoder with its downsampling rows (`maxpool`, or a conv with `stride: 2`)",
-            )
-            return data
-        out["layers"] = rows_list(encoder + decoder, layers.pos)
-        return out
 
     def _merge_block_findings(self, layers: list[Layer]) -> None:
         """A finding in a block definition is one finding, however many times the block is used."""

@@ -1,0 +1,172 @@
+"""Spec v2 desugared to spec v1 rows: block uses expanded (spec/expand.py), and the `unet:` and
+`decoder: mirror` templates (spec/templates.py) written out as the layers they stand for. Findings go to
+the parser's report, with its rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from unetcalc.findings.rules import Rule
+from unetcalc.spec.expand import BLOCK_KEYS, Expander
+from unetcalc.spec.model import InputSpec
+from unetcalc.spec.templates import DECODER_KEYS, head_names, mirror_rows, rows_list, unet_rows, unet_settings
+from unetcalc.spec.yamlload import YList, YMap
+
+Report = Callable[..., None]
+UnknownKeys = Callable[[YMap, tuple[str, ...], str, str], None]
+
+
+class V2Rules(NamedTuple):
+    """The parser's rules the desugaring reports with (defined beside the parser, UC00x)."""
+
+    bad: Rule
+    unknown_op: Rule
+    unknown_key: Rule
+    missing: Rule
+
+
+class Desugar:
+    def __init__(self, report: Report, unknown_keys: UnknownKeys, rules: V2Rules) -> None:
+        self.report = report
+        self.unknown_keys = unknown_keys
+        self.rules = rules
+
+    def blocks(self, data: YMap) -> YMap:
+        """Replace block uses in `layers` by the layers they stand for (spec/expand.py)."""
+        raw_blocks = data.get("blocks")
+        raw_layers = data.get("layers")
+        uses = isinstance(raw_layers, YList) and any(isinstance(r, YMap) and "block" in r for r in raw_layers)
+        if raw_blocks is None and not uses:
+            return data
+        blocks: dict[str, YMap] = {}
+        if raw_blocks is not None and not isinstance(raw_blocks, YMap):
+            self.report(
+                self.rules.bad, "`blocks` must be a mapping of block names to definitions", data.value_pos["blocks"]
+            )
+            raw_blocks = None
+        table: YMap = raw_blocks if raw_blocks is not None else YMap()
+        for block_name, definition in table.items():
+            where = table.value_pos[block_name]
+            if not isinstance(definition, YMap):
+                self.report(self.rules.bad, f"block `{block_name}` must be a mapping with `layers`", where)
+                continue
+            self.unknown_keys(definition, BLOCK_KEYS, "`{key}` is not a key of a block definition", "a block takes")
+            params = definition.get("params")
+            if params is not None and not isinstance(params, YMap):
+                self.report(
+                    self.rules.bad,
+                    "a block's `params` must be a mapping (name: default)",
+                    definition.value_pos["params"],
+                )
+                continue
+            blocks[str(block_name)] = definition
+        if not isinstance(raw_layers, YList):
+            return data
+        rules = {
+            "bad": self.rules.bad,
+            "unknown_op": self.rules.unknown_op,
+            "unknown_key": self.rules.unknown_key,
+            "missing": self.rules.missing,
+        }
+        expander = Expander(blocks, self.report, rules)
+        expanded = expander.expand(raw_layers)
+        out = YMap(data)
+        out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
+        out["layers"] = expanded
+        outputs = data.get("outputs")
+        if isinstance(outputs, (str, YList)):  # a block use's name stands for its output, as in `from`/`with`
+            out["outputs"] = expander.instance_outputs(outputs)
+        return out
+
+    def templates(self, data: YMap, spec_input: InputSpec | None) -> YMap:
+        """`unet:` (a whole U-Net) or `decoder: mirror` (the decoder of the written encoder) → layer rows."""
+        if "unet" not in data and "decoder" not in data:
+            return data
+        in_channels = spec_input.channels if spec_input else 1
+        raw_defaults = data.get("defaults")
+        conv_defaults = raw_defaults.get("conv") if isinstance(raw_defaults, dict) else None
+        conv_defaults = conv_defaults if isinstance(conv_defaults, dict) else {}
+        out = YMap(data)
+        out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
+        if "unet" in data:
+            pos = data.value_pos["unet"]
+            config = data["unet"]
+            if "layers" in data:
+                self.report(
+                    self.rules.bad,
+                    "a spec has either `unet:` (the template) or `layers:`, not both",
+                    data.key_pos["layers"],
+                    hint="remove `layers`, or write the layers and use `decoder: mirror`",
+                )
+                return data
+            if not isinstance(config, YMap):
+                self.report(self.rules.bad, "`unet` must be a mapping, e.g. `{levels: 4, filters: 64}`", pos)
+                return data
+            settings = unet_settings(config, self.report, self.rules.bad, self.rules.unknown_key)
+            if settings is None:  # reported: no layers, and no follow-on "the spec has no `layers`"
+                unread = YList()
+                unread.pos, unread.item_pos, unread.unreadable = pos, [], True
+                out["layers"] = unread
+                return out
+            for key, have in (("dims", spec_input.rank if spec_input else None), ("in_channels", in_channels)):
+                if settings[key] is not None and have is not None and settings[key] != have:
+                    self.report(
+                        self.rules.bad,
+                        f"`unet.{key}: {settings[key]}` disagrees with `input` ({have})",
+                        config.value_pos[key],
+                        hint=f"leave `{key}` out: it comes from `input`",
+                    )
+                    return data
+            encoder = unet_rows(settings, pos)
+            decoder = mirror_rows(encoder, pos, settings["classes"], in_channels, conv_defaults, settings)
+            out["layers"] = rows_list(encoder + decoder, pos)
+            heads = head_names(decoder) if settings["heads"] == "all" else []
+            if heads:  # deep supervision: every head returned, the full-resolution one first
+                out["outputs"] = rows_list([(name, pos) for name in heads], pos)
+                out.key_pos.setdefault("outputs", pos)
+                out.value_pos.setdefault("outputs", pos)
+            return out
+        pos = data.value_pos["decoder"]
+        value = data["decoder"]
+        classes = 2
+        if isinstance(value, YMap) and value.get("mirror") is True:
+            for key in value:
+                if key not in DECODER_KEYS:
+                    self.report(
+                        self.rules.unknown_key,
+                        f"`{key}` is not a key of `decoder`",
+                        value.key_pos[key],
+                        hint="`decoder` takes: mirror, classes",
+                    )
+            classes = value.get("classes", 2)
+            if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
+                self.report(
+                    self.rules.bad,
+                    f"`decoder.classes` must be a whole number ≥ 1, got {classes!r}",
+                    value.value_pos.get("classes", pos),
+                )
+                return data
+        elif value != "mirror":
+            self.report(
+                self.rules.bad,
+                f"`decoder` must be `mirror` or `{{mirror: true, classes: N}}`, got {value!r}",
+                pos,
+                hint="`decoder: mirror` builds the symmetric decoder of the layers written",
+            )
+            return data
+        layers = data.get("layers")
+        if not isinstance(layers, YList) or not layers:
+            return data
+        encoder = list(zip(layers, layers.item_pos, strict=True))
+        decoder = mirror_rows(encoder, pos, classes, in_channels, conv_defaults)
+        if not decoder:
+            self.report(
+                self.rules.bad,
+                "`decoder: mirror` found no pooling or strided layer to mirror",
+                pos,
+                hint="write the encoder with its downsampling rows (`maxpool`, or a conv with `stride: 2`)",
+            )
+            return data
+        out["layers"] = rows_list(encoder + decoder, layers.pos)
+        return out
