@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from unetcalc.ops.base import Memory, ModuleCall, OpDef, Params, no_params, param
+from unetcalc.ops.base import (
+    LabelFunction,
+    Memory,
+    ModuleCall,
+    OpDef,
+    Params,
+    ShapeFunction,
+    no_params,
+    param,
+    plain_label,
+)
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.rules import ASYMMETRIC_CROP, CHANNEL_MISMATCH, SKIP_SIZE_MISMATCH
 from unetcalc.shapes.shape import Shape
@@ -206,53 +216,49 @@ def _label(layer: Layer, _rank: int) -> str:
     return text + (" (crop)" if layer.params.get("crop") == "center" else "")
 
 
-CONCAT = OpDef(
-    name="concat",
-    family="join",
-    summary="Concatenate the input with the tensors named by `with` along the channels (torch.cat).",
-    params=dict(_SKIP),
-    shape=concat_shape,
-    param_count=no_params,
-    macs="none",
-    memory=Memory(saves_input=False, shares_grad=True),
-    module=_module("Concat"),
-    label=_label,
-    keeps_shape=False,
-    taps="join",
-    joins=True,
-)
+def _join(name: str, summary: str, shape: ShapeFunction, memory: Memory, label: LabelFunction) -> OpDef:
+    """A join of the input with the tensors named by `with` (no weights, no multiply-adds counted)."""
+    return OpDef(
+        name=name,
+        family="join",
+        summary=summary,
+        aliases=("mul",) if name == "multiply" else (),
+        params=dict(_SKIP),
+        shape=shape,
+        param_count=no_params,
+        macs="none",
+        memory=memory,
+        module=_module(name.capitalize()),
+        label=label,
+        keeps_shape=False,
+        taps="join",
+        joins=True,
+    )
 
-ADD = OpDef(
-    name="add",
-    family="join",
-    summary="Add the tensors named by `with` to the input (a residual or a skip; size-1 axes broadcast).",
-    params=dict(_SKIP),
-    shape=add_shape,
-    param_count=no_params,
-    macs="none",
-    memory=Memory(saves_input=False, shares_grad=True),
-    module=_module("Add"),
-    label=_label,
-    keeps_shape=False,
-    taps="join",
-    joins=True,
-)
 
-MULTIPLY = OpDef(
-    name="multiply",
-    family="join",
-    summary="Multiply the input by the tensors named by `with` (attention gates, squeeze-and-excitation).",
-    aliases=("mul",),
-    params=dict(_SKIP),
-    shape=add_shape,  # PyTorch's * broadcasts as + does
-    param_count=no_params,
-    macs="none",
-    memory=Memory(saves_input=True),  # keeps both factors: each one's gradient is the other
-    module=_module("Multiply"),
-    label=lambda layer, rank: "multiply",
-    keeps_shape=False,
-    taps="join",
-    joins=True,
+# Concat and add hand the output's gradient on as it is; multiply keeps both factors (each one's gradient
+# is the other). PyTorch's * broadcasts as + does.
+PASSES_GRADIENT = Memory(saves_input=False, shares_grad=True)
+CONCAT = _join(
+    "concat",
+    "Concatenate the input with the tensors named by `with` along the channels (torch.cat).",
+    concat_shape,
+    PASSES_GRADIENT,
+    _label,
+)
+ADD = _join(
+    "add",
+    "Add the tensors named by `with` to the input (a residual or a skip; size-1 axes broadcast).",
+    add_shape,
+    PASSES_GRADIENT,
+    _label,
+)
+MULTIPLY = _join(
+    "multiply",
+    "Multiply the input by the tensors named by `with` (attention gates, squeeze-and-excitation).",
+    add_shape,
+    Memory(saves_input=True),
+    plain_label,
 )
 
 DEFINITIONS = (CONCAT, ADD, MULTIPLY)
