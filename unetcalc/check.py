@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import gc
 import os
-import re
 import stat
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from unetcalc import collector
 from unetcalc.analysis.declared import check_declared
 from unetcalc.analysis.design import design_findings
 from unetcalc.analysis.hints import nearest_hint
@@ -29,23 +26,6 @@ from unetcalc.spec.graph import Graph, build_graph
 from unetcalc.spec.model import InputSpec, Spec
 from unetcalc.spec.parse import MAX_SPEC_BYTES, SYMBOL, parse_bytes, parse_text
 from unetcalc.spec.shapetext import split_shape, whole_number
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector around parsing and inference.
-
-    They allocate many small objects (Fractions, dataclasses) and create no reference cycles worth
-    collecting; the collector's repeated passes over them made a 10,000-layer check superlinear
-    (95 µs/layer against 72).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class SpecFileError(Exception):
@@ -159,10 +139,10 @@ STDIN = "-"  # as a path: read the spec from standard input (shown as <stdin>)
 def read_spec(path: str | Path) -> Spec:
     if str(path) == STDIN:
         data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
-        with paused_gc():
+        with collector.paused():
             return parse_bytes(data, "<stdin>")
     data = read_bounded(Path(path))
-    with paused_gc():
+    with collector.paused():
         return parse_bytes(data, str(path))
 
 
@@ -221,7 +201,7 @@ def check_file(
 def check_text(
     text: str, path: str = "<spec>", input_size: tuple[int | str, ...] | None = None, config: Config | None = None
 ) -> CheckResult:
-    with paused_gc():
+    with collector.paused():
         spec = parse_text(text, path)
     return check_spec(spec, input_size, config)
 
@@ -233,7 +213,7 @@ def check_spec(
 
     Inline `# unetcalc: ignore[...]` comments and ``config`` (select/ignore/severity) are applied last.
     """
-    with paused_gc():
+    with collector.paused():
         result = _analyse(spec, input_size)
     layer_lines: dict[str, list[int]] = {}
     for layer in spec.layers:
@@ -407,18 +387,8 @@ def check_note_text(
     specs, skipped = parse_note(text, path, documents)
     results = [check_spec(spec, input_size, config) for spec in specs]
     for result in results:  # a note's author edits cells, not `in:` keys
-        result.diagnostics = [dataclasses.replace(d, hint=_note_hint(d.hint)) for d in result.diagnostics]
+        result.diagnostics = [d.for_note() for d in result.diagnostics]
     return results, skipped
-
-
-_CELL_HINT = re.compile(r"write `(?:in|out): ([^`]*)`")
-
-
-def _note_hint(hint: str) -> str:
-    """A hint in a note's terms: cells and rows, not YAML keys."""
-    if hint.startswith("add `input:"):
-        return "add a first row for the input, e.g. `| Input Layer | 254 x 254 | | 1 |` (its size, then channels)"
-    return _CELL_HINT.sub(r"write `\1` in this cell", hint)
 
 
 # The valid set depends only on the spec's text and symbols, not on a concrete `--input`: checking one

@@ -7,7 +7,7 @@ listing inputs to listing outputs is recognised and reported once (UC108).
 
 from __future__ import annotations
 
-from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.diagnostic import Diagnostic, Fix, Severity
 from unetcalc.findings.rules import Rule
 from unetcalc.ops.registry import definition
 from unetcalc.shapes.affine import Affine
@@ -84,10 +84,10 @@ class _Checker:
         step = Step(layer, ins, Solver(), lambda *a, **k: None, lambda axes: "", ("",) * ins[0].rank)
         return definition(layer.op).shape(step)
 
-    def report(self, rule: Rule, layer: Layer, key: str, message: str, hint: str) -> None:
+    def report(self, rule: Rule, layer: Layer, key: str, message: str, hint: str, fix: Fix | None = None) -> None:
         line, column = layer.where(key)
         self.diagnostics.append(
-            rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer.name)
+            rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer.name, fix=fix)
         )
 
     def shifted(self, layer: Layer, ins: list[Shape], believed: dict[str, Shape | None]) -> Shape | None:
@@ -114,16 +114,19 @@ class _Checker:
             return None
         return previous_out
 
-    def in_hint(self, layer: Layer, declared: DeclaredShape, have: Shape, believed: dict[str, Shape | None]) -> str:
+    def in_hint(
+        self, layer: Layer, declared: DeclaredShape, have: Shape, believed: dict[str, Shape | None]
+    ) -> tuple[str, Fix | None]:
         """A declaration of channels only states what the author expects: the hint fixes the graph."""
         if declared.size is not None or declared.channels is None:
-            return f"write `in: {shape_text(have)}`; checking continues from the declared shape"
+            fix = Fix("in", shape_text(have), layer.name)
+            return f"{fix.phrase()}; checking continues from the declared shape", fix
         missing = declared.channels - have.channels
         if missing <= 0:
             return (
                 f"the layers above give {have.channels} channels, {-missing} more than declared: check the "
                 "filters above or the tensors a concat joins"
-            )
+            ), None
         joined = {ref for other in self.graph.layers if other.op == "concat" for ref in other.refs}
         candidates = [
             other
@@ -143,11 +146,11 @@ class _Checker:
                 f"the layers above give {have.channels} channels, {missing} fewer than declared: `{skip.name}` "
                 f"has {missing} and no concat reads it; add `- {{op: concat, with: {skip.name}}}` before "
                 f"{layer.name} (line {layer.line})"
-            )
+            ), None
         return (
             f"the layers above give {have.channels} channels, {missing} fewer than declared: a concat of a "
             f"{missing}-channel tensor is missing above {layer.name}, or the filters above are too few"
-        )
+        ), None
 
     def run(self, start: Shape) -> list[Diagnostic]:
         believed: dict[str, Shape | None] = {"input": start}
@@ -182,20 +185,22 @@ class _Checker:
                         layer,
                         "in",
                         f"{layer.name} declares `in: {declared_in.text}` but its input is {shape_text(known[0])}",
-                        self.in_hint(layer, declared_in, known[0], believed),
+                        *self.in_hint(layer, declared_in, known[0], believed),
                     )
                     known[0] = _merge(declared_in, known[0])
             out = self.apply(layer, known)
             check_out = declared_out or (declared_in if in_is_output else None)
             if out is not None and check_out is not None and not _agrees(check_out, out, self.check_sizes):
                 key = "out" if declared_out is not None else "in"
+                fix = Fix(key, shape_text(out), layer.name)
                 self.report(
                     DECLARED_SHAPE_MISMATCH,
                     layer,
                     key,
                     f"{layer.name} declares {'output' if key == 'out' else 'shape'} `{check_out.text}` but "
                     f"outputs {shape_text(out)}",
-                    f"write `{key}: {shape_text(out)}`; checking continues from the declared shape",
+                    f"{fix.phrase()}; checking continues from the declared shape",
+                    fix,
                 )
                 out = _merge(check_out, out)
             believed[layer.id] = out

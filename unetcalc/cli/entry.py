@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import io
 import os
 import sys
 from typing import Any, TextIO
 
 from unetcalc.cli.console import EXIT_FINDINGS, EXIT_USAGE, Line, text_err
+from unetcalc.collector import off_for_one_command
 
 
 def run() -> None:
@@ -25,7 +25,7 @@ def run() -> None:
     a file-size limit, a closed standard output) ends the run with exit 2 and says so; a reader that
     left early (``| head``) ends it quietly, with 1 — never 0 with a cut document.
     """
-    gc.disable()
+    off_for_one_command()
     if sys.stdout is None:  # started with standard output closed: nothing could be shown
         _say("error: standard output is closed: nothing can be written (run without `>&-`)")
         os._exit(EXIT_USAGE)

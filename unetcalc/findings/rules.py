@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.diagnostic import Diagnostic, Fix, Severity
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +33,7 @@ class Rule:
         line: int = 0,
         column: int = 0,
         layer: str | None = None,
+        fix: Fix | None = None,
     ) -> Diagnostic:
         """A Diagnostic of this rule, with its default severity."""
-        return Diagnostic(self.code, self.severity, message, hint, file, line, column, layer)
+        return Diagnostic(self.code, self.severity, message, hint, file, line, column, layer, fix)

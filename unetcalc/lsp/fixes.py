@@ -17,8 +17,6 @@ from unetcalc.shapes.shape import format_shape
 from unetcalc.sourcelines import value_length
 from unetcalc.spec.model import Layer
 
-_OUTPUT_PADDING = re.compile(r"`([^`]+)` \(line \d+\) comes out \d+ short: give it `output_padding: (\d+)`")
-
 
 @dataclass(frozen=True, slots=True)
 class Edit:
@@ -83,18 +81,13 @@ def _declared(buffer: Buffer, diagnostic: Diagnostic) -> Fix | None:
 
 
 def _join(buffer: Buffer, diagnostic: Diagnostic) -> list[Fix | None]:
-    """UC104: the crop or output_padding its hint names, set on the layer it names."""
-    if diagnostic.code != "UC104" or buffer.is_note:
+    """UC104: the crop or output_padding the finding's fix names, set on the layer it names."""
+    fix = diagnostic.fix
+    if diagnostic.code != "UC104" or buffer.is_note or fix is None or fix.layer is None:
         return []
-    if "`crop: center`" in diagnostic.hint:
-        layer = _layer(buffer, diagnostic.layer, diagnostic.line)
-        return [_set(buffer, layer, "crop", "center", "Add crop: center")]
-    match = _OUTPUT_PADDING.search(diagnostic.hint)
-    if match:
-        layer = _layer(buffer, match.group(1), diagnostic.line)
-        value = match.group(2)
-        return [_set(buffer, layer, "output_padding", value, f"Give {match.group(1)} output_padding: {value}")]
-    return []
+    layer = _layer(buffer, fix.layer, diagnostic.line)
+    title = "Add crop: center" if fix.key == "crop" else f"Give {fix.layer} {fix.key}: {fix.value}"
+    return [_set(buffer, layer, fix.key, fix.value, title)]
 
 
 def _input_size(buffer: Buffer, diagnostic: Diagnostic) -> list[Fix]:

@@ -365,10 +365,11 @@ def block_params(buffer: Buffer, block: str) -> list[str]:
 def serve() -> None:
     """Serve on stdio until the client exits. A long-lived process: the cyclic collector is back on (the
     one-command CLI turns it off), and replies go straight to the file descriptor."""
-    import gc
     import os
     import sys
 
-    gc.enable()
+    from unetcalc.collector import on_for_a_long_run
+
+    on_for_a_long_run()
     with os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0) as replies:
         server.start_io(sys.stdin.buffer, replies)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from unetcalc.findings.diagnostic import Fix
 from unetcalc.ops.base import (
     LabelFunction,
     Memory,
@@ -74,18 +75,21 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
     channels = ""
     if step.layer.op in ("add", "multiply") and other.channels != x.channels and 1 not in (x.channels, other.channels):
         channels = f"; the channels differ too ({x.channels} and {other.channels})"  # one cause, one finding
+    hint, fix = _join_fix(step, other, other_name, differ)
     step.emit(
         SKIP_SIZE_MISMATCH,
         f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
         f"sizes differ on axis {step.axes_text(differ)}{silent}{channels}{step.rounding_note(differ)}",
-        hint=_join_fix(step, other, other_name, differ),
+        hint=hint,
+        fix=fix,
         key="with",
     )
     return True
 
 
-def _join_fix(step: Step, other: Shape, other_name: str, differ: list[int]) -> str:
-    """The cheapest correct fix for a join whose sizes differ, read from the layers above it."""
+def _join_fix(step: Step, other: Shape, other_name: str, differ: list[int]) -> tuple[str, Fix | None]:
+    """The cheapest correct fix for a join whose sizes differ, read from the layers above it: the hint,
+    and the edit it names where it is one key of one layer."""
     x = step.x
     gaps = [other.size[a] - x.size[a] for a in differ]
     # The main path went through a strided layer the skip did not: project the skip (a ResNet downsample).
@@ -99,7 +103,7 @@ def _join_fix(step: Step, other: Shape, other_name: str, differ: list[int]) -> s
                     f"the main path went through the stride-{stride} `{layer.name}` (line {layer.line}) and "
                     f"`{other_name}` did not: add a strided 1×1 projection on the skip, `- {{op: conv, filters: "
                     f"{x.channels}, kernel: 1, stride: {stride}, from: {other_name}}}`, and join that instead"
-                )
+                ), None
             break
     # A transposed conv that comes out a few pixels short: output_padding makes it up.
     for layer in step.context.chain(step.layer.source):
@@ -108,7 +112,11 @@ def _join_fix(step: Step, other: Shape, other_name: str, differ: list[int]) -> s
             if all(g.is_number and 0 < g.value <= room for g in gaps):
                 short = max(g.value for g in gaps)
                 needed = max(per_axis_of(layer.params.get("output_padding", 0))) + short
-                return f"`{layer.name}` (line {layer.line}) comes out {short} short: give it `output_padding: {needed}`"
+                fix = Fix("output_padding", str(needed), layer.name)
+                return (
+                    f"`{layer.name}` (line {layer.line}) comes out {short} short: give it `output_padding: {needed}`",
+                    fix,
+                )
             break
         if not step.context.keeps_shape(layer.op) and not (
             layer.op == "conv" and layer.params.get("padding") == "same"
@@ -119,16 +127,20 @@ def _join_fix(step: Step, other: Shape, other_name: str, differ: list[int]) -> s
     with_is_skip = mine is None or theirs is None or theirs.index < mine.index
     skip_larger = all(step.solver.at_least(g if with_is_skip else -g, 0) is not Outcome.VIOLATED for g in gaps)
     decoder = step.layer.source if with_is_skip else other_name
+    crop = Fix("crop", "center", step.layer.name)
     if with_is_skip and skip_larger and _valid_convs_between(step, decoder, other_name if with_is_skip else ""):
         return (
             "add `crop: center` to crop the larger skip to the decoder's size (valid convolutions shrink the "
             "decoder side, as in the 2015 U-Net)"
-        )
+        ), crop
     if step.rounding_note(differ):  # strided layers rounded an odd size up: another input size fixes it
-        return step.nearest_hint(differ) or "use an input size the strides divide: see `unetcalc sizes`"
+        return step.nearest_hint(differ) or "use an input size the strides divide: see `unetcalc sizes`", None
     if skip_larger:
-        return "the skip is larger than the decoder side: `crop: center` it, or `pad`/`resize` the decoder `to:` it"
-    return "the skip is smaller than the decoder side: use `same` padding above, or `pad` the skip"
+        return (
+            "the skip is larger than the decoder side: `crop: center` it, or `pad`/`resize` the decoder `to:` it",
+            crop,
+        )
+    return "the skip is smaller than the decoder side: use `same` padding above, or `pad` the skip", None
 
 
 def _valid_convs_between(step: Step, decoder: str, skip: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from unetcalc.findings.diagnostic import Diagnostic
+from unetcalc.findings.diagnostic import Diagnostic, Fix
 from unetcalc.findings.rules import Rule
 from unetcalc.ops.registry import definition, keeps_shape
 from unetcalc.shapes.affine import Affine
@@ -96,7 +96,13 @@ def infer(
             known = [s for s in ins if s is not None]
 
             def report(
-                rule: Rule, message: str, *, hint: str = "", key: str | None = None, _layer: Layer = layer
+                rule: Rule,
+                message: str,
+                *,
+                hint: str = "",
+                key: str | None = None,
+                fix: Fix | None = None,
+                _layer: Layer = layer,
             ) -> None:
                 line, column = _layer.where(key)
                 if _layer.origin is not None:  # a shape error of one use points at that use
@@ -105,7 +111,7 @@ def infer(
                     )
                     line, column = _layer.origin.use
                 result.diagnostics.append(
-                    rule.finding(message, hint=hint, file=path, line=line, column=column, layer=_layer.name)
+                    rule.finding(message, hint=hint, file=path, line=line, column=column, layer=_layer.name, fix=fix)
                 )
 
             step = Step(layer, known, solver, report, nearest_hint, names, context)

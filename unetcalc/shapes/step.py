@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from unetcalc.findings.diagnostic import Fix
 from unetcalc.findings.rules import Rule
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.rules import KERNEL_LARGER_THAN_INPUT, NO_VALID_INPUT, ODD_SIZE_BEFORE_DOWNSAMPLING
@@ -82,9 +83,9 @@ class Step:
             value = value * self.x.rank
         return value
 
-    def emit(self, rule: Rule, message: str, hint: str = "", key: str | None = None) -> None:
+    def emit(self, rule: Rule, message: str, hint: str = "", key: str | None = None, fix: Fix | None = None) -> None:
         self.reported = True
-        self.report(rule, message, hint=hint, key=key)
+        self.report(rule, message, hint=hint, key=key, fix=fix)
 
     def axes_text(self, axes: list[int]) -> str:
         return ", ".join(self.axis_names[a] for a in axes)

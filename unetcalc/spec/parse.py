@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from unetcalc.findings.diagnostic import Diagnostic, Severity
+from unetcalc.findings.diagnostic import Diagnostic, Fix, Severity
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import closest, did_you_mean
 from unetcalc.ops import registry
@@ -104,6 +104,7 @@ BAD_SHAPE = Rule(
     fix="Write spatial sizes then channels separated by `x`: `252x252x64`.",
 )
 
+NO_INPUT = Fix("input", "{channels: 1, size: [572, 572]}")  # the fix of a spec without `input`
 TOP_KEYS = ("version", "name", "description", "input", "defaults", "blocks", "unet", "layers", "decoder", "outputs")
 SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_SPEC_BYTES = 20_000_000
@@ -120,14 +121,22 @@ class _Parser:
         self.more: dict[str, tuple[Rule, Pos | tuple[int, int]]] = {}
 
     def report(
-        self, rule: Rule, message: str, pos: Pos | tuple[int, int], hint: str = "", layer: str | None = None
+        self,
+        rule: Rule,
+        message: str,
+        pos: Pos | tuple[int, int],
+        hint: str = "",
+        layer: str | None = None,
+        fix: Fix | None = None,
     ) -> None:
         self.counts[rule.code] += 1
         if self.counts[rule.code] > MAX_FINDINGS_PER_RULE:  # 200,000 rows of one mistake: kept bounded
             self.more.setdefault(rule.code, (rule, pos))
             return
         line, column = (pos.line, pos.column) if isinstance(pos, Pos) else pos
-        self.diagnostics.append(rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer))
+        self.diagnostics.append(
+            rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer, fix=fix)
+        )
 
     def finished(self) -> list[Diagnostic]:
         """The findings, with one more for each rule reported more often than MAX_FINDINGS_PER_RULE."""
@@ -259,7 +268,8 @@ class _Parser:
                 MISSING_PARAMETER,
                 "the spec has no `input`",
                 data.pos,
-                hint="add `input: {channels: 1, size: [572, 572]}`",
+                hint=NO_INPUT.phrase(),
+                fix=NO_INPUT,
             )
             return None
         pos = data.value_pos["input"]
