@@ -192,3 +192,28 @@ def test_residual_and_repeated_blocks_collapse_into_one_bar():
 def test_every_bundled_figure_is_readable_at_two_column_width(name):
     """17 cm wide with text of at least 5 pt: sizes stand on end when lying flat they would not fit."""
     assert paper_figure(check_file(SPECS / f"{name}.yaml")).text_size >= 5.0
+
+
+def _horizontal_segments(figure) -> list[tuple[float, float, float, str]]:
+    found = []
+    for arrow in figure.arrows:
+        if arrow.legend:
+            continue
+        for (x0, y0), (x1, y1) in zip(arrow.points, arrow.points[1:], strict=False):
+            if abs(y0 - y1) < 1e-6 and abs(x1 - x0) > 1e-6:
+                found.append((min(x0, x1), max(x0, x1), y0, arrow.kind))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path", [SPECS / "fcn8s.yaml", SPECS / "gallery" / "fcn8s-caffe.yaml", SPECS / "unet-2015.yaml"]
+)
+def test_lines_over_a_level_never_run_along_one_another(path):
+    """FCN-8s's skips (score_pool3/4 over the decoder bars) and its adds each take their own lane."""
+    segments = _horizontal_segments(paper_figure(check_file(path)))
+    for i, (a0, a1, ay, kind) in enumerate(segments):
+        for b0, b1, by, other in segments[i + 1 :]:
+            overlap = min(a1, b1) - max(a0, b0)
+            assert not (abs(ay - by) < 2.5 and overlap > 1.0), (
+                f"{kind} and {other} at y={ay:.1f}, {by:.1f} over {overlap:.1f}"
+            )

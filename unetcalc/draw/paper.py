@@ -401,6 +401,7 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
     for i, b in sorted(enumerate(bars), key=lambda item: item[1].x):
         by_level.setdefault(b.level, []).append((b.x, i))
     shown = _size_labels(bars)
+    lanes = Lanes()
     for i, bar in enumerate(bars):
         base = baselines[bar.level]
         top = base - bar.h
@@ -420,7 +421,7 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
         if i == 0:
             continue
         source = bars[index.get(bar.source, i - 1)]
-        _connect(figure, source, bar, baselines, under, adjacent=source is bars[i - 1])
+        _connect(figure, source, bar, baselines, under, lanes, adjacent=source is bars[i - 1])
         figure_kinds(figure, bar.kind, bar.description)
         for skip in bar.skips:
             origin = index.get(skip)
@@ -431,7 +432,7 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
             low = bisect.bisect_right(row, (bars[origin].x, len(bars)))  # past every bar at the origin's x
             high = bisect.bisect_left(row, (bar.x, -1))  # before every bar at this bar's x
             between = [bars[j] for _, j in sorted(row[low:high], key=lambda item: item[1])]
-            _skip(figure, bars[origin], bar, baselines, kind, bar.crops, between)
+            _skip(figure, bars[origin], bar, baselines, kind, bar.crops, between, lanes)
 
 
 def figure_kinds(figure: Figure, kind: str, description: str) -> None:
@@ -444,14 +445,39 @@ def figure_kinds(figure: Figure, kind: str, description: str) -> None:
     figure.legend.append((kind, description))
 
 
-def _connect(figure: Figure, source: Bar, bar: Bar, baselines: list[float], under: list[float], adjacent: bool) -> None:
+class Lanes:
+    """The lines drawn over a level's bars (branches and skips), so that two never run along one another:
+    a line whose span meets one already at its height takes the next lane up."""
+
+    GAP = 3.5  # points between lanes
+    MAX_PER_LEVEL = 64  # past this many on one level (a generated network), lines are not moved
+
+    def __init__(self) -> None:
+        self.taken: dict[int, list[tuple[float, float, float]]] = {}
+
+    def place(self, level: int, x0: float, x1: float, y: float) -> float:
+        """The height for a line over ``level`` from ``x0`` to ``x1`` wanting ``y``: ``y`` or a lane above."""
+        low, high = min(x0, x1), max(x0, x1)
+        taken = self.taken.setdefault(level, [])
+        if len(taken) < self.MAX_PER_LEVEL:
+            while any(abs(y - other) < self.GAP and low < b + 1.0 and a - 1.0 < high for a, b, other in taken):
+                y -= self.GAP
+        taken.append((low, high, y))
+        return y
+
+
+def _connect(
+    figure: Figure, source: Bar, bar: Bar, baselines: list[float], under: list[float], lanes: Lanes, adjacent: bool
+) -> None:
     sb, tb = baselines[source.level], baselines[bar.level]
     if source.level == bar.level:
         y = sb - min(source.h, bar.h) / 2
         if adjacent and bar.x >= source.x + source.w:
             figure.arrows.append(Arrow(((source.x + source.w + 0.8, y), (bar.x - 0.8, y)), bar.kind))
         else:  # a branch read from further back: over the bars between
-            lift = sb - max(source.h, bar.h) - FONT - 2
+            lift = lanes.place(
+                bar.level, source.x + source.w / 2, bar.x + bar.w / 2, sb - max(source.h, bar.h) - FONT - 2
+            )
             points = ((source.x + source.w / 2, sb - source.h), (source.x + source.w / 2, lift),
                       (bar.x + bar.w / 2, lift), (bar.x + bar.w / 2, tb - bar.h))  # fmt: skip
             figure.arrows.append(Arrow(points, bar.kind))
@@ -470,15 +496,22 @@ def _connect(figure: Figure, source: Bar, bar: Bar, baselines: list[float], unde
 
 
 def _skip(
-    figure: Figure, origin: Bar, bar: Bar, baselines: list[float], kind: str, crops: bool, between: list[Bar]
+    figure: Figure,
+    origin: Bar,
+    bar: Bar,
+    baselines: list[float],
+    kind: str,
+    crops: bool,
+    between: list[Bar],
+    lanes: Lanes,
 ) -> None:
     ob, tb = baselines[origin.level], baselines[bar.level]
     label = "copy and crop" if crops else "copy" if kind == "copy" else "skip"
     if kind == "copy":
         figure_kinds(figure, kind, label)
     if origin.level == bar.level and between:  # over the bars in the way, down onto the copied half
-        over = ob - max(b.h for b in [origin, bar, *between]) - FONT - 3.0
         x0, x1 = origin.x + origin.w / 2, bar.x + min(bar.w * bar.copy_channels / max(bar.channels, 1), bar.w) / 2
+        over = lanes.place(bar.level, x0, x1, ob - max(b.h for b in [origin, bar, *between]) - FONT - 3.0)
         top = ob - bar.h - FONT - 0.5
         figure.arrows.append(Arrow(((x0, ob - origin.h - FONT - 0.5), (x0, over), (x1, over), (x1, top)), kind))
         if kind == "copy" and x1 - x0 > _text_width(label, SIZE_FONT) + 4:
