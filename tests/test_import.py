@@ -497,3 +497,13 @@ def test_monai_unets_residual_units_are_one_box_each(tmp_path):
     assert CliRunner().invoke(app, ["draw", str(spec), "-o", str(tmp_path / "u.svg")]).exit_code == 0
     width = float(re.search(r'width="([\d.]+)pt"', (tmp_path / "u.svg").read_text()[:3000]).group(1))
     assert width * 4 / 3 <= 2500
+
+
+def test_a_package_that_fails_while_importing_is_a_clear_error_not_an_internal_one(tmp_path, monkeypatch):
+    """A broken install (torchvision's C ops missing raise RuntimeError at import) is the package's problem."""
+    from unetcalc.importer.sources import SourceError, load_module_ref
+
+    (tmp_path / "broken_pkg.py").write_text("raise RuntimeError('operator vision::nms does not exist')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(SourceError, match=r"importing broken_pkg raised RuntimeError: operator vision::nms"):
+        load_module_ref("broken_pkg:Model", {})

@@ -98,6 +98,11 @@ def load_module_ref(ref: str, kwargs: dict[str, Any]) -> Loaded:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise SourceError(f"cannot import {module_name}: {exc} (is it installed in this environment?)") from exc
+    except Exception as exc:  # the package's own code failed while importing (a broken install): not ours
+        raise SourceError(
+            f"importing {module_name} raised {type(exc).__name__}: {exc} (a problem of that package's install: "
+            "does `python -c 'import " + module_name + "'` work?)"
+        ) from exc
     if not hasattr(module, attr):
         raise SourceError(f"{module_name} has no `{attr}`")
     model = _call(getattr(module, attr), kwargs, f"{module_name}.{attr}")
