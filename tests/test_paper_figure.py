@@ -123,9 +123,45 @@ def test_pdf_is_a_vector_page_of_the_same_figure():
     pdf = figure_pdf(figure)
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
     assert pdf.count(b" re B") == len(figure.rects)  # every bar a filled, stroked rectangle
-    assert b"(copy and crop) Tj" in pdf and b"/BaseFont /Helvetica" in pdf
+    assert _pdf_fonts(pdf) == [("UCALCA+DejaVuSans", "CIDFontType2", True)]  # as pdffonts lists it: embedded
+    assert sorted(_pdf_texts(pdf)) == sorted(t.text for t in figure.texts)  # every text extracts as itself
     xref = int(re.search(rb"startxref\n(\d+)", pdf).group(1))
     assert pdf[xref : xref + 4] == b"xref"
+
+
+def _pdf_objects(pdf: bytes) -> dict[int, bytes]:
+    """Each `N 0 obj … endobj` body of a PDF this writer makes (no object streams, no compression)."""
+    return {int(m.group(1)): m.group(2) for m in re.finditer(rb"(\d+) 0 obj\n(.*?)\nendobj\n", pdf, re.S)}
+
+
+def _pdf_fonts(pdf: bytes) -> list[tuple[str, str, bool]]:
+    """(name, subtype, embedded) of each descendant font, as pdffonts reports them: embedded when its
+    descriptor names a FontFile2 stream that holds a TrueType file."""
+    objects = _pdf_objects(pdf)
+    fonts = []
+    for body in objects.values():
+        if b"/Subtype /CIDFontType2" not in body:
+            continue
+        name = re.search(rb"/BaseFont /(\S+)", body).group(1).decode()
+        descriptor = objects[int(re.search(rb"/FontDescriptor (\d+) 0 R", body).group(1))]
+        file = re.search(rb"/FontFile2 (\d+) 0 R", descriptor)
+        stream = objects[int(file.group(1))] if file else b""
+        embedded = b"stream\n\x00\x01\x00\x00" in stream  # a TrueType file's first bytes
+        fonts.append((name, "CIDFontType2", embedded))
+    return fonts
+
+
+def _pdf_texts(pdf: bytes) -> list[str]:
+    """The text of every `<…> Tj`, decoded through the font's ToUnicode map (how readers extract it)."""
+    objects = _pdf_objects(pdf)
+    cmap = next(body for body in objects.values() if b"beginbfchar" in body)
+    to_text = {m.group(1): bytes.fromhex(m.group(2).decode()).decode("utf-16-be") for m in re.finditer(
+        rb"<([0-9A-F]{4})> <([0-9A-F]+)>", cmap.split(b"beginbfchar", 1)[1])}  # fmt: skip
+    content = next(body for body in objects.values() if b" Tj" in body)
+    return [
+        "".join(to_text.get(hexed[i : i + 4], "?") for i in range(0, len(hexed), 4))
+        for hexed in re.findall(rb"<([0-9A-F]*)> Tj", content)
+    ]
 
 
 def test_hostile_names_stay_text():

@@ -1,7 +1,7 @@
 """A paper figure (draw/paper.py) as PDF, written directly: vector, no dependency.
 
-One page, the standard Helvetica font (every PDF reader has it; WinAnsi covers × and ·), rectangles,
-polylines with arrowheads and text, in PDF's bottom-up coordinates.
+One page: rectangles, polylines with arrowheads and text, in PDF's bottom-up coordinates. The text is set
+in the embedded DejaVu Sans subset (draw/pdf_font.py), as journals' checkers require.
 """
 
 from __future__ import annotations
@@ -9,17 +9,12 @@ from __future__ import annotations
 import math
 
 from unetcalc.draw.paper import Arrow, Figure, Text
+from unetcalc.draw.pdf_font import EmbeddedFont, embedded_font, font_objects, shown
 
 
 def _rgb(color: str) -> str:
     r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return f"{r:.3f} {g:.3f} {b:.3f}"
-
-
-def _pdf_text(text: str) -> bytes:
-    """A PDF string literal in WinAnsi: (, ) and \\ escaped, other characters it lacks as '?'."""
-    raw = text.encode("cp1252", errors="replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
 
 
 def figure_pdf(figure: Figure) -> bytes:
@@ -35,16 +30,17 @@ def figure_pdf(figure: Figure) -> bytes:
         )
     for arrow in figure.arrows:
         ops.append(_arrow(arrow, height))
+    font = embedded_font()
     for text in figure.texts:
-        ops.append(_text(text, height))
+        ops.append(_text(text, height, font))
     content = b"\n".join(ops)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {figure.width * scale:.2f} {height * scale:.2f}] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".encode(),
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        *font_objects(font, {c for text in figure.texts for c in text.text}, 5),
     ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
@@ -71,10 +67,10 @@ def _arrow(arrow: Arrow, height: float) -> bytes:
     return f"{color} RG {color} rg 0.9 w {path} S {head}".encode()
 
 
-def _text(text: Text, height: float) -> bytes:
-    width = len(text.text) * text.size * 0.5  # Helvetica's average advance
+def _text(text: Text, height: float, font: EmbeddedFont) -> bytes:
+    width = font.width(text.text, text.size)
     shift = {"start": 0.0, "middle": width / 2, "end": width}[text.anchor]
     x, y = text.x, height - text.y
     rotated = f"0 1 -1 0 {x:.2f} {y - shift:.2f}"  # reads bottom to top
     matrix = rotated if text.rotate else f"1 0 0 1 {x - shift:.2f} {y:.2f}"
-    return b"0.1 0.1 0.1 rg BT /F1 %.2f Tf %s Tm " % (text.size, matrix.encode()) + _pdf_text(text.text) + b" Tj ET"
+    return b"0.1 0.1 0.1 rg BT /F1 %.2f Tf %s Tm " % (text.size, matrix.encode()) + shown(font, text.text) + b" Tj ET"
