@@ -29,6 +29,8 @@ def draw(name: str, target: Path) -> None:
 # Looked at before calling the figures done (issue 13): both styles of four kinds of network, as PNG.
 # Not byte-checked by a test: rasterisers differ between machines.
 FIGURE_SPECS = ("unet-2015", "unet3d", "unet-1d", "fcn8s")
+# One column of a paper (--width 8.5cm): laid out for the width, text at 7 pt (tests/test_paper_figure.py).
+ONE_COLUMN = {"unet-2015": "specs/unet-2015.yaml", "resnet34-unet": "specs/gallery/resnet34-unet.yaml"}
 
 
 def pngs() -> None:
@@ -51,6 +53,11 @@ def pngs() -> None:
             env = {**os.environ, "UNETCALC_RENDERER": "wasm"}
             subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
             print(f"wrote {target.relative_to(ROOT)}")
+    for name, spec in ONE_COLUMN.items():
+        target = out / f"{name}-paper-8.5cm.png"
+        command = [sys.executable, "-m", "unetcalc", "draw", spec, "--style", "paper", "--width", "8.5cm"]
+        subprocess.run([*command, "-o", str(target)], cwd=ROOT, check=True, capture_output=True)
+        print(f"wrote {target.relative_to(ROOT)}")
 
 
 def main() -> int:

@@ -253,3 +253,43 @@ def test_lines_over_a_level_never_run_along_one_another(path):
             assert not (abs(ay - by) < 2.5 and overlap > 1.0), (
                 f"{kind} and {other} at y={ay:.1f}, {by:.1f} over {overlap:.1f}"
             )
+
+
+def _text_box(text) -> tuple[float, float, float, float]:
+    """(left, top, right, bottom) of a text as drawn: glyphs rise 0.75 of the size above the baseline and
+    fall 0.25 below it; text on end reads bottom to top, its glyphs rising to the left of its baseline."""
+    from unetcalc.draw.paper import _text_width
+
+    width = _text_width(text.text, text.size)
+    shift = {"start": 0.0, "middle": width / 2, "end": width}[text.anchor]
+    if text.rotate:
+        bottom = text.y + shift
+        return text.x - 0.75 * text.size, bottom - width, text.x + 0.25 * text.size, bottom
+    left = text.x - shift
+    return left, text.y - 0.75 * text.size, left + width, text.y + 0.25 * text.size
+
+
+def _crosses(box: tuple[float, float, float, float], a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether the segment a–b (horizontal or vertical, as the figure draws them) passes through the box."""
+    left, top, right, bottom = box
+    (x0, y0), (x1, y1) = a, b
+    if min(x0, x1) >= right or max(x0, x1) <= left or min(y0, y1) >= bottom or max(y0, y1) <= top:
+        return False
+    return abs(x0 - x1) < 1e-6 or abs(y0 - y1) < 1e-6
+
+
+@pytest.mark.parametrize("name", ["unet-2015", "gallery/resnet34-unet"])
+def test_a_one_column_figure_keeps_its_text_and_nothing_runs_over_it(name):
+    """At --width 8.5cm the figure is laid out for the column (thin bars, channel labels on end), not shrunk:
+    text stays at 7 pt, and no text box overlaps another or is crossed by an arrow."""
+    figure = paper_figure(check_file(SPECS / f"{name}.yaml"), 8.5)
+    assert figure.text_size >= 7.0 and abs(figure.width * figure.scale - 8.5 * 72 / 2.54) < 0.5
+    boxes = [(_text_box(t), t) for t in figure.texts]
+    for i, (a, ta) in enumerate(boxes):
+        for b, tb in boxes[i + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, f"{ta.text!r} and {tb.text!r} overlap"
+    for arrow in figure.arrows:
+        for a, b in zip(arrow.points, arrow.points[1:], strict=False):
+            for box, text in boxes:
+                assert not _crosses(box, a, b), f"a {arrow.kind} arrow crosses {text.text!r} ({text.role})"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from unetcalc.check import CheckResult
 from unetcalc.draw.layout import build_diagram
+from unetcalc.draw.pdf_font import embedded_font
 from unetcalc.ops.registry import SHAPE_KEEPING_OPS
 from unetcalc.shapes.infer import LayerShapes
 
@@ -28,6 +29,8 @@ MIN_GAP = 7.0  # the shortest arrow between two bars
 MARGIN = 10.0
 UPRIGHT_BELOW = 0.8  # size labels stand on end when lying flat they would shrink the figure below this
 SIZE_FONT = FONT - 1.5
+CHANNEL_FONT = FONT - 0.5
+COMPACT_MAX_W = 4.0  # the widest bar of a figure laid out for a narrow column
 MAX_DESCRIPTIONS = 3  # per legend line: the first kinds of conv (or pool …) met
 BAR_FILL, BAR_STROKE, COPY_FILL = "#9ecae1", "#2b5d87", "#ffffff"
 # kind → (colour, legend order); the legend lists the kinds a figure uses, with their descriptions
@@ -90,6 +93,7 @@ class Figure:
     arrows: list[Arrow] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (kind, description) in order of first use
     scale: float = 1.0  # < 1: the figure is shrunk, text included, to the width asked for
+    label_room: list[float] = field(default_factory=list)  # per level: the room the channel labels take above it
 
     @property
     def text_size(self) -> float:
@@ -123,10 +127,25 @@ def paper_figure(result: CheckResult, width_cm: float = 17.0) -> Figure:
     diagram = build_diagram(result, "auto", "blocks")
     level_of = {e.layer.id: b.level for b in diagram.blocks for e in b.entries}
     bars = _bars(result, level_of)
+    target = width_cm * PT_PER_CM
     _size_bars(bars)
-    figure = _place(bars, width_cm * PT_PER_CM)
-    figure.scale = min(1.0, width_cm * PT_PER_CM / figure.width)
+    figure = _place(bars, target)
+    figure.scale = _scale_to(figure.width, target)
+    if figure.scale < 1.0:  # the text would shrink: lay the figure out for the width instead
+        _size_bars(bars, compact=True)
+        narrow = _place(bars, target, compact=True)
+        narrow.scale = _scale_to(narrow.width, target)
+        if narrow.scale > figure.scale:
+            return narrow
+        _size_bars(bars)
+        figure = _place(bars, target)
+        figure.scale = _scale_to(figure.width, target)
     return figure
+
+
+def _scale_to(width: float, target: float) -> float:
+    """How much a figure ``width`` wide is shrunk to ``target``: 1 when it fits (to a hundredth of a point)."""
+    return 1.0 if width <= target + 0.01 else target / width
 
 
 def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
@@ -271,25 +290,30 @@ def _arrow_kind(entry: LayerShapes) -> tuple[str, str]:
     return "other", op
 
 
-def _size_bars(bars: list[Bar]) -> None:
+def _size_bars(bars: list[Bar], compact: bool = False) -> None:
+    """Heights from the sizes, widths from the channels (both log scales); ``compact``: thin bars, for a
+    figure laid out for a narrow column."""
     sizes = [b.size_value for b in bars]
     low, high = math.log(min(sizes)), math.log(max(sizes))
     top = max(b.channels for b in bars)
     for bar in bars:
         t = 1.0 if high == low else (math.log(bar.size_value) - low) / (high - low)
         bar.h = BAR_MIN_H + (BAR_MAX_H - BAR_MIN_H) * t
-        bar.w = _width(bar.channels, top)
+        bar.w = _width(bar.channels, top, COMPACT_MAX_W if compact else BAR_MAX_W)
 
 
-def _width(channels: int, top: int) -> float:
+def _width(channels: int, top: int, widest: float = BAR_MAX_W) -> float:
     if top <= 1:
         return BAR_MIN_W
     t = math.log2(max(channels, 1)) / math.log2(max(top, 2))
-    return BAR_MIN_W + (BAR_MAX_W - BAR_MIN_W) * min(max(t, 0.0), 1.0)
+    return BAR_MIN_W + (widest - BAR_MIN_W) * min(max(t, 0.0), 1.0)
 
 
-def _place(bars: list[Bar], target_width: float) -> Figure:
-    """x: a bar after the previous one, or right under/over it when the level changes; y: per level."""
+def _place(bars: list[Bar], target_width: float, compact: bool = False) -> Figure:
+    """x: a bar after the previous one, or right under/over it when the level changes; y: per level.
+
+    ``compact`` (a narrow column): channel labels stand on end above the bars as the sizes do below them,
+    so bars need only a label's thickness between them, not its length."""
     # x = fixed + steps·gap for every bar: place with no gap, then choose the gap that fills the width
     fixed, steps, x, k = [], [], MARGIN + FONT, 0
     for i, bar in enumerate(bars):
@@ -302,7 +326,7 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
         fixed.append(x)
         steps.append(k)
     right = max(f + b.w for f, b in zip(fixed, bars, strict=True))
-    fill = (target_width - MARGIN - right) / max(k, 1)
+    fill = (target_width - 2 * MARGIN - right) / max(k, 1)  # the right edge where the width asked for ends
     shown = _size_labels(bars)
     labels = [_text_width(b.size_text, SIZE_FONT) if shown[i] else 0.0 for i, b in enumerate(bars)]
     readable = max(
@@ -310,11 +334,14 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
          if bars[i].level == bars[i + 1].level and labels[i] and labels[i + 1]),
         default=MIN_GAP,
     )  # fmt: skip
-    _fit_gap(bars, target_width, max(MIN_GAP, readable), fill, k)
+    if compact:  # labels on end: neighbours' labels need a text line's thickness between their centres
+        _fit_gap(bars, target_width, CHANNEL_FONT + 0.5 - BAR_MIN_W, fill, k)
+    else:
+        _fit_gap(bars, target_width, max(MIN_GAP, readable), fill, k)
     # Sizes written across would make the figure too wide to read: stand them on end under the bars,
     # as the paper does (the rows grow taller instead of the figure wider).
-    upright = target_width / (max(b.x + b.w for b in bars) + 2 * MARGIN) < UPRIGHT_BELOW
-    if upright:
+    upright = compact or target_width / (max(b.x + b.w for b in bars) + 2 * MARGIN) < UPRIGHT_BELOW
+    if upright and not compact:
         _fit_gap(bars, target_width, MIN_GAP, fill, k)
     depth = max(b.level for b in bars)
     tallest: list[float | None] = [None] * (depth + 1)
@@ -325,13 +352,17 @@ def _place(bars: list[Bar], target_width: float) -> Figure:
         if upright:
             hanging[b.level] = max(hanging[b.level], labels[i])
     heights = [BAR_MIN_H if h is None else h for h in tallest]
-    baselines, y = [], MARGIN + FONT + 2
+    room = [FONT] * (depth + 1)  # above each level: its channel labels (on end in a compact figure)
+    if compact:
+        for b in bars:
+            room[b.level] = max(room[b.level], _text_width(_channels_text(b), CHANNEL_FONT) + 2.0)
+    baselines, y = [], MARGIN + room[0] + 2
     for lv in range(depth + 1):
         y += heights[lv]
         baselines.append(y)
-        y += ROW_GAP + FONT + hanging[lv]
+        y += ROW_GAP + (room[lv + 1] if lv < depth else FONT) + hanging[lv]
     width = max(b.x + b.w for b in bars) + 2 * MARGIN
-    figure = Figure(width=max(width, target_width), height=0)
+    figure = Figure(width=max(width, target_width), height=0, label_room=room)
     under = [hanging[lv] + 3.0 if upright else SIZE_FONT + 2.5 for lv in range(depth + 1)]
     _draw(figure, bars, baselines, upright, under)
     legend_y = baselines[-1] + under[-1] + FONT + 8.0
@@ -346,7 +377,7 @@ def _fit_gap(bars: list[Bar], target_width: float, floor: float, fill: float, st
         right = _positions(bars, gap)
         if right + 2 * MARGIN <= target_width + 0.5 or gap <= floor:
             break
-        gap = max(floor, gap * (target_width - MARGIN - (right - gap * steps)) / (gap * steps + 1e-9))
+        gap = max(floor, gap * (target_width - 2 * MARGIN - (right - gap * steps)) / (gap * steps + 1e-9))
     _positions(bars, gap)
     return gap
 
@@ -388,9 +419,14 @@ def _size_labels(bars: list[Bar]) -> list[bool]:
     return shown
 
 
+def _channels_text(bar: Bar) -> str:
+    return str(bar.channels) if bar.repeat == 1 else f"{bar.channels} ×{bar.repeat}"
+
+
 def _text_width(text: str, size: float) -> float:
-    """A generous estimate: renderers without Helvetica fall back to wider fonts (DejaVu Sans)."""
-    return len(text) * size * 0.58
+    """The advance of ``text`` in DejaVu Sans, the font the PDF embeds and the SVG names first (wider than
+    Helvetica or Arial, so a label measured with it fits whichever the renderer uses)."""
+    return embedded_font().width(text, size)
 
 
 def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool, under: list[float]) -> None:
@@ -410,8 +446,21 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
         if copy_w:
             figure.rects.append(Rect(bar.x, top, copy_w, bar.h, COPY_FILL, "copy", bar.level, name))
         figure.rects.append(Rect(bar.x + copy_w, top, bar.w - copy_w, bar.h, BAR_FILL, "bar", bar.level, name))
-        channels = str(bar.channels) if bar.repeat == 1 else f"{bar.channels} ×{bar.repeat}"
-        figure.texts.append(Text(bar.x + bar.w / 2, top - 2.0, channels, FONT - 0.5, role="channels"))
+        channels = _channels_text(bar)
+        if upright and figure.label_room[bar.level] > FONT:  # on end, reading bottom to top, above the bar
+            figure.texts.append(
+                Text(
+                    bar.x + bar.w / 2 + CHANNEL_FONT * 0.35,
+                    top - 2.0,
+                    channels,
+                    CHANNEL_FONT,
+                    "start",
+                    True,
+                    "channels",
+                )
+            )
+        else:
+            figure.texts.append(Text(bar.x + bar.w / 2, top - 2.0, channels, CHANNEL_FONT, role="channels"))
         if shown[i] and upright:  # read bottom to top, hanging under the bar
             figure.texts.append(
                 Text(bar.x + bar.w / 2 + SIZE_FONT * 0.35, base + 2.0, bar.size_text, SIZE_FONT, "end", True, "size")
@@ -476,17 +525,23 @@ def _connect(
             figure.arrows.append(Arrow(((source.x + source.w + 0.8, y), (bar.x - 0.8, y)), bar.kind))
         else:  # a branch read from further back: over the bars between
             lift = lanes.place(
-                bar.level, source.x + source.w / 2, bar.x + bar.w / 2, sb - max(source.h, bar.h) - FONT - 2
+                bar.level,
+                source.x + source.w / 2,
+                bar.x + bar.w / 2,
+                sb - max(source.h, bar.h) - figure.label_room[bar.level] - 2,
             )
-            points = ((source.x + source.w / 2, sb - source.h), (source.x + source.w / 2, lift),
-                      (bar.x + bar.w / 2, lift), (bar.x + bar.w / 2, tb - bar.h))  # fmt: skip
+            # From above the source's channel label to above the bar's: through neither.
+            above_source = sb - source.h - figure.label_room[source.level] - 0.5
+            above_bar = tb - bar.h - figure.label_room[bar.level] - 0.5
+            points = ((source.x + source.w / 2, above_source), (source.x + source.w / 2, lift),
+                      (bar.x + bar.w / 2, lift), (bar.x + bar.w / 2, above_bar))  # fmt: skip
             figure.arrows.append(Arrow(points, bar.kind))
         return
     cx_source, cx_bar = source.x + source.w / 2, bar.x + bar.w / 2
     if bar.level > source.level:  # down: from under the source to the top of the bar (above its label)
-        start, end = (cx_source, sb + under[source.level]), (cx_bar, tb - bar.h - FONT - 1.0)
+        start, end = (cx_source, sb + under[source.level]), (cx_bar, tb - bar.h - figure.label_room[bar.level] - 1.0)
     else:  # up: from the top of the source (above its label) to under the bar
-        start, end = (cx_source, sb - source.h - FONT - 1.0), (cx_bar, tb + under[bar.level])
+        start, end = (cx_source, sb - source.h - figure.label_room[source.level] - 1.0), (cx_bar, tb + under[bar.level])
     if abs(start[0] - end[0]) < 0.5:
         figure.arrows.append(Arrow((start, end), bar.kind))
     else:
@@ -511,9 +566,10 @@ def _skip(
         figure_kinds(figure, kind, label)
     if origin.level == bar.level and between:  # over the bars in the way, down onto the copied half
         x0, x1 = origin.x + origin.w / 2, bar.x + min(bar.w * bar.copy_channels / max(bar.channels, 1), bar.w) / 2
-        over = lanes.place(bar.level, x0, x1, ob - max(b.h for b in [origin, bar, *between]) - FONT - 3.0)
-        top = ob - bar.h - FONT - 0.5
-        figure.arrows.append(Arrow(((x0, ob - origin.h - FONT - 0.5), (x0, over), (x1, over), (x1, top)), kind))
+        room = figure.label_room[bar.level]
+        over = lanes.place(bar.level, x0, x1, ob - max(b.h for b in [origin, bar, *between]) - room - 3.0)
+        top = ob - bar.h - room - 0.5
+        figure.arrows.append(Arrow(((x0, ob - origin.h - room - 0.5), (x0, over), (x1, over), (x1, top)), kind))
         if kind == "copy" and x1 - x0 > _text_width(label, SIZE_FONT) + 4:
             figure.texts.append(Text((x0 + x1) / 2, over - 1.8, label, SIZE_FONT, role="arrow"))
         return
@@ -530,13 +586,30 @@ def _skip(
 
 
 def _legend(figure: Figure, y: float) -> float:
-    """One line per arrow kind used (wrapping to the width); returns the figure's height."""
+    """One entry per arrow kind used, side by side while they fit the width; an entry longer than a line
+    wraps between its steps, under its own text. Returns the figure's height."""
     x = MARGIN
     for kind, description in figure.legend:
         width = 14 + _text_width(description, FONT) + 10
         if x + width > figure.width - MARGIN and x > MARGIN:
             x, y = MARGIN, y + FONT + 5
         figure.arrows.append(Arrow(((x, y - FONT * 0.35), (x + 11, y - FONT * 0.35)), kind, legend=True))
-        figure.texts.append(Text(x + 14, y, description, FONT, "start", role="legend"))
-        x += width
+        lines = _wrap_words(description, figure.width - MARGIN - x - 14)
+        for number, line in enumerate(lines):
+            figure.texts.append(Text(x + 14, y + number * (FONT + 2), line, FONT, "start", role="legend"))
+        if len(lines) > 1:  # a wrapped entry takes its lines alone
+            x, y = MARGIN, y + len(lines) * (FONT + 2) + 3
+        else:
+            x += width
     return y + MARGIN
+
+
+def _wrap_words(text: str, width: float) -> list[str]:
+    """``text`` in lines of at most ``width`` points, broken between words (a longer word stays whole)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and _text_width(f"{lines[-1]} {word}", FONT) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [text]

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape, quoteattr
 from unetcalc.draw.paper import ARROWS, BAR_STROKE, PT_PER_CM, Arrow, Figure
 from unetcalc.textsafe import printable
 
-FONT_FAMILY = "Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif"
+FONT_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"  # the PDF's embedded font first: one set of metrics
 
 
 def _n(value: float) -> str:
