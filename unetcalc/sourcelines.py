@@ -16,6 +16,11 @@ _MARKDOWN_BREAK = re.compile("\r\n|[\r\n]")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
+def is_markdown(path: str) -> bool:
+    """A design note (read as CommonMark tables), by its name; anything else is read as a YAML spec."""
+    return path.lower().endswith(MARKDOWN_SUFFIXES)
+
+
 def yaml_lines(text: str) -> list[str]:
     return _YAML_BREAK.split(text)
 
@@ -26,7 +31,7 @@ def markdown_lines(text: str) -> list[str]:
 
 def source_lines(text: str, path: str) -> list[str]:
     """The lines of a spec (YAML) or a note (markdown), by the file's name."""
-    return markdown_lines(text) if path.lower().endswith(MARKDOWN_SUFFIXES) else yaml_lines(text)
+    return markdown_lines(text) if is_markdown(path) else yaml_lines(text)
 
 
 def value_length(line: str, start: int) -> int:

@@ -17,7 +17,7 @@ from unetcalc.findings.diagnostic import Diagnostic
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.infer import LayerShapes
 from unetcalc.shapes.shape import Shape, format_shape
-from unetcalc.sourcelines import MARKDOWN_SUFFIXES, source_lines, value_length
+from unetcalc.sourcelines import is_markdown, source_lines, value_length
 from unetcalc.spec.model import Layer
 
 REFERENCE_KEYS = ("from", "with", "to")
@@ -68,7 +68,7 @@ class Buffer:
 
     @classmethod
     def analyse(cls, path: str, text: str, version: int = 0) -> Buffer:
-        if path.lower().endswith(MARKDOWN_SUFFIXES):
+        if is_markdown(path):
             results, _ = check_note_text(text, path)
         else:
             results = [check_text(text, path)]
@@ -76,7 +76,7 @@ class Buffer:
 
     @property
     def is_note(self) -> bool:
-        return self.path.lower().endswith(MARKDOWN_SUFFIXES)
+        return is_markdown(self.path)
 
     # -- findings ---------------------------------------------------------------------------------------
     def diagnostics(self) -> list[tuple[Diagnostic, Span]]:

@@ -8,9 +8,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from unetcalc.findings.rules import Rule
-from unetcalc.spec.expand import BLOCK_KEYS, Expander
 from unetcalc.spec.model import InputSpec
-from unetcalc.spec.templates import DECODER_KEYS, head_names, mirror_rows, rows_list, unet_rows, unet_settings
 from unetcalc.spec.yamlload import YList, YMap
 
 Report = Callable[..., None]
@@ -34,11 +32,14 @@ class Desugar:
 
     def blocks(self, data: YMap) -> YMap:
         """Replace block uses in `layers` by the layers they stand for (spec/expand.py)."""
+
         raw_blocks = data.get("blocks")
         raw_layers = data.get("layers")
         uses = isinstance(raw_layers, YList) and any(isinstance(r, YMap) and "block" in r for r in raw_layers)
         if raw_blocks is None and not uses:
             return data
+        from unetcalc.spec.expand import BLOCK_KEYS, Expander  # only for a spec that uses blocks
+
         blocks: dict[str, YMap] = {}
         if raw_blocks is not None and not isinstance(raw_blocks, YMap):
             self.report(
@@ -81,8 +82,11 @@ class Desugar:
 
     def templates(self, data: YMap, spec_input: InputSpec | None) -> YMap:
         """`unet:` (a whole U-Net) or `decoder: mirror` (the decoder of the written encoder) → layer rows."""
+
         if "unet" not in data and "decoder" not in data:
             return data
+        from unetcalc.spec.templates import DECODER_KEYS, head_names, mirror_rows, rows_list, unet_rows, unet_settings
+
         in_channels = spec_input.channels if spec_input else 1
         raw_defaults = data.get("defaults")
         conv_defaults = raw_defaults.get("conv") if isinstance(raw_defaults, dict) else None

@@ -23,8 +23,6 @@ from unetcalc.spec.note_ops import (
 )
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
-
 # Header synonyms, compared lower-case without punctuation.
 COLUMNS = {
     "name": ("layer", "layers", "name", "block", "stage"),
@@ -57,10 +55,6 @@ class Table:
     # A table that looks like a layer table but says no operation at all: why, for one finding.
     problem: str = ""
     readings: list[str] = field(default_factory=list)  # how an ambiguous column was read, said once
-
-
-def is_markdown(path: str) -> bool:
-    return path.lower().endswith(MARKDOWN_SUFFIXES)
 
 
 def normal_header(text: str) -> str:

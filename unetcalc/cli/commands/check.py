@@ -17,7 +17,7 @@ import typer
 from unetcalc.check import CheckResult, InputOptionError, SpecFileError, check_file, parse_input_option
 from unetcalc.cli.common import verify_all
 from unetcalc.cli.console import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Line, print_error, text_err, text_out
-from unetcalc.spec.markdown import is_markdown
+from unetcalc.sourcelines import is_markdown
 
 if TYPE_CHECKING:
     from unetcalc.findings.config import Config
