@@ -244,3 +244,29 @@ def test_a_yaml_syntax_error_shows_its_line_with_a_caret(tmp_path):
 def test_table_wide_into_a_file_keeps_every_column_whole():
     code, out = run("table", "specs/unet-2015.yaml", "--wide")
     assert code == 0 and "…" not in out and "declared" in out and "hidden" not in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["specs/unet-2015.yaml"],
+        ["specs/seed-encoder.yaml", "--format", "concise"],
+        ["specs/unet-2015.yaml", "--input", "570x570", "-f", "json"],
+        ["--help"],
+        [],
+        ["specs/unet-2015.yaml", "--bogus"],
+        ["specs/unet-2015.yaml", "-f", "xml"],
+    ],
+)
+def test_check_alone_behaves_as_the_full_apps_check(args):
+    """`unetcalc check …` runs an app holding only the check command (the same function): same output, errors,
+    help and exit code as the full app's `check`."""
+    from typer.testing import CliRunner
+
+    from unetcalc.cli.app import app
+
+    full = CliRunner().invoke(app, ["check", *args], prog_name="unetcalc")
+    alone = invoke_as_user("check", *args)
+    assert alone.exit_code == full.exit_code
+    assert alone.stdout == full.stdout
+    assert alone.stderr == full.stderr

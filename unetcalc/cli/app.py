@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
@@ -16,6 +14,7 @@ from unetcalc.cli.commands import (
     convert,
     diff,
     draw,
+    exits,
     expand,
     explain,
     fit,
@@ -67,18 +66,6 @@ def _root(
     set_color(color.value)
 
 
-def _exits(command: Callable[..., int]) -> Callable[..., None]:
-    """A command as typer runs it: its exit code becomes the process's (typer reads the wrapped signature)."""
-
-    @functools.wraps(command)
-    def run(*args: object, **kwargs: object) -> None:
-        code = command(*args, **kwargs)
-        if code:
-            raise typer.Exit(code)
-
-    return run
-
-
 # In the order `unetcalc --help` lists them.
 for name, command in (
     ("check", check.check),
@@ -99,4 +86,4 @@ for name, command in (
     ("lsp", lsp.lsp),
     ("explain", explain.explain),
 ):
-    app.command(name)(_exits(command))
+    app.command(name)(exits(command))

@@ -104,9 +104,14 @@ WRITE_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EBADF}
 
 def main() -> None:
     try:
-        from unetcalc.cli.app import app
+        if sys.argv[1:2] == ["check"]:  # the command linters run on every commit: only it is built
+            from unetcalc.cli.commands.check import check_only_app
 
-        app()
+            check_only_app()(args=sys.argv[2:], prog_name=f"{os.path.basename(sys.argv[0])} check")
+        else:
+            from unetcalc.cli.app import app
+
+            app()
     except BrokenPipeError:  # `unetcalc check … | head`: the reader left; stop quietly like other CLIs
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(EXIT_FINDINGS)

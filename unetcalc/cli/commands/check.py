@@ -215,3 +215,13 @@ def check(
         console = text_out() if run.format is CheckFormat.text else text_err()
         failed = not verify_all(console, [r for r in run.results if r.ok]) or failed
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def check_only_app() -> typer.Typer:
+    """The same `check` as the full app's, in an app that holds nothing else: what `unetcalc check …` runs
+    (cli/entry.py), so that linters and pre-commit do not pay for building the other sixteen commands."""
+    from unetcalc.cli.commands import exits
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(exits(check))
+    return app
