@@ -293,3 +293,13 @@ def test_a_one_column_figure_keeps_its_text_and_nothing_runs_over_it(name):
         for a, b in zip(arrow.points, arrow.points[1:], strict=False):
             for box, text in boxes:
                 assert not _crosses(box, a, b), f"a {arrow.kind} arrow crosses {text.text!r} ({text.role})"
+
+
+@pytest.mark.parametrize("name", ["unet-2015", "fcn8s", "gallery/attention-unet", "gallery/resnet34-unet"])
+@pytest.mark.parametrize("width", [17.0, 8.5])
+def test_nothing_is_drawn_outside_the_figure(name, width):
+    """Lines over the top level stack upward in lanes; the figure grows to hold them instead of cutting them."""
+    figure = paper_figure(check_file(SPECS / f"{name}.yaml"), width)
+    ys = [y for arrow in figure.arrows for _, y in arrow.points] + [r.y for r in figure.rects]
+    ys += [_text_box(t)[1] for t in figure.texts]
+    assert min(ys) >= 0 and max(ys) <= figure.height, (min(ys), max(ys), figure.height)

@@ -11,6 +11,7 @@ points; paper_svg.py and paper_pdf.py write it.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -367,7 +368,25 @@ def _place(bars: list[Bar], target_width: float, compact: bool = False) -> Figur
     _draw(figure, bars, baselines, upright, under)
     legend_y = baselines[-1] + under[-1] + FONT + 8.0
     figure.height = _legend(figure, legend_y)
+    _keep_inside(figure)
     return figure
+
+
+def _keep_inside(figure: Figure) -> None:
+    """Move everything down when lines over the top level (lanes stack upward) or its labels on end reach
+    above the top margin, so that nothing is cut at the figure's edge."""
+    tops = [y for arrow in figure.arrows for _, y in arrow.points]
+    tops += [t.y - (_text_width(t.text, t.size) if t.rotate and t.anchor == "start" else t.size) for t in figure.texts]
+    tops += [r.y for r in figure.rects]
+    shift = MARGIN - min(tops, default=MARGIN)
+    if shift <= 0:
+        return
+    figure.rects[:] = [dataclasses.replace(r, y=r.y + shift) for r in figure.rects]
+    figure.texts[:] = [dataclasses.replace(t, y=t.y + shift) for t in figure.texts]
+    figure.arrows[:] = [
+        dataclasses.replace(a, points=tuple((x, y + shift) for x, y in a.points)) for a in figure.arrows
+    ]
+    figure.height += shift
 
 
 def _fit_gap(bars: list[Bar], target_width: float, floor: float, fill: float, steps: int) -> float:
