@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-from unetcalc.ops.base import Memory, ModuleCall, OpDef, Params, param, plain_label
+from unetcalc.ops.base import Memory, ModuleCall, ModuleFunction, OpDef, Params, param, plain_label
 from unetcalc.shapes.rules import CHANNEL_MISMATCH, NORM_NEEDS_MORE_VALUES
 from unetcalc.shapes.shape import Shape
 from unetcalc.shapes.solver import Outcome
 from unetcalc.shapes.step import Step, same_shape
+from unetcalc.spec.params import Param
 
 
 def _check_norm_values(step: Step) -> None:
@@ -68,81 +69,73 @@ KEEPS_INPUT = Memory(saves_input=True)
 # Group and layer norm run in float32 under autocast and keep that input.
 KEEPS_FLOAT32_INPUT = Memory(saves_input=True, autocast="float32")
 
-BATCHNORM = OpDef(
-    name="batchnorm",
-    family="norm",
-    summary="Batch normalisation (nn.BatchNormNd), with running statistics.",
-    params={"eps": param("positive", 1e-5), "momentum": param("probability", 0.1), "affine": param("bool", True)},
-    shape=norm_shape,
-    param_count=_affine_weights,
-    macs="none",
-    memory=KEEPS_INPUT,
-    note_words=("batch norm", "batch normalization", "bn"),
-    module=lambda p, c, rank: ModuleCall(
+
+def _norm(
+    name: str,
+    summary: str,
+    params: dict[str, Param],
+    memory: Memory,
+    module: ModuleFunction,
+    note_words: tuple[str, ...] = (),
+    spatial_statistics: bool = False,
+) -> OpDef:
+    """A normalisation: the shape of its input, a weight and a bias per channel when affine."""
+    return OpDef(
+        name=name,
+        family="norm",
+        summary=summary,
+        params=params,
+        shape=norm_shape,
+        param_count=_affine_weights,
+        macs="none",
+        memory=memory,
+        module=module,
+        label=plain_label,
+        keeps_shape=True,
+        taps="pointwise",
+        note_words=note_words,
+        spatial_statistics=spatial_statistics,
+    )
+
+
+BATCHNORM = _norm(
+    "batchnorm",
+    "Batch normalisation (nn.BatchNormNd), with running statistics.",
+    {"eps": param("positive", 1e-5), "momentum": param("probability", 0.1), "affine": param("bool", True)},
+    KEEPS_INPUT,
+    lambda p, c, rank: ModuleCall(
         f"nn.BatchNorm{rank}d", (c,), (("eps", p["eps"]), ("momentum", p["momentum"]), ("affine", p["affine"]))
     ),
-    label=plain_label,
-    keeps_shape=True,
-    taps="pointwise",
+    ("batch norm", "batch normalization", "bn"),
 )
-
-INSTANCENORM = OpDef(
-    name="instancenorm",
-    family="norm",
-    summary="Instance normalisation (nn.InstanceNormNd); PyTorch's defaults: no affine, no running statistics.",
-    params={
-        "eps": param("positive", 1e-5),
-        "affine": param("bool", False),
-        "track_running_stats": param("bool", False),
-    },
-    shape=norm_shape,
-    param_count=_affine_weights,
-    macs="none",
-    memory=KEEPS_INPUT,
-    note_words=("instance norm", "instance normalization"),
-    module=lambda p, c, rank: ModuleCall(
+INSTANCENORM = _norm(
+    "instancenorm",
+    "Instance normalisation (nn.InstanceNormNd); PyTorch's defaults: no affine, no running statistics.",
+    {"eps": param("positive", 1e-5), "affine": param("bool", False), "track_running_stats": param("bool", False)},
+    KEEPS_INPUT,
+    lambda p, c, rank: ModuleCall(
         f"nn.InstanceNorm{rank}d",
         (c,),
         (("eps", p["eps"]), ("affine", p["affine"]), ("track_running_stats", p["track_running_stats"])),
     ),
-    label=plain_label,
-    keeps_shape=True,
-    taps="pointwise",
+    ("instance norm", "instance normalization"),
     spatial_statistics=True,
 )
-
-GROUPNORM = OpDef(
-    name="groupnorm",
-    family="norm",
-    summary="Group normalisation (nn.GroupNorm) over `groups` groups of channels.",
-    params={"groups": param("count", required=True), "eps": param("positive", 1e-5), "affine": param("bool", True)},
-    shape=norm_shape,
-    param_count=_affine_weights,
-    macs="none",
-    memory=KEEPS_FLOAT32_INPUT,
-    module=lambda p, c, rank: ModuleCall(
-        "nn.GroupNorm", (p["groups"], c), (("eps", p["eps"]), ("affine", p["affine"]))
-    ),
-    label=plain_label,
-    keeps_shape=True,
-    taps="pointwise",
+GROUPNORM = _norm(
+    "groupnorm",
+    "Group normalisation (nn.GroupNorm) over `groups` groups of channels.",
+    {"groups": param("count", required=True), "eps": param("positive", 1e-5), "affine": param("bool", True)},
+    KEEPS_FLOAT32_INPUT,
+    lambda p, c, rank: ModuleCall("nn.GroupNorm", (p["groups"], c), (("eps", p["eps"]), ("affine", p["affine"]))),
     spatial_statistics=True,
 )
-
-LAYERNORM = OpDef(
-    name="layernorm",
-    family="norm",
-    summary="Layer normalisation over the channels at each position (ConvNeXt's channels-first LayerNorm).",
-    params={"eps": param("positive", 1e-5), "affine": param("bool", True)},
-    shape=norm_shape,
-    param_count=_affine_weights,
-    macs="none",
-    memory=KEEPS_FLOAT32_INPUT,
-    note_words=("layer norm", "layer normalization"),
-    module=lambda p, c, rank: ModuleCall("ChannelLayerNorm", (c,), (("eps", p["eps"]), ("affine", p["affine"]))),
-    label=plain_label,
-    keeps_shape=True,
-    taps="pointwise",
+LAYERNORM = _norm(
+    "layernorm",
+    "Layer normalisation over the channels at each position (ConvNeXt's channels-first LayerNorm).",
+    {"eps": param("positive", 1e-5), "affine": param("bool", True)},
+    KEEPS_FLOAT32_INPUT,
+    lambda p, c, rank: ModuleCall("ChannelLayerNorm", (c,), (("eps", p["eps"]), ("affine", p["affine"]))),
+    ("layer norm", "layer normalization"),
 )
 
 DEFINITIONS = (BATCHNORM, INSTANCENORM, GROUPNORM, LAYERNORM)

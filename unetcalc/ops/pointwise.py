@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from unetcalc.ops.base import Memory, ModuleCall, ModuleFunction, OpDef, Params, no_params, param, plain_label
+from unetcalc.ops.base import (
+    Memory,
+    ModuleCall,
+    ModuleFunction,
+    OpDef,
+    ParamCount,
+    Params,
+    no_params,
+    param,
+    plain_label,
+)
 from unetcalc.shapes.step import same_shape
 from unetcalc.spec.params import Param
 
@@ -32,15 +42,16 @@ def _activation(
     params: dict[str, Param] | None = None,
     torch_classes: tuple[str, ...] = (),
     note_words: tuple[str, ...] = (),
+    param_count: ParamCount = no_params,
 ) -> OpDef:
-    """An activation: the shape of its input, no weights (PReLU below has its own count)."""
+    """A pointwise op (activation, dropout, identity): the shape of its input, no weights unless counted."""
     return OpDef(
         name=name,
         family="pointwise",
         summary=summary,
         params=params or {},
         shape=same_shape,
-        param_count=no_params,
+        param_count=param_count,
         macs="none",
         memory=memory,
         module=module,
@@ -102,19 +113,11 @@ SOFTMAX = _activation(
     Memory(saves_input=False, saves_output=True, autocast="float32"),
     lambda p, c, rank: ModuleCall("nn.Softmax", (), (("dim", 1),)),
 )
-IDENTITY = OpDef(
-    name="identity",
-    family="pointwise",
-    summary="The input itself (nn.Identity): a name for a tensor, or a placeholder.",
-    params={},
-    shape=same_shape,
-    param_count=no_params,
-    macs="none",
-    memory=Memory(saves_input=False, alias=True, shares_grad=True),
-    module=_simple("Identity"),
-    label=plain_label,
-    keeps_shape=True,
-    taps="pointwise",
+IDENTITY = _activation(
+    "identity",
+    "The input itself (nn.Identity): a name for a tensor, or a placeholder.",
+    Memory(saves_input=False, alias=True, shares_grad=True),
+    _simple("Identity"),
     torch_classes=("Identity",),
 )
 
@@ -123,35 +126,21 @@ def _prelu_weights(p: Params, in_channels: int) -> int:
     return in_channels if p["num_parameters"] == "channels" else 1
 
 
-PRELU = OpDef(
-    name="prelu",
-    family="pointwise",
-    summary="PReLU (nn.PReLU): one learned slope, or one per channel (`num_parameters: channels`).",
-    params={"num_parameters": param("prelu_count", 1)},
-    shape=same_shape,
+PRELU = _activation(
+    "prelu",
+    "PReLU (nn.PReLU): one learned slope, or one per channel (`num_parameters: channels`).",
+    KEEPS_INPUT,
+    lambda p, c, rank: ModuleCall("nn.PReLU", (), (("num_parameters", _prelu_weights(p, c)),)),
+    {"num_parameters": param("prelu_count", 1)},
     param_count=_prelu_weights,
-    macs="none",
-    memory=KEEPS_INPUT,
-    module=lambda p, c, rank: ModuleCall("nn.PReLU", (), (("num_parameters", _prelu_weights(p, c)),)),
-    label=plain_label,
-    keeps_shape=True,
-    taps="pointwise",
 )
-
-DROPOUT = OpDef(
-    name="dropout",
-    family="pointwise",
-    summary="Dropout (nn.Dropout) with probability `p`; the identity in eval.",
-    params={"p": param("probability", 0.5)},
-    shape=same_shape,
-    param_count=no_params,
-    macs="none",
-    # A one-byte mask per element; at p = 0 and in eval ATen returns the input itself (no mask, no copy).
-    memory=Memory(saves_input=False, extra_saved_bytes=MASK, identity_when_idle=True),
-    module=lambda p, c, rank: ModuleCall("nn.Dropout", (), (("p", p["p"]),)),
-    label=plain_label,
-    keeps_shape=True,
-    taps="pointwise",
+# A one-byte mask per element; at p = 0 and in eval ATen returns the input itself (no mask, no copy).
+DROPOUT = _activation(
+    "dropout",
+    "Dropout (nn.Dropout) with probability `p`; the identity in eval.",
+    Memory(saves_input=False, extra_saved_bytes=MASK, identity_when_idle=True),
+    lambda p, c, rank: ModuleCall("nn.Dropout", (), (("p", p["p"]),)),
+    {"p": param("probability", 0.5)},
 )
 
 DEFINITIONS = (DROPOUT, RELU, PRELU, LEAKYRELU, ELU, GELU, SILU, HARDSWISH, SIGMOID, TANH, SOFTMAX, IDENTITY)
