@@ -108,3 +108,13 @@ def test_broken_pipe_is_quiet(tmp_path):
     stderr = proc.stderr.read().decode()
     assert proc.wait() == 1
     assert "Traceback" not in stderr and "internal error" not in stderr and "Exception ignored" not in stderr
+
+
+def test_a_spec_past_the_size_limit_or_not_utf8_is_one_finding_with_its_message():
+    from unetcalc.spec.parse import MAX_SPEC_BYTES, parse_bytes
+
+    (too_large,) = parse_bytes(b"#" * (MAX_SPEC_BYTES + 1), "big.yaml").diagnostics
+    assert (too_large.code, too_large.line) == ("UC001", 1)
+    assert too_large.message == "the file is larger than 20,000,000 bytes, the most a spec may be"
+    (binary,) = parse_bytes(b"name: caf\xe9\n", "latin1.yaml").diagnostics
+    assert binary.message == "the file is not UTF-8 text (bad byte at offset 9)"

@@ -642,3 +642,17 @@ def test_the_nnunet_template_is_the_hand_written_gallery_spec_and_plainconvunet(
         (at.inference.tensors[name].channels, *(s.value for s in at.inference.tensors[name].size))
         for name in at.graph.output_ids
     ]
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["{op: conv, filters: $g}", "{op: conv, filters: $f * 2}", "{op: conv, filters: $f // $zero}", "{op: $g}"],
+)
+def test_a_block_value_that_cannot_be_computed_is_one_finding_not_a_second_for_the_row(row):
+    text = (
+        "version: 2\ninput: {channels: 1, size: [64, 64]}\nblocks:\n  double:\n"
+        f"    params: {{f: wide, zero: 0}}\n    layers: [{row}]\nlayers:\n  - {{block: double}}\n  - relu\n"
+    )
+    found = check_text(text, "v2.yaml").diagnostics
+    assert len(found) == 1, [(d.code, d.message) for d in found]
+    assert found[0].line == 6

@@ -285,7 +285,7 @@ def _multiple_of_findings(
     line, column = spec_input.multiple_of_pos
     return [
         INPUT_NOT_MULTIPLE.finding(
-            f"the input {listed}: the model refuses it before running",
+            INPUT_NOT_MULTIPLE.says("input", wrong=listed),
             hint=nearest_hint(spec_input, validity)([axis for axis, _, _ in wrong]),
             file=spec.path,
             line=line,
@@ -305,7 +305,7 @@ def _filters_column(spec: Spec, inference: Inference) -> list[Diagnostic]:
         if shape is not None and shape.channels != channels:
             findings.append(
                 DECLARED_SHAPE_MISMATCH.finding(
-                    f"{name} lists {channels} filters but outputs {shape.channels} channels",
+                    DECLARED_SHAPE_MISMATCH.says("filters", layer=name, declared=channels, channels=shape.channels),
                     hint=f"write {shape.channels} in the Filters column",
                     file=spec.path,
                     line=line,
@@ -321,6 +321,8 @@ def _one_belief(
 ) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """A wrong Filters cell and the same wrong channel count in the next row's input cell are one mistaken
     belief: one finding, at the first cell, whose hint names both cells (one mistake, one finding)."""
+    from unetcalc.analysis.declared import DECLARED_SHAPE_MISMATCH
+
     layers = {(layer.name, layer.line): layer for layer in graph.layers}
     by_id = {layer.id: layer for layer in graph.layers}
     cells = {(name, position): channels for name, channels, position in spec.expected_channels}
@@ -345,8 +347,14 @@ def _one_belief(
                         merged.append(
                             dataclasses.replace(
                                 finding,
-                                message=f"{finding.message}, and the next row, {reader.name}, takes the same "
-                                f"{listed} channels as its input (line {line})",
+                                message=DECLARED_SHAPE_MISMATCH.says(
+                                    "filters-and-next-row",
+                                    layer=layer.name,
+                                    declared=listed,
+                                    channels=shape.channels,
+                                    reader=reader.name,
+                                    line=line,
+                                ),
                                 hint=f"write {shape.channels} in the Filters column here and "
                                 f"`{format_shape(shape)}` in {reader.name}'s input cell; shapes and parameters are "
                                 f"computed from the {shape.channels} channels {layer.name} outputs, the declared "

@@ -8,7 +8,7 @@ listing inputs to listing outputs is recognised and reported once (UC108).
 from __future__ import annotations
 
 from unetcalc.findings.diagnostic import Diagnostic, Fix, Severity
-from unetcalc.findings.rules import Rule
+from unetcalc.findings.rules import Rule, Said
 from unetcalc.ops.registry import definition
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.shape import Shape
@@ -31,6 +31,16 @@ DECLARED_SHAPE_MISMATCH = Rule(
     ),
     why="Design tables are copied into papers and code; a wrong row misleads everyone who reads it.",
     fix="Correct the declared shape to the inferred one given in the message.",
+    messages={
+        "in": "{layer} declares `in: {declared}` but its input is {shape}",
+        "out": "{layer} declares {what} `{declared}` but outputs {shape}",
+        "filters": "{layer} lists {declared} filters but outputs {channels} channels",
+        # A wrong Filters cell and the next row's input cell holding the same count: one mistaken belief.
+        "filters-and-next-row": (
+            "{layer} lists {declared} filters but outputs {channels} channels, and the next row, {reader}, takes "
+            "the same {declared} channels as its input (line {line})"
+        ),
+    },
 )
 
 DECLARED_SHAPES_SHIFTED = Rule(
@@ -45,6 +55,13 @@ DECLARED_SHAPES_SHIFTED = Rule(
     ),
     why="A table whose column changes meaning half-way is wrong in every row after the switch.",
     fix="Use `out:` for these rows, or shift the shapes one row down.",
+    messages={
+        "shifted": (
+            "{layer} `in: {declared}` is what {layer} outputs if `{source}` outputs {if_shape}, but `{source}` "
+            "outputs {shape} from its declared input: from here on the declared shapes are the layers' outputs, not "
+            "their inputs"
+        ),
+    },
 )
 
 
@@ -84,7 +101,7 @@ class _Checker:
         step = Step(layer, ins, Solver(), lambda *a, **k: None, lambda axes: "", ("",) * ins[0].rank)
         return definition(layer.op).shape(step)
 
-    def report(self, rule: Rule, layer: Layer, key: str, message: str, hint: str, fix: Fix | None = None) -> None:
+    def report(self, rule: Rule, layer: Layer, key: str, message: Said, hint: str, fix: Fix | None = None) -> None:
         line, column = layer.where(key)
         self.diagnostics.append(
             rule.finding(message, hint=hint, file=self.path, line=line, column=column, layer=layer.name, fix=fix)
@@ -171,10 +188,14 @@ class _Checker:
                         DECLARED_SHAPES_SHIFTED,
                         layer,
                         "in",
-                        f"{layer.name} `in: {declared_in.text}` is what {layer.name} outputs if `{layer.source}` "
-                        f"outputs {shape_text(previous_out)}, but `{layer.source}` outputs "
-                        f"{shape_text(believed[layer.source])} from its declared input: from here on the "
-                        "declared shapes are the layers' outputs, not their inputs",
+                        DECLARED_SHAPES_SHIFTED.says(
+                            "shifted",
+                            layer=layer.name,
+                            declared=declared_in.text,
+                            source=layer.source,
+                            if_shape=shape_text(previous_out),
+                            shape=shape_text(believed[layer.source]),
+                        ),
                         "write these shapes as `out:`, or move each one row down; checking continues "
                         "with them read as outputs",
                     )
@@ -184,7 +205,9 @@ class _Checker:
                         DECLARED_SHAPE_MISMATCH,
                         layer,
                         "in",
-                        f"{layer.name} declares `in: {declared_in.text}` but its input is {shape_text(known[0])}",
+                        DECLARED_SHAPE_MISMATCH.says(
+                            "in", layer=layer.name, declared=declared_in.text, shape=shape_text(known[0])
+                        ),
                         *self.in_hint(layer, declared_in, known[0], believed),
                     )
                     known[0] = _merge(declared_in, known[0])
@@ -197,8 +220,13 @@ class _Checker:
                     DECLARED_SHAPE_MISMATCH,
                     layer,
                     key,
-                    f"{layer.name} declares {'output' if key == 'out' else 'shape'} `{check_out.text}` but "
-                    f"outputs {shape_text(out)}",
+                    DECLARED_SHAPE_MISMATCH.says(
+                        "out",
+                        layer=layer.name,
+                        what="output" if key == "out" else "shape",
+                        declared=check_out.text,
+                        shape=shape_text(out),
+                    ),
                     f"{fix.phrase()}; checking continues from the declared shape",
                     fix,
                 )

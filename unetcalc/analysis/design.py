@@ -27,6 +27,7 @@ FULLY_CONNECTED_LAYER = Rule(
     what="Reports `linear` layers.",
     why="A fully convolutional network has none; a linear layer fixes the input size.",
     fix="Use a 1×1 conv (`{op: conv, kernel: 1, filters: 10}`).",
+    messages={"linear": "{layer} is a fully connected layer: the network is not fully convolutional"},
 )
 
 UNUSED_TENSOR = Rule(
@@ -37,6 +38,7 @@ UNUSED_TENSOR = Rule(
     what="Reports layers (other than the last and those `outputs` lists) that no later layer reads.",
     why="A dead branch costs parameters and compute and usually means a wrong `from`/`with`.",
     fix="Use it (`with: score4`) or remove it.",
+    messages={"unused": "the output of {layer} is never used"},
 )
 
 DEPTH_MISMATCH = Rule(
@@ -53,6 +55,11 @@ DEPTH_MISMATCH = Rule(
         "usually a decoder level is missing."
     ),
     fix="Add or remove a decoder level.",
+    messages={
+        "scale": (
+            "the output has {scales} × the input's resolution: the decoder does not undo the encoder's downsampling"
+        ),
+    },
 )
 
 PADDING_GROWS_SIZE = Rule(
@@ -69,6 +76,12 @@ PADDING_GROWS_SIZE = Rule(
         "every size after it is off, with no error anywhere."
     ),
     fix="Give that layer its own `padding` (0 for a 1×1 kernel), or use `padding: same`.",
+    messages={
+        "grows": (
+            "`padding: {padding}`{source} on {layer}'s {kernel} kernel makes its output {growth} larger than its "
+            "input on that axis"
+        ),
+    },
 )
 
 
@@ -93,6 +106,12 @@ MISSING_SKIP = Rule(
         "Add the concat the hint names after the level's up-sampling layer, or declare the channels the "
         "next layer expects (`in: {channels: 512}`) so that the mismatch is an error."
     ),
+    messages={
+        "missing": (
+            "the decoder works at {level} resolution from {layer} on without a skip connection: `{skip}` "
+            "({channels} channels) is not used there, while the other levels' skips are"
+        ),
+    },
 )
 
 
@@ -101,7 +120,7 @@ def fully_connected_layer(graph: Graph, validity: Validity | None, path: str) ->
     for layer in graph.layers:
         if layer.op == "linear":
             yield FULLY_CONNECTED_LAYER.finding(
-                f"{layer.name} is a fully connected layer: the network is not fully convolutional",
+                FULLY_CONNECTED_LAYER.says("linear", layer=layer.name),
                 hint=f"use `{{op: conv, kernel: 1, filters: {layer.params.get('features')}}}` instead",
                 file=path,
                 line=layer.line,
@@ -121,7 +140,7 @@ def unused_tensor(graph: Graph, validity: Validity | None, path: str) -> Iterato
             and layer.id not in graph.readers
         ):
             yield UNUSED_TENSOR.finding(
-                f"the output of {layer.name} is never used",
+                UNUSED_TENSOR.says("unused", layer=layer.name),
                 hint="read it with `from`/`with`, or remove the layer",
                 file=path,
                 line=layer.line,
@@ -138,8 +157,7 @@ def depth_mismatch(graph: Graph, validity: Validity | None, path: str) -> Iterat
     scales = {str(axis.output.coef) for axis in validity.axes if axis.output is not None}
     if scales and scales != {"1"}:
         yield DEPTH_MISMATCH.finding(
-            f"the output has {' / '.join(sorted(scales))} × the input's resolution: the decoder does not "
-            "undo the encoder's downsampling",
+            DEPTH_MISMATCH.says("scale", scales=" / ".join(sorted(scales))),
             hint="add or remove a decoder level so that upsampling and downsampling factors match",
             file=path,
             line=upsamples[-1].line,
@@ -163,8 +181,9 @@ def padding_grows_size(graph: Graph, validity: Validity | None, path: str) -> It
         kernel = "×".join(str(v) for v in axes[1])
         line, column = layer.where("padding")
         yield PADDING_GROWS_SIZE.finding(
-            f"`padding: {q}`{source} on {layer.name}'s {kernel} kernel makes its output {2 * q - d * (k - 1)} "
-            "larger than its input on that axis",
+            PADDING_GROWS_SIZE.says(
+                "grows", padding=q, source=source, layer=layer.name, kernel=kernel, growth=2 * q - d * (k - 1)
+            ),
             hint=f"give {layer.name} `padding: {d * (k - 1) // 2}` (or `padding: same`)"
             + (" to override the default" if source else ""),
             file=path,
@@ -220,9 +239,13 @@ def missing_skip(graph: Graph, validity: Validity | None, path: str) -> Iterator
             continue
         crop = ", crop: center" if skip.out.size != arrival.out.size else ""
         yield MISSING_SKIP.finding(
-            f"the decoder works at {_fraction_text(level)} resolution from {arrival.layer.name} on without a skip "
-            f"connection: `{skip.layer.name}` ({skip.out.channels} channels) is not used there, while the other "
-            "levels' skips are",
+            MISSING_SKIP.says(
+                "missing",
+                level=_fraction_text(level),
+                layer=arrival.layer.name,
+                skip=skip.layer.name,
+                channels=skip.out.channels,
+            ),
             hint=f"concatenate it after {arrival.layer.name} (line {arrival.layer.line}): "
             f"`- {{op: concat, with: {skip.layer.name}{crop}}}`",
             file=path,

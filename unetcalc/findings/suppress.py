@@ -22,6 +22,7 @@ UNUSED_SUPPRESSION = Rule(
     what="Reports `# unetcalc: ignore[...]` comments whose line has no finding they cover.",
     why="Stale suppressions hide the next real finding on that line and mislead readers.",
     fix="Remove the comment, or name the code that is reported on that line.",
+    messages={"unused": "this `unetcalc: ignore` suppresses {codes}, but nothing is reported here"},
 )
 
 # `# unetcalc: ignore[…]` in YAML; `<!-- unetcalc: ignore[…] -->` on a markdown table's row.
@@ -77,7 +78,7 @@ def apply_suppressions(
             what = ", ".join(s.codes) if s.codes else "anything"
             kept.append(
                 UNUSED_SUPPRESSION.finding(
-                    f"this `unetcalc: ignore` suppresses {what}, but nothing is reported here",
+                    UNUSED_SUPPRESSION.says("unused", codes=what),
                     hint="remove the comment, or name the code reported on this line",
                     file=path,
                     line=s.line,

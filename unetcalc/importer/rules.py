@@ -21,6 +21,11 @@ NOT_EXPRESSIBLE = Rule(
         "Import the convolutional part on its own (a factory returning that submodule), or write the spec by "
         "hand and say in a comment what it leaves out."
     ),
+    messages={
+        # ``operation``: what the importer saw the module do (importer/trace.py and writer.py phrase it).
+        "operation": "{where}: {operation}{at}",
+        "more": "… and {more} more operations the spec language cannot say",
+    },
 )
 
 MODEL_REFUSES_INPUT = Rule(
@@ -32,6 +37,7 @@ MODEL_REFUSES_INPUT = Rule(
     why="Nothing can be recorded from a model that does not run.",
     example="unetcalc import my_net.py:build --input 1x100x100   # the model needs multiples of 32",
     fix="Pass a size the model accepts with `--input` (channels first: 1x256x256), or the right `--channels`.",
+    messages={"every-size": "the model raised at every input size tried ({tried}) with {channels} channels: {errors}"},
 )
 
 IMPORT_MISMATCH = Rule(
@@ -47,4 +53,8 @@ IMPORT_MISMATCH = Rule(
     why="An import is either exact or says where it is not.",
     example="a model whose forward quietly ignores one of its submodules",
     fix="Report it with the model's source: it is a gap in the importer.",
+    messages={
+        # ``difference``: what the proof or the size probe found to differ (importer/prove.py phrases it).
+        "differs": "{difference}",
+    },
 )

@@ -18,7 +18,7 @@ from typing import Any
 
 from unetcalc.check import CheckResult, check_text
 from unetcalc.findings.diagnostic import Diagnostic
-from unetcalc.findings.rules import Rule
+from unetcalc.findings.rules import Rule, Said
 from unetcalc.importer.nnunet import PlansNetwork
 from unetcalc.importer.proof import Proof
 from unetcalc.importer.records import Trace, TraceError, Unsupported
@@ -77,7 +77,7 @@ def _meta_copy(model: Any) -> Any:
     return meta.eval()
 
 
-def _finding(rule: Rule, message: str, source: str, hint: str = "", layer: str | None = None) -> Diagnostic:
+def _finding(rule: Rule, message: Said, source: str, hint: str = "", layer: str | None = None) -> Diagnostic:
     return rule.finding(message, hint=hint, file=source, layer=layer)
 
 
@@ -91,9 +91,7 @@ def _unsupported_findings(items: list[Unsupported], source: str) -> list[Diagnos
     for item in items:
         if len(findings) == MAX_UNSUPPORTED_SHOWN and len(distinct) > MAX_UNSUPPORTED_SHOWN:
             more = len(distinct) - MAX_UNSUPPORTED_SHOWN
-            findings.append(
-                _finding(NOT_EXPRESSIBLE, f"… and {more} more operations the spec language cannot say", source)
-            )
+            findings.append(_finding(NOT_EXPRESSIBLE, NOT_EXPRESSIBLE.says("more", more=more), source))
             break
         if (item.module, item.what) in seen:
             continue
@@ -101,7 +99,13 @@ def _unsupported_findings(items: list[Unsupported], source: str) -> list[Diagnos
         where = f"module `{item.module}`" if item.module else "the model's forward"
         at = f" ({item.source})" if item.source else ""
         findings.append(
-            _finding(NOT_EXPRESSIBLE, f"{where}: {item.what}{at}", source, NOT_EXPRESSIBLE.fix, item.module or None)
+            _finding(
+                NOT_EXPRESSIBLE,
+                NOT_EXPRESSIBLE.says("operation", where=where, operation=item.what, at=at),
+                source,
+                NOT_EXPRESSIBLE.fix,
+                item.module or None,
+            )
         )
     return findings
 
@@ -176,7 +180,7 @@ def import_model(
         outcome.findings.append(
             _finding(
                 MODEL_REFUSES_INPUT,
-                f"the model raised at every input size tried ({tried}) with {in_channels} channels: {traces}",
+                MODEL_REFUSES_INPUT.says("every-size", tried=tried, channels=in_channels, errors=traces),
                 source,
                 MODEL_REFUSES_INPUT.fix,
             )
@@ -201,7 +205,9 @@ def import_model(
     if result.validity is not None and result.layers_ok():
         requirement = _probe_requirement(meta, in_channels, result, first.input_shape[2:], outcome)
         if isinstance(requirement, str):
-            outcome.findings.append(_finding(IMPORT_MISMATCH, requirement, source))
+            outcome.findings.append(
+                _finding(IMPORT_MISMATCH, IMPORT_MISMATCH.says("differs", difference=requirement), source)
+            )
             return outcome
         if requirement is not None:
             outcome.multiple_of = requirement
@@ -215,7 +221,11 @@ def import_model(
 
         outcome.proof = prove_spec(model, meta, result, net, in_channels)
         for problem in outcome.proof.problems:
-            outcome.findings.append(_finding(IMPORT_MISMATCH, problem, source, IMPORT_MISMATCH.fix))
+            outcome.findings.append(
+                _finding(
+                    IMPORT_MISMATCH, IMPORT_MISMATCH.says("differs", difference=problem), source, IMPORT_MISMATCH.fix
+                )
+            )
     return outcome
 
 

@@ -57,7 +57,7 @@ def _check_groups(step: Step, cin: int, filters: int, groups: int) -> None:
     if cin % groups or filters % groups:
         step.emit(
             CHANNEL_MISMATCH,
-            f"{groups} groups must divide both the {cin} input channels and the {filters} filters",
+            CHANNEL_MISMATCH.says("conv-groups", layer=step.layer.name, groups=groups, cin=cin, filters=filters),
             hint="choose groups that divide both",
             key="groups",
         )

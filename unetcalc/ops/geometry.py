@@ -28,8 +28,15 @@ def crop_shape(step: Step) -> Shape | None:
         at = f" at offset {'×'.join(map(str, offsets))}" if offsets else ""
         step.emit(
             CROP_LARGER_THAN_INPUT,
-            f"{step.layer.name} crops {fmt_sizes(step.x.size)} to {fmt_sizes(target)}{at}: the window ends "
-            f"outside the input on axis {step.axes_text(larger)}{step.rounding_note(larger)}",
+            CROP_LARGER_THAN_INPUT.says(
+                "window",
+                layer=step.layer.name,
+                sizes=fmt_sizes(step.x.size),
+                target=fmt_sizes(target),
+                at=at,
+                axes=step.axes_text(larger),
+                rounding=step.rounding_note(larger),
+            ),
             hint="crop to a smaller size or offset, or use `pad`"
             + (" (Python slicing would silently return a smaller tensor)" if offsets else ""),
         )
@@ -42,7 +49,13 @@ def crop_shape(step: Step) -> Shape | None:
     if odd:
         step.emit(
             ASYMMETRIC_CROP,
-            f"{step.layer.name} removes an odd number of pixels on axis {step.axes_text(odd)}",
+            ASYMMETRIC_CROP.says(
+                "crop",
+                layer=step.layer.name,
+                sizes=fmt_sizes(step.x.size),
+                target=fmt_sizes(target),
+                axes=step.axes_text(odd),
+            ),
             hint="the crop sits one pixel off-center; choose sizes whose difference is even",
         )
     return step.out(step.x.channels, target)
@@ -61,8 +74,14 @@ def pad_shape(step: Step) -> Shape | None:
         if smaller:
             step.emit(
                 SKIP_SIZE_MISMATCH,
-                f"{step.layer.name} pads {fmt_sizes(step.x.size)} to `{step.layer.refs[0]}`'s smaller "
-                f"{fmt_sizes(target)} on axis {step.axes_text(smaller)}: `F.pad` with a negative amount crops instead",
+                SKIP_SIZE_MISMATCH.says(
+                    "pad-to-smaller",
+                    layer=step.layer.name,
+                    sizes=fmt_sizes(step.x.size),
+                    other=step.layer.refs[0],
+                    other_sizes=fmt_sizes(target),
+                    axes=step.axes_text(smaller),
+                ),
                 hint="pad to a tensor at least as large, or `crop` to it",
                 key="to",
             )
@@ -87,8 +106,15 @@ def pad_shape(step: Step) -> Shape | None:
             widest = max(max(side) for side in sides if side is not None)
             step.emit(
                 PADDING_LARGER_THAN_INPUT,
-                f"{step.layer.name} pads {fmt_sizes(step.x.size)} by {widest} in `{mode}` mode on axis "
-                f"{step.axes_text(too_wide)}: PyTorch needs the padding {limit} the size",
+                PADDING_LARGER_THAN_INPUT.says(
+                    "too-wide",
+                    layer=step.layer.name,
+                    sizes=fmt_sizes(step.x.size),
+                    padding=widest,
+                    mode=mode,
+                    axes=step.axes_text(too_wide),
+                    limit=limit,
+                ),
                 hint="pad less, or use `mode: replicate`",
                 key="padding" if step.layer.params.get("padding") else "to",
             )

@@ -37,8 +37,15 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
         if smaller:
             step.emit(
                 SKIP_SIZE_MISMATCH,
-                f"`{other_name}` ({fmt_sizes(other.size)}) is smaller than the input "
-                f"({fmt_sizes(x.size)}) it should be center-cropped to{step.rounding_note(smaller)}",
+                SKIP_SIZE_MISMATCH.says(
+                    "skip-smaller",
+                    layer=step.layer.name,
+                    sizes=fmt_sizes(x.size),
+                    other=other_name,
+                    other_sizes=fmt_sizes(other.size),
+                    axes=step.axes_text(smaller),
+                    rounding=step.rounding_note(smaller),
+                ),
                 hint=(step.rounding_note(smaller) and step.nearest_hint(smaller))
                 or "a crop can only remove pixels: check the encoder level this skip comes from",
                 key="with",
@@ -53,8 +60,14 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
         if odd:
             step.emit(
                 ASYMMETRIC_CROP,
-                f"center-cropping `{other_name}` from {fmt_sizes(other.size)} to {fmt_sizes(x.size)} "
-                f"removes an odd number of pixels on axis {step.axes_text(odd)}",
+                ASYMMETRIC_CROP.says(
+                    "center-crop",
+                    layer=step.layer.name,
+                    other=other_name,
+                    other_sizes=fmt_sizes(other.size),
+                    sizes=fmt_sizes(x.size),
+                    axes=step.axes_text(odd),
+                ),
                 hint="the crop sits one pixel off-center (offset floor(diff/2)); choose sizes whose difference is even",
                 key="with",
             )
@@ -78,8 +91,17 @@ def _compare_sizes(step: Step, other: Shape, other_name: str, crop: bool) -> boo
     hint, fix = _join_fix(step, other, other_name, differ)
     step.emit(
         SKIP_SIZE_MISMATCH,
-        f"{step.layer.name} joins {fmt_sizes(x.size)} with `{other_name}` {fmt_sizes(other.size)}: "
-        f"sizes differ on axis {step.axes_text(differ)}{silent}{channels}{step.rounding_note(differ)}",
+        SKIP_SIZE_MISMATCH.says(
+            "sizes-differ",
+            layer=step.layer.name,
+            sizes=fmt_sizes(x.size),
+            other=other_name,
+            other_sizes=fmt_sizes(other.size),
+            axes=step.axes_text(differ),
+            broadcast=silent,
+            channels=channels,
+            rounding=step.rounding_note(differ),
+        ),
         hint=hint,
         fix=fix,
         key="with",
@@ -189,12 +211,15 @@ def add_shape(step: Step) -> Shape | None:
         if other.channels != channels and 1 in (other.channels, channels):
             channels = max(channels, other.channels)  # PyTorch's + broadcasts a single channel
         elif other.channels != channels:
-            verb = "multiplies" if step.layer.op == "multiply" else "adds"
             step.emit(
                 CHANNEL_MISMATCH,
-                f"{step.layer.name} {verb} {step.x.channels} channels by `{name}`'s {other.channels}"
-                if step.layer.op == "multiply"
-                else f"{step.layer.name} {verb} {step.x.channels} channels to `{name}`'s {other.channels}",
+                CHANNEL_MISMATCH.says(
+                    "multiply" if step.layer.op == "multiply" else "add",
+                    layer=step.layer.name,
+                    channels=step.x.channels,
+                    other=name,
+                    other_channels=other.channels,
+                ),
                 hint="add a 1×1 conv so both sides have the same channels",
                 key="with",
             )

@@ -25,7 +25,7 @@ def _check_norm_values(step: Step) -> None:
         if any(step.solver.at_least(n, 2) is Outcome.INFEASIBLE for n in step.x.size if not n.is_number):
             step.emit(
                 NORM_NEEDS_MORE_VALUES,
-                f"{step.layer.name} normalises a 1-element feature map at every input size the layers above allow",
+                NORM_NEEDS_MORE_VALUES.says("every-size", layer=step.layer.name),
                 hint="normalise before the last pool, or use fewer downsampling levels",
             )
         return
@@ -33,15 +33,13 @@ def _check_norm_values(step: Step) -> None:
     if step.layer.op == "instancenorm" and positions == 1:
         step.emit(
             NORM_NEEDS_MORE_VALUES,
-            f"{step.layer.name} normalises a 1-element feature map: PyTorch raises "
-            "`Expected more than 1 spatial element`",
+            NORM_NEEDS_MORE_VALUES.says("one-element", layer=step.layer.name),
             hint="use a larger input or normalise before the last pool",
         )
     if step.layer.op == "groupnorm" and step.x.channels // step.layer.params["groups"] * positions == 1:
         step.emit(
             NORM_NEEDS_MORE_VALUES,
-            f"{step.layer.name} has one value per group (1 channel per group on a 1-element map): "
-            "PyTorch raises `Expected more than 1 value per channel` for a batch of one",
+            NORM_NEEDS_MORE_VALUES.says("one-per-group", layer=step.layer.name),
             hint="use fewer groups or a larger input",
             key="groups",
         )
@@ -53,7 +51,9 @@ def norm_shape(step: Step) -> Shape | None:
     if step.layer.op == "groupnorm" and step.x.channels % step.layer.params["groups"]:
         step.emit(
             CHANNEL_MISMATCH,
-            f"groupnorm's {step.layer.params['groups']} groups do not divide {step.x.channels} channels",
+            CHANNEL_MISMATCH.says(
+                "norm-groups", layer=step.layer.name, groups=step.layer.params["groups"], channels=step.x.channels
+            ),
             hint="choose a number of groups that divides the channels",
             key="groups",
         )

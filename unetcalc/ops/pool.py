@@ -39,8 +39,14 @@ def pool_shape(step: Step) -> Shape | None:
         padded = [n + 2 * q for n, q in zip(step.x.size, pads, strict=True)]
         step.emit(
             KERNEL_LARGER_THAN_INPUT,
-            f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its "
-            f"{'padded ' if any(pads) else ''}input {fmt_sizes(padded)}",
+            KERNEL_LARGER_THAN_INPUT.says(
+                "window",
+                window="×".join(map(str, windows)),
+                layer=step.layer.name,
+                padded="padded " if any(pads) else "",
+                sizes=fmt_sizes(padded),
+                note="",
+            ),
             hint="use a larger input, fewer levels above this layer, or padding",
         )
         return None

@@ -81,11 +81,16 @@ def _scaled(step: Step, scales: tuple[Any, ...], what: str) -> Shape | None:
     if unreliable:
         step.tainted.update(unreliable)
         shown = sorted({str(float(scales[a])) for a in unreliable})
+        rule = NO_VALID_INPUT if any(not step.x.size[a].is_number for a in unreliable) else ODD_SIZE_BEFORE_DOWNSAMPLING
         step.emit(
-            NO_VALID_INPUT if any(not step.x.size[a].is_number for a in unreliable) else ODD_SIZE_BEFORE_DOWNSAMPLING,
-            f"{step.layer.name} ({what} ×{' / '.join(shown)}) on axis {step.axes_text(unreliable)}: PyTorch computes "
-            "floor(n × scale) in binary floating point, which does not hold this scale exactly; the product is one "
-            "short of n × scale at some sizes and not at others, so no input size is exact",
+            rule,
+            rule.says(
+                "inexact-scale",
+                layer=step.layer.name,
+                what=what,
+                scales=" / ".join(shown),
+                axes=step.axes_text(unreliable),
+            ),
             hint="use a scale that is a sum of powers of two (0.5, 0.75, 1.5), or `size:`/`to:` a tensor",
         )
     return step.out(step.x.channels, size)

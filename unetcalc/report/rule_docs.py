@@ -46,14 +46,22 @@ def rule_markdown(rule: Rule, level: int = 3) -> str:
     return f"{heading} {rule.code} {rule.name}\n\n*{rule.severity.value}* — {rule.summary}\n\n" + manual_markdown(rule)
 
 
+def messages_markdown(rule: Rule) -> str:
+    """Every way the rule phrases a finding, its fields in braces: what to search for a message seen."""
+    # A double-backtick code span holds the single backticks the messages quote names with.
+    lines = "".join(f"- `` {template} ``\n" for template in rule.messages.values())
+    return f"**Messages.**\n\n{lines}"
+
+
 def rules_document() -> str:
-    """Every rule's manual, one section each (anchors `#uc104`), as `unetcalc explain` prints them."""
+    """Every rule's manual, one section each (anchors `#uc104`), as `unetcalc explain` prints them, and the
+    templates of its messages."""
     parts = [
         "# unetcalc rules\n",
         "Written by `python -m unetcalc.report.rule_docs > unetcalc/data/rules.md` from the rule catalogue "
         "(a test compares them). `unetcalc explain CODE` prints one.\n",
     ]
-    parts += [rule_markdown(rule, 2) for rule in all_rules()]
+    parts += [rule_markdown(rule, 2) + "\n" + messages_markdown(rule) for rule in all_rules()]
     return "\n".join(parts)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from unetcalc.findings.diagnostic import Diagnostic, Fix
-from unetcalc.findings.rules import Rule
+from unetcalc.findings.rules import Rule, Said, in_block_use
 from unetcalc.ops.registry import definition, keeps_shape
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.rules import SIZE_COLLAPSES
@@ -97,7 +97,7 @@ def infer(
 
             def report(
                 rule: Rule,
-                message: str,
+                message: Said,
                 *,
                 hint: str = "",
                 key: str | None = None,
@@ -106,9 +106,7 @@ def infer(
             ) -> None:
                 line, column = _layer.where(key)
                 if _layer.origin is not None:  # a shape error of one use points at that use
-                    message += (
-                        f" (in `{_layer.origin.instance}`, block `{_layer.origin.block}`: its row is line {line})"
-                    )
+                    message = in_block_use(message, _layer.origin.instance, _layer.origin.block, line)
                     line, column = _layer.origin.use
                 result.diagnostics.append(
                     rule.finding(message, hint=hint, file=path, line=line, column=column, layer=_layer.name, fix=fix)
@@ -135,7 +133,7 @@ def _require_positive(step: Step, out: Shape) -> Shape | None:
         sizes = "×".join(str(n) for n in out.size)
         step.emit(
             SIZE_COLLAPSES,
-            f"{step.layer.name} outputs {sizes}: the size collapses on axis {step.axes_text(collapsed)}",
+            SIZE_COLLAPSES.says("collapses", layer=step.layer.name, sizes=sizes, axes=step.axes_text(collapsed)),
             hint=step.nearest_hint(collapsed) or "use a larger input or fewer downsampling levels",
         )
     return None

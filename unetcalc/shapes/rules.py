@@ -1,4 +1,4 @@
-"""The shape rules (UC1xx): each one's manual and message live here; the op shape functions raise them.
+"""The shape rules (UC1xx): each one's manual and message templates live here; the op shape functions raise them.
 
 findings/catalogue.py collects them with the other families' rules.
 """
@@ -7,6 +7,13 @@ from __future__ import annotations
 
 from unetcalc.findings.diagnostic import Severity
 from unetcalc.findings.rules import Rule
+
+# One resampling finding under two rules: UC103 at a concrete size, UC110 when no symbolic size is exact.
+INEXACT_SCALE = (
+    "{layer} ({what} ×{scales}) on axis {axes}: PyTorch computes floor(n × scale) in binary floating point, which "
+    "does not hold this scale exactly; the product is one short of n × scale at some sizes and not at others, so "
+    "no input size is exact"
+)
 
 SIZE_COLLAPSES = Rule(
     code="UC101",
@@ -19,6 +26,7 @@ SIZE_COLLAPSES = Rule(
     ),
     why="PyTorch raises `Output size is too small` at run time.",
     fix="Use a larger input, smaller kernels, padding, or fewer pooling levels.",
+    messages={"collapses": "{layer} outputs {sizes}: the size collapses on axis {axes}"},
 )
 
 
@@ -30,6 +38,7 @@ KERNEL_LARGER_THAN_INPUT = Rule(
     what="Compares each conv/pool window (dilated) with the padded input size.",
     why="PyTorch raises `Kernel size can't be greater than actual input size`.",
     fix="Use a larger input or pad the feature map.",
+    messages={"window": "the {window} window of {layer} does not fit its {padded}input {sizes}{note}"},
 )
 
 
@@ -51,6 +60,18 @@ ODD_SIZE_BEFORE_DOWNSAMPLING = Rule(
         " hides the shift."
     ),
     fix="Use one of the nearest valid input sizes named in the hint (568 or 572 here), or pad the input.",
+    messages={
+        "floors": (
+            "{layer} ({what}) receives {sizes}, not divisible by {factors} on axis {axes}: PyTorch floors it and "
+            "the decoder cannot restore the size"
+        ),
+        "floors-restored": (
+            "{layer} ({what}) receives {sizes}, not divisible by {factors} on axis {axes}: PyTorch floors it, "
+            "dropping the last row; `{restorer}` brings the decoder back to the skip's size, so the network runs "
+            "without that row"
+        ),
+        "inexact-scale": INEXACT_SCALE,
+    },
 )
 
 
@@ -65,6 +86,21 @@ SKIP_SIZE_MISMATCH = Rule(
     ),
     why="torch.cat and + require equal spatial sizes.",
     fix="Add `crop: center`, pad, or use `same` padding so both sides have one size.",
+    messages={
+        # One family: what the layer does to which tensors, then on which axis and why it cannot.
+        "sizes-differ": (
+            "{layer} joins {sizes} with `{other}` {other_sizes}: sizes differ on axis "
+            "{axes}{broadcast}{channels}{rounding}"
+        ),
+        "skip-smaller": (
+            "{layer} joins {sizes} with `{other}` {other_sizes}: `{other}` is smaller on axis {axes}, and a center "
+            "crop can only remove pixels{rounding}"
+        ),
+        "pad-to-smaller": (
+            "{layer} pads {sizes} to `{other}` {other_sizes}: `{other}` is smaller on axis {axes}, and `F.pad` "
+            "with a negative amount crops instead"
+        ),
+    },
 )
 
 
@@ -79,6 +115,12 @@ ASYMMETRIC_CROP = Rule(
     ),
     why="The skip's features are shifted half a pixel against the decoder's.",
     fix="Choose sizes whose difference is even, or accept the shift.",
+    messages={
+        "crop": "{layer} crops {sizes} to {target}: it removes an odd number of pixels on axis {axes}",
+        "center-crop": (
+            "{layer} center-crops `{other}` {other_sizes} to {sizes}: it removes an odd number of pixels on axis {axes}"
+        ),
+    },
 )
 
 
@@ -93,6 +135,14 @@ CHANNEL_MISMATCH = Rule(
     ),
     why="PyTorch raises at construction or in the first forward pass.",
     fix="Add a 1×1 conv to match channels, or change `filters`/`groups`.",
+    messages={
+        "conv-groups": (
+            "{layer} has {groups} groups, which must divide both its {cin} input channels and its {filters} filters"
+        ),
+        "norm-groups": "{layer} has {groups} groups, which must divide its {channels} channels",
+        "add": "{layer} adds {channels} channels to `{other}`'s {other_channels}",
+        "multiply": "{layer} multiplies {channels} channels by `{other}`'s {other_channels}",
+    },
 )
 
 
@@ -104,6 +154,9 @@ CROP_LARGER_THAN_INPUT = Rule(
     what="Compares the crop's target size (`to` or `size`) with its input size.",
     why="A crop can only remove pixels.",
     fix="Crop to a size no larger than the input, or `pad` instead.",
+    messages={
+        "window": "{layer} crops {sizes} to {target}{at}: the window ends outside the input on axis {axes}{rounding}"
+    },
 )
 
 
@@ -117,6 +170,13 @@ NO_VALID_INPUT = Rule(
     ),
     why="The network cannot run on any input.",
     fix="Make the downsampling and upsampling factors agree.",
+    messages={
+        "stride": (
+            "no input size makes {sizes} divisible by the stride of {layer} on axis {axes} while meeting the "
+            "constraints of the layers above"
+        ),
+        "inexact-scale": INEXACT_SCALE,
+    },
 )
 
 
@@ -131,6 +191,12 @@ PADDING_LARGER_THAN_INPUT = Rule(
     ),
     why="PyTorch raises `Padding size should be less than the corresponding input dimension` at run time.",
     fix="Pad less, pad before the tensor gets that small, or use `mode: replicate` or `constant`.",
+    messages={
+        "too-wide": (
+            "{layer} pads {sizes} by {padding} in `{mode}` mode on axis {axes}: PyTorch needs the padding {limit} "
+            "the size"
+        ),
+    },
 )
 
 
@@ -146,6 +212,7 @@ INPUT_NOT_MULTIPLE = Rule(
     ),
     why="The model raises before it computes anything, although every layer would cope with the size.",
     fix="Use the nearest multiple the hint names, or pad the image to it.",
+    messages={"input": "the input {wrong}: the model refuses it before running"},
 )
 
 
@@ -163,4 +230,14 @@ NORM_NEEDS_MORE_VALUES = Rule(
         "normalised value would be 0/0 anyway."
     ),
     fix="Normalise before the last pool, use a larger input, or fewer groups.",
+    messages={
+        "every-size": "{layer} normalises a 1-element feature map at every input size the layers above allow",
+        "one-element": (
+            "{layer} normalises a 1-element feature map: PyTorch raises `Expected more than 1 spatial element`"
+        ),
+        "one-per-group": (
+            "{layer} has one value per group (1 channel per group on a 1-element map): PyTorch raises `Expected "
+            "more than 1 value per channel` for a batch of one"
+        ),
+    },
 )

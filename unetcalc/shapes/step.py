@@ -9,17 +9,23 @@ is floored as PyTorch does (and an inexact floor reported), a symbolic one gets 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from unetcalc.findings.diagnostic import Fix
-from unetcalc.findings.rules import Rule
+from unetcalc.findings.rules import Rule, Said
 from unetcalc.shapes.affine import Affine
 from unetcalc.shapes.rules import KERNEL_LARGER_THAN_INPUT, NO_VALID_INPUT, ODD_SIZE_BEFORE_DOWNSAMPLING
 from unetcalc.shapes.shape import Shape, format_sizes
 from unetcalc.shapes.solver import Outcome, Solver
 from unetcalc.spec.model import Layer
 
-Reporter = Callable[..., None]
+
+class Reporter(Protocol):
+    def __call__(
+        self, rule: Rule, message: Said, *, hint: str = "", key: str | None = None, fix: Fix | None = None
+    ) -> None: ...
+
+
 HintForAxes = Callable[[list[int]], str]
 
 
@@ -83,7 +89,7 @@ class Step:
             value = value * self.x.rank
         return value
 
-    def emit(self, rule: Rule, message: str, hint: str = "", key: str | None = None, fix: Fix | None = None) -> None:
+    def emit(self, rule: Rule, message: Said, hint: str = "", key: str | None = None, fix: Fix | None = None) -> None:
         self.reported = True
         self.report(rule, message, hint=hint, key=key, fix=fix)
 
@@ -208,24 +214,22 @@ def report_resampling(
     if bad:
         shown = fmt_sizes(sizes)
         factors = sorted({str(strides[a]) for a in bad})
-        step.emit(
-            ODD_SIZE_BEFORE_DOWNSAMPLING,
-            f"{step.layer.name} ({what}) receives {shown}, not divisible by {' / '.join(factors)} "
-            f"on axis {step.axes_text(bad)}: PyTorch floors it"
-            + (
-                f", dropping the last row; `{step.context.restorers[0]}` brings the decoder back to the skip's size, "
-                "so the network runs without that row"
-                if step.context.restorers
-                else " and the decoder cannot restore the size"
-            ),
-            hint=step.nearest_hint(bad),
+        fields = {"layer": step.layer.name, "what": what, "sizes": shown, "factors": " / ".join(factors)}
+        message = (
+            ODD_SIZE_BEFORE_DOWNSAMPLING.says(
+                "floors-restored", **fields, axes=step.axes_text(bad), restorer=step.context.restorers[0]
+            )
+            if step.context.restorers
+            else ODD_SIZE_BEFORE_DOWNSAMPLING.says("floors", **fields, axes=step.axes_text(bad))
         )
+        step.emit(ODD_SIZE_BEFORE_DOWNSAMPLING, message, hint=step.nearest_hint(bad))
     if infeasible:
         step.tainted.update(infeasible)
         step.emit(
             NO_VALID_INPUT,
-            f"no input size makes {fmt_sizes(sizes)} divisible by the stride of {step.layer.name} "
-            f"on axis {step.axes_text(infeasible)} while meeting the constraints of the layers above",
+            NO_VALID_INPUT.says(
+                "stride", sizes=fmt_sizes(sizes), layer=step.layer.name, axes=step.axes_text(infeasible)
+            ),
             hint="make the downsampling and upsampling factors agree",
         )
 
@@ -239,8 +243,14 @@ def check_kernel(step: Step, sizes: list[Affine], windows: list[int], note: str 
         padded = "padded " if sizes != list(step.x.size) else ""
         step.emit(
             KERNEL_LARGER_THAN_INPUT,
-            f"the {'×'.join(map(str, windows))} window of {step.layer.name} does not fit its {padded}input "
-            f"{fmt_sizes(sizes)}{note}",
+            KERNEL_LARGER_THAN_INPUT.says(
+                "window",
+                window="×".join(map(str, windows)),
+                layer=step.layer.name,
+                padded=padded,
+                sizes=fmt_sizes(sizes),
+                note=note,
+            ),
             hint="use a larger input, fewer levels above this layer, or padding",
         )
         return False

@@ -9,9 +9,9 @@ from typing import NamedTuple
 
 from unetcalc.findings.rules import Rule
 from unetcalc.spec.model import InputSpec
+from unetcalc.spec.reporting import Report
 from unetcalc.spec.yamlload import YList, YMap
 
-Report = Callable[..., None]
 UnknownKeys = Callable[[YMap, tuple[str, ...], str, str], None]
 
 
@@ -42,22 +42,20 @@ class Desugar:
 
         blocks: dict[str, YMap] = {}
         if raw_blocks is not None and not isinstance(raw_blocks, YMap):
-            self.report(
-                self.rules.bad, "`blocks` must be a mapping of block names to definitions", data.value_pos["blocks"]
-            )
+            self.report(self.rules.bad, self.rules.bad.says("blocks"), data.value_pos["blocks"])
             raw_blocks = None
         table: YMap = raw_blocks if raw_blocks is not None else YMap()
         for block_name, definition in table.items():
             where = table.value_pos[block_name]
             if not isinstance(definition, YMap):
-                self.report(self.rules.bad, f"block `{block_name}` must be a mapping with `layers`", where)
+                self.report(self.rules.bad, self.rules.bad.says("block", block=block_name), where)
                 continue
-            self.unknown_keys(definition, BLOCK_KEYS, "`{key}` is not a key of a block definition", "a block takes")
+            self.unknown_keys(definition, BLOCK_KEYS, "block-key", "a block takes")
             params = definition.get("params")
             if params is not None and not isinstance(params, YMap):
                 self.report(
                     self.rules.bad,
-                    "a block's `params` must be a mapping (name: default)",
+                    self.rules.bad.says("block-params"),
                     definition.value_pos["params"],
                 )
                 continue
@@ -99,13 +97,13 @@ class Desugar:
             if "layers" in data:
                 self.report(
                     self.rules.bad,
-                    "a spec has either `unet:` (the template) or `layers:`, not both",
+                    self.rules.bad.says("unet-and-layers"),
                     data.key_pos["layers"],
                     hint="remove `layers`, or write the layers and use `decoder: mirror`",
                 )
                 return data
             if not isinstance(config, YMap):
-                self.report(self.rules.bad, "`unet` must be a mapping, e.g. `{levels: 4, filters: 64}`", pos)
+                self.report(self.rules.bad, self.rules.bad.says("unet"), pos)
                 return data
             settings = unet_settings(config, self.report, self.rules.bad, self.rules.unknown_key)
             if settings is None:  # reported: no layers, and no follow-on "the spec has no `layers`"
@@ -117,7 +115,7 @@ class Desugar:
                 if settings[key] is not None and have is not None and settings[key] != have:
                     self.report(
                         self.rules.bad,
-                        f"`unet.{key}: {settings[key]}` disagrees with `input` ({have})",
+                        self.rules.bad.says("unet-input", key=key, value=settings[key], have=have),
                         config.value_pos[key],
                         hint=f"leave `{key}` out: it comes from `input`",
                     )
@@ -139,7 +137,7 @@ class Desugar:
                 if key not in DECODER_KEYS:
                     self.report(
                         self.rules.unknown_key,
-                        f"`{key}` is not a key of `decoder`",
+                        self.rules.unknown_key.says("decoder-key", key=key),
                         value.key_pos[key],
                         hint="`decoder` takes: mirror, classes",
                     )
@@ -147,14 +145,14 @@ class Desugar:
             if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
                 self.report(
                     self.rules.bad,
-                    f"`decoder.classes` must be a whole number ≥ 1, got {classes!r}",
+                    self.rules.bad.says("classes", classes=classes),
                     value.value_pos.get("classes", pos),
                 )
                 return data
         elif value != "mirror":
             self.report(
                 self.rules.bad,
-                f"`decoder` must be `mirror` or `{{mirror: true, classes: N}}`, got {value!r}",
+                self.rules.bad.says("decoder", value=value),
                 pos,
                 hint="`decoder: mirror` builds the symmetric decoder of the layers written",
             )
@@ -167,7 +165,7 @@ class Desugar:
         if not decoder:
             self.report(
                 self.rules.bad,
-                "`decoder: mirror` found no pooling or strided layer to mirror",
+                self.rules.bad.says("mirror-nothing"),
                 pos,
                 hint="write the encoder with its downsampling rows (`maxpool`, or a conv with `stride: 2`)",
             )

@@ -36,6 +36,7 @@ from unetcalc.findings.suggest import did_you_mean
 from unetcalc.ops.registry import canonical_op
 from unetcalc.spec.limits import MAX_LAYERS, MAX_SUBSTITUTED_CHARS
 from unetcalc.spec.model import Origin
+from unetcalc.spec.reporting import REPORTED, Report
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 USE_KEYS = ("block", "name", "repeat", "first", "from")
@@ -48,8 +49,6 @@ _BARE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")  # `filters: $filters`: needs 
 _ARITHMETIC = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*) ?(//|\*|\+|-) ?(\$[A-Za-z_][A-Za-z0-9_]*|[0-9]{1,9})")
 _NOT = re.compile(r"not \$([A-Za-z_][A-Za-z0-9_]*)")
 _NOT_AN_EXPRESSION = object()
-
-Report = Callable[..., None]  # (rule, message, pos, hint=...)
 
 
 @dataclass(slots=True)
@@ -65,7 +64,6 @@ class _Overflow(Exception):
 class Expander:
     def __init__(self, blocks: dict[str, YMap], report: Report, rules: dict[str, Rule]) -> None:
         self.blocks = blocks
-        self.report = report
         self.rules = rules
         self.flat: list[tuple[Any, Pos]] = []
         self.emitted: list[_Emitted] = []
@@ -74,6 +72,13 @@ class Expander:
         self.block_counts: Counter[str] = Counter()
         self.pending_from: str | None = None  # a block whose output is not its last layer feeds the next row
         self.substituted = 0  # characters `${param}` substitution has produced: bounded
+        self.reports = 0  # findings reported while expanding: rows left out for a reason already given
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            self.reports += 1
+            report(*args, **kwargs)
+
+        self.report: Report = counted
 
     # -- the top-level list ------------------------------------------------------------------
     def expand(self, layers: YList) -> YList:
@@ -87,7 +92,8 @@ class Expander:
         except _Overflow:
             overflowed = True
         result = YList(item for item, _ in self.flat)
-        result.unreadable = overflowed
+        # No rows left because every block use failed: why was said, "`layers` is empty" would say it again.
+        result.unreadable = overflowed or (not self.flat and self.reports > 0)
         result.pos = layers.pos
         result.item_pos = [pos for _, pos in self.flat]
         return result
@@ -95,7 +101,10 @@ class Expander:
     def emit(self, raw: Any, pos: Pos) -> None:
         if len(self.flat) >= MAX_LAYERS:  # counted before each use; this catches what `if:` made uncountable
             self.report(
-                self.rules["bad"], f"the blocks expand to more than {MAX_LAYERS:,} layers", pos, hint="lower a `repeat`"
+                self.rules["bad"],
+                self.rules["bad"].says("blocks-too-many", most=MAX_LAYERS),
+                pos,
+                hint="lower a `repeat`",
             )
             raise _Overflow
         if self.pending_from is not None and isinstance(raw, (YMap, str)):
@@ -133,14 +142,14 @@ class Expander:
         if not isinstance(block_name, str) or block_name not in self.blocks:
             self.report(
                 self.rules["unknown_op"],
-                f"unknown block `{block_name}`",
+                self.rules["unknown_op"].says("block", block=block_name),
                 use.value_pos.get("block", pos),
                 hint=did_you_mean(str(block_name), list(self.blocks))
                 or (f"blocks: {', '.join(self.blocks)}" if self.blocks else "define it under `blocks:`"),
             )
             return None
         if depth >= MAX_BLOCK_DEPTH:
-            self.report(self.rules["bad"], f"blocks nest deeper than {MAX_BLOCK_DEPTH} levels", pos)
+            self.report(self.rules["bad"], self.rules["bad"].says("blocks-too-deep", most=MAX_BLOCK_DEPTH), pos)
             return None
         definition = self.blocks[block_name]
         params = definition.get("params") or YMap()
@@ -150,7 +159,7 @@ class Expander:
         if not isinstance(name, str) or not name.strip():
             self.report(
                 self.rules["bad"],
-                f"a block use's `name` must be a non-empty string, got {name!r}",
+                self.rules["bad"].says("use-name", name=name),
                 use.value_pos.get("name", pos),
             )
             return None
@@ -159,7 +168,7 @@ class Expander:
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
             self.report(
                 self.rules["bad"],
-                f"`repeat` must be a whole number ≥ 1, got {repeat!r}",
+                self.rules["bad"].says("repeat", repeat=repeat),
                 use.value_pos.get("repeat", pos),
             )
             return None
@@ -170,7 +179,7 @@ class Expander:
             if key not in params:
                 self.report(
                     self.rules["unknown_key"],
-                    f"`{key}` is not a parameter of block `{block_name}`",
+                    self.rules["unknown_key"].says("block-parameter", key=key, block=block_name),
                     use.key_pos[key],
                     hint=did_you_mean(str(key), [str(p) for p in params])
                     or f"`{block_name}` takes: {', '.join(map(str, params)) or 'no parameters'}",
@@ -179,13 +188,13 @@ class Expander:
             args[key] = value
         first = use.get("first") or {}
         if not isinstance(first, dict):
-            self.report(self.rules["bad"], "`first` must be a mapping of parameters", use.value_pos["first"])
+            self.report(self.rules["bad"], self.rules["bad"].says("first"), use.value_pos["first"])
             first = {}
         missing = [str(k) for k, v in params.items() if v is None and k not in args and k not in first]
         if missing:
             self.report(
                 self.rules["missing"],
-                f"block `{block_name}` needs {', '.join(f'`{m}`' for m in missing)}",
+                self.rules["missing"].says("block-needs", block=block_name, names=", ".join(f"`{m}`" for m in missing)),
                 pos,
                 hint=f"add {', '.join(f'`{m}:`' for m in missing)} to the use",
             )
@@ -195,8 +204,9 @@ class Expander:
             count = f"more than {MAX_LAYERS:,}" if size > MAX_LAYERS else f"{repeat * size:,}"
             self.report(
                 self.rules["bad"],
-                f"{repeat:,} × block `{block_name}` would expand to {count} layers, "
-                f"more than the {MAX_LAYERS:,} a spec may have",
+                self.rules["bad"].says(
+                    "repeat-too-many", repeat=repeat, block=block_name, count=count, most=MAX_LAYERS
+                ),
                 use.value_pos.get("repeat", pos),
                 hint="lower `repeat` (or the repeats inside the block)",
             )
@@ -233,7 +243,7 @@ class Expander:
         if not isinstance(rows, YList) or not rows:
             self.report(
                 self.rules["bad"],
-                f"block `{block_name}` needs a non-empty `layers` list",
+                self.rules["bad"].says("block-layers", block=block_name),
                 definition.pos,
             )
             return None
@@ -280,7 +290,9 @@ class Expander:
             last_local = child
             kept.append((_with_key(_as_map(row, pos), "name", child, pos), pos))
         if not kept:
-            self.report(self.rules["bad"], f"every layer of block `{block_name}` is left out by `if`", definition.pos)
+            self.report(
+                self.rules["bad"], self.rules["bad"].says("block-all-left-out", block=block_name), definition.pos
+            )
             return None
         # Second pass: full names and references, then emit (nested blocks recurse).
         start = len(self.emitted)
@@ -306,7 +318,7 @@ class Expander:
             if not isinstance(output, str) or output not in local or output == "in":
                 self.report(
                     self.rules["bad"],
-                    f"block `{block_name}`'s `output` must name one of its layers, got {output!r}",
+                    self.rules["bad"].says("block-output", block=block_name, output=output),
                     definition.value_pos.get("output", definition.pos),
                 )
                 return None
@@ -364,7 +376,7 @@ class Expander:
         if self.substituted > MAX_SUBSTITUTED_CHARS:  # `${p}${p}` a level doubles a string: bounded
             self.report(
                 self.rules["bad"],
-                f"`${{…}}` substitution makes more than {MAX_SUBSTITUTED_CHARS:,} characters of text",
+                self.rules["bad"].says("substitution-too-long", most=MAX_SUBSTITUTED_CHARS),
                 pos,
                 hint="pass shorter strings to the block's parameters",
             )
@@ -376,7 +388,8 @@ class Expander:
         their widths (DoubleConv's mid channels, attention gates' inter channels), on whole numbers only."""
         negated = _NOT.fullmatch(text)
         if negated:
-            return not self.lookup(negated.group(1), values, pos)
+            value = self.lookup(negated.group(1), values, pos)
+            return value if value is REPORTED else not value
         found = _ARITHMETIC.fullmatch(text)
         if not found:
             return _NOT_AN_EXPRESSION
@@ -384,18 +397,20 @@ class Expander:
         right_text = found.group(3)
         right = self.lookup(right_text[1:], values, pos) if right_text.startswith("$") else int(right_text)
         operands = (left, right)
+        if REPORTED in operands:
+            return REPORTED
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in operands):
             self.report(
                 self.rules["bad"],
-                f"`{text}` computes on whole numbers only, got {left!r} and {right!r}",
+                self.rules["bad"].says("arithmetic", text=text, left=left, right=right),
                 pos,
                 hint="pass whole numbers to the block's parameters",
             )
-            return None
+            return REPORTED
         operator = found.group(2)
         if operator == "//" and right == 0:
-            self.report(self.rules["bad"], f"`{text}` divides by zero", pos)
-            return None
+            self.report(self.rules["bad"], self.rules["bad"].says("divides-by-zero", text=text), pos)
+            return REPORTED
         return {"//": left // right, "*": left * right, "+": left + right, "-": left - right}[operator]
 
     def lookup(self, name: str, values: dict[str, Any], pos: Pos) -> Any:
@@ -403,11 +418,11 @@ class Expander:
             return values[name]
         self.report(
             self.rules["unknown_key"],
-            f"`${{{name}}}` is not a parameter of this block",
+            self.rules["unknown_key"].says("block-placeholder", name=name),
             pos,
             hint=did_you_mean(name, [str(k) for k in values]) or "declare it under the block's `params:`",
         )
-        return None
+        return REPORTED
 
 
 def _defaults_resolved(values: dict[str, Any], given: set[str]) -> dict[str, Any]:

@@ -19,6 +19,13 @@ UNKNOWN_REFERENCE = Rule(
     what="Resolves every reference to a layer defined above it, or to `input`.",
     why="Layers run in order; a reference to a missing or later layer cannot be computed.",
     fix="Use the name of an earlier layer; the message suggests the closest.",
+    messages={
+        "idle": "`{key}: {ref}` reads a layer that has `run: false`: forward never computes it",
+        "below": "`{key}: {ref}` refers to a layer defined below (line {line})",
+        "unknown": "`{key}: {ref}` names no layer",
+        "output-idle": "`outputs` names `{ref}`, which has `run: false`: forward never computes it",
+        "output-unknown": "`outputs` names `{ref}`, which is no layer",
+    },
 )
 
 
@@ -66,13 +73,13 @@ def build_graph(spec: Spec) -> Graph:
                 graph.readers.setdefault(ref, []).append(layer.id)
                 if other is None or other.runs or not layer.runs:
                     continue
-                message = f"`{key}: {ref}` reads a layer that has `run: false`: forward never computes it"
+                message = UNKNOWN_REFERENCE.says("idle", key=key, ref=ref)
                 hint = f"remove `run: false` from `{ref}` (line {other.line}), or read another layer"
             elif other is not None:
-                message = f"`{key}: {ref}` refers to a layer defined below (line {other.line})"
+                message = UNKNOWN_REFERENCE.says("below", key=key, ref=ref, line=other.line)
                 hint = "layers run in order: a layer can only read layers above it"
             else:
-                message = f"`{key}: {ref}` names no layer"
+                message = UNKNOWN_REFERENCE.says("unknown", key=key, ref=ref)
                 hint = names.did_you_mean(ref) or f"known names: {', '.join(recent)}"
             graph.broken.add(layer.id)
             line, column = layer.where(key)
@@ -91,10 +98,10 @@ def build_graph(spec: Spec) -> Graph:
             graph.outputs.append(name)
             continue
         if idle is not None and not idle.runs:
-            message = f"`outputs` names `{name}`, which has `run: false`: forward never computes it"
+            message = UNKNOWN_REFERENCE.says("output-idle", ref=name)
             hint = f"remove `run: false` from `{name}`, or leave it out of `outputs`"
         else:
-            message = f"`outputs` names `{name}`, which is no layer"
+            message = UNKNOWN_REFERENCE.says("output-unknown", ref=name)
             hint = names.did_you_mean(name) or "list layer names, e.g. `outputs: [seg, ds1]`"
         graph.diagnostics.append(
             UNKNOWN_REFERENCE.finding(message, hint=hint, file=spec.path, line=line, column=column)

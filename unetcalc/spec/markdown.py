@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import closest
 from unetcalc.sourcelines import markdown_lines
 from unetcalc.spec.note_ops import (
@@ -21,6 +22,7 @@ from unetcalc.spec.note_ops import (
     implied_op,
     parse_operations,
 )
+from unetcalc.spec.reporting import Report
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 # Header synonyms, compared lower-case without punctuation.
@@ -52,8 +54,9 @@ class Table:
     # No operation column: each row's operation is implied by its layer name (`conv2_2`, `pool3`) and the
     # Kernel and Stride columns.
     implied: bool = False
-    # A table that looks like a layer table but says no operation at all: why, for one finding.
-    problem: str = ""
+    # A table that looks like a layer table but says no operation at all (no Operation column, and layer
+    # names that imply none): one finding.
+    names_no_operation: bool = False
     readings: list[str] = field(default_factory=list)  # how an ambiguous column was read, said once
 
 
@@ -265,10 +268,7 @@ def find_tables(text: str) -> tuple[list[Table], int]:
             tables.append(table)
         elif "name" in columns and columns.keys() & {"dims", "out"} and columns.keys() & {"kernel", "filters"}:
             # Layers, shapes and kernels or channels, but no operation anywhere: a finding, never a silent pass.
-            table.problem = (
-                "this looks like a layer table, but it has no Operation column and its layer names imply no "
-                "operation (`conv3_1`, `pool3`, `up2` would)"
-            )
+            table.names_no_operation = True
             tables.append(table)
         else:
             skipped += 1
@@ -338,7 +338,7 @@ def _implied_cell(row: list[Cell], name: Cell | None, kernel: Cell | None, strid
     return Cell(text, name.pos)
 
 
-def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, list[tuple[str, int, Pos]]]:
+def table_document(table: Table, report: Report, unknown_op: Rule) -> tuple[YMap, list[tuple[str, int, Pos]]]:
     """The spec document of one table (a YAML-tree mapping placed at its cells), and the Filters
     values of rows that are not convs: (layer name, channels, cell) for the caller to compare."""
     columns = table.columns
@@ -398,8 +398,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
                 where = name_cell.pos if name_cell else row_pos
                 report(
                     unknown_op,
-                    f"the layer name `{name_cell.text if name_cell else ''}` names no operation this table could "
-                    "imply, and it has no Operation column",
+                    unknown_op.says("note-name", name=name_cell.text if name_cell else ""),
                     where,
                     hint="add an `Operation` column (`Conv 3x3`, `Max Pooling 2x2`, …), or name the layer "
                     "after its operation (`conv3_1`, `pool3`)",
@@ -414,7 +413,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             guess = closest(word, OPERATION_WORDS)
             examples = ", ".join(f"`{e}`" for e in OPERATION_EXAMPLES[:6])
             hint = (f"did you mean `{guess}`? " if guess else "") + f"operations are written e.g. {examples}"
-            report(unknown_op, str(exc), op_cell.pos, hint=hint)
+            report(unknown_op, unknown_op.says("note-operation", problem=str(exc)), op_cell.pos, hint=hint)
             continue
         filters_cell = cell(row, "filters")
         filters = _whole(filters_cell.text) if filters_cell else None
@@ -426,8 +425,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             reported_rank = True  # one finding, at the first row that disagrees
             report(
                 unknown_op,
-                f"`{op_cell.text if op_cell else ''}` is a {mismatched.axes}D operation, but the table's input is "
-                f"{rank}D",
+                unknown_op.says("note-rank", cell=op_cell.text if op_cell else "", axes=mismatched.axes, rank=rank),
                 op_cell.pos if op_cell else row_pos,
                 hint=f"write the input row with {mismatched.axes} sizes and the channels, or a {rank}D kernel",
             )
@@ -474,7 +472,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             if step.op is None or step.op == "concat":
                 report(
                     unknown_op,
-                    f"`{op_cell.text if op_cell else ''}`: an input or a concat must be the last step of a folded cell",
+                    unknown_op.says("note-folded", cell=op_cell.text if op_cell else ""),
                     op_cell.pos if op_cell else row_pos,
                     hint="give it a row of its own",
                 )
@@ -519,7 +517,7 @@ def table_document(table: Table, report: Any, unknown_op: Any) -> tuple[YMap, li
             if target is None:
                 report(
                     unknown_op,
-                    f"`{op_cell.text if op_cell else ''}` does not say which tensor it joins",
+                    unknown_op.says("note-join", cell=op_cell.text if op_cell else ""),
                     op_cell.pos if op_cell else row_pos,
                     hint="name it, e.g. `Concat with Conv3`",
                 )

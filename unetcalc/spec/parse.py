@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from unetcalc.findings.diagnostic import Diagnostic, Fix, Severity
-from unetcalc.findings.rules import Rule
+from unetcalc.findings.rules import Rule, Said, in_block_uses
 from unetcalc.findings.suggest import closest, did_you_mean
 from unetcalc.ops import registry
 from unetcalc.ops.base import COMMON_KEYS
@@ -19,6 +19,7 @@ from unetcalc.spec.desugar import Desugar, V2Rules
 from unetcalc.spec.limits import MAX_LAYERS
 from unetcalc.spec.model import DeclaredShape, InputSpec, Layer, Spec
 from unetcalc.spec.params import Param, ParamError, validate
+from unetcalc.spec.reporting import REPORTED
 from unetcalc.spec.shapetext import ShapeTextError, parse_declared, split_shape
 from unetcalc.spec.yamlload import Pos, YamlProblem, YList, YMap, load_yaml_text
 from unetcalc.textsafe import whole
@@ -35,6 +36,13 @@ YAML_SYNTAX = Rule(
     ),
     why="Nothing else can be checked until the file parses; an alias bomb could otherwise exhaust memory.",
     fix="Fix the YAML at the line shown; the message quotes the parser.",
+    messages={
+        # ``problem``: what the YAML reader (spec/yamlload.py) could not read, in its words.
+        "syntax": "{problem}",
+        "top-level": "the top level of a spec must be a mapping, not {kind}",
+        "too-large": "the file is larger than {most:,} bytes, the most a spec may be",
+        "not-utf8": "the file is not UTF-8 text (bad byte at offset {offset})",
+    },
 )
 
 UNKNOWN_OP = Rule(
@@ -45,6 +53,24 @@ UNKNOWN_OP = Rule(
     what="Checks every layer's `op` against spec v1's operations and suggests the closest one.",
     why="An unknown op has no shape rule, so nothing after it can be inferred.",
     fix="Use one of the ops listed by the message (did you mean `conv`?).",
+    messages={
+        "unknown": "unknown op `{op}`",
+        "defaults-op": "unknown op `{op}` in `defaults`",
+        "block": "unknown block `{block}`",
+        # Design notes (spec/markdown.py): rows whose operation cannot be read.
+        "note-no-operation": (
+            "this looks like a layer table, but it has no Operation column and its layer names imply no operation "
+            "(`conv3_1`, `pool3`, `up2` would)"
+        ),
+        "note-name": (
+            "the layer name `{name}` names no operation this table could imply, and it has no Operation column"
+        ),
+        # ``problem``: why the Operation cell could not be read (spec/note_ops.py says which words it knows).
+        "note-operation": "{problem}",
+        "note-rank": "`{cell}` is a {axes}D operation, but the table's input is {rank}D",
+        "note-folded": "`{cell}`: an input or a concat must be the last step of a folded cell",
+        "note-join": "`{cell}` does not say which tensor it joins",
+    },
 )
 
 UNKNOWN_KEY = Rule(
@@ -58,6 +84,17 @@ UNKNOWN_KEY = Rule(
         "its filter count."
     ),
     fix="Rename the key as suggested (`filters`), or remove it.",
+    messages={
+        "top-level": "unknown top-level key `{key}`",
+        "input-key": "unknown key `{key}` in `input`",
+        "parameter": "`{key}` is not a parameter of `{op}`",
+        "duplicate-key": "the key `{key}` appears twice in one mapping; the last one wins",
+        "block-key": "`{key}` is not a key of a block definition",
+        "block-parameter": "`{key}` is not a parameter of block `{block}`",
+        "block-placeholder": "`${{{name}}}` is not a parameter of this block",
+        "unet-key": "`{key}` is not a key of the `unet` template",
+        "decoder-key": "`{key}` is not a key of `decoder`",
+    },
 )
 
 MISSING_PARAMETER = Rule(
@@ -68,6 +105,16 @@ MISSING_PARAMETER = Rule(
     what="Checks that `conv` and `upconv` have `filters`, `concat`/`add` have `with`, and so on.",
     why="The layer cannot be built or inferred without it.",
     fix="Add the parameter, e.g. `filters: 64`.",
+    messages={
+        "no-input": "the spec has no `input`",
+        "no-size": "`input` has no `size`",
+        "no-layers": "the spec has no `layers`",
+        "no-op": "the layer has no `op`",
+        "needs": "`{op}` needs `{key}`",
+        "one-of-none": "`{op}` needs exactly one of {keys}",
+        "one-of": "`{op}` needs exactly one of {keys} (it has {given})",
+        "block-needs": "block `{block}` needs {names}",
+    },
 )
 
 BAD_PARAMETER = Rule(
@@ -82,6 +129,67 @@ BAD_PARAMETER = Rule(
     ),
     why="PyTorch would reject the layer at construction time, far from the spec.",
     fix="Use a value in the range the message gives.",
+    messages={
+        # ``problem``: what a parameter's own check says (spec/params.py phrases each kind of value once).
+        "value": "{problem}",
+        # ``problem``: a check between one op's parameters (its definition in unetcalc/ops/ phrases it).
+        "between": "{problem}",
+        "yaml11-number": "`{written}` is read by YAML 1.1 as {kind} number: {value}",
+        "version": "unsupported spec version {version!r}; this unetcalc reads versions 1 and 2",
+        "name": "the spec's `name` must be a non-empty string, got {name!r}",
+        "outputs": "`outputs` must be a layer name or a list of layer names",
+        "input": "`input` must be a mapping with `channels` and `size`",
+        "scalar-size": "`input.size` is one number ({size}): a list says how many axes the network has",
+        "rank": "`input.size` must list 1 to 3 spatial sizes",
+        "size-too-large": "input size {size} is larger than 10,000,000, the largest size unetcalc reads",
+        "size-entry": "input size entry {entry!r} is neither a positive size nor a symbol",
+        "defaults": "`defaults` must map op names to parameters",
+        "defaults-entry": "`defaults.{op}` must be a mapping of parameters",
+        "layers": "`layers` must be a non-empty list",
+        "too-many-layers": "the spec has {count:,} layers, more than the {most:,} a spec may have",
+        "too-many-rows": "the table has {count:,} rows, more than the {most:,} layers a spec may have",
+        "layer": "a layer must be a mapping with `op`, or a bare op name",
+        "layer-name": "a layer name must be a non-empty string, got {name!r}",
+        "run": "`run` is true or false, got {value!r}",
+        "from": "`from` must be a layer name, got {source!r}",
+        # v2: blocks, the `unet:` template and `decoder: mirror` (spec/desugar.py, expand.py, templates.py).
+        "blocks": "`blocks` must be a mapping of block names to definitions",
+        "block": "block `{block}` must be a mapping with `layers`",
+        "block-params": "a block's `params` must be a mapping (name: default)",
+        "block-layers": "block `{block}` needs a non-empty `layers` list",
+        "block-all-left-out": "every layer of block `{block}` is left out by `if`",
+        "block-output": "block `{block}`'s `output` must name one of its layers, got {output!r}",
+        "blocks-too-many": "the blocks expand to more than {most:,} layers",
+        "blocks-too-deep": "blocks nest deeper than {most} levels",
+        "use-name": "a block use's `name` must be a non-empty string, got {name!r}",
+        "repeat": "`repeat` must be a whole number ≥ 1, got {repeat!r}",
+        "repeat-too-many": (
+            "{repeat:,} × block `{block}` would expand to {count} layers, more than the {most:,} a spec may have"
+        ),
+        "first": "`first` must be a mapping of parameters",
+        "substitution-too-long": "`${{…}}` substitution makes more than {most:,} characters of text",
+        "arithmetic": "`{text}` computes on whole numbers only, got {left!r} and {right!r}",
+        "divides-by-zero": "`{text}` divides by zero",
+        "unet-and-layers": "a spec has either `unet:` (the template) or `layers:`, not both",
+        "unet": "`unet` must be a mapping, e.g. `{{levels: 4, filters: 64}}`",
+        "unet-input": "`unet.{key}: {value}` disagrees with `input` ({have})",
+        "unet-choice": "`unet.{key}` must be one of {choices}; got {value!r}",
+        "unet-entry": "`unet.{key}` holds {entry!r}: write whole numbers of at least 1",
+        "unet-entry-per-axis": "`unet.{key}` holds {entry!r}: write whole numbers of at least 1 (one, or one per axis)",
+        "unet-number": "`unet.{key}` must be a whole number, got {value!r}",
+        "unet-least": "`unet.{key}` must be at least {least}, got {value}",
+        "unet-entries": "`unet.{key}` has {count} entries for {levels} levels: write {wanted}",
+        "unet-levels": (
+            "`unet.levels` is {levels:,}: a U-Net of more than {most} levels needs an input larger than 2^{most}"
+        ),
+        "unet-rows": (
+            "`unet` with {levels} levels of {convs:,} convs makes about {rows:,} layers, more than the {most:,} a "
+            "spec may have"
+        ),
+        "mirror-nothing": "`decoder: mirror` found no pooling or strided layer to mirror",
+        "classes": "`decoder.classes` must be a whole number ≥ 1, got {classes!r}",
+        "decoder": "`decoder` must be `mirror` or `{{mirror: true, classes: N}}`, got {value!r}",
+    },
 )
 
 DUPLICATE_NAME = Rule(
@@ -92,6 +200,10 @@ DUPLICATE_NAME = Rule(
     what="Checks that layer names (given or defaulted) are unique and not `input`.",
     why="`from`, `with` and `to` refer to layers by name; a duplicate makes them ambiguous.",
     fix="Rename one of them (here the third pool: `MaxPool3`).",
+    messages={
+        "reserved": "`input` is reserved for the network input",
+        "twice": "the name `{name}` is already used by the layer at line {line}",
+    },
 )
 
 BAD_SHAPE = Rule(
@@ -102,6 +214,7 @@ BAD_SHAPE = Rule(
     what="Parses `in`/`out` shapes (`252x252x64`, `254 x 254`, `?`, mapping form) and the input size.",
     why="A declared shape that cannot be read cannot be checked.",
     fix="Write spatial sizes then channels separated by `x`: `252x252x64`.",
+    messages={"unreadable": "cannot read `{key}: {value}`: {problem}"},
 )
 
 NO_INPUT = Fix("input", "{channels: 1, size: [572, 572]}")  # the fix of a spec without `input`
@@ -123,7 +236,7 @@ class _Parser:
     def report(
         self,
         rule: Rule,
-        message: str,
+        message: Said,
         pos: Pos | tuple[int, int],
         hint: str = "",
         layer: str | None = None,
@@ -145,8 +258,7 @@ class _Parser:
             extra = self.counts[code] - MAX_FINDINGS_PER_RULE
             self.diagnostics.append(
                 rule.finding(
-                    f"… and {extra:,} more {code} findings in this file "
-                    f"(the first {MAX_FINDINGS_PER_RULE:,} are shown)",
+                    rule.says_more(extra, MAX_FINDINGS_PER_RULE),
                     hint="fix the ones shown: the others are likely the same mistake",
                     file=self.path,
                     line=line,
@@ -164,17 +276,17 @@ class _Parser:
             kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
             self.report(
                 YAML_SYNTAX,
-                f"the top level of a spec must be a mapping, not {kind}",
+                YAML_SYNTAX.says("top-level", kind=kind),
                 pos,
                 hint="start the file with `name:`, `input:` and `layers:` keys",
             )
             return Spec(self.path, stem, None, [], self.finished())
-        self._unknown_keys(data, TOP_KEYS, "unknown top-level key `{key}`", "spec keys")
+        self._unknown_keys(data, TOP_KEYS, "top-level", "spec keys")
         version = data.get("version", 1)
         if version not in (1, 2):
             self.report(
                 BAD_PARAMETER,
-                f"unsupported spec version {version!r}; this unetcalc reads versions 1 and 2",
+                BAD_PARAMETER.says("version", version=version),
                 data.value_pos.get("version", data.pos),
             )
         name = data.get("name", stem)
@@ -183,7 +295,7 @@ class _Parser:
         elif not isinstance(name, str) or not name.strip():
             self.report(
                 BAD_PARAMETER,
-                f"the spec's `name` must be a non-empty string, got {name!r}",
+                BAD_PARAMETER.says("name", name=name),
                 data.value_pos.get("name", data.pos),
                 hint=f"write e.g. `name: {stem}`, or leave `name` out to use the file name",
             )
@@ -213,20 +325,20 @@ class _Parser:
         if not items or not all(isinstance(v, str) and v for v in items):
             self.report(
                 BAD_PARAMETER,
-                "`outputs` must be a layer name or a list of layer names",
+                BAD_PARAMETER.says("outputs"),
                 pos,
                 hint="e.g. `outputs: [seg, ds1, ds2]` (deep supervision)",
             )
             return ()
         return tuple((name, (p.line, p.column)) for name, p in zip(items, positions, strict=True))
 
-    def _unknown_keys(self, mapping: YMap, allowed: tuple[str, ...], message: str, listing: str) -> None:
+    def _unknown_keys(self, mapping: YMap, allowed: tuple[str, ...], variant: str, listing: str) -> None:
         """UC003 for each key of ``mapping`` not in ``allowed``, with a did-you-mean or the list."""
         for key in mapping:
             if key not in allowed:
                 self.report(
                     UNKNOWN_KEY,
-                    message.format(key=key),
+                    UNKNOWN_KEY.says(variant, key=key),
                     mapping.key_pos[key],
                     hint=did_you_mean(str(key), allowed) or f"{listing}: {', '.join(allowed)}",
                 )
@@ -253,11 +365,9 @@ class _Parser:
                 continue
             origins = [o for f in group if (o := origin.get(f.layer or "")) is not None]
             uses = sorted({o.use[0] for o in origins})
-            lines = f"lines {', '.join(map(str, uses))}" if len(uses) > 1 else f"line {uses[0]}"
-            count = f"{len(origins)} uses" if len(origins) > 1 else "its use"
-            named = ", ".join(o.instance for o in origins[:4]) + (" …" if len(origins) > 4 else "")
             kept[index] = dataclasses.replace(
-                finding, message=f"{finding.message} (in block `{origins[0].block}`; {count} at {lines}: {named})"
+                finding,
+                message=in_block_uses(Said(finding.message), origins[0].block, uses, [o.instance for o in origins]),
             )
         self.diagnostics[:] = kept
 
@@ -266,7 +376,7 @@ class _Parser:
         if value is None:
             self.report(
                 MISSING_PARAMETER,
-                "the spec has no `input`",
+                MISSING_PARAMETER.says("no-input"),
                 data.pos,
                 hint=NO_INPUT.phrase(),
                 fix=NO_INPUT,
@@ -276,7 +386,7 @@ class _Parser:
         if not isinstance(value, YMap):
             self.report(
                 BAD_PARAMETER,
-                "`input` must be a mapping with `channels` and `size`",
+                BAD_PARAMETER.says("input"),
                 pos,
                 hint="e.g. `input: {channels: 1, size: [572, 572]}`",
             )
@@ -285,7 +395,7 @@ class _Parser:
             if key not in ("channels", "size", "multiple_of"):
                 self.report(
                     UNKNOWN_KEY,
-                    f"unknown key `{key}` in `input`",
+                    UNKNOWN_KEY.says("input-key", key=key),
                     value.key_pos[key],
                     hint=did_you_mean(str(key), ("channels", "size", "multiple_of")),
                 )
@@ -293,7 +403,9 @@ class _Parser:
         try:
             channels = validate(Param("count"), channels, None, "input channels")
         except ParamError as exc:
-            self.report(BAD_PARAMETER, str(exc), value.value_pos.get("channels", pos))
+            self.report(
+                BAD_PARAMETER, BAD_PARAMETER.says("value", problem=str(exc)), value.value_pos.get("channels", pos)
+            )
             channels = None
         size = value.get("size")
         size_pos = value.value_pos.get("size", pos)
@@ -306,7 +418,7 @@ class _Parser:
             try:
                 multiple = validate(Param("axes_pos"), value["multiple_of"], len(sizes), "`input.multiple_of`")
             except ParamError as exc:
-                self.report(BAD_PARAMETER, str(exc), multiple_pos)
+                self.report(BAD_PARAMETER, BAD_PARAMETER.says("value", problem=str(exc)), multiple_pos)
                 return None
             return InputSpec(channels, sizes, multiple, (multiple_pos.line, multiple_pos.column))
         return InputSpec(channels, sizes)
@@ -314,7 +426,10 @@ class _Parser:
     def _input_size(self, size: Any, pos: Pos) -> tuple[int | str, ...] | None:
         if size is None:
             self.report(
-                MISSING_PARAMETER, "`input` has no `size`", pos, hint="e.g. `size: [572, 572]` or `size: [H, W]`"
+                MISSING_PARAMETER,
+                MISSING_PARAMETER.says("no-size"),
+                pos,
+                hint="e.g. `size: [572, 572]` or `size: [H, W]`",
             )
             return None
         if isinstance(size, str):  # "572x572" written as a shape
@@ -326,7 +441,7 @@ class _Parser:
         if isinstance(size, int) and not isinstance(size, bool):
             self.report(
                 BAD_PARAMETER,
-                f"`input.size` is one number ({whole(size)}): a list says how many axes the network has",
+                BAD_PARAMETER.says("scalar-size", size=whole(size)),
                 pos,
                 hint=f"write `[{whole(size)}]` for 1D or `[{whole(size)}, {whole(size)}]` for 2D",
             )
@@ -334,7 +449,7 @@ class _Parser:
         if not isinstance(size, list) or not 1 <= len(size) <= 3:
             self.report(
                 BAD_PARAMETER,
-                "`input.size` must list 1 to 3 spatial sizes",
+                BAD_PARAMETER.says("rank"),
                 pos,
                 hint="e.g. `[572, 572]` (2D), `[128, 128, 128]` (3D), or symbols `[H, W]`",
             )
@@ -348,7 +463,7 @@ class _Parser:
             elif isinstance(entry, int) and not isinstance(entry, bool) and entry > 10_000_000:
                 self.report(
                     BAD_PARAMETER,
-                    f"input size {whole(entry)} is larger than 10,000,000, the largest size unetcalc reads",
+                    BAD_PARAMETER.says("size-too-large", size=whole(entry)),
                     pos,
                     hint="write the size of one tile or patch, or a symbol such as `H` for any size",
                 )
@@ -356,7 +471,7 @@ class _Parser:
             else:
                 self.report(
                     BAD_PARAMETER,
-                    f"input size entry {entry!r} is neither a positive size nor a symbol",
+                    BAD_PARAMETER.says("size-entry", entry=entry),
                     pos,
                     hint="sizes are whole numbers ≥ 1; a symbol is a name such as `H`",
                 )
@@ -369,7 +484,7 @@ class _Parser:
         if not isinstance(value, YMap):
             self.report(
                 BAD_PARAMETER,
-                "`defaults` must map op names to parameters",
+                BAD_PARAMETER.says("defaults"),
                 pos,
                 hint="e.g. `defaults: {conv: {kernel: 3, padding: same}}`",
             )
@@ -380,15 +495,13 @@ class _Parser:
             if op is None:
                 self.report(
                     UNKNOWN_OP,
-                    f"unknown op `{op_name}` in `defaults`",
+                    UNKNOWN_OP.says("defaults-op", op=op_name),
                     value.key_pos[op_name],
                     hint=did_you_mean(str(op_name), all_op_names()),
                 )
                 continue
             if not isinstance(params, YMap):
-                self.report(
-                    BAD_PARAMETER, f"`defaults.{op_name}` must be a mapping of parameters", value.value_pos[op_name]
-                )
+                self.report(BAD_PARAMETER, BAD_PARAMETER.says("defaults-entry", op=op_name), value.value_pos[op_name])
                 continue
             result[op] = {}
             for key, raw in params.items():
@@ -396,7 +509,7 @@ class _Parser:
                 if schema is None:
                     self.report(
                         UNKNOWN_KEY,
-                        f"`{key}` is not a parameter of `{op}`",
+                        UNKNOWN_KEY.says("parameter", key=key, op=op),
                         params.key_pos[key],
                         hint=did_you_mean(str(key), OPS[op]) or self._params_hint(op),
                     )
@@ -404,7 +517,7 @@ class _Parser:
                 try:
                     result[op][key] = validate(schema, raw, rank, f"`{key}`")
                 except ParamError as exc:
-                    self.report(BAD_PARAMETER, str(exc), params.value_pos[key])
+                    self.report(BAD_PARAMETER, BAD_PARAMETER.says("value", problem=str(exc)), params.value_pos[key])
         return result
 
     # -- layers ------------------------------------------------------------
@@ -412,18 +525,21 @@ class _Parser:
         raw_layers = data.get("layers")
         if raw_layers is None:
             self.report(
-                MISSING_PARAMETER, "the spec has no `layers`", data.pos, hint="add `layers:` with one entry per layer"
+                MISSING_PARAMETER,
+                MISSING_PARAMETER.says("no-layers"),
+                data.pos,
+                hint="add `layers:` with one entry per layer",
             )
             return []
         if isinstance(raw_layers, YList) and raw_layers.unreadable:
             return []  # the rows could not be made, and why was reported
         if not isinstance(raw_layers, YList) or not raw_layers:
-            self.report(BAD_PARAMETER, "`layers` must be a non-empty list", data.value_pos["layers"])
+            self.report(BAD_PARAMETER, BAD_PARAMETER.says("layers"), data.value_pos["layers"])
             return []
         if len(raw_layers) > MAX_LAYERS:
             self.report(
                 BAD_PARAMETER,
-                f"the spec has {len(raw_layers):,} layers, more than the {MAX_LAYERS:,} a spec may have",
+                BAD_PARAMETER.says("too-many-layers", count=len(raw_layers), most=MAX_LAYERS),
                 raw_layers.item_pos[MAX_LAYERS],
                 hint="split the network into several specs",
             )
@@ -452,7 +568,7 @@ class _Parser:
         if not isinstance(raw, YMap):
             self.report(
                 BAD_PARAMETER,
-                "a layer must be a mapping with `op`, or a bare op name",
+                BAD_PARAMETER.says("layer"),
                 pos,
                 hint="e.g. `- {op: conv, filters: 64}` or `- relu`",
             )
@@ -465,7 +581,7 @@ class _Parser:
         name = raw.get("name", default_name)
         explicit = "name" in raw
         if not isinstance(name, str) or not name.strip():
-            self.report(BAD_PARAMETER, f"a layer name must be a non-empty string, got {name!r}", raw.value_pos["name"])
+            self.report(BAD_PARAMETER, BAD_PARAMETER.says("layer-name", name=name), raw.value_pos["name"])
             name, explicit = default_name, False
         layer = Layer(
             index,
@@ -477,14 +593,17 @@ class _Parser:
             explicit_name=explicit,
             origin=getattr(raw, "origin", None),
         )
+        if REPORTED in (op_raw, name) or any(raw.get(key) is REPORTED for key in ("from", "run")):
+            layer.valid = False  # a value the block expansion could not compute, and reported
+            return layer
         if op_raw is None:
-            self.report(MISSING_PARAMETER, "the layer has no `op`", pos, hint="add e.g. `op: conv`", layer=name)
+            self.report(MISSING_PARAMETER, MISSING_PARAMETER.says("no-op"), pos, hint="add e.g. `op: conv`", layer=name)
             layer.valid = False
             return layer
         if op is None:
             self.report(
                 UNKNOWN_OP,
-                f"unknown op `{op_raw}`",
+                UNKNOWN_OP.says("unknown", op=op_raw),
                 raw.value_pos["op"],
                 hint=did_you_mean(str(op_raw), all_op_names()) or f"ops: {', '.join(all_op_names())}",
                 layer=name,
@@ -498,7 +617,7 @@ class _Parser:
             else:
                 self.report(
                     BAD_PARAMETER,
-                    f"`run` is true or false, got {raw['run']!r}",
+                    BAD_PARAMETER.says("run", value=raw["run"]),
                     raw.value_pos["run"],
                     hint="`run: false` keeps a layer's module (its parameters) without running it",
                     layer=name,
@@ -524,17 +643,24 @@ class _Parser:
                 hint = f"`{key}` belongs to {', '.join(other[:3])}; {self._params_hint(layer.op)}"
             self.report(
                 UNKNOWN_KEY,
-                f"`{key}` is not a parameter of `{layer.op}`",
+                UNKNOWN_KEY.says("parameter", key=key, op=layer.op),
                 raw.key_pos[key],
                 hint=hint or self._params_hint(layer.op),
                 layer=layer.name,
             )
         for key, param in schema.items():
-            if key in raw:
+            if raw.get(key) is REPORTED:
+                layer.valid = False  # the block expansion could not compute it, and said why
+            elif key in raw:
                 try:
                     layer.params[key] = _validated(param, raw[key], rank, key)
                 except ParamError as exc:
-                    self.report(BAD_PARAMETER, str(exc), raw.value_pos[key], layer=layer.name)
+                    self.report(
+                        BAD_PARAMETER,
+                        BAD_PARAMETER.says("value", problem=str(exc)),
+                        raw.value_pos[key],
+                        layer=layer.name,
+                    )
                     layer.valid = False
             elif key in op_defaults:
                 layer.params[key] = op_defaults[key]
@@ -543,7 +669,7 @@ class _Parser:
                 if key not in misspelt:
                     self.report(
                         MISSING_PARAMETER,
-                        f"`{layer.op}` needs `{key}`",
+                        MISSING_PARAMETER.says("needs", op=layer.op, key=key),
                         raw.pos,
                         layer=layer.name,
                         hint=f"add `{key}:` to the layer (or to `defaults.{layer.op}`)",
@@ -565,7 +691,10 @@ class _Parser:
                     shape: DeclaredShape = parse_declared(raw[key], rank)
                 except ShapeTextError as exc:
                     self.report(
-                        BAD_SHAPE, f"cannot read `{key}: {raw[key]}`: {exc}", raw.value_pos[key], layer=layer.name
+                        BAD_SHAPE,
+                        BAD_SHAPE.says("unreadable", key=key, value=raw[key], problem=exc),
+                        raw.value_pos[key],
+                        layer=layer.name,
                     )
                     continue
                 if key == "in":
@@ -579,7 +708,13 @@ class _Parser:
             problem = check(layer.params, rank)
             if problem is not None:
                 message, key, hint = problem
-                self.report(BAD_PARAMETER, message, layer.where(key), hint=hint, layer=layer.name)
+                self.report(
+                    BAD_PARAMETER,
+                    BAD_PARAMETER.says("between", problem=message),
+                    layer.where(key),
+                    hint=hint,
+                    layer=layer.name,
+                )
                 layer.valid = False
                 return
 
@@ -591,7 +726,7 @@ class _Parser:
             else:
                 self.report(
                     BAD_PARAMETER,
-                    f"`from` must be a layer name, got {source!r}",
+                    BAD_PARAMETER.says("from", source=source),
                     raw.value_pos["from"],
                     layer=layer.name,
                 )
@@ -605,8 +740,12 @@ class _Parser:
             if len(given) != 1:
                 self.report(
                     MISSING_PARAMETER,
-                    f"`{layer.op}` needs exactly one of {', '.join(f'`{k}`' for k in keys)}"
-                    + (f" (it has {' and '.join(f'`{k}`' for k in given)})" if given else ""),
+                    MISSING_PARAMETER.says(
+                        "one-of" if given else "one-of-none",
+                        op=layer.op,
+                        keys=", ".join(f"`{k}`" for k in keys),
+                        **({"given": " and ".join(f"`{k}`" for k in given)} if given else {}),
+                    ),
                     raw.pos,
                     layer=layer.name,
                     hint=f"e.g. {example}",
@@ -621,7 +760,7 @@ class _Parser:
             if layer.name == "input":
                 self.report(
                     DUPLICATE_NAME,
-                    "`input` is reserved for the network input",
+                    DUPLICATE_NAME.says("reserved"),
                     layer.where("name"),
                     layer=layer.name,
                     hint="choose another name",
@@ -631,7 +770,7 @@ class _Parser:
                 layer.id = f"{layer.name}@{layer.line}"
                 self.report(
                     DUPLICATE_NAME,
-                    f"the name `{layer.name}` is already used by the layer at line {first.line}",
+                    DUPLICATE_NAME.says("twice", name=layer.name, line=first.line),
                     layer.where("name"),
                     layer=layer.name,
                     hint="rename one of the two layers",
@@ -660,12 +799,14 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
     try:
         loaded = load_yaml_text(text)
     except YamlProblem as exc:
-        parser.report(YAML_SYNTAX, exc.message, exc.pos, hint="fix the YAML at this line")
+        parser.report(
+            YAML_SYNTAX, YAML_SYNTAX.says("syntax", problem=exc.message), exc.pos, hint="fix the YAML at this line"
+        )
         return Spec(path, Path(path).stem, None, [], parser.diagnostics, text=text)  # the line is shown
     for key, pos in loaded.duplicate_keys:
         parser.report(
             UNKNOWN_KEY,
-            f"the key `{key}` appears twice in one mapping; the last one wins",
+            UNKNOWN_KEY.says("duplicate-key", key=key),
             pos,
             hint="remove one of them",
         )
@@ -673,7 +814,7 @@ def parse_text(text: str, path: str = "<spec>") -> Spec:
         kind = "an octal" if ":" not in written else "a base-60 (sexagesimal)"
         parser.report(
             BAD_PARAMETER,
-            f"`{written}` is read by YAML 1.1 as {kind} number: {value}",
+            BAD_PARAMETER.says("yaml11-number", written=written, kind=kind, value=value),
             pos,
             hint="write the number without a leading zero or colon (or quote it if it is text)",
         )
@@ -693,10 +834,10 @@ def parse_note(text: str, path: str, documents: bool = False) -> tuple[list[Spec
     specs = []
     for table in tables:
         parser = _Parser(path)
-        if table.problem:
+        if table.names_no_operation:
             parser.report(
                 UNKNOWN_OP,
-                table.problem,
+                UNKNOWN_OP.says("note-no-operation"),
                 Pos(table.header_line, 1),
                 hint="add an `Operation` column (`Conv 3x3`, `Max Pooling 2x2`, `Up-conv 2x2`, `Concat with conv3`)",
             )
@@ -705,7 +846,7 @@ def parse_note(text: str, path: str, documents: bool = False) -> tuple[list[Spec
         if len(table.rows) > MAX_LAYERS:  # before a row becomes a layer: the work stays bounded
             parser.report(
                 BAD_PARAMETER,
-                f"the table has {len(table.rows):,} rows, more than the {MAX_LAYERS:,} layers a spec may have",
+                BAD_PARAMETER.says("too-many-rows", count=len(table.rows), most=MAX_LAYERS),
                 table.rows[MAX_LAYERS][0].pos if table.rows[MAX_LAYERS] else Pos(table.header_line, 1),
                 hint="split the network into several tables",
             )
@@ -725,9 +866,7 @@ def parse_note(text: str, path: str, documents: bool = False) -> tuple[list[Spec
 def parse_bytes(data: bytes, path: str) -> Spec:
     if len(data) > MAX_SPEC_BYTES:
         parser = _Parser(path)
-        parser.report(
-            YAML_SYNTAX, f"the file is larger than {MAX_SPEC_BYTES:,} bytes, the most a spec may be", Pos(1, 1)
-        )
+        parser.report(YAML_SYNTAX, YAML_SYNTAX.says("too-large", most=MAX_SPEC_BYTES), Pos(1, 1))
         return Spec(path, Path(path).stem, None, [], parser.diagnostics)
     try:
         text = data.decode("utf-8-sig")
@@ -736,7 +875,7 @@ def parse_bytes(data: bytes, path: str) -> Spec:
         line = data[: exc.start].count(b"\n") + 1
         parser.report(
             YAML_SYNTAX,
-            f"the file is not UTF-8 text (bad byte at offset {exc.start})",
+            YAML_SYNTAX.says("not-utf8", offset=exc.start),
             Pos(line, 1),
             hint="save the spec as UTF-8 YAML",
         )

@@ -22,16 +22,14 @@ conv to `classes` filters.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import did_you_mean
 from unetcalc.ops.registry import canonical_op
 from unetcalc.spec.limits import MAX_LAYERS, MAX_UNET_LEVELS
+from unetcalc.spec.reporting import Report
 from unetcalc.spec.yamlload import Pos, YList, YMap
-
-Report = Callable[..., None]
 
 UNET_KEYS: dict[str, Any] = {
     "dims": None,  # from `input.size` when left out
@@ -96,28 +94,29 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
         if key not in UNET_KEYS:
             report(
                 unknown,
-                f"`{key}` is not a key of the `unet` template",
+                unknown.says("unet-key", key=key),
                 config.key_pos.get(key, config.pos),
                 hint=did_you_mean(str(key), list(UNET_KEYS)) or f"`unet` takes: {', '.join(UNET_KEYS)}",
             )
             ok = False
         elif key in CHOICES and value not in CHOICES[key]:
-            report(bad, f"`unet.{key}` must be one of {', '.join(CHOICES[key])}; got {value!r}", where)
+            report(bad, bad.says("unet-choice", key=key, choices=", ".join(CHOICES[key]), value=value), where)
             ok = False
         elif key in FREE_KEYS:
             settings[key] = value
         elif key in LIST_KEYS and isinstance(value, list):
-            problem = _list_problem(key, value)
-            if problem:
-                report(bad, problem, where)
+            index = _bad_entry(key, value)
+            if index is not None:
+                variant = "unet-entry" if key == "filters" else "unet-entry-per-axis"
+                report(bad, bad.says(variant, key=key, entry=value[index]), where)
                 ok = False
             else:
                 settings[key] = list(value)
         elif key not in CHOICES and (isinstance(value, bool) or not isinstance(value, int)):
-            report(bad, f"`unet.{key}` must be a whole number, got {value!r}", where)
+            report(bad, bad.says("unet-number", key=key, value=value), where)
             ok = False
         elif key not in CHOICES and value < (0 if key == "levels" else 1):
-            report(bad, f"`unet.{key}` must be at least {0 if key == 'levels' else 1}, got {value}", where)
+            report(bad, bad.says("unet-least", key=key, least=0 if key == "levels" else 1, value=value), where)
             ok = False
         else:
             settings[key] = value
@@ -132,7 +131,7 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
         if isinstance(value, list) and len(value) != wanted:
             report(
                 bad,
-                f"`unet.{key}` has {len(value)} entries for {settings['levels']} levels: write {wanted}",
+                bad.says("unet-entries", key=key, count=len(value), levels=settings["levels"], wanted=wanted),
                 config.value_pos.get(key, config.pos),
             )
             return None
@@ -143,14 +142,12 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
         (
             "levels",
             settings["levels"] > MAX_UNET_LEVELS,
-            f"`unet.levels` is {settings['levels']:,}: a U-Net of more than {MAX_UNET_LEVELS} levels needs an "
-            f"input larger than 2^{MAX_UNET_LEVELS}",
+            bad.says("unet-levels", levels=settings["levels"], most=MAX_UNET_LEVELS),
         ),
         (
             "convs",
             rows > MAX_LAYERS,
-            f"`unet` with {settings['levels']} levels of {settings['convs']:,} convs makes about {rows:,} layers, "
-            f"more than the {MAX_LAYERS:,} a spec may have",
+            bad.says("unet-rows", levels=settings["levels"], convs=settings["convs"], rows=rows, most=MAX_LAYERS),
         ),
     ]
     for key, over, message in bounds:
@@ -160,16 +157,16 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
     return settings
 
 
-def _list_problem(key: str, value: list[Any]) -> str | None:
+def _bad_entry(key: str, value: list[Any]) -> int | None:
+    """Where the first entry of a per-level list is not a whole number ≥ 1 (or, but for filters, a list of them)."""
+
     def positive(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool) and v >= 1
 
-    for entry in value:
+    for index, entry in enumerate(value):
         entries = entry if isinstance(entry, list) and key != "filters" else [entry]
         if not entries or not all(positive(v) for v in entries):
-            return f"`unet.{key}` holds {entry!r}: write whole numbers of at least 1" + (
-                "" if key == "filters" else " (one, or one per axis)"
-            )
+            return index
     return None
 
 

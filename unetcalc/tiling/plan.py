@@ -398,8 +398,7 @@ def _statistics_findings(result: CheckResult, rf: ReceptiveField) -> list[Diagno
         line, column = layer.where() if layer else (0, 0)
         findings.append(
             TILE_DEPENDENT_STATISTICS.finding(
-                f"{name} normalises each tile with that tile's own mean and variance: tiled output differs "
-                "from one pass over the whole image",
+                TILE_DEPENDENT_STATISTICS.says("per-tile", layer=name),
                 hint="blend overlapping tiles, run whole images where memory allows, or use batch norm",
                 file=result.path,
                 line=line,

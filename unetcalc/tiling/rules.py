@@ -15,4 +15,10 @@ TILE_DEPENDENT_STATISTICS = Rule(
     "over the whole image (and from tile to tile), however the tiles overlap.",
     example="- instancenorm   # in a network run tile by tile",
     fix="Accept the seams (blend with overlap), run whole volumes where memory allows, or use batch norm.",
+    messages={
+        "per-tile": (
+            "{layer} normalises each tile with that tile's own mean and variance: tiled output differs from one "
+            "pass over the whole image"
+        ),
+    },
 )
