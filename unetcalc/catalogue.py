@@ -18,11 +18,12 @@ from unetcalc.findings import suppress
 from unetcalc.findings.rules import Rule
 from unetcalc.importer import rules as import_rules
 from unetcalc.shapes import rules as shape_rules
-from unetcalc.spec import graph, parse
+from unetcalc.spec import graph
+from unetcalc.spec import rules as spec_rules
 from unetcalc.tiling import rules as tiling_rules
 
 RULE_MODULES: tuple[ModuleType, ...] = (
-    parse,  # UC0xx: the spec itself
+    spec_rules,  # UC0xx: the spec itself
     graph,
     suppress,
     shape_rules,  # UC1xx

@@ -18,7 +18,7 @@ from unetcalc.shapes.step import Step
 from unetcalc.spec.graph import Graph
 from unetcalc.spec.model import DeclaredShape, Layer
 
-# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+# -- the rules this module raises: manuals and message templates (unetcalc/catalogue.py collects them) --
 DECLARED_SHAPE_MISMATCH = Rule(
     code="UC107",
     name="declared-shape-mismatch",

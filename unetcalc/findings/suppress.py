@@ -13,7 +13,7 @@ from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.rules import Rule
 from unetcalc.sourcelines import source_lines
 
-# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+# -- the rules this module raises: manuals and message templates (unetcalc/catalogue.py collects them) --
 UNUSED_SUPPRESSION = Rule(
     code="UC009",
     name="unused-suppression",

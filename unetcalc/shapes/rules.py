@@ -1,6 +1,6 @@
 """The shape rules (UC1xx): each one's manual and message templates live here; the op shape functions raise them.
 
-findings/catalogue.py collects them with the other families' rules.
+unetcalc/catalogue.py collects them with the other families' rules.
 """
 
 from __future__ import annotations

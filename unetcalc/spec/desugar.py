@@ -5,30 +5,19 @@ the parser's report, with its rules."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
 
-from unetcalc.findings.rules import Rule
 from unetcalc.spec.model import InputSpec
 from unetcalc.spec.reporting import Report
+from unetcalc.spec.rules import BAD_PARAMETER, UNKNOWN_KEY
 from unetcalc.spec.yamlload import YList, YMap
 
 UnknownKeys = Callable[[YMap, tuple[str, ...], str, str], None]
 
 
-class V2Rules(NamedTuple):
-    """The parser's rules the desugaring reports with (defined beside the parser, UC00x)."""
-
-    bad: Rule
-    unknown_op: Rule
-    unknown_key: Rule
-    missing: Rule
-
-
 class Desugar:
-    def __init__(self, report: Report, unknown_keys: UnknownKeys, rules: V2Rules) -> None:
+    def __init__(self, report: Report, unknown_keys: UnknownKeys) -> None:
         self.report = report
         self.unknown_keys = unknown_keys
-        self.rules = rules
 
     def blocks(self, data: YMap) -> YMap:
         """Replace block uses in `layers` by the layers they stand for (spec/expand.py)."""
@@ -42,33 +31,27 @@ class Desugar:
 
         blocks: dict[str, YMap] = {}
         if raw_blocks is not None and not isinstance(raw_blocks, YMap):
-            self.report(self.rules.bad, self.rules.bad.says("blocks"), data.value_pos["blocks"])
+            self.report(BAD_PARAMETER, BAD_PARAMETER.says("blocks"), data.value_pos["blocks"])
             raw_blocks = None
         table: YMap = raw_blocks if raw_blocks is not None else YMap()
         for block_name, definition in table.items():
             where = table.value_pos[block_name]
             if not isinstance(definition, YMap):
-                self.report(self.rules.bad, self.rules.bad.says("block", block=block_name), where)
+                self.report(BAD_PARAMETER, BAD_PARAMETER.says("block", block=block_name), where)
                 continue
             self.unknown_keys(definition, BLOCK_KEYS, "block-key", "a block takes")
             params = definition.get("params")
             if params is not None and not isinstance(params, YMap):
                 self.report(
-                    self.rules.bad,
-                    self.rules.bad.says("block-params"),
+                    BAD_PARAMETER,
+                    BAD_PARAMETER.says("block-params"),
                     definition.value_pos["params"],
                 )
                 continue
             blocks[str(block_name)] = definition
         if not isinstance(raw_layers, YList):
             return data
-        rules = {
-            "bad": self.rules.bad,
-            "unknown_op": self.rules.unknown_op,
-            "unknown_key": self.rules.unknown_key,
-            "missing": self.rules.missing,
-        }
-        expander = Expander(blocks, self.report, rules)
+        expander = Expander(blocks, self.report)
         expanded = expander.expand(raw_layers)
         out = YMap(data)
         out.pos, out.key_pos, out.value_pos = data.pos, data.key_pos, data.value_pos
@@ -96,16 +79,16 @@ class Desugar:
             config = data["unet"]
             if "layers" in data:
                 self.report(
-                    self.rules.bad,
-                    self.rules.bad.says("unet-and-layers"),
+                    BAD_PARAMETER,
+                    BAD_PARAMETER.says("unet-and-layers"),
                     data.key_pos["layers"],
                     hint="remove `layers`, or write the layers and use `decoder: mirror`",
                 )
                 return data
             if not isinstance(config, YMap):
-                self.report(self.rules.bad, self.rules.bad.says("unet"), pos)
+                self.report(BAD_PARAMETER, BAD_PARAMETER.says("unet"), pos)
                 return data
-            settings = unet_settings(config, self.report, self.rules.bad, self.rules.unknown_key)
+            settings = unet_settings(config, self.report)
             if settings is None:  # reported: no layers, and no follow-on "the spec has no `layers`"
                 unread = YList()
                 unread.pos, unread.item_pos, unread.unreadable = pos, [], True
@@ -114,8 +97,8 @@ class Desugar:
             for key, have in (("dims", spec_input.rank if spec_input else None), ("in_channels", in_channels)):
                 if settings[key] is not None and have is not None and settings[key] != have:
                     self.report(
-                        self.rules.bad,
-                        self.rules.bad.says("unet-input", key=key, value=settings[key], have=have),
+                        BAD_PARAMETER,
+                        BAD_PARAMETER.says("unet-input", key=key, value=settings[key], have=have),
                         config.value_pos[key],
                         hint=f"leave `{key}` out: it comes from `input`",
                     )
@@ -136,23 +119,23 @@ class Desugar:
             for key in value:
                 if key not in DECODER_KEYS:
                     self.report(
-                        self.rules.unknown_key,
-                        self.rules.unknown_key.says("decoder-key", key=key),
+                        UNKNOWN_KEY,
+                        UNKNOWN_KEY.says("decoder-key", key=key),
                         value.key_pos[key],
                         hint="`decoder` takes: mirror, classes",
                     )
             classes = value.get("classes", 2)
             if isinstance(classes, bool) or not isinstance(classes, int) or classes < 1:
                 self.report(
-                    self.rules.bad,
-                    self.rules.bad.says("classes", classes=classes),
+                    BAD_PARAMETER,
+                    BAD_PARAMETER.says("classes", classes=classes),
                     value.value_pos.get("classes", pos),
                 )
                 return data
         elif value != "mirror":
             self.report(
-                self.rules.bad,
-                self.rules.bad.says("decoder", value=value),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("decoder", value=value),
                 pos,
                 hint="`decoder: mirror` builds the symmetric decoder of the layers written",
             )
@@ -164,8 +147,8 @@ class Desugar:
         decoder = mirror_rows(encoder, pos, classes, in_channels, conv_defaults)
         if not decoder:
             self.report(
-                self.rules.bad,
-                self.rules.bad.says("mirror-nothing"),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("mirror-nothing"),
                 pos,
                 hint="write the encoder with its downsampling rows (`maxpool`, or a conv with `stride: 2`)",
             )

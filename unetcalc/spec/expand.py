@@ -31,12 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import did_you_mean
 from unetcalc.ops.registry import canonical_op
 from unetcalc.spec.limits import MAX_LAYERS, MAX_SUBSTITUTED_CHARS
 from unetcalc.spec.model import Origin
 from unetcalc.spec.reporting import REPORTED, Report
+from unetcalc.spec.rules import BAD_PARAMETER, MISSING_PARAMETER, UNKNOWN_KEY, UNKNOWN_OP
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 USE_KEYS = ("block", "name", "repeat", "first", "from")
@@ -62,9 +62,8 @@ class _Overflow(Exception):
 
 
 class Expander:
-    def __init__(self, blocks: dict[str, YMap], report: Report, rules: dict[str, Rule]) -> None:
+    def __init__(self, blocks: dict[str, YMap], report: Report) -> None:
         self.blocks = blocks
-        self.rules = rules
         self.flat: list[tuple[Any, Pos]] = []
         self.emitted: list[_Emitted] = []
         self.counts: Counter[str] = Counter()  # the parser's auto-name counters, replayed
@@ -101,8 +100,8 @@ class Expander:
     def emit(self, raw: Any, pos: Pos) -> None:
         if len(self.flat) >= MAX_LAYERS:  # counted before each use; this catches what `if:` made uncountable
             self.report(
-                self.rules["bad"],
-                self.rules["bad"].says("blocks-too-many", most=MAX_LAYERS),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("blocks-too-many", most=MAX_LAYERS),
                 pos,
                 hint="lower a `repeat`",
             )
@@ -141,15 +140,15 @@ class Expander:
         block_name = use.get("block")
         if not isinstance(block_name, str) or block_name not in self.blocks:
             self.report(
-                self.rules["unknown_op"],
-                self.rules["unknown_op"].says("block", block=block_name),
+                UNKNOWN_OP,
+                UNKNOWN_OP.says("block", block=block_name),
                 use.value_pos.get("block", pos),
                 hint=did_you_mean(str(block_name), list(self.blocks))
                 or (f"blocks: {', '.join(self.blocks)}" if self.blocks else "define it under `blocks:`"),
             )
             return None
         if depth >= MAX_BLOCK_DEPTH:
-            self.report(self.rules["bad"], self.rules["bad"].says("blocks-too-deep", most=MAX_BLOCK_DEPTH), pos)
+            self.report(BAD_PARAMETER, BAD_PARAMETER.says("blocks-too-deep", most=MAX_BLOCK_DEPTH), pos)
             return None
         definition = self.blocks[block_name]
         params = definition.get("params") or YMap()
@@ -158,8 +157,8 @@ class Expander:
         # A dotted name is a module path (`unit0.adn`, as a state_dict writes it): its rows are `unit0.adn.row`.
         if not isinstance(name, str) or not name.strip():
             self.report(
-                self.rules["bad"],
-                self.rules["bad"].says("use-name", name=name),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("use-name", name=name),
                 use.value_pos.get("name", pos),
             )
             return None
@@ -167,8 +166,8 @@ class Expander:
         repeat = use.get("repeat", 1)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
             self.report(
-                self.rules["bad"],
-                self.rules["bad"].says("repeat", repeat=repeat),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("repeat", repeat=repeat),
                 use.value_pos.get("repeat", pos),
             )
             return None
@@ -178,8 +177,8 @@ class Expander:
                 continue
             if key not in params:
                 self.report(
-                    self.rules["unknown_key"],
-                    self.rules["unknown_key"].says("block-parameter", key=key, block=block_name),
+                    UNKNOWN_KEY,
+                    UNKNOWN_KEY.says("block-parameter", key=key, block=block_name),
                     use.key_pos[key],
                     hint=did_you_mean(str(key), [str(p) for p in params])
                     or f"`{block_name}` takes: {', '.join(map(str, params)) or 'no parameters'}",
@@ -188,13 +187,13 @@ class Expander:
             args[key] = value
         first = use.get("first") or {}
         if not isinstance(first, dict):
-            self.report(self.rules["bad"], self.rules["bad"].says("first"), use.value_pos["first"])
+            self.report(BAD_PARAMETER, BAD_PARAMETER.says("first"), use.value_pos["first"])
             first = {}
         missing = [str(k) for k, v in params.items() if v is None and k not in args and k not in first]
         if missing:
             self.report(
-                self.rules["missing"],
-                self.rules["missing"].says("block-needs", block=block_name, names=", ".join(f"`{m}`" for m in missing)),
+                MISSING_PARAMETER,
+                MISSING_PARAMETER.says("block-needs", block=block_name, names=", ".join(f"`{m}`" for m in missing)),
                 pos,
                 hint=f"add {', '.join(f'`{m}:`' for m in missing)} to the use",
             )
@@ -203,10 +202,8 @@ class Expander:
         if len(self.flat) + repeat * size > MAX_LAYERS:
             count = f"more than {MAX_LAYERS:,}" if size > MAX_LAYERS else f"{repeat * size:,}"
             self.report(
-                self.rules["bad"],
-                self.rules["bad"].says(
-                    "repeat-too-many", repeat=repeat, block=block_name, count=count, most=MAX_LAYERS
-                ),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("repeat-too-many", repeat=repeat, block=block_name, count=count, most=MAX_LAYERS),
                 use.value_pos.get("repeat", pos),
                 hint="lower `repeat` (or the repeats inside the block)",
             )
@@ -242,8 +239,8 @@ class Expander:
         rows = definition.get("layers")
         if not isinstance(rows, YList) or not rows:
             self.report(
-                self.rules["bad"],
-                self.rules["bad"].says("block-layers", block=block_name),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("block-layers", block=block_name),
                 definition.pos,
             )
             return None
@@ -290,9 +287,7 @@ class Expander:
             last_local = child
             kept.append((_with_key(_as_map(row, pos), "name", child, pos), pos))
         if not kept:
-            self.report(
-                self.rules["bad"], self.rules["bad"].says("block-all-left-out", block=block_name), definition.pos
-            )
+            self.report(BAD_PARAMETER, BAD_PARAMETER.says("block-all-left-out", block=block_name), definition.pos)
             return None
         # Second pass: full names and references, then emit (nested blocks recurse).
         start = len(self.emitted)
@@ -317,8 +312,8 @@ class Expander:
         if output is not None:
             if not isinstance(output, str) or output not in local or output == "in":
                 self.report(
-                    self.rules["bad"],
-                    self.rules["bad"].says("block-output", block=block_name, output=output),
+                    BAD_PARAMETER,
+                    BAD_PARAMETER.says("block-output", block=block_name, output=output),
                     definition.value_pos.get("output", definition.pos),
                 )
                 return None
@@ -375,8 +370,8 @@ class Expander:
         self.substituted += len(text)
         if self.substituted > MAX_SUBSTITUTED_CHARS:  # `${p}${p}` a level doubles a string: bounded
             self.report(
-                self.rules["bad"],
-                self.rules["bad"].says("substitution-too-long", most=MAX_SUBSTITUTED_CHARS),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("substitution-too-long", most=MAX_SUBSTITUTED_CHARS),
                 pos,
                 hint="pass shorter strings to the block's parameters",
             )
@@ -401,15 +396,15 @@ class Expander:
             return REPORTED
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in operands):
             self.report(
-                self.rules["bad"],
-                self.rules["bad"].says("arithmetic", text=text, left=left, right=right),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("arithmetic", text=text, left=left, right=right),
                 pos,
                 hint="pass whole numbers to the block's parameters",
             )
             return REPORTED
         operator = found.group(2)
         if operator == "//" and right == 0:
-            self.report(self.rules["bad"], self.rules["bad"].says("divides-by-zero", text=text), pos)
+            self.report(BAD_PARAMETER, BAD_PARAMETER.says("divides-by-zero", text=text), pos)
             return REPORTED
         return {"//": left // right, "*": left * right, "+": left + right, "-": left - right}[operator]
 
@@ -417,8 +412,8 @@ class Expander:
         if name in values:
             return values[name]
         self.report(
-            self.rules["unknown_key"],
-            self.rules["unknown_key"].says("block-placeholder", name=name),
+            UNKNOWN_KEY,
+            UNKNOWN_KEY.says("block-placeholder", name=name),
             pos,
             hint=did_you_mean(name, [str(k) for k in values]) or "declare it under the block's `params:`",
         )

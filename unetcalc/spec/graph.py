@@ -10,7 +10,7 @@ from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import NameIndex
 from unetcalc.spec.model import Layer, Spec
 
-# -- the rules this module raises (each one's manual beside it; findings/rules.py collects them) --
+# -- the rules this module raises: manuals and message templates (unetcalc/catalogue.py collects them) --
 UNKNOWN_REFERENCE = Rule(
     code="UC007",
     name="unknown-reference",

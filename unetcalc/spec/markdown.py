@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import closest
 from unetcalc.sourcelines import markdown_lines
 from unetcalc.spec.note_ops import (
@@ -23,6 +22,7 @@ from unetcalc.spec.note_ops import (
     parse_operations,
 )
 from unetcalc.spec.reporting import Report
+from unetcalc.spec.rules import UNKNOWN_OP
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 # Header synonyms, compared lower-case without punctuation.
@@ -338,7 +338,7 @@ def _implied_cell(row: list[Cell], name: Cell | None, kernel: Cell | None, strid
     return Cell(text, name.pos)
 
 
-def table_document(table: Table, report: Report, unknown_op: Rule) -> tuple[YMap, list[tuple[str, int, Pos]]]:
+def table_document(table: Table, report: Report) -> tuple[YMap, list[tuple[str, int, Pos]]]:
     """The spec document of one table (a YAML-tree mapping placed at its cells), and the Filters
     values of rows that are not convs: (layer name, channels, cell) for the caller to compare."""
     columns = table.columns
@@ -397,8 +397,8 @@ def table_document(table: Table, report: Report, unknown_op: Rule) -> tuple[YMap
             if implied is None:
                 where = name_cell.pos if name_cell else row_pos
                 report(
-                    unknown_op,
-                    unknown_op.says("note-name", name=name_cell.text if name_cell else ""),
+                    UNKNOWN_OP,
+                    UNKNOWN_OP.says("note-name", name=name_cell.text if name_cell else ""),
                     where,
                     hint="add an `Operation` column (`Conv 3x3`, `Max Pooling 2x2`, …), or name the layer "
                     "after its operation (`conv3_1`, `pool3`)",
@@ -413,7 +413,7 @@ def table_document(table: Table, report: Report, unknown_op: Rule) -> tuple[YMap
             guess = closest(word, OPERATION_WORDS)
             examples = ", ".join(f"`{e}`" for e in OPERATION_EXAMPLES[:6])
             hint = (f"did you mean `{guess}`? " if guess else "") + f"operations are written e.g. {examples}"
-            report(unknown_op, unknown_op.says("note-operation", problem=str(exc)), op_cell.pos, hint=hint)
+            report(UNKNOWN_OP, UNKNOWN_OP.says("note-operation", problem=str(exc)), op_cell.pos, hint=hint)
             continue
         filters_cell = cell(row, "filters")
         filters = _whole(filters_cell.text) if filters_cell else None
@@ -424,8 +424,8 @@ def table_document(table: Table, report: Report, unknown_op: Rule) -> tuple[YMap
         if mismatched is not None and not reported_rank:
             reported_rank = True  # one finding, at the first row that disagrees
             report(
-                unknown_op,
-                unknown_op.says("note-rank", cell=op_cell.text if op_cell else "", axes=mismatched.axes, rank=rank),
+                UNKNOWN_OP,
+                UNKNOWN_OP.says("note-rank", cell=op_cell.text if op_cell else "", axes=mismatched.axes, rank=rank),
                 op_cell.pos if op_cell else row_pos,
                 hint=f"write the input row with {mismatched.axes} sizes and the channels, or a {rank}D kernel",
             )
@@ -471,8 +471,8 @@ def table_document(table: Table, report: Report, unknown_op: Rule) -> tuple[YMap
         for k, step in enumerate(steps[:-1]):
             if step.op is None or step.op == "concat":
                 report(
-                    unknown_op,
-                    unknown_op.says("note-folded", cell=op_cell.text if op_cell else ""),
+                    UNKNOWN_OP,
+                    UNKNOWN_OP.says("note-folded", cell=op_cell.text if op_cell else ""),
                     op_cell.pos if op_cell else row_pos,
                     hint="give it a row of its own",
                 )
@@ -516,8 +516,8 @@ def table_document(table: Table, report: Report, unknown_op: Rule) -> tuple[YMap
                 target = pools[-skips_seen] if skips_seen <= len(pools) else None
             if target is None:
                 report(
-                    unknown_op,
-                    unknown_op.says("note-join", cell=op_cell.text if op_cell else ""),
+                    UNKNOWN_OP,
+                    UNKNOWN_OP.says("note-join", cell=op_cell.text if op_cell else ""),
                     op_cell.pos if op_cell else row_pos,
                     hint="name it, e.g. `Concat with Conv3`",
                 )

@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from unetcalc.findings.rules import Rule
 from unetcalc.findings.suggest import did_you_mean
 from unetcalc.ops.registry import canonical_op
 from unetcalc.spec.limits import MAX_LAYERS, MAX_UNET_LEVELS
 from unetcalc.spec.reporting import Report
+from unetcalc.spec.rules import BAD_PARAMETER, UNKNOWN_KEY
 from unetcalc.spec.yamlload import Pos, YList, YMap
 
 UNET_KEYS: dict[str, Any] = {
@@ -85,7 +85,7 @@ def rows_list(rows: list[tuple[Any, Pos]], pos: Pos) -> YList:
     return out
 
 
-def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dict[str, Any] | None:
+def unet_settings(config: YMap, report: Report) -> dict[str, Any] | None:
     """The template's settings with defaults, or None after reporting what is wrong."""
     settings = dict(UNET_KEYS)
     ok = True
@@ -93,14 +93,18 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
         where = config.value_pos.get(key, config.pos)
         if key not in UNET_KEYS:
             report(
-                unknown,
-                unknown.says("unet-key", key=key),
+                UNKNOWN_KEY,
+                UNKNOWN_KEY.says("unet-key", key=key),
                 config.key_pos.get(key, config.pos),
                 hint=did_you_mean(str(key), list(UNET_KEYS)) or f"`unet` takes: {', '.join(UNET_KEYS)}",
             )
             ok = False
         elif key in CHOICES and value not in CHOICES[key]:
-            report(bad, bad.says("unet-choice", key=key, choices=", ".join(CHOICES[key]), value=value), where)
+            report(
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("unet-choice", key=key, choices=", ".join(CHOICES[key]), value=value),
+                where,
+            )
             ok = False
         elif key in FREE_KEYS:
             settings[key] = value
@@ -108,15 +112,19 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
             index = _bad_entry(key, value)
             if index is not None:
                 variant = "unet-entry" if key == "filters" else "unet-entry-per-axis"
-                report(bad, bad.says(variant, key=key, entry=value[index]), where)
+                report(BAD_PARAMETER, BAD_PARAMETER.says(variant, key=key, entry=value[index]), where)
                 ok = False
             else:
                 settings[key] = list(value)
         elif key not in CHOICES and (isinstance(value, bool) or not isinstance(value, int)):
-            report(bad, bad.says("unet-number", key=key, value=value), where)
+            report(BAD_PARAMETER, BAD_PARAMETER.says("unet-number", key=key, value=value), where)
             ok = False
         elif key not in CHOICES and value < (0 if key == "levels" else 1):
-            report(bad, bad.says("unet-least", key=key, least=0 if key == "levels" else 1, value=value), where)
+            report(
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("unet-least", key=key, least=0 if key == "levels" else 1, value=value),
+                where,
+            )
             ok = False
         else:
             settings[key] = value
@@ -130,8 +138,8 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
         value = settings[key]
         if isinstance(value, list) and len(value) != wanted:
             report(
-                bad,
-                bad.says("unet-entries", key=key, count=len(value), levels=settings["levels"], wanted=wanted),
+                BAD_PARAMETER,
+                BAD_PARAMETER.says("unet-entries", key=key, count=len(value), levels=settings["levels"], wanted=wanted),
                 config.value_pos.get(key, config.pos),
             )
             return None
@@ -142,17 +150,19 @@ def unet_settings(config: YMap, report: Report, bad: Rule, unknown: Rule) -> dic
         (
             "levels",
             settings["levels"] > MAX_UNET_LEVELS,
-            bad.says("unet-levels", levels=settings["levels"], most=MAX_UNET_LEVELS),
+            BAD_PARAMETER.says("unet-levels", levels=settings["levels"], most=MAX_UNET_LEVELS),
         ),
         (
             "convs",
             rows > MAX_LAYERS,
-            bad.says("unet-rows", levels=settings["levels"], convs=settings["convs"], rows=rows, most=MAX_LAYERS),
+            BAD_PARAMETER.says(
+                "unet-rows", levels=settings["levels"], convs=settings["convs"], rows=rows, most=MAX_LAYERS
+            ),
         ),
     ]
     for key, over, message in bounds:
         if over:
-            report(bad, message, config.value_pos.get(key, config.pos))
+            report(BAD_PARAMETER, message, config.value_pos.get(key, config.pos))
             return None
     return settings
 
