@@ -14,9 +14,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from unetcalc import check_file  # noqa: E402
+from unetcalc import check_file, check_text  # noqa: E402
 from unetcalc.importer.run import import_model  # noqa: E402
 from unetcalc.importer.sources import SourceError, load_module_ref, load_saved  # noqa: E402
+from unetcalc.torch.builder import build_from_result  # noqa: E402
 
 from conftest import run_unetcalc  # noqa: E402
 
@@ -507,3 +508,51 @@ def test_a_package_that_fails_while_importing_is_a_clear_error_not_an_internal_o
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(SourceError, match=r"importing broken_pkg raised RuntimeError: operator vision::nms"):
         load_module_ref("broken_pkg:Model", {})
+
+
+# -- deep supervision stacked into one tensor (torch.stack(…, dim=1)) ------------------------------------
+def test_a_model_returning_its_heads_stacked_imports_as_outputs_stack(capsys, tmp_path):
+    target = tmp_path / "stacked.yaml"
+    code, out, _ = run_cli(capsys, f"{SMALL}:StackedHeads", "-o", str(target))
+    assert code == 0, out
+    assert "outputs: {stack: [head, resize]}" in target.read_text()
+    assert "2 × HxWx2 (stack of head, resize)" in out
+    built = build_from_result(check_file(target, (16, 16)))
+    assert built(torch.randn(3, 1, 16, 16)).shape == (3, 2, 2, 16, 16)
+
+
+def test_a_stack_the_model_computes_with_is_refused():
+    loaded = load_module_ref(f"{SMALL}:StackedThenUsed", {})
+    outcome = import_model(loaded, "StackedThenUsed")
+    assert not outcome.ok
+    assert [f.code for f in outcome.findings] == ["UC301"]
+    assert "reads a torch.stack along dim 1" in outcome.findings[0].message
+
+
+def test_monai_dynunet_in_training_returns_its_deep_supervision_stacked():
+    pytest.importorskip("monai")
+    from monai.networks.nets import DynUNet
+
+    kwargs = {
+        "spatial_dims": 2,
+        "in_channels": 1,
+        "out_channels": 2,
+        "kernel_size": [3, 3, 3],
+        "strides": [1, 2, 2],
+        "upsample_kernel_size": [2, 2],
+        "deep_supervision": True,
+        "deep_supr_num": 1,
+    }
+    loaded = load_module_ref("monai.networks.nets:DynUNet", kwargs)
+    outcome = import_model(loaded, "monai.networks.nets:DynUNet", train=True)
+    assert outcome.ok, outcome.findings
+    assert outcome.result is not None and outcome.result.spec.outputs_stacked
+    assert outcome.proof is not None and outcome.proof.cpu_max_error == 0  # proven in training mode
+    # The spec's module is MONAI's in training: one tensor, the heads along axis 1.
+    model = DynUNet(**kwargs).train()
+    x = torch.randn(2, 1, 32, 32)
+    built = build_from_result(check_text(outcome.text or "", "dynunet.yaml", (32, 32))).train()
+    assert built(x).shape == model(x).shape == (2, 2, 2, 32, 32)
+    # Eval mode returns the segmentation alone: the same import without --train has no stack.
+    plain = import_model(load_module_ref("monai.networks.nets:DynUNet", kwargs), "monai.networks.nets:DynUNet")
+    assert plain.ok and plain.result is not None and not plain.result.spec.outputs_stacked

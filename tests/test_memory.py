@@ -291,3 +291,19 @@ def test_hostile_names_never_start_a_workflow_command(tmp_path):
         run = invoke_as_user(*args)
         assert run.exit_code == 0, run.output
         assert not any(line.lstrip().startswith("::") for line in run.output.splitlines()), run.output
+
+
+def test_stacked_outputs_are_one_more_tensor_of_them_all_at_the_end_of_forward():
+    """`outputs: {stack: [...]}` (DynUNet's deep supervision in training): torch.stack copies the heads into
+    one tensor while they are alive. Batch 4 of 8×8×1 through two 1×1 convs to 2 channels each:"""
+    base = (
+        "input: {channels: 1, size: [8, 8]}\nlayers:\n  - {op: conv, filters: 2, kernel: 1, name: seg}\n"
+        "  - {op: conv, filters: 2, kernel: 1, from: input, name: ds1}\n"
+    )
+    stacked = estimate_memory(check_text(base + "outputs: {stack: [seg, ds1]}\n", "s.yaml"), batch=4)
+    weights = 2 * (2 + 2) * 4  # two convs of 2 weights and 2 biases, float32
+    image = 4 * 64 * 4
+    head = 4 * 2 * 64 * 4  # each output
+    assert stacked.inference.peak == weights + image + 2 * head + 2 * head  # the heads, then their stack
+    listed = estimate_memory(check_text(base + "outputs: [seg, ds1]\n", "l.yaml"), batch=4)
+    assert stacked.training.peak == listed.training.peak + 2 * head

@@ -301,3 +301,29 @@ def test_memory_model_saves_what_autograd_saves(name, size):
         model(x)
     measured = sum(saved.values())
     assert abs(predicted - measured) <= 0.02 * measured, (predicted, measured)
+
+
+def test_stacked_outputs_are_returned_stacked_by_the_module_and_by_its_generated_code():
+    text = (
+        "input: {channels: 1, size: [16, 16]}\nlayers:\n  - {op: conv, filters: 4, padding: same, name: enc}\n"
+        "  - maxpool\n  - {op: conv, filters: 2, kernel: 1, name: head}\n  - {op: upconv, from: maxpool1, filters: 4}\n"
+        "  - {op: conv, filters: 2, kernel: 1, name: seg}\n  - {op: resize, from: head, to: seg, name: ds1}\n"
+        "outputs: {stack: [seg, ds1]}\n"
+    )
+    result = check_text(text)
+    assert not result.errors, result.errors
+    model = build_module(result)
+    x = torch.randn(3, 1, 16, 16)
+    out = model(x)
+    assert out.shape == (3, 2, 2, 16, 16)
+    namespace: dict = {}
+    exec(compile(generate_code(result), "model.py", "exec"), namespace)
+    generated = next(
+        v
+        for v in namespace.values()
+        if isinstance(v, type) and issubclass(v, torch.nn.Module) and v is not torch.nn.Module
+    )()
+    generated.load_state_dict(model.state_dict())
+    assert torch.equal(generated(x), out)
+    layers = dict(model.trace(x))
+    assert torch.equal(out[:, 0], layers["seg"]) and torch.equal(out[:, 1], layers["ds1"])

@@ -19,7 +19,7 @@ from unetcalc.findings.config import Config
 from unetcalc.findings.diagnostic import Diagnostic, Severity
 from unetcalc.findings.suppress import apply_suppressions
 from unetcalc.shapes.infer import Inference, axis_names, infer, input_shape
-from unetcalc.shapes.rules import INPUT_NOT_MULTIPLE
+from unetcalc.shapes.rules import INPUT_NOT_MULTIPLE, SKIP_SIZE_MISMATCH
 from unetcalc.shapes.shape import format_shape
 from unetcalc.shapes.validity import Validity, require_multiples, solve_validity
 from unetcalc.spec.graph import Graph, build_graph
@@ -266,7 +266,32 @@ def _analyse(spec: Spec, input_size: tuple[int | str, ...] | None) -> CheckResul
     result.diagnostics += design_findings(graph, validity, spec.path)
     result.diagnostics += filters
     result.diagnostics += _multiple_of_findings(spec, spec_input, validity, named)
+    result.diagnostics += _stacked_output_findings(spec, graph, inference)
     return result
+
+
+def _stacked_output_findings(spec: Spec, graph: Graph, inference: Inference) -> list[Diagnostic]:
+    """`outputs: {stack: [...]}`: torch.stack needs every tensor of one shape; the first that differs from
+    the first output is the finding (the others name the same mistake)."""
+    if not spec.outputs_stacked or len(graph.outputs) != len(spec.outputs):
+        return []
+    first, *others = [(name, inference.tensors.get(name), where) for name, where in spec.outputs]
+    if first[1] is None:
+        return []
+    for name, shape, (line, column) in others:
+        if shape is not None and (shape.channels, shape.size) != (first[1].channels, first[1].size):
+            message = SKIP_SIZE_MISMATCH.says(
+                "stack", first=first[0], first_shape=format_shape(first[1]), other=name, shape=format_shape(shape)
+            )
+            hint = (
+                f"resize `{name}` to `{first[0]}` (`{{op: resize, to: {first[0]}}}`), as DynUNet interpolates its heads"
+            )
+            if shape.channels != first[1].channels:
+                hint = f"give `{name}`'s head the {first[1].channels} channels of `{first[0]}`"
+            return [
+                SKIP_SIZE_MISMATCH.finding(message, hint=hint, file=spec.path, line=line, column=column, layer=name)
+            ]
+    return []
 
 
 def _multiple_of_findings(

@@ -103,3 +103,30 @@ class UpToSkipSize(nn.Module):
 
 def valid_unet():
     return ValidUNet()
+
+
+class StackedHeads(nn.Module):
+    """Deep supervision returned as one tensor, as DynUNet does in training: heads resized, stacked on dim 1."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.Conv2d(1, 8, 3, padding=1)
+        self.down = nn.MaxPool2d(2)
+        self.mid = nn.Conv2d(8, 8, 3, padding=1)
+        self.head_low = nn.Conv2d(8, 2, 1)
+        self.up = nn.ConvTranspose2d(8, 8, 2, stride=2)
+        self.head = nn.Conv2d(16, 2, 1)
+
+    def forward(self, x):
+        skip = self.enc(x)
+        low = self.mid(self.down(skip))
+        out = self.head(torch.cat([self.up(low), skip], dim=1))
+        low_out = nn.functional.interpolate(self.head_low(low), out.shape[2:])
+        return torch.stack([out, low_out], dim=1)
+
+
+class StackedThenUsed(StackedHeads):
+    """A stack along dim 1 that the model goes on computing with: no spec says that."""
+
+    def forward(self, x):
+        return torch.relu(super().forward(x))

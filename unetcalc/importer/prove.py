@@ -81,7 +81,7 @@ def _disagreement(concrete: CheckResult, name: str, want_shape: tuple[int, ...],
     return ""
 
 
-def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channels: int) -> Proof:
+def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channels: int, train: bool = False) -> Proof:
     proof = Proof()
     modules = {name for name, _ in model.named_modules()}
     sizes = proof_sizes(result)
@@ -130,12 +130,15 @@ def prove_spec(model: Any, meta: Any, result: CheckResult, net: Network, channel
         return proof
     if sizes and not any(p.is_meta for p in model.parameters()):
         proof.cpu_size = sizes[0]
-        reference = model.eval()
-        candidate = built.eval()
+        # In training mode both draw dropout from one seed, layer by layer in the same order.
+        reference = model.train(train)
+        candidate = built.train(train)
         generator = torch.Generator().manual_seed(0)
         x = torch.randn((1, channels, *sizes[0]), generator=generator, dtype=_dtype(model))
-        with torch.no_grad():
+        with torch.no_grad(), torch.random.fork_rng():
+            torch.manual_seed(0)
             want = _tensors(reference(x.clone()))
+            torch.manual_seed(0)
             have = _tensors(candidate(x.clone()))
         if len(want) != len(have):
             proof.problems.append(f"the model returns {len(want)} tensors, the spec's module {len(have)}")

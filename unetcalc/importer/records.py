@@ -35,6 +35,7 @@ class Trace:
     steps: list[Step]
     outputs: list[int]  # step indices the model returns, in order (-1: the input itself)
     unsupported: list[Unsupported]
+    stacked: bool = False  # the model returns them as one tensor, torch.stack(outputs, dim=1)
 
     def shape_of(self, index: int) -> tuple[int, ...]:
         return self.input_shape if index < 0 else self.steps[index].shape

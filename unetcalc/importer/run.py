@@ -64,7 +64,7 @@ def first_conv(model: Any) -> tuple[int, int] | None:
     return None
 
 
-def _meta_copy(model: Any) -> Any:
+def _meta_copy(model: Any, train: bool) -> Any:
     """A copy on the meta device (the user's model keeps its weights for the proof)."""
     import torch
 
@@ -74,7 +74,7 @@ def _meta_copy(model: Any) -> Any:
         meta = copy.deepcopy(model).to(torch.device("meta"))
     except Exception as exc:  # a module that cannot be copied or moved: the user's code, their message
         raise SourceError(f"the model cannot be copied to the meta device: {type(exc).__name__}: {exc}") from exc
-    return meta.eval()
+    return meta.train(train)
 
 
 def _finding(rule: Rule, message: Said, source: str, hint: str = "", layer: str | None = None) -> Diagnostic:
@@ -158,11 +158,13 @@ def import_model(
     size: tuple[int, ...] | None = None,
     prove: bool = True,
     spec_path: str | None = None,
+    train: bool = False,
 ) -> ImportResult:
     """Import ``loaded.model``: the spec text, its check (findings name ``spec_path``, default NAME.yaml),
-    and the proof that it is the model."""
+    and the proof that it is the model. ``train``: the forward it runs in training mode (what DynUNet
+    returns with deep supervision), else in eval mode."""
     outcome = ImportResult(source)
-    model = loaded.model.eval()
+    model = loaded.model.train(train)
     found = first_conv(model)
     rank = len(size) if size is not None else dims or (found[0] if found else None)
     in_channels = channels or (found[1] if found else None)
@@ -170,7 +172,7 @@ def import_model(
         raise ValueError("the model holds no convolution: pass --input (e.g. 1x256x256) or --dims and --channels")
     given = size or loaded.input_size
     candidates = [given] if given is not None else [(s,) * rank for s in DEFAULT_SIZES.get(rank, (64,))]
-    meta = _meta_copy(model)
+    meta = _meta_copy(model, train)
     from unetcalc.importer.trace import skip_shape_keeping  # torch: imported here, not for a plan read without it
 
     skip_shape_keeping(meta, rank)
@@ -196,7 +198,10 @@ def import_model(
     symbols = ["D", "H", "W"][3 - rank :] if rank <= 3 else [f"X{i}" for i in range(rank)]
     spec_size: list[int | str] = list(given) if given is not None else list(symbols)
     header = [f"imported by unetcalc from {loaded.description}", *loaded.notes]
-    header.append(f"traced at {' and '.join('x'.join(map(str, s)) for s in outcome.traced_sizes)} on the meta device")
+    header.append(
+        f"traced at {' and '.join('x'.join(map(str, s)) for s in outcome.traced_sizes)} on the meta device"
+        + (", in training mode" if train else "")
+    )
     path = spec_path or f"{loaded.name}.yaml"
     classes = {name: type(module).__name__ for name, module in model.named_modules() if name}
     body = blocks_body(net, classes, in_channels, spec_size)
@@ -219,7 +224,7 @@ def import_model(
     if prove and result.ok:
         from unetcalc.importer.prove import prove_spec
 
-        outcome.proof = prove_spec(model, meta, result, net, in_channels)
+        outcome.proof = prove_spec(model, meta, result, net, in_channels, train)
         for problem in outcome.proof.problems:
             outcome.findings.append(
                 _finding(

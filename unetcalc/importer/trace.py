@@ -292,6 +292,7 @@ class _Tracer:
         self.inside_leaf = 0
         self.calls: dict[int, int] = {}  # id(module) → times called
         self.stacks: dict[int, list[int]] = {}  # id(torch.stack output) → the steps it stacks
+        self.stacked_outputs: dict[int, list[int]] = {}  # id(torch.stack(…, dim=1)) → the steps it stacks
 
     # -- module calls --------------------------------------------------------------------------
     def pre_hook(self, module: nn.Module, args: tuple[Any, ...]) -> None:
@@ -339,6 +340,9 @@ class _Tracer:
         index = self.node_of.get(id(tensor))
         if index == -3:
             self.fail(where, "reads a torch.stack whole (only `.sum(0)` of one has a spec equivalent)")
+            return -2
+        if index == -4:
+            self.fail(where, "reads a torch.stack along dim 1 (only returning one has a spec equivalent)")
             return -2
         if index is None:
             self.fail(where, "reads a tensor made inside the model (a constant or a parameter used as data)")
@@ -487,10 +491,15 @@ class _Tracer:
     def on_stack(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any, where: str) -> None:
         tensors = list(args[0])
         dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-        if dim != 0 or any(t.shape != tensors[0].shape for t in tensors):
+        if dim not in (0, 1) or any(t.shape != tensors[0].shape for t in tensors):
             self.fail(where, f"torch.stack along dim {dim}", outputs=out)
             return
-        self.stacks[id(out)] = [self.source(t, where) for t in tensors]
+        sources = [self.source(t, where) for t in tensors]
+        if dim == 1:  # DynUNet's deep supervision in training: returned as it is (`outputs: {stack: …}`)
+            self.stacked_outputs[id(out)] = sources
+            self.alias(out, -4)
+            return
+        self.stacks[id(out)] = sources
         self.alias(out, -3)  # not a layer: only a sum over the stack makes one
 
     def on_stacked(
@@ -674,9 +683,17 @@ def trace(model: nn.Module, example: torch.Tensor) -> Trace:
         for handle in handles:
             handle.remove()
     outputs: list[int] = []
-    for tensor in flatten_outputs(result):
+    returned = flatten_outputs(result)
+    if len(returned) == 1 and id(returned[0]) in tracer.stacked_outputs:
+        return Trace(
+            tuple(example.shape), tracer.steps, tracer.stacked_outputs[id(returned[0])], tracer.unsupported, True
+        )
+    for tensor in returned:
         index = tracer.node_of.get(id(tensor))
         if index == -2:  # made by something already reported
+            continue
+        if index in (-3, -4):  # a stack returned beside other tensors, or unsummed: no spec says it
+            tracer.unsupported.append(Unsupported("", "returns a torch.stack beside other tensors", ""))
             continue
         if index is None:
             tracer.unsupported.append(Unsupported("", "returns a tensor that does not come from its input", ""))

@@ -32,6 +32,7 @@ class Network:
     layers: list[Layer]
     outputs: list[str]
     unsupported: list[Unsupported]
+    stacked: bool = False  # `outputs: {stack: [...]}`: returned as torch.stack(outputs, dim=1)
 
 
 def _signature(step: Step) -> tuple[Any, ...]:
@@ -56,7 +57,7 @@ def compare(first: Trace, second: Trace) -> list[Unsupported]:
                     "",
                 )
             ]
-    if len(first.steps) != len(second.steps) or first.outputs != second.outputs:
+    if len(first.steps) != len(second.steps) or (first.outputs, first.stacked) != (second.outputs, second.stacked):
         return [
             Unsupported(
                 "",
@@ -155,7 +156,7 @@ def network(first: Trace, second: Trace, taken: set[str]) -> Network:
         layer = Layer(a.op, names[index], name_of(a.inputs[0]), {**params, **refs})
         layers.append(layer)
     outputs = [name_of(i) for i in first.outputs]
-    return Network(layers, outputs, unsupported)
+    return Network(layers, outputs, unsupported, first.stacked)
 
 
 def _size_params(index: int, a: Step, b: Step, first: Trace, second: Trace) -> dict[str, Any] | str:
@@ -284,7 +285,9 @@ def spec_text(
         input_map["multiple_of"] = multiple_of
     lines.append(f"input: {flow(input_map)}")
     last = net.layers[-1].name if net.layers else "input"
-    if net.outputs and net.outputs != [last]:
+    if net.stacked:
+        lines.append(f"outputs: {flow({'stack': net.outputs})}")
+    elif net.outputs and net.outputs != [last]:
         lines.append(f"outputs: {flow(net.outputs)}")
     lines += body if body is not None else flat_body(net)
     return "\n".join(lines) + "\n"

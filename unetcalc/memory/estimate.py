@@ -66,6 +66,9 @@ class MemoryEstimate:
         return peak
 
 
+STACKED = "<stack of the outputs>"  # the tensor `outputs: {stack: [...]}` returns (no layer is named so)
+
+
 def network_nodes(
     result: CheckResult, compute: int, training: bool, counts: list[tuple[tuple[Amount, ...], Amount]]
 ) -> list[Node]:
@@ -102,7 +105,20 @@ def network_nodes(
                 runs=layer.runs,
             )
         )
+    if result.spec.outputs_stacked:  # torch.stack(outputs, dim=1): a copy of them all, nothing kept
+        ids = tuple(result.graph.output_ids) if result.graph else ()
+        sizes = {node.id: node.out_numel for node in nodes}
+        in_numel = tuple(sizes[i] for i in ids)
+        stacked = sum(in_numel[1:], in_numel[0]) if in_numel else 0
+        concat = op_memory("concat", "None", compute, training)
+        nodes.append(Node(STACKED, "stack", "concat", ids, in_numel, stacked, 0, 0, concat))
     return nodes
+
+
+def returned_tensors(result: CheckResult) -> list[str]:
+    """What forward returns, for the replay: the outputs, or the one tensor that stacks them."""
+    assert result.graph is not None
+    return [STACKED] if result.spec.outputs_stacked else result.graph.output_ids
 
 
 def element_counts(result: CheckResult, basis: Basis | None) -> list[tuple[tuple[Amount, ...], Amount]]:
@@ -202,7 +218,7 @@ def estimate_memory(
     assert result.inference is not None and result.graph is not None
     compute = PRECISIONS[precision]
     basis = network_basis(result)
-    returned = result.graph.output_ids
+    returned = returned_tensors(result)
     input_bytes = _counter(basis)(result.inference.input) * batch * FLOAT
     setup = _Setup(result, element_counts(result, basis), batch, compute, returned, input_bytes)
     training = _training(setup, optimizer)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from unetcalc.check import CheckResult
 from unetcalc.memory.allocator import CachingAllocator
-from unetcalc.memory.estimate import OPTIMIZERS, PRECISIONS, element_counts, network_nodes
+from unetcalc.memory.estimate import OPTIMIZERS, PRECISIONS, element_counts, network_nodes, returned_tensors
 from unetcalc.memory.ops import FLOAT
 from unetcalc.memory.simulate import Node, Replay
 
@@ -40,7 +40,7 @@ def reserved_peak(
         return None
     compute = PRECISIONS[precision]
     counts = element_counts(result, None)
-    returned = result.graph.output_ids
+    returned = returned_tensors(result)
     allocator = CachingAllocator()
     training = network_nodes(result, compute, True, counts)
     inference = network_nodes(result, compute, False, counts)

@@ -72,6 +72,7 @@ def file_json(result: CheckResult) -> dict[str, Any]:
         "outputs": [{"name": name, **(shape_json(inference.tensors.get(name)) or {})} for name in result.spec_outputs()]
         if inference
         else [],
+        **({"outputs_stacked": True} if spec.outputs_stacked else {}),
         "valid_input": valid_input,
         "params": inference.params if inference else None,
         "macs": poly_json(costs.macs) if costs else None,

@@ -73,7 +73,11 @@ def render_result(
         return
     output = format_shape(inference.output)
     returned = result.spec_outputs()
-    if result.spec.outputs and returned:  # several outputs (deep supervision): each, in order
+    if result.spec.outputs_stacked and returned:  # one tensor: the outputs stacked along a new axis 1
+        output = (
+            f"{len(returned)} × {format_shape(inference.tensors.get(returned[0]))} (stack of {', '.join(returned)})"
+        )
+    elif result.spec.outputs and returned:  # several outputs (deep supervision): each, in order
         output = ", ".join(f"{name} {format_shape(inference.tensors.get(name))}" for name in returned)
     facts = [
         (

@@ -82,7 +82,8 @@ SKIP_SIZE_MISMATCH = Rule(
     summary="A skip connection joins tensors of different sizes.",
     what=(
         "Compares the spatial sizes of the tensors a `concat`/`add` joins (after the center crop, if `crop: "
-        "center`); a `with` tensor smaller than the input cannot be cropped."
+        "center`); a `with` tensor smaller than the input cannot be cropped. The outputs `outputs: {stack: …}` "
+        "stacks must have one shape, channels too."
     ),
     why="torch.cat and + require equal spatial sizes.",
     fix="Add `crop: center`, pad, or use `same` padding so both sides have one size.",
@@ -95,6 +96,9 @@ SKIP_SIZE_MISMATCH = Rule(
         "skip-smaller": (
             "{layer} joins {sizes} with `{other}` {other_sizes}: `{other}` is smaller on axis {axes}, and a center "
             "crop can only remove pixels{rounding}"
+        ),
+        "stack": (
+            "`outputs: {{stack}}` stacks `{first}` {first_shape} with `{other}` {shape}: torch.stack needs one shape"
         ),
         "pad-to-smaller": (
             "{layer} pads {sizes} to `{other}` {other_sizes}: `{other}` is smaller on axis {axes}, and `F.pad` "

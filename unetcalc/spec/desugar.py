@@ -59,6 +59,11 @@ class Desugar:
         outputs = data.get("outputs")
         if isinstance(outputs, (str, YList)):  # a block use's name stands for its output, as in `from`/`with`
             out["outputs"] = expander.instance_outputs(outputs)
+        elif isinstance(outputs, YMap) and isinstance(outputs.get("stack"), YList):
+            stacked = YMap(outputs)
+            stacked.pos, stacked.key_pos, stacked.value_pos = outputs.pos, outputs.key_pos, outputs.value_pos
+            stacked["stack"] = expander.instance_outputs(outputs["stack"])
+            out["outputs"] = stacked
         return out
 
     def templates(self, data: YMap, spec_input: InputSpec | None) -> YMap:

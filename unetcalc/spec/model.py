@@ -88,6 +88,9 @@ class Spec:
     # `outputs:` (spec v2, deep supervision): the tensors the network returns, in order, with their
     # positions in the file; empty: the last layer is the one output.
     outputs: tuple[tuple[str, tuple[int, int]], ...] = ()
+    # `outputs: {stack: [...]}`: the network returns them as one tensor, torch.stack(outputs, dim=1), as
+    # MONAI's DynUNet does in training with deep supervision (the heads resized to the output's size).
+    outputs_stacked: bool = False
     # A markdown table's Filters column on rows that are not convs: (layer, channels, cell) to compare
     # with the channels the layer outputs.
     expected_channels: tuple[tuple[str, int, tuple[int, int]], ...] = ()

@@ -125,15 +125,27 @@ class _Parser:
         self._merge_block_findings(layers)
         spec = Spec(self.path, name, spec_input, layers, self.finished())
         spec.expanded = expanded if expanded is not data else None
-        spec.outputs = self._outputs(expanded)
+        spec.outputs, spec.outputs_stacked = self._outputs(expanded)
         return spec
 
-    def _outputs(self, data: YMap) -> tuple[tuple[str, tuple[int, int]], ...]:
-        """`outputs: [seg, ds1, ds2]` (or one name): the tensors the network returns, in that order."""
+    def _outputs(self, data: YMap) -> tuple[tuple[tuple[str, tuple[int, int]], ...], bool]:
+        """`outputs: [seg, ds1, ds2]` (or one name): the tensors the network returns, in that order;
+        `outputs: {stack: [seg, ds1, ds2]}`: returned as one tensor, stacked along a new axis 1."""
         value = data.get("outputs")
         if value is None:
-            return ()
+            return (), False
         pos = data.value_pos["outputs"]
+        stacked = isinstance(value, YMap)
+        if stacked:
+            if list(value) != ["stack"] or not isinstance(value["stack"], YList) or len(value["stack"]) < 2:
+                self.report(
+                    BAD_PARAMETER,
+                    BAD_PARAMETER.says("outputs-stack"),
+                    pos,
+                    hint="e.g. `outputs: {stack: [seg, ds1, ds2]}` (DynUNet's deep supervision in training)",
+                )
+                return (), False
+            pos, value = value.value_pos["stack"], value["stack"]
         items = value if isinstance(value, YList) else YList([value])
         positions = value.item_pos if isinstance(value, YList) else [pos]
         if not items or not all(isinstance(v, str) and v for v in items):
@@ -143,8 +155,8 @@ class _Parser:
                 pos,
                 hint="e.g. `outputs: [seg, ds1, ds2]` (deep supervision)",
             )
-            return ()
-        return tuple((name, (p.line, p.column)) for name, p in zip(items, positions, strict=True))
+            return (), False
+        return tuple((name, (p.line, p.column)) for name, p in zip(items, positions, strict=True)), stacked
 
     def _unknown_keys(self, mapping: YMap, allowed: tuple[str, ...], variant: str, listing: str) -> None:
         """UC003 for each key of ``mapping`` not in ``allowed``, with a did-you-mean or the list."""

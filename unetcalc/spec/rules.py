@@ -121,6 +121,7 @@ BAD_PARAMETER = Rule(
         "version": "unsupported spec version {version!r}; this unetcalc reads versions 1 and 2",
         "name": "the spec's `name` must be a non-empty string, got {name!r}",
         "outputs": "`outputs` must be a layer name or a list of layer names",
+        "outputs-stack": "`outputs` as a mapping is `{{stack: [...]}}` with two or more layer names",
         "input": "`input` must be a mapping with `channels` and `size`",
         "scalar-size": "`input.size` is one number ({size}): a list says how many axes the network has",
         "rank": "`input.size` must list 1 to 3 spatial sizes",

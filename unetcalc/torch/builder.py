@@ -65,6 +65,7 @@ class SpecModule(nn.Module):
         object.__setattr__(self, "by_key", by_key)
         self.routes = [(step.key, step.sources) for step in plan.running]
         self.returned = plan.returned
+        self.stacked = plan.stacked
         # Free each tensor after its last reader: lower peak memory in inference. Outputs stay.
         last_use: dict[str, int] = {}
         for index, (_, sources) in enumerate(self.routes):
@@ -90,13 +91,16 @@ class SpecModule(nn.Module):
             yield key, out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
-        """The output; a tuple in `outputs:` order when the spec lists several (deep supervision)."""
+        """The output; a tuple in `outputs:` order when the spec lists several (deep supervision), or one
+        tensor, them stacked along axis 1 (`outputs: {stack: [...]}`)."""
         kept: dict[str, torch.Tensor] = {}
         out = x
         for key, layer_out in self.trace(x):
             out = layer_out
             if key in self.returned:
                 kept[key] = layer_out
+        if self.stacked:
+            return torch.stack([kept[key] for key in self.returned], dim=1)
         if len(self.returned) > 1:
             return tuple(kept[key] for key in self.returned)
         return kept.get(self.returned[0], out)

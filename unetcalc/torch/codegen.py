@@ -122,7 +122,10 @@ def forward_lines(plan: Plan, shapes: list[str]) -> list[str]:
             body.append(f"        del {', '.join(names)}")
     else:
         outputs = plan.returned
-        body.append(f"        return {outputs[0] if len(outputs) == 1 else '(' + ', '.join(outputs) + ')'}")
+        if plan.stacked:
+            body.append(f"        return torch.stack([{', '.join(outputs)}], dim=1)")
+        else:
+            body.append(f"        return {outputs[0] if len(outputs) == 1 else '(' + ', '.join(outputs) + ')'}")
     return ["", f"    def forward(self, {input_name}):", *body, ""]
 
 

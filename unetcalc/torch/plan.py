@@ -82,6 +82,7 @@ class Plan:
     in_channels: int
     steps: tuple[PlanStep, ...]
     outputs: tuple[str, ...] = ()  # keys of the tensors returned (`outputs:`, deep supervision); () = the last
+    stacked: bool = False  # returned as torch.stack(outputs, dim=1) (`outputs: {stack: [...]}`)
 
     @property
     def running(self) -> tuple[PlanStep, ...]:
@@ -180,7 +181,12 @@ def make_plan(result: CheckResult) -> Plan:
         steps.append(PlanStep(key, layer, call, tuple(keys[source] for source in layer.inputs)))
     outputs = tuple(keys[name] for name in result.spec_outputs()) if result.spec.outputs else ()
     return Plan(
-        result.spec.name, result.input.rank, result.input.channels, tuple(_module_paths(steps, reserved)), outputs
+        result.spec.name,
+        result.input.rank,
+        result.input.channels,
+        tuple(_module_paths(steps, reserved)),
+        outputs,
+        result.spec.outputs_stacked,
     )
 
 

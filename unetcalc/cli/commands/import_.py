@@ -85,6 +85,13 @@ def import_command(
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Print the check report of the imported spec; write nothing.")
     ] = False,
+    train: Annotated[
+        bool,
+        typer.Option(
+            "--train",
+            help="Trace the training forward (DynUNet's stacked deep supervision) instead of eval's.",
+        ),
+    ] = False,
 ) -> int:
     """Import a PyTorch model, nnU-Net plans or a MONAI bundle: the spec that is exactly that network, proven.
 
@@ -127,7 +134,13 @@ def import_command(
             if target is not None:
                 check_targets([target], [])  # before the work: a directory or unwritable place fails at once
             outcome = import_model(
-                loaded, source, channels=input_channels or channels, dims=dims, size=size, spec_path=target
+                loaded,
+                source,
+                channels=input_channels or channels,
+                dims=dims,
+                size=size,
+                spec_path=target,
+                train=train,
             )
         except (SourceError, ValueError) as exc:
             raise fail(str(exc)) from None
