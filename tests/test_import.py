@@ -278,6 +278,12 @@ def test_residual_encoder_plans_from_before_nnunet_2_4_import_exactly(capsys, tm
     assert "encoder.stages.3.blocks.5.conv2.conv" in names and "encoder.stages.3.blocks.6.conv2.conv" not in names
     conv = next(layer for layer in result.spec.layers if layer.name == "encoder.stages.3.blocks.5.conv2.conv")
     assert conv.params["filters"] == 32
+    # Drawn as papers draw ResNets: a residual block (its projection — avg pool and 1×1 conv — too) is one
+    # map, so each stage is one bar marked with its count of blocks.
+    from unetcalc.draw.paper import paper_figure
+
+    channels = [t.text for t in paper_figure(result).texts if t.role == "channels" and "×" in t.text]
+    assert channels == ["8 ×2", "16 ×3", "32 ×4", "32 ×6"]  # the stem and 1 block, then 3, 4, 6 blocks
 
 
 def test_wolny_unet3d_with_groupnorm_and_interpolate_to_the_skip():
@@ -422,6 +428,16 @@ def test_torchvision_fcn_resnet50_with_a_relu_called_three_times():
         if any(layer.name == name for layer in outcome.result.spec.layers)
     ] == ["backbone.layer1.0.relu", "backbone.layer1.0.relu_2", "backbone.layer1.0.relu_3"]
     assert row(outcome, "resize")[1][1] == "input"  # F.interpolate(x, size=input_shape)
+    # The paper figure's row at 1/8 (layer2 to the classifier: 57 maps) is a bar per stage, ×blocks.
+    from unetcalc.draw.paper import paper_figure
+
+    figure = paper_figure(outcome.result)
+    eighth = max(bar.level for bar in figure.rects if bar.role == "bar")
+    row_bars = [bar for bar in figure.rects if bar.role == "bar" and bar.level == eighth]
+    assert len(row_bars) <= 6
+    labels = [t.text for t in figure.texts if t.role == "channels" and "×" in t.text]
+    assert labels == ["256 ×3", "512 ×4", "1024 ×6", "2048 ×3"]
+    assert figure.text_size >= 7
 
 
 def test_nnunet_plans_without_torch_give_the_traced_network(capsys, tmp_path, monkeypatch):

@@ -207,7 +207,9 @@ def test_residual_and_repeated_blocks_collapse_into_one_bar():
     bars = [r for r in figure.rects if r.role == "bar"]
     assert len(bars) < len(result.inference.layers) / 4
     repeated = [t.text for t in figure.texts if t.role == "channels" and "×" in t.text]
-    assert "64 ×10" in repeated  # ResNet34's first stage: the pooled map and three basic blocks
+    # A basic block (conv, conv, add) is one map, so each stage is ResNet-34's count of blocks: 3, 4, 6, 3
+    # (the first stage's bar also holds the pooled map it starts from).
+    assert repeated == ["64 ×4", "128 ×4", "256 ×6", "512 ×3"]
     assert figure.scale > 0.9  # readable at 17 cm: the text stays ≥ 6 pt
 
 
@@ -303,3 +305,30 @@ def test_nothing_is_drawn_outside_the_figure(name, width):
     ys = [y for arrow in figure.arrows for _, y in arrow.points] + [r.y for r in figure.rects]
     ys += [_text_box(t)[1] for t in figure.texts]
     assert min(ys) >= 0 and max(ys) <= figure.height, (min(ys), max(ys), figure.height)
+
+
+def test_a_bottleneck_stage_is_one_bar_and_an_attention_gate_is_not_folded():
+    """A residual unit is the maps from its input to its add (1×1, 3×3, 1×1, and a 1×1 projection beside
+    them): a stage of them is one bar ×units. An attention gate also adds two branches, but they do not
+    meet again behind it (the gate reads the decoder and the skip): its maps keep their bars."""
+    text = (
+        "version: 2\ninput: {channels: 3, size: [64, 64]}\ndefaults:\n  conv: {padding: same, bias: false}\n"
+        "blocks:\n  bottleneck:\n    params: {width: null, project: false}\n    layers:\n"
+        "      - {op: conv, filters: $width, kernel: 1}\n      - relu\n"
+        "      - {op: conv, filters: $width, kernel: 3}\n      - relu\n"
+        "      - {op: conv, filters: $width * 4, kernel: 1, name: c3}\n"
+        "      - {op: conv, filters: $width * 4, kernel: 1, from: in, name: proj, if: $project}\n"
+        "      - {op: add, from: c3, with: proj, if: $project}\n"
+        "      - {op: add, from: c3, with: in, if: not $project}\n"
+        "      - relu\n"
+        "layers:\n  - {op: conv, filters: 16, kernel: 3, name: stem}\n"
+        "  - {block: bottleneck, width: 8, project: true, name: b1}\n"
+        "  - {block: bottleneck, width: 8, repeat: 2, name: b2}\n"
+        "  - {op: conv, filters: 2, kernel: 1}\n"
+    )
+    result = check_text(text, "bottleneck.yaml")
+    assert result.ok, result.diagnostics
+    channels = [t.text for t in paper_figure(result).texts if t.role == "channels"]
+    assert channels == ["3", "16", "32 ×3", "2"]
+    gated = paper_figure(check_file(SPECS / "gallery" / "attention-unet.yaml"))
+    assert not [t.text for t in gated.texts if t.role == "channels" and "×" in t.text]

@@ -120,6 +120,7 @@ class Bar:
     h: float = 0.0
     tensors: set[str] = field(default_factory=set)  # tensor ids this bar stands for
     source: str = "input"  # the tensor its incoming arrow comes from
+    unit: bool = False  # a residual unit (its convs and its add) folded into the add's bar
 
 
 def paper_figure(result: CheckResult, width_cm: float = 17.0) -> Figure:
@@ -194,7 +195,80 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
         bars.append(bar)
         for tensor in bar.tensors:
             bar_of[tensor] = len(bars) - 1
-    return _collapse(bars)
+    return _collapse(_residual_units(bars))
+
+
+def _residual_units(bars: list[Bar]) -> list[Bar]:
+    """A residual unit — the maps from its input to its add, with a projection beside them — becomes the
+    add's bar: a bottleneck (1×1, 3×3, 1×1, add) is one map, as ResNet papers draw it, so a stage of them
+    is one run for _collapse to mark ×N. The maps a unit makes at another level (the 1×1 before a strided
+    3×3) stay bars of their own; gates and joins of other branches are never folded."""
+    kept: list[Bar] = []
+    index_of: dict[str, int] = {}  # tensor → its bar in ``kept``
+    for bar in bars:
+        found = _unit_start(kept, index_of, bar)
+        if found is not None:
+            start, shortcut = found
+            members = kept[start:]
+            main = [m for i, m in enumerate(members, start) if i not in shortcut]
+            side = [m for i, m in enumerate(members, start) if i in shortcut]
+            del kept[start:]
+            for member in members:
+                bar.tensors |= member.tensors
+            # The main path in order, then the add; a projection is said once, after them.
+            steps = [m.description for m in main if m.kind != "join"] + [bar.description]
+            if side:
+                steps.append("shortcut " + " + ".join(m.description for m in side))
+            bar.description = " → ".join(dict.fromkeys(steps))
+            first = main[0] if main else members[0]
+            bar.kind, bar.source, bar.skips, bar.unit = first.kind, first.source, (), True
+        kept.append(bar)
+        for tensor in bar.tensors:
+            index_of[tensor] = len(kept) - 1
+    return kept
+
+
+MAX_UNIT_BARS = 16  # maps in one residual unit, each branch: a unit is a few convs, never a whole network
+
+
+def _unit_start(kept: list[Bar], index_of: dict[str, int], bar: Bar) -> tuple[int, set[int]] | None:
+    """Where in ``kept`` the residual unit that ``bar`` (an add) closes begins, and which of its maps are
+    the shortcut's; None when it closes none.
+
+    The unit's input is where the add's two branches meet walking back: the skip itself (an identity
+    shortcut), or what a projection reads (a 1×1 conv, or nnU-Net ResEnc's avg pool and 1×1 conv)."""
+    if bar.entry is None or bar.entry.layer.op != "add" or len(bar.skips) != 1:
+        return None
+    skip = index_of.get(bar.skips[0])
+    main = index_of.get(bar.source)
+    if skip is None or main is None or skip == main:
+        return None
+    main_path, skip_path = _path_back(kept, index_of, main), _path_back(kept, index_of, skip)
+    common = set(main_path) & set(skip_path)
+    if not common:
+        return None
+    origin = max(common)
+    members = {i for i in (*main_path, *skip_path) if i > origin}
+    if members != set(range(origin + 1, len(kept))):
+        return None  # something else sits among them (another branch): not a plain unit
+    first = origin + 1
+    while first < len(kept) and kept[first].level != bar.level:
+        first += 1  # a map of the unit at another level (before a strided conv) keeps its bar
+    folded = kept[first:]
+    if not folded or any(m.level != bar.level or m.copy_channels or m.kind == "up" for m in folded):
+        return None
+    return first, {i for i in skip_path if i > origin and i not in main_path}
+
+
+def _path_back(kept: list[Bar], index_of: dict[str, int], start: int) -> list[int]:
+    """``start`` and the bars it is made from, back along each bar's source, at most MAX_UNIT_BARS."""
+    path = [start]
+    while len(path) <= MAX_UNIT_BARS:
+        previous = index_of.get(kept[path[-1]].source)
+        if previous is None or previous >= path[-1]:
+            break
+        path.append(previous)
+    return path
 
 
 MAX_PLAIN_RUN = 4  # maps in a plain conv run still drawn one by one (a U-Net level has 2-3, VGG's 3)
@@ -229,14 +303,16 @@ def _collapse(bars: list[Bar]) -> list[Bar]:
             joined = set(bar.tensors)
     kept: list[Bar] = []
     for run in runs:
-        if len(run) > 1 and (len(run) > MAX_PLAIN_RUN or any(b.kind == "join" for b in run[1:])):
+        if len(run) > 1 and (len(run) > MAX_PLAIN_RUN or any(b.kind == "join" or b.unit for b in run[1:])):
             head = run[0]
             head.repeat = len(run)
             for member in run[1:]:
                 head.tensors |= member.tensors
             # The arrow into a ×N bar stands for the whole run: every kind of step in it, not only the first.
+            # Residual units each list their steps: a run says each kind of unit once, in order.
             steps = [b.description for b in run if b.kind != "join"]
-            head.description = " → ".join(dict.fromkeys(steps)) or head.description
+            joiner = ", then " if any(b.unit for b in run) else " → "
+            head.description = joiner.join(dict.fromkeys(steps)) or head.description
             kept.append(head)
         else:
             kept.extend(run)
@@ -489,7 +565,10 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
         if i == 0:
             continue
         source = bars[index.get(bar.source, i - 1)]
-        _connect(figure, source, bar, baselines, under, lanes, adjacent=source is bars[i - 1])
+        # A map reached from the level above gets its arrow on top: one leaving it upward goes out its side.
+        feeder = bars[index.get(source.source, 0)] if source.entry is not None else None
+        entered_from_above = feeder is not None and feeder.level < source.level
+        _connect(figure, source, bar, baselines, under, lanes, source is bars[i - 1], entered_from_above)
         figure_kinds(figure, bar.kind, bar.description)
         for skip in bar.skips:
             origin = index.get(skip)
@@ -535,7 +614,14 @@ class Lanes:
 
 
 def _connect(
-    figure: Figure, source: Bar, bar: Bar, baselines: list[float], under: list[float], lanes: Lanes, adjacent: bool
+    figure: Figure,
+    source: Bar,
+    bar: Bar,
+    baselines: list[float],
+    under: list[float],
+    lanes: Lanes,
+    adjacent: bool,
+    entered_from_above: bool = False,
 ) -> None:
     sb, tb = baselines[source.level], baselines[bar.level]
     if source.level == bar.level:
@@ -557,6 +643,12 @@ def _connect(
             figure.arrows.append(Arrow(points, bar.kind))
         return
     cx_source, cx_bar = source.x + source.w / 2, bar.x + bar.w / 2
+    if bar.level < source.level and entered_from_above and cx_bar > source.x + source.w + 1.0:
+        # Up from a bottleneck that the down arrow enters on top: out of its right side, then up.
+        y = sb - source.h / 2
+        end = (cx_bar, tb + under[bar.level])
+        figure.arrows.append(Arrow(((source.x + source.w + 0.8, y), (cx_bar, y), end), bar.kind))
+        return
     if bar.level > source.level:  # down: from under the source to the top of the bar (above its label)
         start, end = (cx_source, sb + under[source.level]), (cx_bar, tb - bar.h - figure.label_room[bar.level] - 1.0)
     else:  # up: from the top of the source (above its label) to under the bar
