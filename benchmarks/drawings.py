@@ -15,12 +15,13 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _import_benchmark():  # type: ignore[no-untyped-def]
+def _import_benchmark() -> Any:
     """benchmarks/import.py (its name is a keyword: loaded by path) — the networks and their loaders."""
     spec = importlib.util.spec_from_file_location("import_benchmark", ROOT / "benchmarks" / "import.py")
     assert spec is not None and spec.loader is not None
@@ -31,8 +32,9 @@ def _import_benchmark():  # type: ignore[no-untyped-def]
 
 def default_px(spec: Path, out: Path) -> tuple[int, int]:
     """The default (box) drawing's size in px at 96 dpi, as `unetcalc draw SPEC -o x.svg` writes it."""
-    from unetcalc.cli.app import app
     from typer.testing import CliRunner
+
+    from unetcalc.cli.app import app
 
     CliRunner().invoke(app, ["draw", str(spec), "-o", str(out)])
     found = re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', out.read_text()[:3000])

@@ -67,6 +67,14 @@ def test_milesial_unet_imports_exactly_with_its_pad_to_the_skip(bilinear):
     assert "  down:\n" in text and "{block: down, name: down1, filters: 128}" in text
     model = load_module_ref(f"{MODELS / 'milesial_unet.py'}:UNet", {"bilinear": bilinear}).model
     assert outcome.proof.params == sum(p.numel() for p in model.parameters())
+    # Drawn as the 2015 paper: torch.cat([skip, up]) is one bar, white copy and up map, and the pad to
+    # the skip changes no map (it is on the up map's bar); one column of a paper at 7 pt.
+    from unetcalc.draw.paper import paper_figure
+
+    figure = paper_figure(outcome.result, 8.5)
+    assert len([r for r in figure.rects if r.role == "copy"]) == 4
+    assert len([r for r in figure.rects if r.role == "bar"]) == 28  # input, 3 a level, 4 at the top right
+    assert figure.text_size >= 7
 
 
 def test_valid_unet_crop_by_slicing_becomes_crop_to_the_upsampled_map(tmp_path):

@@ -166,7 +166,10 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
         text_entry = symbolic.get(layer.id, entry)
         size_text = _size_text(text_entry.out.size) if text_entry.out is not None else ""
         source_bar = bar_of.get(layer.source, len(bars) - 1)
-        if layer.op in SHAPE_KEEPING_OPS:
+        # A pad/crop/resize to another tensor's size that is its input's at every valid size (milesial's
+        # and MONAI's pad to the skip) changes no map: drawn on its input's bar, as an activation is.
+        aligns = layer.op in ("pad", "crop", "resize") and bool(layer.refs) and entry.ins[0] == entry.out
+        if layer.op in SHAPE_KEEPING_OPS or aligns:
             # drawn on its input's bar: its name joins the description of the arrow into that bar
             bar = bars[source_bar]
             word = ACTIVATION_NAMES.get(layer.op, layer.op)
@@ -181,8 +184,13 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
         bar.source = layer.source
         if layer.op == "concat":
             skips = tuple(r for r in layer.refs)
-            bar.skips, bar.crops = skips, layer.params.get("crop") == "center"
             bar.copy_channels = sum(e.channels for e in entry.ins[1:] if e is not None)
+            last = len(bars) - 1
+            swapped = source_bar != last and len(skips) == 1 and bar_of.get(skips[0]) == last
+            if swapped and bars[last].kind == "up" and entry.ins[0] is not None:
+                # torch.cat([skip, up]) (milesial): the up-sampled map is the bar just drawn, the skip the copy
+                skips, bar.copy_channels, source_bar = (layer.source,), entry.ins[0].channels, last
+            bar.skips, bar.crops = skips, layer.params.get("crop") == "center"
             previous = bars[source_bar]
             if source_bar == len(bars) - 1 and previous.entry is not None and previous.level == level:
                 # the up-convolved map and its copy are one bar, white and coloured, as in the paper
