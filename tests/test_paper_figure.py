@@ -280,12 +280,15 @@ def _crosses(box: tuple[float, float, float, float], a: tuple[float, float], b: 
     return abs(x0 - x1) < 1e-6 or abs(y0 - y1) < 1e-6
 
 
-@pytest.mark.parametrize("name", ["unet-2015", "gallery/resnet34-unet"])
-def test_a_one_column_figure_keeps_its_text_and_nothing_runs_over_it(name):
+@pytest.mark.parametrize(
+    ("name", "text_size"), [("unet-2015", 7.0), ("gallery/resnet34-unet", 7.0), ("gallery/attention-unet", 6.8)]
+)
+def test_a_one_column_figure_keeps_its_text_and_nothing_runs_over_it(name, text_size):
     """At --width 8.5cm the figure is laid out for the column (thin bars, channel labels on end), not shrunk:
-    text stays at 7 pt, and no text box overlaps another or is crossed by an arrow."""
+    text stays at 7 pt (the Attention U-Net, a bar wider a level, 6.9), and no text box overlaps another or
+    is crossed by an arrow."""
     figure = paper_figure(check_file(SPECS / f"{name}.yaml"), 8.5)
-    assert figure.text_size >= 7.0 and abs(figure.width * figure.scale - 8.5 * 72 / 2.54) < 0.5
+    assert figure.text_size >= text_size and abs(figure.width * figure.scale - 8.5 * 72 / 2.54) < 0.5
     boxes = [(_text_box(t), t) for t in figure.texts]
     for i, (a, ta) in enumerate(boxes):
         for b, tb in boxes[i + 1 :]:
@@ -307,10 +310,10 @@ def test_nothing_is_drawn_outside_the_figure(name, width):
     assert min(ys) >= 0 and max(ys) <= figure.height, (min(ys), max(ys), figure.height)
 
 
-def test_a_bottleneck_stage_is_one_bar_and_an_attention_gate_is_not_folded():
+def test_a_bottleneck_stage_is_one_bar_and_an_attention_gate_is_not_taken_for_one():
     """A residual unit is the maps from its input to its add (1×1, 3×3, 1×1, and a 1×1 projection beside
     them): a stage of them is one bar ×units. An attention gate also adds two branches, but they do not
-    meet again behind it (the gate reads the decoder and the skip): its maps keep their bars."""
+    meet again behind it (the gate reads the decoder and the skip): it is no residual unit."""
     text = (
         "version: 2\ninput: {channels: 3, size: [64, 64]}\ndefaults:\n  conv: {padding: same, bias: false}\n"
         "blocks:\n  bottleneck:\n    params: {width: null, project: false}\n    layers:\n"
@@ -332,3 +335,17 @@ def test_a_bottleneck_stage_is_one_bar_and_an_attention_gate_is_not_folded():
     assert channels == ["3", "16", "32 ×3", "2"]
     gated = paper_figure(check_file(SPECS / "gallery" / "attention-unet.yaml"))
     assert not [t.text for t in gated.texts if t.role == "channels" and "×" in t.text]
+
+
+def test_an_attention_gate_is_drawn_on_its_skip_line():
+    """Oktay et al. draw the gate on the skip: its 1×1 convs, sum, 1×1 conv to one map and the multiply
+    are no bars of the decoder; the skip line is the gate's colour and the legend says what it does."""
+    figure = paper_figure(check_file(SPECS / "gallery" / "attention-unet.yaml"))
+    gates = [arrow for arrow in figure.arrows if arrow.kind == "gate" and not arrow.legend]
+    assert len(gates) == 4  # one per skip
+    legend = " ".join(t.text for t in figure.texts if t.role == "legend")
+    assert "attention gate: conv 1×1, BN → add, ReLU → conv 1×1, BN, sigmoid → multiply" in legend
+    # Each decoder level: the up-sampled map, the concat (copy and up-conv), two convs; the top adds the head.
+    bars = [r for r in figure.rects if r.role == "bar"]
+    assert len(bars) == 3 * 5 + 4 * 4 + 1
+    assert len([r for r in figure.rects if r.role == "copy"]) == 4

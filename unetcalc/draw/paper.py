@@ -20,6 +20,7 @@ from unetcalc.draw.layout import build_diagram
 from unetcalc.draw.pdf_font import embedded_font
 from unetcalc.ops.registry import SHAPE_KEEPING_OPS
 from unetcalc.shapes.infer import LayerShapes
+from unetcalc.spec.model import Layer
 
 PT_PER_CM = 72 / 2.54
 FONT = 7.0  # points: the text size of a two-column paper's figures
@@ -42,6 +43,7 @@ ARROWS = {
     "copy": "#7f7f7f",
     "head": "#16a085",
     "join": "#8e44ad",
+    "gate": "#d35400",
     "other": "#555555",
 }
 ACTIVATION_NAMES = {
@@ -121,6 +123,7 @@ class Bar:
     tensors: set[str] = field(default_factory=set)  # tensor ids this bar stands for
     source: str = "input"  # the tensor its incoming arrow comes from
     unit: bool = False  # a residual unit (its convs and its add) folded into the add's bar
+    gates: dict[str, str] = field(default_factory=dict)  # a skip tensor → the attention gate it passes
 
 
 def paper_figure(result: CheckResult, width_cm: float = 17.0) -> Figure:
@@ -159,9 +162,23 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
     bars = [Bar(None, 0, start.channels, _size_value(start.size), _size_text(start.size), "conv", "input")]
     bars[0].tensors.add("input")
     bar_of = {"input": 0}
+    gated: dict[str, str] = {}  # a gated skip's tensor → its gate's steps
+    readers = result.graph.readers if result.graph is not None else {}
     for entry in inference.layers:
         layer = entry.layer
         if entry.out is None:
+            continue
+        gate = _attention_gate(bars, bar_of, layer, readers, level_of.get(layer.id, 0))
+        if gate is not None:
+            # Drawn as Oktay et al. draw it: on the skip line, the gated skip standing for the skip's map.
+            first_gate_bar, skip_bar, steps = gate
+            for member in bars[first_gate_bar:]:
+                bars[skip_bar].tensors |= member.tensors
+            del bars[first_gate_bar:]
+            bars[skip_bar].tensors.add(layer.id)
+            for tensor in bars[skip_bar].tensors:
+                bar_of[tensor] = skip_bar
+            gated[layer.id] = steps
             continue
         text_entry = symbolic.get(layer.id, entry)
         size_text = _size_text(text_entry.out.size) if text_entry.out is not None else ""
@@ -187,10 +204,11 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
             bar.copy_channels = sum(e.channels for e in entry.ins[1:] if e is not None)
             last = len(bars) - 1
             swapped = source_bar != last and len(skips) == 1 and bar_of.get(skips[0]) == last
-            if swapped and bars[last].kind == "up" and entry.ins[0] is not None:
+            if swapped and bars[last].kind in ("up", "conv") and entry.ins[0] is not None:
                 # torch.cat([skip, up]) (milesial): the up-sampled map is the bar just drawn, the skip the copy
                 skips, bar.copy_channels, source_bar = (layer.source,), entry.ins[0].channels, last
             bar.skips, bar.crops = skips, layer.params.get("crop") == "center"
+            bar.gates = {skip: gated[skip] for skip in skips if skip in gated}
             previous = bars[source_bar]
             if source_bar == len(bars) - 1 and previous.entry is not None and previous.level == level:
                 # the up-convolved map and its copy are one bar, white and coloured, as in the paper
@@ -204,6 +222,49 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
         for tensor in bar.tensors:
             bar_of[tensor] = len(bars) - 1
     return _collapse(_residual_units(bars))
+
+
+MAX_GATE_BARS = 8  # maps an attention gate makes (Oktay's: two 1×1 convs, their sum, a 1×1 conv to one map)
+
+
+def _attention_gate(
+    bars: list[Bar], bar_of: dict[str, int], layer: Layer, readers: dict[str, list[str]], level: int
+) -> tuple[int, int, str] | None:
+    """A multiply of a skip by a one-channel map computed from that skip and the decoder's map (an
+    attention gate): where its maps begin in ``bars``, the skip's bar, and its steps; None otherwise.
+
+    The gate's maps are the bars just before the multiply, reading only each other, the skip and the
+    decoder map just before them — which something after the gate reads too (the concat)."""
+    if layer.op != "multiply" or len(layer.refs) != 1:
+        return None
+    end = len(bars)
+    skip, factor = bar_of.get(layer.source), bar_of.get(layer.refs[0])
+    if factor != end - 1 and skip == end - 1:
+        skip, factor = factor, skip
+    if skip is None or factor != end - 1 or bars[factor].channels != 1 or skip >= end - 1:
+        return None
+    for start in range(end - 1, max(skip + 1, end - MAX_GATE_BARS) - 1, -1):
+        if bars[start].level != level:
+            return None
+        decoder = start - 1
+        if decoder <= skip:
+            return None
+        region = range(start, end)
+        inside = {t for i in region for t in bars[i].tensors}
+        allowed = inside | bars[skip].tensors | bars[decoder].tensors
+        reads = [t for i in region for t in (bars[i].source, *bars[i].skips)]
+        if not all(t in allowed for t in reads) or not any(t in bars[skip].tensors for t in reads):
+            continue
+        own = bars[decoder].tensors
+        outside = any(
+            reader not in inside and reader not in own and reader != layer.id
+            for tensor in own
+            for reader in readers.get(tensor, [])
+        )
+        if outside:
+            steps = [bars[i].description for i in region] + ["multiply"]
+            return start, skip, "attention gate: " + " → ".join(dict.fromkeys(steps))
+    return None
 
 
 def _residual_units(bars: list[Bar]) -> list[Bar]:
@@ -583,6 +644,9 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
             if origin is None or bars[origin] is source:
                 continue
             kind = "copy" if bar.entry is not None and bar.entry.layer.op == "concat" else "join"
+            if skip in bar.gates:
+                kind = "gate"
+                figure_kinds(figure, kind, bar.gates[skip])
             row = by_level.get(bar.level, [])
             low = bisect.bisect_right(row, (bars[origin].x, len(bars)))  # past every bar at the origin's x
             high = bisect.bisect_left(row, (bar.x, -1))  # before every bar at this bar's x
