@@ -283,12 +283,24 @@ def _crosses(box: tuple[float, float, float, float], a: tuple[float, float], b: 
 @pytest.mark.parametrize(
     ("name", "text_size"), [("unet-2015", 7.0), ("gallery/resnet34-unet", 7.0), ("gallery/attention-unet", 6.8)]
 )
-def test_a_one_column_figure_keeps_its_text_and_nothing_runs_over_it(name, text_size):
+def test_a_one_column_figure_keeps_its_text(name, text_size):
     """At --width 8.5cm the figure is laid out for the column (thin bars, channel labels on end), not shrunk:
-    text stays at 7 pt (the Attention U-Net, a bar wider a level, 6.9), and no text box overlaps another or
-    is crossed by an arrow."""
+    text stays at 7 pt (the Attention U-Net, a bar wider a level, 6.9)."""
     figure = paper_figure(check_file(SPECS / f"{name}.yaml"), 8.5)
     assert figure.text_size >= text_size and abs(figure.width * figure.scale - 8.5 * 72 / 2.54) < 0.5
+
+
+FIGURES = sorted(
+    str(path.relative_to(SPECS).with_suffix("")) for path in [*SPECS.glob("*.yaml"), *SPECS.glob("gallery/*.yaml")]
+)
+
+
+@pytest.mark.parametrize("name", FIGURES)
+@pytest.mark.parametrize("width", [17.0, 8.5])
+def test_no_text_overlaps_another_or_is_crossed_by_an_arrow(name, width):
+    """Every bundled and gallery figure, at two columns and at one: labels stand apart, and no line (the
+    down/up arrows, skips in their lanes, UNet++'s nested copies) runs through a size, channel or arrow label."""
+    figure = paper_figure(check_file(SPECS / f"{name}.yaml"), width)
     boxes = [(_text_box(t), t) for t in figure.texts]
     for i, (a, ta) in enumerate(boxes):
         for b, tb in boxes[i + 1 :]:

@@ -511,10 +511,33 @@ def _place(bars: list[Bar], target_width: float, compact: bool = False) -> Figur
     figure = Figure(width=max(width, target_width), height=0, label_room=room)
     under = [hanging[lv] + 3.0 if upright else SIZE_FONT + 2.5 for lv in range(depth + 1)]
     _draw(figure, bars, baselines, upright, under)
+    _drop_crossed_arrow_labels(figure)
     legend_y = baselines[-1] + under[-1] + FONT + 8.0
     figure.height = _legend(figure, legend_y)
     _keep_inside(figure)
     return figure
+
+
+def _drop_crossed_arrow_labels(figure: Figure) -> None:
+    """A line's "copy" label that another line runs through (UNet++'s nested skips share their lanes'
+    ends) is left out: the legend names the arrow, and no text is drawn over a line."""
+    segments = [
+        (a, b)
+        for arrow in figure.arrows
+        if not arrow.legend
+        for a, b in zip(arrow.points, arrow.points[1:], strict=False)
+    ]
+
+    def crossed(text: Text) -> bool:
+        width = _text_width(text.text, text.size)
+        left = text.x - {"start": 0.0, "middle": width / 2, "end": width}[text.anchor]
+        top, right, bottom = text.y - 0.75 * text.size, left + width, text.y + 0.25 * text.size
+        for (x0, y0), (x1, y1) in segments:
+            if min(x0, x1) < right and max(x0, x1) > left and min(y0, y1) < bottom and max(y0, y1) > top:
+                return True
+        return False
+
+    figure.texts = [text for text in figure.texts if text.role != "arrow" or text.rotate or not crossed(text)]
 
 
 def _keep_inside(figure: Figure) -> None:
@@ -634,9 +657,11 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
         if i == 0:
             continue
         source = bars[index.get(bar.source, i - 1)]
-        # A map reached from the level above gets its arrow on top: one leaving it upward goes out its side.
+        # A map reached from the level above gets its arrow on top: one leaving it upward goes out its side
+        # when nothing stands beside it on its level up to where the arrow turns.
         feeder = bars[index.get(source.source, 0)] if source.entry is not None else None
-        entered_from_above = feeder is not None and feeder.level < source.level
+        beside = [x for x, _ in by_level.get(source.level, []) if source.x + source.w < x <= bar.x + bar.w]
+        entered_from_above = feeder is not None and feeder.level < source.level and not beside
         _connect(figure, source, bar, baselines, under, lanes, source is bars[i - 1], entered_from_above)
         figure_kinds(figure, bar.kind, bar.description)
         for skip in bar.skips:
