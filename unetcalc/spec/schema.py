@@ -211,7 +211,22 @@ def build_schema() -> dict[str, Any]:
             "defaults": {"type": "object", "additionalProperties": False, "properties": defaults},
             "layers": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/layer"}},
             "blocks": {"type": "object", "additionalProperties": {"$ref": "#/definitions/block"}},
-            "outputs": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            "outputs": {
+                "description": (
+                    "the tensors the network returns, in order (deep supervision); {stack: [...]}: returned as one "
+                    "tensor, torch.stack(outputs, dim=1)"
+                ),
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "array", "minItems": 1, "items": {"type": "string"}},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["stack"],
+                        "properties": {"stack": {"type": "array", "minItems": 2, "items": {"type": "string"}}},
+                    },
+                ],
+            },
             "unet": {"type": "object", "description": "spec v2: a whole U-Net from a few keys (README)"},
             "decoder": {
                 "description": "spec v2: the symmetric decoder of the written encoder",
