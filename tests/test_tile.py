@@ -177,6 +177,11 @@ def test_bioimageio_axes():
     _, same = run("sizes", "specs/unet-same.yaml", "--format", "bioimageio")
     halo = [a for a in yaml.safe_load(same)["outputs"][0]["axes"] if a["type"] == "space"]
     assert all(a["halo"] > 0 and "offset" not in a["size"] for a in halo)
+    # Outputs stacked (DynUNet in training): their own axis after the batch, one entry per output.
+    _, stacked = run("sizes", "specs/gallery/dynunet-3d-deep-supervision.yaml", "--format", "bioimageio")
+    axes = yaml.safe_load(stacked)["outputs"][0]["axes"]
+    assert [a["type"] for a in axes] == ["batch", "index", "channel", "space", "space", "space"]
+    assert axes[1]["size"] == 3
 
 
 def test_a_network_with_a_fixed_size_resize_cannot_be_tiled():

@@ -32,6 +32,8 @@ def bioimageio_axes(result: CheckResult) -> dict[str, Any]:
         {"type": "batch"},
         {"type": "channel", "channel_names": [f"class{c}" for c in range(inference.output.channels)]},
     ]
+    if result.spec.outputs_stacked:  # torch.stack(outputs, dim=1): the outputs' own axis, after the batch
+        outputs.insert(1, {"type": "index", "id": "index", "size": len(result.spec_outputs())})
     notes: list[str] = []
     for axis, axis_id, axis_field in zip(validity.axes, ids, field.axes, strict=True):
         aligned = axis.aligned
