@@ -656,3 +656,21 @@ def test_a_block_value_that_cannot_be_computed_is_one_finding_not_a_second_for_t
     found = check_text(text, "v2.yaml").diagnostics
     assert len(found) == 1, [(d.code, d.message) for d in found]
     assert found[0].line == 6
+
+
+def test_stacked_outputs_name_block_uses_as_other_outputs_do_and_expand_keeps_the_stack():
+    text = (
+        "version: 2\ninput: {channels: 1, size: [32, 32]}\n"
+        "blocks:\n  head:\n    layers: [{op: conv, filters: 2, kernel: 1}]\n"
+        "layers:\n  - {op: conv, filters: 4, padding: same, name: enc}\n  - {block: head, name: h1}\n"
+        "  - {op: conv, filters: 2, kernel: 1, from: enc, name: seg}\noutputs: {stack: [seg, h1]}\n"
+    )
+    result = check_text(text, "stacked.yaml")
+    assert result.ok, result.diagnostics
+    assert result.spec.outputs_stacked and result.spec_outputs() == ["seg", "h1.conv1"]
+    from unetcalc.spec.emit import flat_yaml
+    from unetcalc.spec.parse import parse_text
+
+    flat = flat_yaml(parse_text(text, "stacked.yaml"))
+    assert "outputs: {stack: [seg, h1.conv1]}" in flat
+    assert check_text(flat, "flat.yaml").spec.outputs_stacked
