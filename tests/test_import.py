@@ -611,3 +611,15 @@ def test_the_dynunet_gallery_spec_is_monais_training_forward_value_for_value():
     assert have.shape == want.shape == (2, 3, 3, 16, 24, 16)
     assert torch.allclose(have, want, atol=1e-5)
     assert not check_file(path, (16, 20, 16)).ok  # 20 is not a multiple of 8: MONAI's skips fail there
+
+
+def test_a_proof_that_finds_a_difference_is_uc303_saying_it(monkeypatch):
+    """UC303's message is the proof's own sentence (importer/prove.py phrases each difference)."""
+    from unetcalc.importer import prove
+    from unetcalc.importer.proof import Proof
+
+    problem = "parameters: the model has 1,000, the spec's module 999"
+    monkeypatch.setattr(prove, "prove_spec", lambda *args: Proof(problems=[problem]))
+    outcome = _import(f"{MODELS / 'milesial_unet.py'}:UNet")
+    assert [(f.code, f.message) for f in outcome.findings] == [("UC303", problem)]
+    assert not outcome.ok
