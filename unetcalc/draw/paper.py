@@ -318,7 +318,7 @@ def _unit_start(kept: list[Bar], index_of: dict[str, int], bar: Bar) -> tuple[in
         return None
     origin = max(common)
     members = {i for i in (*main_path, *skip_path) if i > origin}
-    if members != set(range(origin + 1, len(kept))):
+    if len(members) != len(kept) - origin - 1 or members != set(range(origin + 1, len(kept))):
         return None  # something else sits among them (another branch): not a plain unit
     first = origin + 1
     while first < len(kept) and kept[first].level != bar.level:
@@ -518,23 +518,30 @@ def _place(bars: list[Bar], target_width: float, compact: bool = False) -> Figur
     return figure
 
 
+LABEL_COLUMN = 40.0  # points: the width of the columns segments are filed under
+
+
 def _drop_crossed_arrow_labels(figure: Figure) -> None:
     """A line's "copy" label that another line runs through (UNet++'s nested skips share their lanes'
     ends) is left out: the legend names the arrow, and no text is drawn over a line."""
-    segments = [
-        (a, b)
-        for arrow in figure.arrows
-        if not arrow.legend
-        for a, b in zip(arrow.points, arrow.points[1:], strict=False)
-    ]
+    # Segments by the columns they pass (a label meets only those of its columns: no quadratic scan).
+    columns: dict[int, list[tuple[float, float, float, float]]] = {}
+    for arrow in figure.arrows:
+        if arrow.legend:
+            continue
+        for (x0, y0), (x1, y1) in zip(arrow.points, arrow.points[1:], strict=False):
+            box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+            for column in range(int(box[0] // LABEL_COLUMN), int(box[2] // LABEL_COLUMN) + 1):
+                columns.setdefault(column, []).append(box)
 
     def crossed(text: Text) -> bool:
         width = _text_width(text.text, text.size)
         left = text.x - {"start": 0.0, "middle": width / 2, "end": width}[text.anchor]
         top, right, bottom = text.y - 0.75 * text.size, left + width, text.y + 0.25 * text.size
-        for (x0, y0), (x1, y1) in segments:
-            if min(x0, x1) < right and max(x0, x1) > left and min(y0, y1) < bottom and max(y0, y1) > top:
-                return True
+        for column in range(int(left // LABEL_COLUMN), int(right // LABEL_COLUMN) + 1):
+            for x0, y0, x1, y1 in columns.get(column, []):
+                if x0 < right and x1 > left and y0 < bottom and y1 > top:
+                    return True
         return False
 
     figure.texts = [text for text in figure.texts if text.role != "arrow" or text.rotate or not crossed(text)]
@@ -659,9 +666,12 @@ def _draw(figure: Figure, bars: list[Bar], baselines: list[float], upright: bool
         source = bars[index.get(bar.source, i - 1)]
         # A map reached from the level above gets its arrow on top: one leaving it upward goes out its side
         # when nothing stands beside it on its level up to where the arrow turns.
-        feeder = bars[index.get(source.source, 0)] if source.entry is not None else None
-        beside = [x for x, _ in by_level.get(source.level, []) if source.x + source.w < x <= bar.x + bar.w]
-        entered_from_above = feeder is not None and feeder.level < source.level and not beside
+        entered_from_above = False
+        if bar.level < source.level and source.entry is not None:
+            row = by_level.get(source.level, [])
+            first = bisect.bisect_right(row, (source.x + source.w, len(bars)))
+            beside = first < len(row) and row[first][0] <= bar.x + bar.w
+            entered_from_above = bars[index.get(source.source, 0)].level < source.level and not beside
         _connect(figure, source, bar, baselines, under, lanes, source is bars[i - 1], entered_from_above)
         figure_kinds(figure, bar.kind, bar.description)
         for skip in bar.skips:
