@@ -623,3 +623,9 @@ def test_a_proof_that_finds_a_difference_is_uc303_saying_it(monkeypatch):
     outcome = _import(f"{MODELS / 'milesial_unet.py'}:UNet")
     assert [(f.code, f.message) for f in outcome.findings] == [("UC303", problem)]
     assert not outcome.ok
+
+
+def test_a_stack_returned_beside_another_tensor_is_refused_saying_so():
+    outcome = import_model(load_module_ref(f"{SMALL}:StackedBesideAnother", {}), "StackedBesideAnother")
+    assert [f.code for f in outcome.findings] == ["UC301"]
+    assert "returns a torch.stack beside other tensors" in outcome.findings[0].message

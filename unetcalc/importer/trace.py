@@ -692,8 +692,9 @@ def trace(model: nn.Module, example: torch.Tensor) -> Trace:
         index = tracer.node_of.get(id(tensor))
         if index == -2:  # made by something already reported
             continue
-        if index in (-3, -4):  # a stack returned beside other tensors, or unsummed: no spec says it
-            tracer.unsupported.append(Unsupported("", "returns a torch.stack beside other tensors", ""))
+        if index in (-3, -4):  # a stack along dim 0, or one along dim 1 beside other tensors: no spec says it
+            what = "a torch.stack along dim 0" if index == -3 else "a torch.stack beside other tensors"
+            tracer.unsupported.append(Unsupported("", f"returns {what}", ""))
             continue
         if index is None:
             tracer.unsupported.append(Unsupported("", "returns a tensor that does not come from its input", ""))
