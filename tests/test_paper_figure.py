@@ -281,11 +281,11 @@ def _crosses(box: tuple[float, float, float, float], a: tuple[float, float], b: 
 
 
 @pytest.mark.parametrize(
-    ("name", "text_size"), [("unet-2015", 7.0), ("gallery/resnet34-unet", 7.0), ("gallery/attention-unet", 6.8)]
+    ("name", "text_size"), [("unet-2015", 7.0), ("gallery/resnet34-unet", 7.0), ("gallery/attention-unet", 7.0)]
 )
 def test_a_one_column_figure_keeps_its_text(name, text_size):
     """At --width 8.5cm the figure is laid out for the column (thin bars, channel labels on end), not shrunk:
-    text stays at 7 pt (the Attention U-Net, a bar wider a level, 6.9)."""
+    text stays at 7 pt."""
     figure = paper_figure(check_file(SPECS / f"{name}.yaml"), 8.5)
     assert figure.text_size >= text_size and abs(figure.width * figure.scale - 8.5 * 72 / 2.54) < 0.5
 
@@ -357,7 +357,8 @@ def test_an_attention_gate_is_drawn_on_its_skip_line():
     assert len(gates) == 4  # one per skip
     legend = " ".join(t.text for t in figure.texts if t.role == "legend")
     assert "attention gate: conv 1×1, BN → add, ReLU → conv 1×1, BN, sigmoid → multiply" in legend
-    # Each decoder level: the up-sampled map, the concat (copy and up-conv), two convs; the top adds the head.
+    # Each decoder level: the concat (the gated copy and the up-conv: upsample + conv 3×3, one step as the
+    # 2015 paper's up-conv) and two convs; the top adds the head.
     bars = [r for r in figure.rects if r.role == "bar"]
-    assert len(bars) == 3 * 5 + 4 * 4 + 1
+    assert len(bars) == 3 * 5 + 4 * 3 + 1
     assert len([r for r in figure.rects if r.role == "copy"]) == 4

@@ -197,8 +197,37 @@ def _bars(result: CheckResult, level_of: dict[str, int]) -> list[Bar]:
             continue
         kind, description = _arrow_kind(entry)
         level = level_of.get(layer.id, 0)
+        upsampled = bars[-1]
+        if (
+            layer.op == "conv"
+            and kind == "conv"
+            and source_bar == len(bars) - 1
+            and upsampled.entry is not None
+            and upsampled.entry.layer.op in ("upsample", "resize")
+            and upsampled.level == level
+            and all(
+                reader == layer.id
+                for tensor in upsampled.tensors
+                for reader in readers.get(tensor, [])
+                if reader not in upsampled.tensors
+            )
+        ):
+            # An upsampling read only by the conv after it is one step, as the 2015 paper's "up-conv"
+            # (Attention U-Net's up_conv, nnU-Net-style "upsample + conv" decoders): one arrow, one map.
+            bars.pop()
+            kind, description, layer_source, merged = (
+                "up",
+                f"{upsampled.description} + {description}",
+                upsampled.source,
+                upsampled,
+            )
+        else:
+            layer_source, merged = layer.source, None
         bar = Bar(entry, level, entry.out.channels, _size_value(entry.out.size), size_text, kind, description)
-        bar.source = layer.source
+        if merged is not None:
+            bar.tensors |= merged.tensors
+            source_bar = bar_of.get(layer_source, len(bars) - 1)
+        bar.source = layer_source
         if layer.op == "concat":
             skips = tuple(r for r in layer.refs)
             bar.copy_channels = sum(e.channels for e in entry.ins[1:] if e is not None)
@@ -409,16 +438,19 @@ def _arrow_kind(entry: LayerShapes) -> tuple[str, str]:
     p = layer.params
     op = layer.op
 
+    rank = len(entry.out.size) if entry.out is not None else 2
+
     def k(values: object) -> str:
-        items = list(values) if isinstance(values, (list, tuple)) else [values]
-        return "×".join(str(v) for v in items) if len(set(items)) > 1 else f"{items[0]}×{items[0]}"
+        """A window as `table` writes it: one size per axis (`5` in 1D, `3×3`, `3×3×3`, `1×3×3`)."""
+        items = list(values) if isinstance(values, (list, tuple)) else [values] * rank
+        return "×".join(str(v) for v in (items * rank if len(items) == 1 else items))
 
     if op == "conv":
         stride = p.get("stride") or (1,)
         if any(s > 1 for s in stride):
             return "down", f"conv {k(p['kernel'])}, stride {max(stride)}"
         if all(v == 1 for v in p.get("kernel", (3,))):
-            return "head", "conv 1×1"
+            return "head", f"conv {k(p['kernel'])}"
         return "conv", f"conv {k(p['kernel'])}"
     if op in ("maxpool", "avgpool"):
         return "down", f"{'max' if op == 'maxpool' else 'avg'} pool {k(p['kernel'])}"
