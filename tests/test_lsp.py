@@ -270,3 +270,21 @@ def test_a_finding_inside_a_block_points_at_the_blocks_uses():
     assert inside, [(d.code, d.range.start.line, d.message) for d in diagnostics]
     related = {info.location.range.start.line for info in inside[0].related_information or []}
     assert {7, 8} <= related  # its two uses (and the block itself, which the message names)
+
+
+@pytest.mark.parametrize("outputs", ["[seg, aux]", "{stack: [seg, aux]}", "\n  - seg\n  - aux"])
+def test_output_names_are_references_to_their_layers(outputs):
+    """Go to definition and find references cover the names `outputs:` lists, in each of its forms."""
+    from unetcalc.lsp.buffer import Buffer
+
+    text = (
+        "input: {channels: 1, size: [32, 32]}\nlayers:\n  - {op: conv, filters: 2, name: seg}\n"
+        f"  - {{op: conv, filters: 2, from: input, name: aux}}\noutputs: {outputs}\n"
+    )
+    buffer = Buffer.analyse("outputs.yaml", text)
+    found = [r for r in buffer.references() if r.key == "outputs"]
+    assert [r.name for r in found] == ["seg", "aux"]
+    lines = text.split("\n")
+    for reference in found:
+        assert lines[reference.span.line][reference.span.start : reference.span.end] == reference.name
+        assert buffer.definitions()[reference.name].line == (2 if reference.name == "seg" else 3)

@@ -44,7 +44,7 @@ class Hint:
 class Reference:
     name: str
     span: Span
-    key: str  # from | with | to | block
+    key: str  # from | with | to | block | outputs
 
 
 def shape_label(shape: Shape | None) -> str:
@@ -172,7 +172,8 @@ class Buffer:
         return spans
 
     def references(self) -> list[Reference]:
-        """Every name a `from:`, `with:` (one or a list), `to:` or `block:` value gives, where it is written."""
+        """Every name a `from:`, `with:` (one or a list), `to:`, `block:` or `outputs:` value gives, where it is
+        written."""
         if self._references is None:
             self._references = self._find_references()
         return self._references
@@ -192,6 +193,15 @@ class Buffer:
                                            match.group(1)))  # fmt: skip
             for match in _BLOCK_USE.finditer(code):
                 found.append(Reference(match.group(1), Span(number, match.start(1), match.end(1)), "block"))
+        # `outputs:` names (a list, one name or `{stack: [...]}`), where the reader found each: the name as
+        # written (a block use stands for its output layer).
+        for result in self.results:
+            for _, (line, column) in result.spec.outputs:
+                text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+                written = _NAME.match(text, max(column - 1, 0))
+                if written is not None:
+                    span = Span(line - 1, written.start(), written.end())
+                    found.append(Reference(written.group(0), span, "outputs"))
         return found
 
     def reference_at(self, line: int, column: int) -> Reference | None:
